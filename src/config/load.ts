@@ -1,0 +1,312 @@
+/**
+ * Reads configuration from files, directories and stdin: multi-document YAML (or JSON), each object
+ * checked against its kind and turned into a Resource that remembers where every field came from.
+ * Bad documents become diagnostics; good documents in the same file still load.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Node, type Document } from 'yaml';
+import type { Diagnostic, SourceRef } from './diagnostic.js';
+import { formatPath } from './diagnostic.js';
+import type { ObjectMeta, Resource } from './resource.js';
+import { resourceId } from './resource.js';
+import { lookupKind } from './kinds.js';
+import type { SchemaIssue } from './kind-info.js';
+
+/** What loading produced: the resources that passed validation, and every problem found. */
+export interface LoadResult {
+  readonly resources: Resource[];
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Stable codes for problems the loader itself reports (schema problems use Istio's IST0106). */
+export const LoadCodes = {
+  YamlSyntax: 'WFT0001',
+  UnknownKind: 'WFT0002',
+  Duplicate: 'WFT0003',
+  Unreadable: 'WFT0004',
+  NotAnObject: 'WFT0005',
+} as const;
+
+const CONFIG_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Loads every path (file, directory searched recursively, or `-` for stdin). */
+export async function loadPaths(paths: readonly string[], stdin?: () => Promise<string>): Promise<LoadResult> {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      files.push('-');
+      continue;
+    }
+    try {
+      await collectFiles(p, files, true);
+    } catch (err) {
+      diagnostics.push({
+        code: LoadCodes.Unreadable,
+        level: 'Error',
+        message: `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        source: { file: p, line: 1, column: 1 },
+      });
+    }
+  }
+  const texts: { file: string; text: string }[] = [];
+  for (const file of files) {
+    try {
+      const text = file === '-' ? await (stdin ?? readStdin)() : await readFile(file, 'utf8');
+      texts.push({ file, text });
+    } catch (err) {
+      diagnostics.push({
+        code: LoadCodes.Unreadable,
+        level: 'Error',
+        message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        source: { file, line: 1, column: 1 },
+      });
+    }
+  }
+  const result = loadTexts(texts);
+  return { resources: result.resources, diagnostics: [...diagnostics, ...result.diagnostics] };
+}
+
+/** Loads already-read texts; resources are de-duplicated by kind/namespace/name (first one wins). */
+export function loadTexts(texts: readonly { file: string; text: string }[]): LoadResult {
+  const resources: Resource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Map<string, Resource>();
+  for (const { file, text } of texts) {
+    const out = parseText(file, text);
+    diagnostics.push(...out.diagnostics);
+    for (const r of out.resources) {
+      const id = resourceId(r);
+      const first = seen.get(id);
+      if (first) {
+        diagnostics.push({
+          code: LoadCodes.Duplicate,
+          level: 'Error',
+          message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: already defined at ${first.source.file}:${first.source.line}`,
+          source: r.source,
+          resource: { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
+        });
+        continue;
+      }
+      seen.set(id, r);
+      resources.push(r);
+    }
+  }
+  return { resources, diagnostics };
+}
+
+/** Parses one file's text into resources and diagnostics. */
+export function parseText(file: string, text: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const resources: Resource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const pos = (offset: number): SourceRef => {
+    const lp = lineCounter.linePos(offset);
+    return { file, line: lp.line, column: lp.col };
+  };
+  const docList: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
+  for (const doc of docList) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        diagnostics.push({
+          code: LoadCodes.YamlSyntax,
+          level: 'Error',
+          message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+          source: pos(e.pos[0]),
+        });
+      }
+      continue;
+    }
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) continue; // empty document
+    if (!isMap(root)) {
+      diagnostics.push({
+        code: LoadCodes.NotAnObject,
+        level: 'Error',
+        message: 'a configuration document must be an object with apiVersion, kind and metadata',
+        source: pos(root.range?.[0] ?? 0),
+      });
+      continue;
+    }
+    const value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    const locateIn = (base: readonly (string | number)[]) => (p: readonly (string | number)[]) =>
+      locateNode(root, [...base, ...p], pos);
+    if (value.kind === 'List' && Array.isArray(value.items)) {
+      value.items.forEach((item, i) => {
+        const r = buildResource(item, locateIn(['items', i]), diagnostics);
+        if (r) resources.push(r);
+      });
+      continue;
+    }
+    const r = buildResource(value, locateIn([]), diagnostics);
+    if (r) resources.push(r);
+  }
+  return { resources, diagnostics };
+}
+
+function buildResource(
+  value: unknown,
+  locate: (p: readonly (string | number)[]) => SourceRef,
+  diagnostics: Diagnostic[],
+): Resource | undefined {
+  const start = locate([]);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    diagnostics.push({ code: LoadCodes.NotAnObject, level: 'Error', message: 'a configuration document must be an object', source: start });
+    return undefined;
+  }
+  const obj = value as Record<string, unknown>;
+  const apiVersion = obj.apiVersion;
+  const kind = obj.kind;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+    diagnostics.push({
+      code: 'IST0106',
+      level: 'Error',
+      message: `Schema validation error: ${typeof kind !== 'string' ? 'kind' : 'apiVersion'} is required and must be a string`,
+      source: start,
+    });
+    return undefined;
+  }
+  const info = lookupKind(apiVersion, kind);
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  const name = typeof meta?.name === 'string' ? meta.name : undefined;
+  if (!info) {
+    diagnostics.push({
+      code: LoadCodes.UnknownKind,
+      level: 'Error',
+      message: `unknown kind ${kind} in apiVersion ${apiVersion}${name ? ` (${name})` : ''}`,
+      source: locate(['kind']),
+    });
+    return undefined;
+  }
+  const keyFor = (ns: string) => ({ kind, namespace: ns, name: name ?? '<unnamed>' });
+  const metaIssues = validateMetadata(meta, info.namespaced);
+  const namespace = info.namespaced
+    ? typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default'
+    : '';
+  const report = (issues: readonly SchemaIssue[]) => {
+    for (const i of issues) {
+      diagnostics.push({
+        code: i.code ?? (i.level === 'Error' ? 'IST0106' : 'IST0002'),
+        level: i.level,
+        message: i.level === 'Error' ? `Schema validation error: ${formatPath(i.path)}: ${i.message}` : i.message,
+        source: locate(i.path),
+        resource: keyFor(namespace),
+        field: formatPath(i.path),
+      });
+    }
+  };
+  if (metaIssues.length > 0) {
+    report(metaIssues);
+    return undefined;
+  }
+  const metadata = meta as unknown as ObjectMeta;
+  let content: unknown;
+  if (info.content === 'spec') {
+    content = obj.spec ?? {};
+    const extra = Object.keys(obj).filter((k) => !['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(k));
+    if (extra.length > 0) {
+      report(extra.map((k) => ({ path: [k], message: `unknown field "${k}"`, level: 'Error' as const })));
+      return undefined;
+    }
+  } else {
+    const allowed = new Set(['apiVersion', 'kind', 'metadata', 'status', ...info.content]);
+    const extra = Object.keys(obj).filter((k) => !allowed.has(k));
+    if (extra.length > 0) {
+      report(extra.map((k) => ({ path: [k], message: `unknown field "${k}"`, level: 'Error' as const })));
+      return undefined;
+    }
+    const c: Record<string, unknown> = {};
+    for (const k of info.content) if (k in obj) c[k] = obj[k];
+    content = c;
+  }
+  const result = info.validate(content, { ...metadata, namespace });
+  report(result.issues);
+  if (result.spec === undefined || result.issues.some((i) => i.level === 'Error')) return undefined;
+  return Object.freeze({
+    apiVersion,
+    kind: info.kind,
+    metadata: Object.freeze({ ...metadata, namespace }),
+    spec: result.spec,
+    source: start,
+    locate,
+  });
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const META_FIELDS = new Set([
+  'name', 'namespace', 'labels', 'annotations', 'creationTimestamp', 'resourceVersion', 'generation', 'uid',
+  'generateName', 'finalizers', 'ownerReferences', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink',
+]);
+
+function validateMetadata(meta: Record<string, unknown> | undefined, namespaced: boolean): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const err = (path: (string | number)[], message: string) => issues.push({ path, message, level: 'Error' });
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    err(['metadata'], 'metadata is required and must be an object');
+    return issues;
+  }
+  for (const k of Object.keys(meta)) if (!META_FIELDS.has(k)) err(['metadata', k], `unknown field "${k}"`);
+  if (typeof meta.name !== 'string' || meta.name === '') err(['metadata', 'name'], 'name is required');
+  else if (meta.name.length > 253 || !DNS1123_SUBDOMAIN.test(meta.name))
+    err(['metadata', 'name'], `invalid name "${meta.name}": must be a lowercase RFC 1123 subdomain`);
+  if (meta.namespace !== undefined) {
+    if (!namespaced) err(['metadata', 'namespace'], 'this kind is cluster-scoped and takes no namespace');
+    else if (typeof meta.namespace !== 'string' || meta.namespace.length > 63 || !DNS1123_LABEL.test(meta.namespace))
+      err(['metadata', 'namespace'], `invalid namespace ${JSON.stringify(meta.namespace)}: must be a lowercase RFC 1123 label`);
+  }
+  for (const field of ['labels', 'annotations'] as const) {
+    const m = meta[field];
+    if (m === undefined || m === null) continue;
+    if (typeof m !== 'object' || Array.isArray(m)) {
+      err(['metadata', field], `${field} must be a map of strings`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string') err(['metadata', field, k], `value of ${field} "${k}" must be a string`);
+    }
+  }
+  return issues;
+}
+
+/** Walks the YAML AST along a path and returns the position of the deepest node reached. */
+function locateNode(root: Node, path: readonly (string | number)[], pos: (offset: number) => SourceRef): SourceRef {
+  let node: unknown = root;
+  let best = root.range?.[0] ?? 0;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const key = pair.key as Node;
+      best = key.range?.[0] ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      best = item.range?.[0] ?? best;
+      node = item;
+    } else break;
+  }
+  return pos(best);
+}
+
+async function collectFiles(p: string, out: string[], explicit: boolean): Promise<void> {
+  const st = await stat(p);
+  if (st.isDirectory()) {
+    const entries = (await readdir(p)).sort();
+    for (const e of entries) {
+      if (e.startsWith('.') || e === 'node_modules') continue;
+      await collectFiles(path.join(p, e), out, false);
+    }
+  } else if (explicit || CONFIG_EXTENSIONS.has(path.extname(p).toLowerCase())) {
+    out.push(p);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
