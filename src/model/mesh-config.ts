@@ -1,0 +1,69 @@
+/**
+ * Mesh-wide settings, Istio's MeshConfig as far as Weft reads it, with Istio's defaults
+ * (and Weft's safer path normalization default, design.md §5).
+ */
+
+/** How request paths are normalized before authorization and routing. */
+export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES' | 'WEFT_STRICT';
+
+/** An extension provider declared in mesh config (ext_authz, tracers, access loggers). */
+export interface ExtensionProvider {
+  readonly name: string;
+  readonly envoyExtAuthzHttp?: {
+    readonly service: string;
+    readonly port: number;
+    readonly pathPrefix?: string;
+    readonly timeout?: string;
+    readonly failOpen?: boolean;
+    readonly statusOnError?: string;
+    readonly includeRequestHeadersInCheck?: readonly string[];
+    readonly headersToUpstreamOnAllow?: readonly string[];
+    readonly headersToDownstreamOnDeny?: readonly string[];
+  };
+  readonly envoyFileAccessLog?: { readonly path?: string; readonly logFormat?: { readonly text?: string; readonly labels?: Record<string, unknown> } };
+  readonly prometheus?: Record<string, never>;
+  readonly zipkin?: { readonly service: string; readonly port: number };
+  readonly opentelemetry?: { readonly service: string; readonly port: number };
+}
+
+/** Mesh configuration. */
+export interface MeshConfig {
+  /** Namespace whose policies apply mesh-wide (Istio: `istio-system`). */
+  readonly rootNamespace: string;
+  readonly trustDomain: string;
+  /** DNS suffix of Kubernetes service hosts (`svc.cluster.local` follows `<name>.<ns>.`). */
+  readonly domainSuffix: string;
+  readonly outboundTrafficPolicy: { readonly mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
+  readonly enableAutoMtls: boolean;
+  readonly pathNormalization: PathNormalization;
+  /** Default connect timeout for clusters, ms (Istio: 10 s). */
+  readonly connectTimeoutMs: number;
+  /** Labels selecting the ingress gateway workload (Istio's default Gateway selector). */
+  readonly ingressGatewaySelector: Readonly<Record<string, string>>;
+  readonly extensionProviders: readonly ExtensionProvider[];
+  readonly defaultProviders: { readonly metrics?: readonly string[]; readonly tracing?: readonly string[]; readonly accessLogging?: readonly string[] };
+  /** Access log path when turned on mesh-wide (`/dev/stdout`), empty = off. */
+  readonly accessLogFile: string;
+  readonly accessLogEncoding: 'TEXT' | 'JSON';
+}
+
+/** Istio's defaults, with Weft's stricter path normalization. */
+export const DEFAULT_MESH_CONFIG: MeshConfig = Object.freeze({
+  rootNamespace: 'istio-system',
+  trustDomain: 'cluster.local',
+  domainSuffix: 'cluster.local',
+  outboundTrafficPolicy: Object.freeze({ mode: 'ALLOW_ANY' as const }),
+  enableAutoMtls: true,
+  pathNormalization: 'WEFT_STRICT' as const,
+  connectTimeoutMs: 10_000,
+  ingressGatewaySelector: Object.freeze({ istio: 'ingressgateway' }),
+  extensionProviders: Object.freeze([{ name: 'prometheus', prometheus: {} }, { name: 'envoy', envoyFileAccessLog: { path: '/dev/stdout' } }]),
+  defaultProviders: Object.freeze({ metrics: ['prometheus'] }),
+  accessLogFile: '',
+  accessLogEncoding: 'TEXT' as const,
+});
+
+/** Returns a mesh config with the given overrides applied on Istio's defaults. */
+export function meshConfigWith(overrides: Partial<MeshConfig>): MeshConfig {
+  return Object.freeze({ ...DEFAULT_MESH_CONFIG, ...overrides });
+}
