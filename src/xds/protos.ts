@@ -1,0 +1,135 @@
+/**
+ * Envoy's xDS v3 protos, loaded at run time with protobufjs from the copies that ship inside
+ * `@grpc/grpc-js-xds` (nothing vendored here). Every xDS resource in Weft is a plain object in
+ * protobufjs' JSON-ish form: camelCase fields, enums as names, durations as `{seconds, nanos}`,
+ * `google.protobuf.Any` as `{'@type': 'type.googleapis.com/…', …fields}`. These helpers convert
+ * between that form and wire bytes.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+const require = createRequire(import.meta.url);
+
+/** Type URLs of the resources Weft serves, as Envoy names them. */
+export const TypeUrl = {
+  Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+  HttpConnectionManager: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  TcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  Router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  Fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+  Cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
+  CorsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  Rbac: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
+  JwtAuthn: 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+  TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  HttpInspector: 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
+  OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
+  UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  HttpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+  FileAccessLog: 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+  HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
+} as const;
+
+/** The proto files Weft needs; their imports are followed automatically. */
+const PROTO_FILES = [
+  'envoy/service/discovery/v3/ads.proto',
+  'envoy/service/secret/v3/sds.proto',
+  'envoy/config/listener/v3/listener.proto',
+  'envoy/config/route/v3/route.proto',
+  'envoy/config/cluster/v3/cluster.proto',
+  'envoy/config/endpoint/v3/endpoint.proto',
+  'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+  'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+  'envoy/extensions/filters/http/router/v3/router.proto',
+  'envoy/extensions/filters/http/fault/v3/fault.proto',
+  'envoy/extensions/filters/http/cors/v3/cors.proto',
+  'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
+  'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
+  'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
+  'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
+  'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+  'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+];
+
+let cachedRoot: protobuf.Root | undefined;
+
+/** The protobufjs root holding Envoy's xDS types; loaded once (about 100 ms) and cached. */
+export function envoyRoot(): protobuf.Root {
+  if (cachedRoot) return cachedRoot;
+  const xdsPkg = path.dirname(require.resolve('@grpc/grpc-js-xds/package.json'));
+  const protobufPkg = path.dirname(require.resolve('protobufjs/package.json'));
+  const includeDirs = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(xdsPkg, 'deps', d));
+  includeDirs.push(protobufPkg);
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin: string, target: string): string => {
+    if (path.isAbsolute(target) && existsSync(target)) return target;
+    for (const dir of includeDirs) {
+      const candidate = path.join(dir, target);
+      if (existsSync(candidate)) return candidate;
+    }
+    return target;
+  };
+  root.loadSync(PROTO_FILES, { keepCase: false });
+  root.resolveAll();
+  cachedRoot = root;
+  return root;
+}
+
+/** Looks up a message type by its type URL or full name. */
+export function messageType(typeUrlOrName: string): protobuf.Type {
+  const name = typeUrlOrName.replace(/^type\.googleapis\.com\//, '');
+  return envoyRoot().lookupType(name);
+}
+
+/** Options that fix Weft's object form: what `toObject` produces and `fromObject` accepts. */
+export const OBJECT_OPTIONS: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: String,
+  bytes: String,
+  defaults: false,
+  arrays: false,
+  objects: false,
+  oneofs: false,
+  json: true,
+};
+
+/** Error raised when an object does not fit its proto type; code `XDS_ENCODE`. */
+export class XdsEncodeError extends Error {
+  readonly code = 'XDS_ENCODE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'XdsEncodeError';
+  }
+}
+
+/** Encodes a resource object of the given type to protobuf bytes, checking it first. */
+export function encodeResource(typeUrl: string, obj: object): Uint8Array {
+  const type = messageType(typeUrl);
+  const err = type.verify(obj);
+  if (err) throw new XdsEncodeError(`${type.name}: ${err}`);
+  try {
+    return type.encode(type.fromObject(obj as Record<string, unknown>)).finish();
+  } catch (cause) {
+    throw new XdsEncodeError(`${type.name}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Decodes protobuf bytes of the given type to Weft's object form. */
+export function decodeResource<T = Record<string, unknown>>(typeUrl: string, bytes: Uint8Array): T {
+  const type = messageType(typeUrl);
+  return type.toObject(type.decode(bytes), OBJECT_OPTIONS) as T;
+}
+
+/** Wraps a resource object as a `google.protobuf.Any` value in object form. */
+export function toAny(typeUrl: string, obj: object): { '@type': string } & Record<string, unknown> {
+  return { '@type': typeUrl, ...(obj as Record<string, unknown>) };
+}
