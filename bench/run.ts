@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: runs Weft's benchmarks and writes their figures to BENCHMARKS.md (and stdout).
+ * Each section says the command and the machine it ran on; figures are from this run only.
+ */
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { runTranslateBench } from './translate-bench.js';
+
+function section(title: string, body: string): string {
+  return `## ${title}\n\n${body.trim()}\n`;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const parts: string[] = [];
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  if (want('translate')) {
+    const r = runTranslateBench(1000, 10, 5);
+    const budget = r.medianTranslateMs < 1000 && r.rssMB < 300 ? 'within budget' : 'OVER BUDGET';
+    parts.push(
+      section(
+        'Translation: one sidecar, 1,000 services × 10 endpoints, 1,000 VirtualServices, 1,000 DestinationRules',
+        `Command: \`npm run bench -- translate\` (bench/translate-bench.ts). Machine: ${machine}.
+
+| step | figure |
+| --- | --- |
+| load + validate 4,000 documents | ${r.loadMs.toFixed(0)} ms |
+| build model snapshot (registry of ${r.endpoints} endpoints) | ${r.snapshotMs.toFixed(0)} ms |
+| translate, first run | ${r.firstTranslateMs.toFixed(0)} ms |
+| translate, median of 5 warm runs | ${r.medianTranslateMs.toFixed(0)} ms |
+| heap allocated by one translation (retained output) | ${r.heapMB.toFixed(0)} MB |
+| process RSS after all steps | ${r.rssMB.toFixed(0)} MB |
+| resources | ${r.resources.listeners} listeners, ${r.resources.routes} route configs, ${r.resources.clusters} clusters, ${r.resources.endpoints} load assignments |
+
+Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
+      ),
+    );
+  }
+  const text = `# Weft benchmarks\n\nFigures from the last \`npm run bench\` on this machine; every number below was produced by the command named in its section.\n\n${parts.join('\n')}`;
+  process.stdout.write(text);
+  if (only.length === 0 || !existsSync('BENCHMARKS.md')) writeFileSync('BENCHMARKS.md', text);
+  else {
+    // Partial runs replace only their own sections.
+    let current = readFileSync('BENCHMARKS.md', 'utf8');
+    for (const p of parts) {
+      const title = p.split('\n')[0]!;
+      const start = current.indexOf(title);
+      if (start < 0) current += `\n${p}`;
+      else {
+        const end = current.indexOf('\n## ', start + title.length);
+        current = current.slice(0, start) + p + (end < 0 ? '' : current.slice(end));
+      }
+    }
+    writeFileSync('BENCHMARKS.md', current);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});

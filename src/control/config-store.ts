@@ -1,0 +1,252 @@
+/**
+ * The control plane's config store: a watched directory of YAML plus resources applied over the API
+ * (persisted durably in a state directory). Every change is validated first; a file that fails keeps
+ * its last good resources, an apply that fails changes nothing. Subscribers get one immutable list
+ * of resources per change, debounced.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Diagnostic } from '../config/diagnostic.js';
+import type { Resource } from '../config/resource.js';
+import { resourceId } from '../config/resource.js';
+import { loadTexts, parseText } from '../config/load.js';
+import { lookupKind } from '../config/kinds.js';
+import { writeFileDurable, removeFileDurable } from './durable-file.js';
+
+/** Options of a config store. */
+export interface ConfigStoreOptions {
+  /** Directory of YAML to watch (add, change, delete take effect). */
+  readonly watchDir?: string;
+  /** Where applied resources are kept across restarts. */
+  readonly stateDir?: string;
+  /** Quiet period before a change is published (ms, default 100). */
+  readonly debounceMs?: number;
+  /** Longest a change may wait under a stream of edits (ms, default 1000). */
+  readonly maxDelayMs?: number;
+}
+
+/** Outcome for one resource of an apply or delete, as kubectl prints it. */
+export interface ChangeResult {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'not found';
+}
+
+/** Result of `apply`: per-resource actions, or the diagnostics that refused it (then nothing changed). */
+export interface ApplyResult {
+  readonly ok: boolean;
+  readonly results: readonly ChangeResult[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+interface FileState {
+  readonly hash: string;
+  readonly resources: readonly Resource[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The store. Call `start()` once; `stop()` releases the watcher and timers. */
+export class ConfigStore {
+  private readonly files = new Map<string, FileState>();
+  private readonly applied = new Map<string, Resource>();
+  private readonly listeners = new Set<(resources: readonly Resource[]) => void>();
+  private watcher?: FSWatcher;
+  private merged: readonly Resource[] = [];
+  private mergedHash = '';
+  private timer?: NodeJS.Timeout;
+  private firstPending = 0;
+  private rescanning: Promise<void> = Promise.resolve();
+  private rescanQueued = false;
+  private dirDiagnostics: readonly Diagnostic[] = [];
+
+  constructor(private readonly options: ConfigStoreOptions = {}) {}
+
+  /** Loads the state directory and the watched directory, then starts watching. */
+  async start(): Promise<void> {
+    if (this.options.stateDir) await this.loadState();
+    if (this.options.watchDir) {
+      await this.rescan();
+      try {
+        this.watcher = watch(this.options.watchDir, { recursive: true }, () => this.queueRescan());
+        this.watcher.on('error', () => undefined);
+      } catch {
+        // Directory watching unavailable: changes still arrive through the API.
+      }
+    }
+    this.recompute(false);
+  }
+
+  /** Stops watching. */
+  stop(): void {
+    this.watcher?.close();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** The current merged resources (watched directory plus applied; applied win on the same key). */
+  resources(): readonly Resource[] {
+    return this.merged;
+  }
+
+  /** Problems in the watched directory's files (their last good resources stay in effect). */
+  diagnostics(): readonly Diagnostic[] {
+    return this.dirDiagnostics;
+  }
+
+  /** Subscribes to changes; returns an unsubscribe function. */
+  subscribe(fn: (resources: readonly Resource[]) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Validates and applies documents; all or nothing. */
+  async apply(texts: readonly { file: string; text: string }[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+    const loaded = loadTexts(texts);
+    const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
+    if (errors.length > 0) return { ok: false, results: [], diagnostics: loaded.diagnostics };
+    const results: ChangeResult[] = [];
+    for (const r of loaded.resources) {
+      const id = resourceId(r);
+      const prev = this.applied.get(id) ?? this.merged.find((m) => resourceId(m) === id);
+      const action = !prev ? 'created' : contentHash(prev) === contentHash(r) ? 'unchanged' : 'configured';
+      results.push({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, action });
+    }
+    if (!opts.dryRun) {
+      for (const r of loaded.resources) {
+        const id = resourceId(r);
+        if (this.options.stateDir) await writeFileDurable(this.stateFile(r), stringify(toManifest(r)));
+        this.applied.set(id, r);
+      }
+      this.recompute(true);
+    }
+    return { ok: true, results, diagnostics: loaded.diagnostics };
+  }
+
+  /** Deletes applied resources by key. Resources that come from the watched directory are not deleted (edit the file). */
+  async delete(keys: readonly { kind: string; namespace: string; name: string }[]): Promise<ChangeResult[]> {
+    const results: ChangeResult[] = [];
+    for (const k of keys) {
+      const id = `${k.kind}/${k.namespace}/${k.name}`;
+      const r = this.applied.get(id);
+      if (!r) {
+        results.push({ ...k, action: 'not found' });
+        continue;
+      }
+      if (this.options.stateDir) await removeFileDurable(this.stateFile(r));
+      this.applied.delete(id);
+      results.push({ ...k, action: 'deleted' });
+    }
+    this.recompute(true);
+    return results;
+  }
+
+  private stateFile(r: Resource): string {
+    const ns = r.metadata.namespace || '_cluster';
+    return path.join(this.options.stateDir!, 'config', ns, `${r.kind.toLowerCase()}.${r.metadata.name}.yaml`);
+  }
+
+  private async loadState(): Promise<void> {
+    const dir = path.join(this.options.stateDir!, 'config');
+    const files = await listFiles(dir);
+    const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+    const loaded = loadTexts(texts);
+    for (const r of loaded.resources) this.applied.set(resourceId(r), r);
+  }
+
+  private queueRescan(): void {
+    if (this.rescanQueued) return;
+    this.rescanQueued = true;
+    this.rescanning = this.rescanning.then(async () => {
+      this.rescanQueued = false;
+      await this.rescan();
+      this.recompute(true);
+    });
+  }
+
+  private async rescan(): Promise<void> {
+    const dir = this.options.watchDir!;
+    const files = (await listFiles(dir)).filter((f) => /\.(ya?ml|json)$/i.test(f));
+    const present = new Set(files);
+    for (const f of [...this.files.keys()]) if (!present.has(f)) this.files.delete(f);
+    for (const file of files) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        continue; // vanished between listing and reading
+      }
+      const hash = createHash('sha256').update(text).digest('hex');
+      const prev = this.files.get(file);
+      if (prev?.hash === hash) continue;
+      const out = parseText(file, text);
+      const failed = out.diagnostics.some((d) => d.level === 'Error');
+      // A file with errors keeps its last good resources; its problems are reported.
+      this.files.set(file, { hash, resources: failed ? prev?.resources ?? [] : out.resources, diagnostics: out.diagnostics });
+    }
+    this.dirDiagnostics = [...this.files.values()].flatMap((s) => s.diagnostics);
+  }
+
+  private recompute(notify: boolean): void {
+    const byId = new Map<string, Resource>();
+    for (const state of [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const r of state[1].resources) if (!byId.has(resourceId(r))) byId.set(resourceId(r), r);
+    }
+    for (const [id, r] of this.applied) byId.set(id, r);
+    const merged = Object.freeze([...byId.values()]);
+    const hash = createHash('sha256');
+    for (const r of merged) hash.update(resourceId(r)).update(contentHash(r));
+    const digest = hash.digest('hex');
+    if (digest === this.mergedHash) return;
+    this.merged = merged;
+    this.mergedHash = digest;
+    if (notify) this.schedule();
+  }
+
+  private schedule(): void {
+    const debounce = this.options.debounceMs ?? 100;
+    const maxDelay = this.options.maxDelayMs ?? 1000;
+    const now = Date.now();
+    if (!this.timer) this.firstPending = now;
+    else clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(debounce, this.firstPending + maxDelay - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const fn of this.listeners) fn(this.merged);
+    }, wait);
+  }
+}
+
+/** The manifest form of a resource (apiVersion, kind, metadata, and spec or its top-level content). */
+export function toManifest(r: Resource): Record<string, unknown> {
+  const info = lookupKind(r.apiVersion, r.kind);
+  const metadata: Record<string, unknown> = { ...r.metadata };
+  if (!metadata.namespace) delete metadata.namespace;
+  const out: Record<string, unknown> = { apiVersion: r.apiVersion, kind: r.kind, metadata };
+  if (!info || info.content === 'spec') out.spec = r.spec;
+  else Object.assign(out, r.spec as Record<string, unknown>);
+  return out;
+}
+
+function contentHash(r: Resource): string {
+  return createHash('sha256').update(JSON.stringify([r.apiVersion, r.metadata.labels ?? {}, r.metadata.annotations ?? {}, r.spec])).digest('hex');
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}

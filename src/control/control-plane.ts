@@ -1,0 +1,172 @@
+/**
+ * `weft control` assembled: config store → model snapshot (one per change) → per-proxy translation
+ * → ADS push, plus the HTTP API. Data flows one way; a snapshot is never mutated, and a proxy's
+ * resources are translated once per snapshot and cached.
+ */
+import type http from 'node:http';
+import type { Resource } from '../config/resource.js';
+import type { Diagnostic } from '../config/diagnostic.js';
+import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
+import type { MeshConfig } from '../model/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
+import type { ProxyNode } from '../model/proxy-node.js';
+import type { PodIdentity } from '../registry/build-registry.js';
+import type { Workload } from '../registry/types.js';
+import { translate, type TranslateOptions } from '../translate/translate.js';
+import { TypeUrl } from '../xds/protos.js';
+import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
+import type { NodeInfo } from '../xds/node-info.js';
+import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
+import { startHttpApi, type ControlPlaneApi } from './http-api.js';
+
+/** Options of a control plane. */
+export interface ControlPlaneOptions {
+  readonly store: ConfigStoreOptions;
+  readonly meshConfig?: MeshConfig;
+  readonly host?: string;
+  /** ADS port (plaintext), default 15010; 0 = any free port. */
+  readonly xdsPort?: number;
+  /** HTTP API port, default 15014; 0 = any free port. */
+  readonly httpPort?: number;
+  /** Pod addresses (from `weft up`'s allocator). */
+  readonly podAddress?: (pod: PodIdentity) => string | undefined;
+  /** Endpoint health (e.g. apps not running under `weft up`). */
+  readonly isHealthy?: (w: Workload) => boolean;
+  /** Translation options (gateway port mapping). */
+  readonly translate?: TranslateOptions;
+}
+
+/** A running control plane. */
+export class ControlPlane {
+  readonly store: ConfigStore;
+  private snapshot: MeshSnapshot;
+  private version = 0;
+  private readonly cache = new Map<string, { version: string; resources: ProxyResources }>();
+  private ads?: AdsServer;
+  private http?: http.Server;
+  private pushes = 0;
+  private lastPushMs = 0;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.store = new ConfigStore(options.store);
+    this.snapshot = this.build([]);
+  }
+
+  /** Starts the store, the ADS server and the HTTP API. */
+  async start(): Promise<{ xdsPort: number; httpPort: number }> {
+    await this.store.start();
+    this.snapshot = this.build(this.store.resources());
+    this.store.subscribe((resources) => this.update(resources));
+    this.ads = new AdsServer({
+      provider: { resourcesFor: (node) => this.resourcesFor(node) },
+      host: this.options.host ?? '127.0.0.1',
+      port: this.options.xdsPort ?? 15010,
+    });
+    const xdsPort = await this.ads.start();
+    this.http = await startHttpApi(this.api(), this.options.host ?? '127.0.0.1', this.options.httpPort ?? 15014);
+    const addr = this.http.address();
+    return { xdsPort, httpPort: typeof addr === 'object' && addr ? addr.port : 0 };
+  }
+
+  /** Stops everything. */
+  async stop(): Promise<void> {
+    this.store.stop();
+    await this.ads?.stop();
+    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+    this.http?.closeAllConnections?.();
+  }
+
+  /** The current model snapshot. */
+  current(): MeshSnapshot {
+    return this.snapshot;
+  }
+
+  /** Rebuilds the snapshot (e.g. when `weft up` learns a workload's health changed) and pushes. */
+  refresh(): void {
+    this.update(this.store.resources());
+  }
+
+  private update(resources: readonly Resource[]): void {
+    const started = performance.now();
+    this.snapshot = this.build(resources);
+    this.cache.clear();
+    this.ads?.push();
+    this.pushes++;
+    this.lastPushMs = performance.now() - started;
+  }
+
+  private build(resources: readonly Resource[]): MeshSnapshot {
+    this.version++;
+    return buildSnapshot({
+      resources,
+      meshConfig: this.options.meshConfig ?? DEFAULT_MESH_CONFIG,
+      version: String(this.version),
+      registry: { podAddress: this.options.podAddress, isHealthy: this.options.isHealthy },
+    });
+  }
+
+  private resourcesFor(info: NodeInfo): ProxyResources | undefined {
+    const node = proxyNodeFrom(info);
+    if (!node) return undefined;
+    const cached = this.cache.get(info.id);
+    if (cached && cached.version === this.snapshot.version) return cached.resources;
+    const out = translate(this.snapshot, node, this.options.translate);
+    const byName = <T extends { name?: string; clusterName?: string }>(list: readonly T[]) =>
+      new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object]));
+    const resources: ProxyResources = new Map([
+      [TypeUrl.Listener, byName(out.listeners)],
+      [TypeUrl.RouteConfiguration, byName(out.routes)],
+      [TypeUrl.Cluster, byName(out.clusters)],
+      [TypeUrl.ClusterLoadAssignment, byName(out.endpoints)],
+    ]);
+    this.cache.set(info.id, { version: this.snapshot.version, resources });
+    return resources;
+  }
+
+  private api(): ControlPlaneApi {
+    return {
+      resources: () => this.store.resources(),
+      storeDiagnostics: (): readonly Diagnostic[] => this.store.diagnostics(),
+      apply: (texts, dryRun) => this.store.apply(texts, { dryRun }),
+      delete: (keys) => this.store.delete(keys),
+      syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [] }),
+      registry: () => ({
+        services: this.snapshot.registry.services.map((s) => ({ ...s, exportTo: s.exportTo === '*' ? '*' : [...s.exportTo] })),
+        workloads: this.snapshot.registry.workloads,
+      }),
+      metrics: () =>
+        [
+          '# HELP weft_config_pushes_total Model snapshots built and pushed.',
+          '# TYPE weft_config_pushes_total counter',
+          `weft_config_pushes_total ${this.pushes}`,
+          '# HELP weft_last_push_milliseconds Time to build the last snapshot and start its push.',
+          '# TYPE weft_last_push_milliseconds gauge',
+          `weft_last_push_milliseconds ${this.lastPushMs.toFixed(3)}`,
+          '# HELP weft_xds_connected_proxies Proxies connected over ADS.',
+          '# TYPE weft_xds_connected_proxies gauge',
+          `weft_xds_connected_proxies ${this.ads?.connectionCount ?? 0}`,
+          '',
+        ].join('\n'),
+    };
+  }
+}
+
+/**
+ * Builds a ProxyNode from an xDS node: Istio-style id plus metadata keys `LABELS`, `NAMESPACE`,
+ * `SERVICE_ACCOUNT`, `APP_ADDRESS` (Weft's proxies send these, as Istio's agent sends ISTIO_META_*).
+ */
+export function proxyNodeFrom(info: NodeInfo): ProxyNode | undefined {
+  if (!info.type || !info.ip || !info.podName) return undefined;
+  const md = info.metadata;
+  const labels = typeof md.LABELS === 'object' && md.LABELS && !Array.isArray(md.LABELS) ? (md.LABELS as Record<string, string>) : {};
+  return {
+    id: info.id,
+    role: info.type,
+    ip: info.ip,
+    podName: info.podName,
+    namespace: typeof md.NAMESPACE === 'string' ? md.NAMESPACE : info.namespace ?? 'default',
+    labels,
+    serviceAccount: typeof md.SERVICE_ACCOUNT === 'string' ? md.SERVICE_ACCOUNT : 'default',
+    appAddress: typeof md.APP_ADDRESS === 'string' ? md.APP_ADDRESS : undefined,
+  };
+}
