@@ -292,6 +292,13 @@ function locateNode(root: Node, path: readonly (string | number)[], pos: (offset
   return pos(best);
 }
 
+/** Lists the config files a path stands for: the file itself, or `*.yaml|*.yml|*.json` below a directory (sorted, hidden skipped). */
+export async function listConfigFiles(p: string): Promise<string[]> {
+  const out: string[] = [];
+  await collectFiles(p, out, true);
+  return out;
+}
+
 async function collectFiles(p: string, out: string[], explicit: boolean): Promise<void> {
   const st = await stat(p);
   if (st.isDirectory()) {

@@ -49,8 +49,19 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
   if (method === 'POST' && url.pathname === '/api/v1/apply') {
     const body = await readBody(req);
     if (body === undefined) return send(res, 413, { error: 'TOO_LARGE', message: `request body over ${MAX_BODY} bytes` });
-    const file = url.searchParams.get('file') ?? '<api>';
-    const result = await api.apply([{ file, text: body }], url.searchParams.get('dryRun') === 'true');
+    const dryRun = url.searchParams.get('dryRun') === 'true';
+    let files: { file: string; text: string }[];
+    if ((req.headers['content-type'] ?? '').startsWith('application/json')) {
+      try {
+        const parsed = JSON.parse(body) as { files?: { file: string; text: string }[] };
+        if (!Array.isArray(parsed.files) || !parsed.files.every((f) => typeof f?.file === 'string' && typeof f?.text === 'string'))
+          throw new Error('files');
+        files = parsed.files;
+      } catch {
+        return send(res, 400, { error: 'BAD_REQUEST', message: 'JSON body must be {"files": [{"file", "text"}]}' });
+      }
+    } else files = [{ file: url.searchParams.get('file') ?? '<api>', text: body }];
+    const result = await api.apply(files, dryRun);
     return send(res, result.ok ? 200 : 422, result);
   }
   if (method === 'POST' && url.pathname === '/api/v1/delete') {

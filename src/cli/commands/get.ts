@@ -1,0 +1,67 @@
+/**
+ * `weft get KIND [NAME] [-n NS | -A] [-o yaml|json]`: lists resources in the running mesh's store, as kubectl.
+ */
+import { stringify } from 'yaml';
+import { boolFlag, stringFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, usageError } from '../errors.js';
+import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { kindByName } from '../../config/kinds.js';
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string; creationTimestamp?: string };
+  spec?: { hosts?: string[]; gateways?: string[]; host?: string };
+}
+
+/** The `get` command. */
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'List resources in the running mesh',
+  usage: 'weft get KIND [NAME] [-n NAMESPACE | -A] [-o yaml|json] [--server URL]',
+  description: 'KIND takes kubectl and istioctl names: virtualservice, vs, destinationrules, dr, gateway, gw, svc, deploy, ...',
+  flags: [
+    { name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' },
+    { name: 'all-namespaces', aliases: ['A'], type: 'boolean', description: 'every namespace' },
+    { name: 'output', aliases: ['o'], type: 'string', description: 'table, yaml or json', default: 'table' },
+    SERVER_FLAG,
+  ],
+  async run(args, io) {
+    const [kindArg, name] = args.positionals;
+    if (!kindArg) throw usageError('get needs a KIND');
+    const info = kindByName(kindArg);
+    if (!info) throw usageError(`unknown kind "${kindArg}"`);
+    const all = boolFlag(args, 'all-namespaces') || !info.namespaced;
+    const q = new URLSearchParams({ kind: info.kind });
+    if (!all) q.set('namespace', stringFlag(args, 'namespace') ?? 'default');
+    if (name) q.set('name', name);
+    const { body } = await callApi<{ items: Manifest[] }>(serverUrl(stringFlag(args, 'server'), io.env), `/api/v1/resources?${q}`);
+    const items = body.items;
+    if (name && items.length === 0) throw new CliError('NOT_FOUND', `${info.plural}.${info.group || 'core'} "${name}" not found`);
+    const output = stringFlag(args, 'output');
+    if (output === 'json') io.stdout.write(`${JSON.stringify(name ? items[0] : { apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
+    else if (output === 'yaml') io.stdout.write(stringify(name ? items[0] : { apiVersion: 'v1', kind: 'List', items }));
+    else if (output === 'table') {
+      if (items.length === 0) {
+        io.stderr.write(`No resources found${all ? '' : ` in ${q.get('namespace')} namespace`}.\n`);
+        return 0;
+      }
+      const rows = items.map((m) => [
+        ...(all && info.namespaced ? [m.metadata.namespace ?? ''] : []),
+        m.metadata.name,
+        ...(info.kind === 'VirtualService' ? [JSON.stringify(m.spec?.gateways ?? []), JSON.stringify(m.spec?.hosts ?? [])] : []),
+        ...(info.kind === 'DestinationRule' ? [m.spec?.host ?? ''] : []),
+      ]);
+      const header = [...(all && info.namespaced ? ['NAMESPACE'] : []), 'NAME', ...(info.kind === 'VirtualService' ? ['GATEWAYS', 'HOSTS'] : []), ...(info.kind === 'DestinationRule' ? ['HOST'] : [])];
+      io.stdout.write(formatTable([header, ...rows]));
+    } else throw usageError(`unknown output format "${output}"`);
+    return 0;
+  },
+};
+
+/** Formats rows as a left-aligned table with three spaces between columns, as kubectl prints. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
+}
