@@ -30,6 +30,7 @@ export const TypeUrl = {
   TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   HttpInspector: 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
   OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
+  RawBuffer: 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
   UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   HttpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
@@ -56,6 +57,7 @@ const PROTO_FILES = [
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+  'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
 ];
@@ -114,11 +116,14 @@ export class XdsEncodeError extends Error {
 /** Encodes a resource object of the given type to protobuf bytes, checking it first. */
 export function encodeResource(typeUrl: string, obj: object): Uint8Array {
   const type = messageType(typeUrl);
-  const err = type.verify(obj);
-  if (err) throw new XdsEncodeError(`${type.name}: ${err}`);
   try {
-    return type.encode(type.fromObject(obj as Record<string, unknown>)).finish();
+    // fromObject accepts enum names; verify checks the converted message (enums as numbers).
+    const message = type.fromObject(obj as Record<string, unknown>);
+    const err = type.verify(message);
+    if (err) throw new XdsEncodeError(`${type.name}: ${err}`);
+    return type.encode(message).finish();
   } catch (cause) {
+    if (cause instanceof XdsEncodeError) throw cause;
     throw new XdsEncodeError(`${type.name}: ${(cause as Error).message}`, { cause });
   }
 }

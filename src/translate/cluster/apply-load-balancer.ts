@@ -1,0 +1,94 @@
+/**
+ * DestinationRule `loadBalancer` → Envoy `lbPolicy` and its LB config, as istiod's applyLoadBalancer:
+ *
+ * - ORIGINAL_DST clusters always use CLUSTER_PROVIDED;
+ * - `simple`: LEAST_REQUEST (and the deprecated LEAST_CONN), RANDOM, ROUND_ROBIN, PASSTHROUGH (the
+ *   cluster becomes ORIGINAL_DST / CLUSTER_PROVIDED and loses any inline endpoints); UNSPECIFIED or
+ *   no load balancer → LEAST_REQUEST, Istio's default; `warmupDurationSecs` adds a slow-start window
+ *   to ROUND_ROBIN / LEAST_REQUEST;
+ * - `consistentHash` then overrides the policy: MAGLEV (with `tableSize` when non-zero, Envoy's
+ *   default 65537), RING_HASH with `minimumRingSize` when non-zero, or RING_HASH with 1024 when
+ *   neither algorithm is named. The hash key itself goes on routes (see `hash-policy.ts`);
+ * - locality settings: `distribute`, or `failover`/`failoverPriority` together with outlier
+ *   detection, turn on locality-weighted load balancing (priorities are not computed: Weft proxies
+ *   carry no locality yet);
+ * - `healthyPanicThreshold` is 0 unless outlier detection's `minHealthPercent` set it: Weft sends
+ *   unhealthy endpoints as UNHEALTHY (istiod's PILOT_SEND_UNHEALTHY_ENDPOINTS mode, which also turns
+ *   panic mode off), so they never receive traffic.
+ */
+import type { LoadBalancerSettings } from '../../config/schema/destination-rule.js';
+import type { Cluster } from '../../envoy/types.js';
+import type { ClusterDraft, Writable } from './cluster-draft.js';
+import { durationFromIstio } from './struct-values.js';
+
+/** Envoy's and Istio's default minimum ring size for RING_HASH. */
+export const DEFAULT_MINIMUM_RING_SIZE = 1024;
+
+/** Applies the load-balancer settings (possibly absent) to a draft. */
+export function applyLoadBalancer(draft: ClusterDraft, lb: LoadBalancerSettings | undefined): void {
+  const c = draft.cluster;
+  // Weft sends unhealthy endpoints (marked UNHEALTHY), as istiod does with PILOT_SEND_UNHEALTHY_ENDPOINTS:
+  // panic mode is then off, so they never take traffic, unless outlier detection set minHealthPercent.
+  if (c.commonLbConfig?.healthyPanicThreshold === undefined) c.commonLbConfig = { ...c.commonLbConfig, healthyPanicThreshold: { value: 0 } };
+  applyLocalityLoadBalancer(c, lb);
+  if (c.type === 'ORIGINAL_DST') {
+    setPolicy(c, 'CLUSTER_PROVIDED');
+    return;
+  }
+  const warmup = durationFromIstio(lb?.warmupDurationSecs ?? lb?.warmup?.duration);
+  const slowStart = warmup ? { slowStartWindow: warmup } : undefined;
+  switch (lb?.simple) {
+    case 'RANDOM':
+      setPolicy(c, 'RANDOM');
+      break;
+    case 'ROUND_ROBIN':
+      setPolicy(c, 'ROUND_ROBIN');
+      if (slowStart) c.roundRobinLbConfig = { slowStartConfig: slowStart };
+      break;
+    case 'PASSTHROUGH':
+      setPolicy(c, 'CLUSTER_PROVIDED');
+      c.type = 'ORIGINAL_DST';
+      delete c.loadAssignment;
+      delete c.edsClusterConfig;
+      break;
+    default: // LEAST_REQUEST, LEAST_CONN, UNSPECIFIED, none
+      setPolicy(c, 'LEAST_REQUEST');
+      if (slowStart) c.leastRequestLbConfig = { slowStartConfig: slowStart };
+  }
+  applyConsistentHash(c, lb);
+}
+
+/** RING_HASH / MAGLEV for `consistentHash` (istiod's ApplyRingHashLoadBalancer). */
+function applyConsistentHash(c: Writable<Cluster>, lb: LoadBalancerSettings | undefined): void {
+  const ch = lb?.consistentHash;
+  if (!ch) return;
+  if (ch.maglev) {
+    setPolicy(c, 'MAGLEV');
+    if ((ch.maglev.tableSize ?? 0) !== 0) c.maglevLbConfig = { tableSize: { value: ch.maglev.tableSize! } };
+  } else if (ch.ringHash) {
+    setPolicy(c, 'RING_HASH');
+    if ((ch.ringHash.minimumRingSize ?? 0) !== 0) c.ringHashLbConfig = { minimumRingSize: { value: ch.ringHash.minimumRingSize! } };
+  } else {
+    setPolicy(c, 'RING_HASH');
+    const legacy = ch.minimumRingSize ?? 0;
+    c.ringHashLbConfig = { minimumRingSize: { value: legacy !== 0 ? legacy : DEFAULT_MINIMUM_RING_SIZE } };
+  }
+}
+
+/** Sets the policy and clears the LB-config oneof so only the new policy's config can follow. */
+function setPolicy(c: Writable<Cluster>, policy: NonNullable<Cluster['lbPolicy']>): void {
+  c.lbPolicy = policy;
+  delete c.ringHashLbConfig;
+  delete c.maglevLbConfig;
+  delete c.leastRequestLbConfig;
+  delete c.roundRobinLbConfig;
+}
+
+function applyLocalityLoadBalancer(c: Writable<Cluster>, lb: LoadBalancerSettings | undefined): void {
+  const setting = lb?.localityLbSetting;
+  if (!setting) return;
+  const failover = c.outlierDetection !== undefined && (setting.failover !== undefined || setting.failoverPriority !== undefined);
+  if (setting.distribute !== undefined || failover) {
+    c.commonLbConfig = { ...c.commonLbConfig, localityWeightedLbConfig: {} };
+  }
+}
