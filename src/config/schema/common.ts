@@ -20,9 +20,13 @@ export const portNumber = z.number().int('must be an integer').min(1, 'port must
 /** A label map. */
 export const labels = z.record(z.string(), z.string());
 
-/** Istio's WorkloadSelector: `{ matchLabels }`. */
+/** Istio's `type.v1beta1.WorkloadSelector` (security kinds, Telemetry, DestinationRule): `{ matchLabels }`. */
 export const workloadSelector = z.strictObject({ matchLabels: labels.optional() });
 export type WorkloadSelector = z.infer<typeof workloadSelector>;
+
+/** Istio's `networking.v1alpha3.WorkloadSelector` (Sidecar, ServiceEntry): `{ labels }`. */
+export const networkingWorkloadSelector = z.strictObject({ labels: labels.optional() });
+export type NetworkingWorkloadSelector = z.infer<typeof networkingWorkloadSelector>;
 
 /** Istio's Percent message: `{ value }`, 0–100. */
 export const percent = z.strictObject({ value: z.number().min(0, 'must be in 0-100').max(100, 'must be in 0-100') });

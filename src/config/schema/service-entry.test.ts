@@ -32,7 +32,7 @@ describe('ServiceEntry: Istio samples', () => {
     ok({ hosts: ['mymongodb.somedomain'], addresses: ['192.192.192.192/24'], ports: [{ number: 27018, name: 'mongodb', protocol: 'MONGO' }], location: 'MESH_INTERNAL', resolution: 'STATIC', endpoints: [{ address: '2.2.2.2' }, { address: '3.3.3.3', ports: { mongodb: 27019 }, labels: { app: 'db' }, locality: 'us/east', weight: 2, network: 'n1', serviceAccount: 'sa' }] });
     ok({ hosts: ['unix.example.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'STATIC', endpoints: [{ address: 'unix:///var/run/example/socket' }] });
     ok({ hosts: ['foo.bar.com'], ports: [http], resolution: 'DNS', endpoints: [{ address: 'us.foo.bar.com', ports: { 'http-port': 8080 } }, { address: '1.1.1.1' }], subjectAltNames: ['spiffe://a/b'], exportTo: ['~'] });
-    ok({ hosts: ['vm.example.com'], ports: [http], resolution: 'STATIC', workloadSelector: { matchLabels: { app: 'vm' } } });
+    ok({ hosts: ['vm.example.com'], ports: [http], resolution: 'STATIC', workloadSelector: { labels: { app: 'vm' } } });
   });
 });
 
@@ -64,7 +64,7 @@ describe('ServiceEntry: webhook rules', () => {
     fails({ hosts: ['a.com'], ports: [http], resolution: 'STATIC', endpoints: [{ labels: { a: 'b' } }] }, ['spec', 'endpoints', 0, 'address'], 'address is required');
     fails({ hosts: ['a.com'], ports: [http], resolution: 'DNS_ROUND_ROBIN', endpoints: [{ address: 'b.com' }, { address: 'c.com' }] }, ['spec', 'endpoints'], 'only be 0 or 1 endpoint');
     fails({ hosts: ['a.com'], ports: [http], resolution: 'DNS', endpoints: [{ address: 'not_a_host!' }] }, ['spec', 'endpoints', 0, 'address'], 'not a valid FQDN or an IP address');
-    fails({ hosts: ['a.com'], ports: [http], workloadSelector: { matchLabels: { app: 'a' } }, endpoints: [], resolution: 'STATIC' }, ['spec'], 'only one of WorkloadSelector or Endpoints');
+    fails({ hosts: ['a.com'], ports: [http], workloadSelector: { labels: { app: 'a' } }, endpoints: [], resolution: 'STATIC' }, ['spec'], 'only one of WorkloadSelector or Endpoints');
   });
   it('rejects several hosts on plain TCP ports', () => {
     fails({ hosts: ['a.com', 'b.com'], ports: [{ number: 3306, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS' }, ['spec', 'ports', 0, 'protocol'], 'multiple hosts provided with non-HTTP, non-TLS ports');

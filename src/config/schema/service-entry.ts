@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ObjectMeta } from '../resource.js';
-import { defineKind, uint, workloadSelector, type IssueSink } from './common.js';
+import { defineKind, uint, networkingWorkloadSelector, type IssueSink } from './common.js';
 import {
   checkExportTo,
   checkPort,
@@ -44,7 +44,7 @@ export const serviceEntrySpec = z.strictObject({
   location: z.enum(['MESH_EXTERNAL', 'MESH_INTERNAL']).optional(),
   resolution: z.enum(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN']).optional(),
   endpoints: z.array(workloadEntrySpec).optional(),
-  workloadSelector: workloadSelector.optional(),
+  workloadSelector: networkingWorkloadSelector.optional(),
   exportTo: z.array(z.string()).optional(),
   subjectAltNames: z.array(z.string()).optional(),
 });
@@ -54,7 +54,7 @@ export type ServiceEntrySpec = z.infer<typeof serviceEntrySpec>;
 /** Runs Istio's ServiceEntry webhook checks; paths are relative to the spec. */
 export function checkServiceEntry(spec: ServiceEntrySpec, sink: IssueSink, meta: ObjectMeta): void {
   if (spec.workloadSelector) {
-    checkSelectorLabels(sink, ['workloadSelector', 'matchLabels'], spec.workloadSelector.matchLabels,
+    checkSelectorLabels(sink, ['workloadSelector', 'labels'], spec.workloadSelector.labels,
       'service entry: workload selector specified without labels, will be applied to all services in namespace');
   }
   if (spec.workloadSelector && spec.endpoints) sink.error([], 'only one of WorkloadSelector or Endpoints is allowed in Service Entry');

@@ -24,7 +24,7 @@ describe('Sidecar: Istio samples', () => {
   });
   it('accepts the ingress/egress example with every field', () => {
     ok({
-      workloadSelector: { matchLabels: { app: 'ratings' } },
+      workloadSelector: { labels: { app: 'ratings' } },
       ingress: [{
         port: { number: 9080, protocol: 'HTTP', name: 'somename' }, defaultEndpoint: 'unix:///var/run/someuds.sock',
         connectionPool: { http: { http1MaxPendingRequests: 10 } }, captureMode: 'IPTABLES',

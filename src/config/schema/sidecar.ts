@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ObjectMeta } from '../resource.js';
-import { defineKind, workloadSelector, type IssueSink } from './common.js';
+import { defineKind, networkingWorkloadSelector, type IssueSink } from './common.js';
 import { checkConnectionPool } from './destination-rule-checks.js';
 import { connectionPoolSettings } from './destination-rule.js';
 import { checkServerTLS, serverTLSSettings } from './gateway.js';
@@ -75,7 +75,7 @@ export type OutboundTrafficPolicy = z.infer<typeof outboundTrafficPolicy>;
 
 /** Istio's Sidecar spec. */
 export const sidecarSpec = z.strictObject({
-  workloadSelector: workloadSelector.optional(),
+  workloadSelector: networkingWorkloadSelector.optional(),
   ingress: z.array(istioIngressListener).optional(),
   egress: z.array(istioEgressListener).optional(),
   outboundTrafficPolicy: outboundTrafficPolicy.optional(),
@@ -193,7 +193,7 @@ function checkEgress(sink: IssueSink, p: Path, l: IstioEgressListener, ports: Se
 /** Runs Istio's Sidecar webhook checks; paths are relative to the spec. */
 export function checkSidecar(spec: SidecarSpec, sink: IssueSink, meta: ObjectMeta): void {
   if (spec.workloadSelector) {
-    checkSelectorLabels(sink, ['workloadSelector', 'matchLabels'], spec.workloadSelector.matchLabels,
+    checkSelectorLabels(sink, ['workloadSelector', 'labels'], spec.workloadSelector.labels,
       'sidecar: workload selector specified without labels, will be applied to all services in namespace');
   }
   const ingress = spec.ingress ?? [];

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeYaml, lineOf } from './testing.js';
+import { conflictingGatewayAnalyzer } from './gateway-conflicts.js';
+
+
+const positive = `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: alpha
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 8080
+      name: http
+      protocol: HTTP
+    hosts: ["*.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: beta
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 8080
+      name: http
+      protocol: HTTP
+    hosts: ["web.example.com"]
+`;
+
+const negative = `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: alpha
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 8080
+      name: http
+      protocol: HTTP
+    hosts: ["a.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: beta
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 8080
+      name: http
+      protocol: HTTP
+    hosts: ["b.example.com"]
+`;
+
+test('gateway-conflicts: reports the problem with code, level, resource and line', () => {
+  const msgs = analyzeYaml(positive, conflictingGatewayAnalyzer);
+  assert.equal(msgs.length, 2, msgs.map((m) => m.message).join('\n'));
+  assert.equal(msgs[0]!.code, 'IST0145');
+  assert.equal(msgs[0]!.level, 'Error');
+  assert.equal(`${msgs[0]!.resource?.kind} ${msgs[0]!.resource?.namespace}/${msgs[0]!.resource?.name}`, 'Gateway default/alpha');
+  assert.equal(msgs[0]!.source?.line, lineOf(positive, '- port:', 1));
+  assert.equal(msgs[1]!.code, 'IST0145');
+  assert.equal(msgs[1]!.level, 'Error');
+  assert.equal(`${msgs[1]!.resource?.kind} ${msgs[1]!.resource?.namespace}/${msgs[1]!.resource?.name}`, 'Gateway default/beta');
+  assert.equal(msgs[1]!.source?.line, lineOf(positive, '- port:', 2));
+});
+
+test('gateway-conflicts: stays quiet on consistent configuration', () => {
+  assert.deepEqual(analyzeYaml(negative, conflictingGatewayAnalyzer).map((m) => m.message), []);
+});

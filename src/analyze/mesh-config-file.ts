@@ -1,0 +1,74 @@
+/**
+ * Reads a MeshConfig YAML file (`--meshConfigFile`, as istioctl's flag): Istio's field names, with
+ * Istio's defaults for anything not given. Fields Weft does not use are accepted and ignored, as
+ * Istio's MeshConfig has many; fields Weft uses are type-checked.
+ */
+import { parse } from 'yaml';
+import type { ExtensionProvider, MeshConfig } from '../model/mesh-config.js';
+import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../model/mesh-config.js';
+
+/** A problem in a mesh config file. */
+export class MeshConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MeshConfigError';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function stringList(v: unknown, field: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new MeshConfigError(`${field} must be a list of strings`);
+  return v as string[];
+}
+
+/** Parses mesh config text into a MeshConfig on Istio's defaults. */
+export function parseMeshConfig(text: string): MeshConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new MeshConfigError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return DEFAULT_MESH_CONFIG;
+  if (!isObject(doc)) throw new MeshConfigError('mesh config must be a YAML object');
+  // A ConfigMap holding the mesh config under data.mesh (as istiod reads it) is accepted too.
+  if (doc.kind === 'ConfigMap' && isObject(doc.data) && typeof doc.data.mesh === 'string') return parseMeshConfig(doc.data.mesh);
+  const o: { -readonly [K in keyof MeshConfig]?: MeshConfig[K] } = {};
+  for (const key of ['rootNamespace', 'trustDomain'] as const) {
+    const v = doc[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') throw new MeshConfigError(`${key} must be a non-empty string`);
+    o[key] = v;
+  }
+  if (doc.outboundTrafficPolicy !== undefined) {
+    const mode = isObject(doc.outboundTrafficPolicy) ? doc.outboundTrafficPolicy.mode : undefined;
+    if (mode !== undefined && mode !== 'ALLOW_ANY' && mode !== 'REGISTRY_ONLY') throw new MeshConfigError('outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY');
+    o.outboundTrafficPolicy = { mode: (mode as 'ALLOW_ANY' | 'REGISTRY_ONLY' | undefined) ?? 'ALLOW_ANY' };
+  }
+  if (doc.extensionProviders !== undefined) {
+    if (!Array.isArray(doc.extensionProviders)) throw new MeshConfigError('extensionProviders must be a list');
+    o.extensionProviders = doc.extensionProviders.map((p, i) => {
+      if (!isObject(p) || typeof p.name !== 'string' || p.name === '') throw new MeshConfigError(`extensionProviders[${i}].name is required`);
+      return p as unknown as ExtensionProvider;
+    });
+  }
+  if (doc.defaultProviders !== undefined) {
+    if (!isObject(doc.defaultProviders)) throw new MeshConfigError('defaultProviders must be an object');
+    const d = doc.defaultProviders;
+    o.defaultProviders = {
+      metrics: stringList(d.metrics, 'defaultProviders.metrics'),
+      tracing: stringList(d.tracing, 'defaultProviders.tracing'),
+      accessLogging: stringList(d.accessLogging, 'defaultProviders.accessLogging'),
+    };
+  }
+  if (doc.enableAutoMtls !== undefined) {
+    if (typeof doc.enableAutoMtls !== 'boolean') throw new MeshConfigError('enableAutoMtls must be a boolean');
+    o.enableAutoMtls = doc.enableAutoMtls;
+  }
+  if (typeof doc.accessLogFile === 'string') o.accessLogFile = doc.accessLogFile;
+  if (doc.accessLogEncoding === 'TEXT' || doc.accessLogEncoding === 'JSON') o.accessLogEncoding = doc.accessLogEncoding;
+  if (typeof doc.ingressSelector === 'string' && doc.ingressSelector) o.ingressGatewaySelector = { istio: doc.ingressSelector };
+  return meshConfigWith(o);
+}
