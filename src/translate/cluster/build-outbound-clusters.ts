@@ -19,7 +19,7 @@ import { applyUpstreamProtocol } from './apply-connection-pool.js';
 import { applyTrafficPolicy } from './apply-traffic-policy.js';
 import type { UpstreamTlsOptions } from './apply-upstream-tls.js';
 import { buildLocalityLbEndpoints } from './build-lb-endpoints.js';
-import { buildBlackHoleCluster, buildPassthroughCluster } from './build-special-clusters.js';
+import { buildBlackHoleCluster, buildInboundPassthroughCluster, buildPassthroughCluster } from './build-special-clusters.js';
 import { finishCluster, newDraft, type ClusterDraft } from './cluster-draft.js';
 import { buildClusterMetadata } from './cluster-metadata.js';
 import { istioMtlsSni, outboundClusterName } from './cluster-names.js';
@@ -59,7 +59,10 @@ export function buildOutboundClusters(snapshot: MeshSnapshot, node: ProxyNode, s
     }
   }
   push(buildBlackHoleCluster(snapshot.meshConfig));
-  if (node.role === 'sidecar') push(buildPassthroughCluster(snapshot.meshConfig));
+  if (node.role === 'sidecar') {
+    push(buildPassthroughCluster(snapshot.meshConfig));
+    push(buildInboundPassthroughCluster(snapshot.meshConfig));
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@ import { toProtoDuration } from '../../config/duration.js';
 import type { Cluster } from '../../envoy/types.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import { applyConnectionPool } from './apply-connection-pool.js';
-import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './cluster-names.js';
+import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } from './cluster-names.js';
 import { finishCluster, newDraft, setUseDownstreamProtocol, httpOptions } from './cluster-draft.js';
 
 /** `BlackHoleCluster`: STATIC with no endpoints, ROUND_ROBIN, mesh connect timeout. */
@@ -23,6 +23,17 @@ export function buildPassthroughCluster(mesh: MeshConfig): Cluster {
   const draft = newDraft({ name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', connectTimeout: toProtoDuration(mesh.connectTimeoutMs), lbPolicy: 'CLUSTER_PROVIDED' });
   setUseDownstreamProtocol(draft);
   httpOptions(draft).commonHttpProtocolOptions = { idleTimeout: toProtoDuration(5 * 60_000) };
+  applyConnectionPool(draft, mesh, undefined);
+  return finishCluster(draft);
+}
+
+/**
+ * `InboundPassthroughCluster`: where a sidecar's inbound listener sends traffic for ports no service
+ * declares (its default filter chain), to the original destination, as istiod builds it.
+ */
+export function buildInboundPassthroughCluster(mesh: MeshConfig): Cluster {
+  const draft = newDraft({ name: INBOUND_PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', connectTimeout: toProtoDuration(mesh.connectTimeoutMs), lbPolicy: 'CLUSTER_PROVIDED' });
+  setUseDownstreamProtocol(draft);
   applyConnectionPool(draft, mesh, undefined);
   return finishCluster(draft);
 }

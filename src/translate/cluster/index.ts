@@ -12,7 +12,7 @@ import { buildOutboundClusters } from './build-outbound-clusters.js';
 export { buildOutboundClusters, buildServicePortClusters, visibleServicesFor } from './build-outbound-clusters.js';
 export { buildInboundClusters, inboundTargets, type InboundTarget } from './build-inbound-clusters.js';
 export { buildEndpoints, buildClusterLoadAssignment } from './build-endpoints.js';
-export { buildBlackHoleCluster, buildPassthroughCluster } from './build-special-clusters.js';
+export { buildBlackHoleCluster, buildInboundPassthroughCluster, buildPassthroughCluster } from './build-special-clusters.js';
 export { hashPolicyFor, convertConsistentHash } from './hash-policy.js';
 export {
   destinationRuleFor,

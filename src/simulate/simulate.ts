@@ -1,0 +1,180 @@
+/**
+ * Replays a request against one proxy's translated xDS resources the way the proxy would handle it,
+ * using the same matchers the proxy runs (`src/envoy/filter-chain-matcher.ts`,
+ * `src/envoy/route-table.ts`, weighted clusters and rewrites), so what a simulation proves is what
+ * the proxy does, as istiod's pilot simulation tests do for Envoy.
+ */
+import { isIP } from 'node:net';
+import { selectFilterChain, type ConnectionInfo } from '../envoy/filter-chain-matcher.js';
+import { compileRouteTable, weightedChoices, type RouteTable } from '../envoy/route-table.js';
+import { directReply, redirectReply, rewriteAuthority, rewritePath, tlsRedirectReply } from '../envoy/rewrite.js';
+import type { CorsPolicy, FilterChain, HttpConnectionManager, HttpFault, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
+import { durationMs } from '../envoy/types.js';
+import type { XdsResources } from '../translate/translate.js';
+import { routeOrigin } from '../translate/route/route-metadata.js';
+import type { SimClusterChoice, SimError, SimErrorCode, SimMirror, SimRequest, SimResult, SimSuccess } from './types.js';
+
+const tables = new WeakMap<RouteConfiguration, RouteTable>();
+const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
+
+/** Simulates one request against a proxy's resources. */
+export function simulate(resources: XdsResources, request: SimRequest): SimResult {
+  const target = parseTarget(request);
+  const listener = findListener(resources.listeners, target.port);
+  if (!listener) return fail('no-listener', `no listener for port ${target.port}`, {});
+  const tls = request.sni !== undefined;
+  const conn: ConnectionInfo = {
+    destinationIp: request.destinationIp ?? (isIP(target.host) ? target.host : '0.0.0.0'),
+    destinationPort: target.port,
+    ...(tls ? { serverName: request.sni } : {}),
+    transportProtocol: tls ? 'tls' : 'raw_buffer',
+    applicationProtocols: request.protocol === 'tcp' ? [] : ['http/1.1'],
+    sourceIp: request.sourceIp ?? '127.0.0.1',
+    sourcePort: 40000,
+  };
+  const chain = selectFilterChain(listener, conn);
+  const where = { listener: listener.name ?? '' };
+  if (!chain) return fail('no-filter-chain', `listener ${listener.name} has no filter chain for the connection`, where);
+  const chainName = filterChainName(listener, chain);
+  const at = { ...where, filterChain: chainName };
+  const hcm = chain.filters?.find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typedConfig as HttpConnectionManager | undefined;
+  const tcp = chain.filters?.find((f) => f.name === 'envoy.filters.network.tcp_proxy')?.typedConfig as TcpProxy | undefined;
+  if (hcm && request.protocol !== 'tcp') return simulateHttp(resources, request, target, hcm, tls, at);
+  if (tcp) return simulateTcp(resources, tcp, chain, at);
+  return fail('no-filter-chain', `filter chain ${chainName} has neither an HTTP connection manager nor a TCP proxy`, at);
+}
+
+interface Target {
+  readonly host: string;
+  readonly port: number;
+  readonly authority: string;
+}
+
+function parseTarget(req: SimRequest): Target {
+  if (req.port !== undefined) {
+    return { host: req.destinationIp ?? '0.0.0.0', port: req.port, authority: req.authority ?? req.destination ?? '' };
+  }
+  const dest = req.destination ?? '';
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(dest);
+  const host = m?.[1]?.replace(/^\[|\]$/g, '') ?? dest;
+  const port = m?.[2] ? Number(m[2]) : 80;
+  return { host, port, authority: req.authority ?? dest };
+}
+
+/** The listener bound to (or standing for) `port`, else the original-destination `virtualOutbound`. */
+function findListener(listeners: readonly Listener[], port: number): Listener | undefined {
+  const direct = listeners.find((l) => l.address?.socketAddress?.portValue === port && l.useOriginalDst?.value !== true);
+  if (direct) return direct;
+  return listeners.find((l) => l.useOriginalDst?.value === true && l.trafficDirection === 'OUTBOUND');
+}
+
+function filterChainName(listener: Listener, chain: FilterChain): string {
+  if (chain === listener.defaultFilterChain) return chain.name || 'default';
+  const i = (listener.filterChains ?? []).indexOf(chain);
+  return chain.name || `#${i}`;
+}
+
+function fail(error: SimErrorCode, message: string, where: Partial<Omit<SimError, 'ok' | 'error' | 'message'>>): SimError {
+  return { ok: false, error, message, ...where };
+}
+
+function checkClusters(resources: XdsResources, choices: readonly SimClusterChoice[]): string | undefined {
+  const known = new Set(resources.clusters.map((c) => c.name));
+  return choices.find((c) => !known.has(c.name))?.name;
+}
+
+function simulateTcp(resources: XdsResources, tcp: TcpProxy, chain: FilterChain, at: { listener: string; filterChain: string }): SimResult {
+  const clusters: SimClusterChoice[] = [];
+  if (tcp.cluster) clusters.push({ name: tcp.cluster, weight: 1, share: 1 });
+  const weighted = tcp.weightedClusters?.clusters ?? [];
+  const total = weighted.reduce((n, c) => n + (c.weight ?? 0), 0);
+  for (const c of weighted) clusters.push({ name: c.name ?? '', weight: c.weight ?? 0, share: total > 0 ? (c.weight ?? 0) / total : 0 });
+  const origin = routeOrigin(chain.metadata);
+  const missing = checkClusters(resources, clusters);
+  if (missing) return fail('no-cluster', `cluster ${missing} is not in CDS`, { ...at, ...(origin ? { origin } : {}) });
+  return { ok: true, ...at, ...(origin ? { origin } : {}), action: { kind: 'tcp', clusters } };
+}
+
+function simulateHttp(
+  resources: XdsResources,
+  request: SimRequest,
+  target: Target,
+  hcm: HttpConnectionManager,
+  tls: boolean,
+  at: { listener: string; filterChain: string },
+): SimResult {
+  const rcName = hcm.rds?.routeConfigName;
+  const config = hcm.routeConfig ?? resources.routes.find((r) => r.name === rcName);
+  if (!config) return fail('no-route-config', `route configuration ${rcName} is not in RDS`, { ...at, routeConfig: rcName });
+  let table = tables.get(config);
+  if (!table) tables.set(config, (table = compileRouteTable(config)));
+  const attrs = {
+    authority: target.authority,
+    method: request.method ?? 'GET',
+    path: request.path ?? '/',
+    scheme: request.scheme ?? (tls ? 'https' : 'http'),
+    headers: request.headers ?? {},
+    random: request.random ?? 0.5,
+  };
+  const where = { ...at, routeConfig: config.name ?? '' };
+  const sel = table.select(attrs);
+  if (sel.kind === 'no-virtual-host') return fail('no-virtual-host', `no virtual host of ${config.name} matches ${target.authority}`, where);
+  const vhWhere = { ...where, virtualHost: sel.virtualHost.name ?? '' };
+  if (sel.kind === 'no-route') return fail('no-route', `no route of ${sel.virtualHost.name} matches ${attrs.method} ${attrs.path}`, vhWhere);
+  if (sel.kind === 'tls-redirect') {
+    const reply = tlsRedirectReply(attrs);
+    return { ok: true, ...vhWhere, action: { kind: 'redirect', status: reply.status, location: reply.location ?? '' } };
+  }
+  const route = sel.route;
+  const origin = routeOrigin(route.metadata);
+  const base = { ...vhWhere, route: { name: route.name ?? '', index: sel.routeIndex }, ...(origin ? { origin } : {}) };
+  const perFilter = route.typedPerFilterConfig ?? {};
+  const fault = perFilter['envoy.filters.http.fault'] as (HttpFault & { '@type': string }) | undefined;
+  const cors = perFilter['envoy.filters.http.cors'] as (CorsPolicy & { '@type': string }) | undefined;
+  const extras: Partial<SimSuccess> = {
+    ...(fault ? { fault: stripType(fault) } : {}),
+    ...(cors ? { cors: stripType(cors) } : {}),
+    ...(route.requestHeadersToAdd ? { requestHeadersToAdd: route.requestHeadersToAdd } : {}),
+    ...(route.requestHeadersToRemove ? { requestHeadersToRemove: route.requestHeadersToRemove } : {}),
+  };
+  if (route.redirect) {
+    const reply = redirectReply(route, attrs);
+    return { ok: true, ...base, ...extras, action: { kind: 'redirect', status: reply.status, location: reply.location ?? '' } };
+  }
+  if (route.directResponse) {
+    const reply = directReply(route, attrs);
+    return { ok: true, ...base, ...extras, action: { kind: 'direct-response', status: reply.status, ...(reply.body !== undefined ? { body: reply.body } : {}) } };
+  }
+  const action = route.route;
+  if (!action) return fail('no-route', `route ${route.name} has no action`, base);
+  const clusters = weightedChoices(action).map((c) => ({ name: c.name, weight: c.weight, share: c.share }));
+  const missing = checkClusters(resources, clusters);
+  if (missing) return fail('no-cluster', `cluster ${missing} is not in CDS`, base);
+  const mirrors: SimMirror[] = (action.requestMirrorPolicies ?? []).map((m) => {
+    const dv = m.runtimeFraction?.defaultValue;
+    const percent = dv ? ((dv.numerator ?? 0) / (DENOMINATORS[dv.denominator ?? 'HUNDRED'] ?? 100)) * 100 : 100;
+    return { cluster: m.cluster ?? '', percent };
+  });
+  const newPath = rewritePath(route, attrs.path);
+  const newAuthority = rewriteAuthority(action, attrs);
+  const rewrite = {
+    ...(newPath !== attrs.path ? { path: newPath } : {}),
+    ...(newAuthority !== undefined ? { authority: newAuthority } : {}),
+  };
+  return {
+    ok: true,
+    ...base,
+    ...extras,
+    action: { kind: 'route', clusters },
+    timeoutMs: durationMs(action.timeout) ?? 15_000,
+    ...(action.retryPolicy ? { retryPolicy: action.retryPolicy } : {}),
+    ...(action.hashPolicy ? { hashPolicy: action.hashPolicy } : {}),
+    ...(mirrors.length > 0 ? { mirrors } : {}),
+    ...(Object.keys(rewrite).length > 0 ? { rewrite } : {}),
+  };
+}
+
+function stripType<T extends { '@type': string }>(any: T): Omit<T, '@type'> {
+  const { '@type': _t, ...rest } = any;
+  return rest;
+}

@@ -1,0 +1,81 @@
+/**
+ * Builds the HTTP connection manager network filter as istiod does for sidecars and gateways: RDS
+ * over ADS (or an inline route configuration for inbound), HTTP filters in istiod's order (fault,
+ * CORS, then, once Weft has them, the authn/authz filters before them, and the router last), remote
+ * address handling, request-id generation, and path normalization from mesh config
+ * `pathNormalization` (Weft's default WEFT_STRICT: normalize, merge slashes, reject encoded slashes).
+ */
+import type { Filter, HttpConnectionManager, HttpFilter, PathWithEscapedSlashesAction, RouteConfiguration } from '../../envoy/types.js';
+import type { PathNormalization } from '../../model/mesh-config.js';
+import { TypeUrl } from '../../xds/protos.js';
+
+/** Name of the HCM network filter. */
+export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
+/** Name of the router HTTP filter (always last). */
+export const ROUTER_FILTER = 'envoy.filters.http.router';
+
+/** How the HCM is used. */
+export interface HcmOptions {
+  readonly statPrefix: string;
+  /** RDS route configuration name (outbound, gateways). */
+  readonly rds?: string;
+  /** Inline route configuration (inbound). */
+  readonly routeConfig?: RouteConfiguration;
+  /** Gateways trust the connection's peer address for XFF (istiod: true on gateways). */
+  readonly useRemoteAddress: boolean;
+  readonly pathNormalization: PathNormalization;
+  readonly forwardClientCertDetails: 'APPEND_FORWARD' | 'SANITIZE_SET';
+  /** `istio-envoy` on inbound and gateways; unset (Envoy's default) outbound, as istiod. */
+  readonly serverName?: string;
+}
+
+/** HTTP filters in istiod's order; the fault and CORS filters read their per-route configs. */
+export function httpFilters(): HttpFilter[] {
+  return [
+    { name: 'envoy.filters.http.fault', typedConfig: { '@type': TypeUrl.Fault } },
+    { name: 'envoy.filters.http.cors', typedConfig: { '@type': TypeUrl.Cors } },
+    { name: ROUTER_FILTER, typedConfig: { '@type': TypeUrl.Router } },
+  ];
+}
+
+/** Envoy path handling for a mesh config `pathNormalization` value. */
+export function pathNormalizationSettings(p: PathNormalization): Pick<HttpConnectionManager, 'normalizePath' | 'mergeSlashes' | 'pathWithEscapedSlashesAction'> {
+  const action = (a: PathWithEscapedSlashesAction) => ({ pathWithEscapedSlashesAction: a });
+  switch (p) {
+    case 'NONE':
+      return { normalizePath: { value: false }, ...action('KEEP_UNCHANGED') };
+    case 'BASE':
+      return { normalizePath: { value: true } };
+    case 'MERGE_SLASHES':
+      return { normalizePath: { value: true }, mergeSlashes: true };
+    case 'DECODE_AND_MERGE_SLASHES':
+      return { normalizePath: { value: true }, mergeSlashes: true, ...action('UNESCAPE_AND_FORWARD') };
+    case 'WEFT_STRICT':
+    default:
+      return { normalizePath: { value: true }, mergeSlashes: true, ...action('REJECT_REQUEST') };
+  }
+}
+
+/** Builds the HCM config. */
+export function buildHttpConnectionManager(o: HcmOptions): HttpConnectionManager {
+  return {
+    statPrefix: o.statPrefix,
+    ...(o.rds !== undefined
+      ? { rds: { configSource: { ads: {}, initialFetchTimeout: { seconds: 0, nanos: 0 }, resourceApiVersion: 'V3' }, routeConfigName: o.rds } }
+      : {}),
+    ...(o.routeConfig ? { routeConfig: o.routeConfig } : {}),
+    httpFilters: httpFilters(),
+    useRemoteAddress: { value: o.useRemoteAddress },
+    xffNumTrustedHops: 0,
+    generateRequestId: { value: true },
+    forwardClientCertDetails: o.forwardClientCertDetails,
+    ...(o.serverName ? { serverName: o.serverName } : {}),
+    upgradeConfigs: [{ upgradeType: 'websocket' }],
+    ...pathNormalizationSettings(o.pathNormalization),
+  };
+}
+
+/** Wraps an HCM config as a listener network filter. */
+export function hcmFilter(hcm: HttpConnectionManager): Filter {
+  return { name: HCM_FILTER, typedConfig: { '@type': TypeUrl.HttpConnectionManager, ...hcm } };
+}

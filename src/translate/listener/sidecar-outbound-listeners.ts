@@ -1,0 +1,123 @@
+/**
+ * A sidecar's outbound listeners, as istiod's buildSidecarOutboundListeners: `virtualOutbound`
+ * (0.0.0.0:15001, original destination) whose default chain passes unknown traffic through
+ * (ALLOW_ANY) or drops it (REGISTRY_ONLY), and one `0.0.0.0_<port>` listener per service port, not
+ * bound (traffic arrives through the virtual listener or, under `weft up`, the HTTP proxy). HTTP
+ * ports run an HCM with RDS `<port>`; TCP ports a TCP proxy per service (matched by VIP when several
+ * services share the port) using the VirtualService `tcp` rules; TLS/HTTPS ports add SNI chains
+ * from VirtualService `tls` rules. When HTTP and TCP services share a port, HTTP wins (Weft routes
+ * UNKNOWN protocols as HTTP).
+ */
+import type { FilterChain, Listener } from '../../envoy/types.js';
+import { hostMatches } from '../../model/hosts.js';
+import { isHttpProtocol } from '../../registry/protocol.js';
+import type { Service } from '../../registry/types.js';
+import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER, outboundClusterName } from '../cluster/cluster-names.js';
+import type { ProxyScope } from '../proxy-scope.js';
+import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
+import { MESH_GATEWAY } from '../virtual-services.js';
+import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
+import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
+
+/** Name and port of the virtual outbound listener. */
+export const VIRTUAL_OUTBOUND = { name: 'virtualOutbound', port: 15001 } as const;
+
+/** Builds every outbound listener of a sidecar (virtualOutbound first, then by port). */
+export function buildSidecarOutboundListeners(scope: ProxyScope): Listener[] {
+  const ports = new Map<number, { http: boolean; tls: boolean }>();
+  for (const svc of scope.services) {
+    for (const p of svc.ports) {
+      if (p.protocol === 'UDP') continue;
+      const cur = ports.get(p.port) ?? { http: false, tls: false };
+      ports.set(p.port, { http: cur.http || isHttpProtocol(p.protocol), tls: cur.tls || p.protocol === 'TLS' || p.protocol === 'HTTPS' });
+    }
+  }
+  const listeners: Listener[] = [buildVirtualOutbound(scope)];
+  for (const port of [...ports.keys()].sort((a, b) => a - b)) {
+    const kind = ports.get(port)!;
+    const l = kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls);
+    if (l) listeners.push(l);
+  }
+  return listeners;
+}
+
+/** The chain unknown destinations fall into: PassthroughCluster or BlackHoleCluster. */
+export function passthroughChain(scope: ProxyScope): FilterChain {
+  const allow = scope.outboundTrafficPolicy === 'ALLOW_ANY';
+  return { name: allow ? 'PassthroughFilterChain' : 'BlackHoleFilterChain', filters: [tcpProxyFilter(tcpProxyToCluster(allow ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER))] };
+}
+
+function buildVirtualOutbound(scope: ProxyScope): Listener {
+  return {
+    name: VIRTUAL_OUTBOUND.name,
+    address: { socketAddress: { address: '0.0.0.0', portValue: VIRTUAL_OUTBOUND.port } },
+    useOriginalDst: { value: true },
+    trafficDirection: 'OUTBOUND',
+    filterChains: [
+      {
+        name: 'virtualOutbound-blackhole',
+        filterChainMatch: { destinationPort: { value: VIRTUAL_OUTBOUND.port } },
+        filters: [tcpProxyFilter(tcpProxyToCluster(BLACKHOLE_CLUSTER))],
+      },
+    ],
+    defaultFilterChain: passthroughChain(scope),
+  };
+}
+
+function portListener(port: number, filterChains: FilterChain[], extra: Partial<Listener> = {}): Listener {
+  return {
+    name: `0.0.0.0_${port}`,
+    address: { socketAddress: { address: '0.0.0.0', portValue: port } },
+    bindToPort: { value: false },
+    trafficDirection: 'OUTBOUND',
+    filterChains,
+    ...extra,
+  };
+}
+
+function buildHttpListener(scope: ProxyScope, port: number): Listener {
+  const hcm = buildHttpConnectionManager({
+    statPrefix: `outbound_0.0.0.0_${port}`,
+    rds: String(port),
+    useRemoteAddress: false,
+    pathNormalization: scope.snapshot.meshConfig.pathNormalization,
+    forwardClientCertDetails: 'APPEND_FORWARD',
+  });
+  return portListener(port, [{ filters: [hcmFilter(hcm)] }]);
+}
+
+function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listener | undefined {
+  const services = scope.servicesForPort(port).filter((s) => s.ports.some((p) => p.port === port && !isHttpProtocol(p.protocol) && p.protocol !== 'UDP'));
+  if (services.length === 0) return undefined;
+  const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: NO_HASH_POLICY };
+  const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
+  const chains: FilterChain[] = [];
+  if (tls) {
+    const seen = new Set<string>();
+    for (const svc of services) {
+      for (const t of selectTlsRoutes(vsFor(svc), ctx, svc.hostname)) {
+        const names = t.sniHosts.filter((h) => !seen.has(h));
+        if (names.length === 0) continue;
+        names.forEach((h) => seen.add(h));
+        chains.push({ name: `tls:${names.join(',')}`, filterChainMatch: { serverNames: names }, filters: [tcpProxyFilter(t.proxy)], ...(t.metadata ? { metadata: t.metadata } : {}) });
+      }
+    }
+  }
+  const single = services.length === 1;
+  for (const svc of services) {
+    const vips = svc.addresses.filter((a) => a && a !== '0.0.0.0' && !a.includes('/') && !a.includes(':'));
+    if (!single && vips.length === 0) continue;
+    const cluster = outboundClusterName(port, '', svc.hostname);
+    const target = selectTcpRoute(vsFor(svc), ctx, svc.hostname);
+    chains.push({
+      name: cluster,
+      ...(single ? {} : { filterChainMatch: { prefixRanges: vips.map((a) => ({ addressPrefix: a, prefixLen: { value: 32 } })) } }),
+      filters: [tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(cluster))],
+      ...(target?.metadata ? { metadata: target.metadata } : {}),
+    });
+  }
+  return portListener(port, chains, {
+    defaultFilterChain: passthroughChain(scope),
+    ...(tls ? { listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] } : {}),
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * VirtualServices as istiod's PushContext holds them after indexing: hosts resolved to FQDNs in the
+ * VirtualService's namespace, gateway names normalized to `namespace/name` (or `mesh`), exportTo
+ * parsed, in Istio's conflict order (oldest first). Every later stage reads this form only.
+ */
+import type { Resource } from '../config/resource.js';
+import type { VirtualServiceSpec } from '../config/schema/virtual-service.js';
+import type { MeshSnapshot } from '../model/snapshot.js';
+import type { ExportTo } from '../registry/types.js';
+import { parseExportTo } from '../model/hosts.js';
+
+/** The reserved gateway name that binds a VirtualService to every sidecar. */
+export const MESH_GATEWAY = 'mesh';
+
+/** A VirtualService with its hosts and gateway names normalized. */
+export interface IndexedVirtualService {
+  readonly resource: Resource<VirtualServiceSpec>;
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: VirtualServiceSpec;
+  /** Hosts as written, short names expanded to FQDNs in the VirtualService's namespace. */
+  readonly hosts: readonly string[];
+  /** `mesh` or `namespace/name`; `[mesh]` when the spec names no gateway (Istio's default). */
+  readonly gateways: readonly string[];
+  readonly exportTo: ExportTo;
+}
+
+/**
+ * Normalizes a gateway reference the way istiod resolves it: `mesh` stays; `ns/name` stays (`./name`
+ * means the VirtualService's namespace); the legacy `name.ns` becomes `ns/name`; a bare `name` is in
+ * the VirtualService's namespace.
+ */
+export function normalizeGatewayName(ref: string, vsNamespace: string): string {
+  if (ref === MESH_GATEWAY) return ref;
+  const slash = ref.indexOf('/');
+  if (slash >= 0) {
+    const ns = ref.slice(0, slash);
+    return `${ns === '.' ? vsNamespace : ns}/${ref.slice(slash + 1)}`;
+  }
+  const dot = ref.indexOf('.');
+  if (dot >= 0) return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
+  return `${vsNamespace}/${ref}`;
+}
+
+/** Indexes every VirtualService of the snapshot, oldest first (Istio's precedence order). */
+export function indexVirtualServices(snapshot: MeshSnapshot): readonly IndexedVirtualService[] {
+  return snapshot.list<VirtualServiceSpec>('VirtualService').map((r) => {
+    const ns = r.metadata.namespace;
+    const spec = r.spec;
+    const gateways = spec.gateways && spec.gateways.length > 0 ? spec.gateways.map((g) => normalizeGatewayName(g, ns)) : [MESH_GATEWAY];
+    return {
+      resource: r,
+      name: r.metadata.name,
+      namespace: ns,
+      spec,
+      hosts: (spec.hosts ?? []).map((h) => snapshot.resolveHost(h, ns)),
+      gateways: [...new Set(gateways)],
+      exportTo: parseExportTo(spec.exportTo, ns),
+    };
+  });
+}
