@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 | step | figure |
 | --- | --- |
 | load + validate 4,000 documents | ${r.loadMs.toFixed(0)} ms |
-| build model snapshot (registry of ${r.endpoints} endpoints) | ${r.snapshotMs.toFixed(0)} ms |
+| build model snapshot (${r.services} services, ${r.endpoints} endpoints across all load assignments) | ${r.snapshotMs.toFixed(0)} ms |
 | translate, first run | ${r.firstTranslateMs.toFixed(0)} ms |
 | translate, median of 5 warm runs | ${r.medianTranslateMs.toFixed(0)} ms |
 | heap allocated by one translation (retained output) | ${r.heapMB.toFixed(0)} MB |

@@ -65,8 +65,11 @@ test('Services select Deployment pods (named target ports) and WorkloadEntries i
   assert.deepEqual(pods.map((e) => `${e.address}:${e.port}`), ['127.1.0.1:9081', '127.1.0.2:9081']);
   assert.equal(pods[0]!.serviceAccount, 'bookinfo-reviews');
   assert.equal(pods[0]!.workload?.name, 'reviews-v1-0');
-  // The WorkloadEntry has no port named "web": it is not an endpoint of a named target port.
-  assert.equal(eps.length, 2);
+  // The WorkloadEntry's `ports` map names the service port "http": it overrides the target port.
+  const vm = eps.filter((e) => e.workload?.origin.kind === 'WorkloadEntry');
+  assert.deepEqual(vm.map((e) => `${e.address}:${e.port}`), ['10.9.9.9:9999']);
+  assert.equal(vm[0]!.serviceAccount, 'vm-sa');
+  assert.equal(eps.length, 3);
 });
 
 test('selector-less Services take Endpoints manifests, not-ready addresses unhealthy', () => {
@@ -89,7 +92,8 @@ test('a ServiceEntry gives one service per host; DNS resolution without endpoint
 test('pods without an address yield no endpoints (analysis without weft up)', () => {
   const reg = buildRegistry(loadTexts([{ file: 'r.yaml', text: YAML }]).resources);
   const reviews = reg.servicesByHost('reviews.default.svc.cluster.local')[0]!;
-  assert.equal(reg.endpoints(reviews, 9080).length, 0);
+  // Only the WorkloadEntry (which has its own address) is an endpoint.
+  assert.deepEqual(reg.endpoints(reviews, 9080).map((e) => e.workload?.origin.kind), ['WorkloadEntry']);
   assert.equal(reg.workloads.filter((w) => w.origin.kind === 'Deployment').length, 2);
 });
 

@@ -285,6 +285,8 @@ function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions): 
 }
 
 function resolveTargetPort(sp: ServicePort, w: Workload): number | undefined {
+  // A WorkloadEntry's `ports` map (by service port name) overrides the target port, as in Istio.
+  if (w.origin.kind === 'WorkloadEntry' && w.namedPorts[sp.name] !== undefined) return w.namedPorts[sp.name];
   const t = sp.targetPort ?? sp.port;
   if (typeof t === 'number') return t;
   if (/^\d+$/.test(t)) return Number(t);
