@@ -90,7 +90,8 @@ test('weft control serves translated config over ADS; apply/get/delete/proxy-sta
   try {
     const clusterNames = () => [...client.resources(TypeUrl.Cluster).keys()];
     await waitUntil(() => clusterNames().includes('outbound|9080||reviews.default.svc.cluster.local'));
-    assert.ok(client.resources(TypeUrl.Listener).size > 0, 'listeners received');
+    // CDS comes first in Envoy's push order; listeners and their routes follow on the same stream.
+    await waitUntil(() => client.resources(TypeUrl.Listener).size > 0 && client.resources(TypeUrl.RouteConfiguration).has('9080'));
 
     // Apply a DestinationRule: subset clusters appear on the connected proxy.
     const drFile = path.join(config, '..', `dr-${path.basename(config)}.yaml`);

@@ -7,7 +7,8 @@ import { applyCommand } from './apply.js';
 import { controlCommand } from './control.js';
 import { deleteCommand } from './delete.js';
 import { getCommand } from './get.js';
+import { proxyCommand } from './proxy.js';
 import { proxyStatusCommand } from './proxy-status.js';
 
 /** Every command `weft` knows. */
-export const COMMANDS: readonly Command[] = [analyzeCommand, applyCommand, getCommand, deleteCommand, proxyStatusCommand, controlCommand];
+export const COMMANDS: readonly Command[] = [analyzeCommand, applyCommand, getCommand, deleteCommand, proxyStatusCommand, controlCommand, proxyCommand];

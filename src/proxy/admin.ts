@@ -1,0 +1,129 @@
+/**
+ * The proxy's admin endpoints: Envoy-like admin (`/config_dump`, `/clusters`, `/stats`,
+ * `/stats/prometheus`, `/ready`, `/server_info`) on 15000, `/healthz/ready` on 15021 and
+ * `/stats/prometheus` on 15090, each bound to the proxy's own address.
+ */
+import http from 'node:http';
+import { TypeUrl } from '../xds/protos.js';
+import type { ProxyContext } from './proxy-context.js';
+
+/** What admin handlers read. */
+export interface AdminSource {
+  readonly ctx: ProxyContext;
+  readonly nodeId: string;
+  readonly startedAt: number;
+  /** 'LIVE', 'PRE_INITIALIZING' or 'DRAINING'. */
+  state(): string;
+}
+
+type Route = (src: AdminSource) => { status: number; type: string; body: string };
+
+const text = (body: string, status = 200) => ({ status, type: 'text/plain; charset=utf-8', body });
+const json = (v: unknown) => ({ status: 200, type: 'application/json', body: JSON.stringify(v, null, 2) + '\n' });
+const prom = (src: AdminSource) => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: src.ctx.stats.store.renderPrometheus() });
+const ready = (src: AdminSource) => (src.state() === 'LIVE' ? text('LIVE\n') : text(`${src.state()}\n`, 503));
+
+const ADMIN: Readonly<Record<string, Route>> = {
+  '/config_dump': (src) => json(configDump(src)),
+  '/clusters': (src) => text(clustersText(src)),
+  '/stats': (src) => text(src.ctx.stats.store.renderText()),
+  '/stats/prometheus': prom,
+  '/ready': ready,
+  '/server_info': (src) => json({ version: 'weft/0.1.0', state: src.state(), node: { id: src.nodeId }, uptime_current_epoch: `${Math.round((Date.now() - src.startedAt) / 1000)}s` }),
+};
+
+/** Starts an HTTP server answering `routes` on host:port; resolves with the server and port. */
+async function serve(routes: Readonly<Record<string, Route>>, src: AdminSource, host: string, port: number): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes[path];
+    let out;
+    try {
+      out = route ? route(src) : text('not found\n', 404);
+    } catch (err) {
+      out = text(`error: ${(err as Error).message}\n`, 500);
+    }
+    res.writeHead(out.status, { 'content-type': out.type, 'content-length': Buffer.byteLength(out.body) });
+    res.end(out.body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  return { server, port: typeof addr === 'object' && addr ? addr.port : port };
+}
+
+/** The three admin servers. */
+export interface AdminServers {
+  readonly adminPort: number;
+  readonly readyPort: number;
+  readonly prometheusPort: number;
+  close(): Promise<void>;
+}
+
+/** Starts admin (15000), readiness (15021) and Prometheus (15090) servers on `host`. */
+export async function startAdmin(src: AdminSource, host: string, ports: { admin: number; ready: number; prometheus: number }): Promise<AdminServers> {
+  const started: http.Server[] = [];
+  try {
+    const a = await serve(ADMIN, src, host, ports.admin);
+    started.push(a.server);
+    const r = await serve({ '/healthz/ready': ready }, src, host, ports.ready);
+    started.push(r.server);
+    const p = await serve({ '/stats/prometheus': prom }, src, host, ports.prometheus);
+    started.push(p.server);
+    return { adminPort: a.port, readyPort: r.port, prometheusPort: p.port, close: () => closeAll(started) };
+  } catch (err) {
+    await closeAll(started);
+    throw err;
+  }
+}
+
+async function closeAll(servers: readonly http.Server[]): Promise<void> {
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  })));
+}
+
+/** Envoy's `/config_dump` shape: listeners, routes, clusters and endpoints with versions. */
+export function configDump(src: AdminSource): unknown {
+  const r = src.ctx.snapshot.resources;
+  const v = (t: string) => r.versions[t] ?? '';
+  return {
+    configs: [
+      { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap: { node: { id: src.nodeId } } },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+        versionInfo: v(TypeUrl.Cluster),
+        dynamicActiveClusters: [...r.clusters.values()].map((cluster) => ({ versionInfo: v(TypeUrl.Cluster), cluster: { '@type': TypeUrl.Cluster, ...cluster } })),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+        versionInfo: v(TypeUrl.Listener),
+        dynamicListeners: [...r.listeners.entries()].map(([name, listener]) => ({ name, activeState: { versionInfo: v(TypeUrl.Listener), listener: { '@type': TypeUrl.Listener, ...listener } } })),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+        dynamicRouteConfigs: [...r.routes.values()].map((routeConfig) => ({ versionInfo: v(TypeUrl.RouteConfiguration), routeConfig: { '@type': TypeUrl.RouteConfiguration, ...routeConfig } })),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+        dynamicEndpointConfigs: [...r.endpoints.values()].map((endpointConfig) => ({ versionInfo: v(TypeUrl.ClusterLoadAssignment), endpointConfig: { '@type': TypeUrl.ClusterLoadAssignment, ...endpointConfig } })),
+      },
+    ],
+  };
+}
+
+/** Envoy's `/clusters` text: `cluster::host::field::value` lines. */
+function clustersText(src: AdminSource): string {
+  const lines: string[] = [];
+  for (const c of src.ctx.snapshot.clusters.values()) {
+    lines.push(`${c.name}::default_priority::max_connections::4294967295`);
+    for (const host of c.hostSet.hosts) {
+      const h = `${c.name}::${host.toString()}`;
+      lines.push(`${h}::rq_active::${host.stats.activeRequests}`, `${h}::health_flags::${host.healthy ? 'healthy' : '/failed_eds_health'}`, `${h}::weight::${host.weight}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,61 @@
+/**
+ * Envoy's request/response header mutations (`requestHeadersToAdd/Remove`,
+ * `responseHeadersToAdd/Remove` on route configurations, virtual hosts, routes and weighted
+ * clusters), compiled once per config object and applied to Node header objects. Values are
+ * literal: Envoy's `%VAR%` substitutions are not interpreted yet.
+ */
+import type { HeaderValueOption } from '../envoy/types.js';
+
+/** Node-style mutable headers (lower-case names). */
+export type MutableHeaders = Record<string, string | string[] | number | undefined>;
+
+/** A compiled list of removals then additions. */
+export interface HeaderOps {
+  readonly remove: readonly string[];
+  readonly add: readonly { readonly name: string; readonly value: string; readonly mode: 0 | 1 | 2 }[];
+}
+
+const APPEND = 0;
+const ADD_IF_ABSENT = 1;
+const OVERWRITE = 2;
+
+const caches = [new WeakMap<object, HeaderOps | null>(), new WeakMap<object, HeaderOps | null>()] as const;
+
+/** Which list of an owner: request (0) or response (1) mutations. */
+export type HeaderOpsKind = 0 | 1;
+
+/** Compiles (and caches per `owner` and `kind`) a pair of add/remove lists; undefined when both are empty. */
+export function headerOps(owner: object, kind: HeaderOpsKind, add: readonly HeaderValueOption[] | undefined, remove: readonly string[] | undefined): HeaderOps | undefined {
+  const cache = caches[kind];
+  const hit = cache.get(owner);
+  if (hit !== undefined) return hit ?? undefined;
+  let ops: HeaderOps | null = null;
+  if ((add && add.length) || (remove && remove.length)) {
+    ops = {
+      remove: (remove ?? []).map((n) => n.toLowerCase()),
+      add: (add ?? []).flatMap((o) => {
+        const name = o.header?.key?.toLowerCase();
+        if (!name) return [];
+        const value = o.header?.value ?? '';
+        const mode = o.append !== undefined
+          ? (o.append.value === true ? APPEND : OVERWRITE)
+          : o.appendAction === 'ADD_IF_ABSENT' ? ADD_IF_ABSENT
+          : o.appendAction === 'OVERWRITE_IF_EXISTS_OR_ADD' || o.appendAction === 'OVERWRITE_IF_EXISTS' ? OVERWRITE : APPEND;
+        return [{ name, value, mode: mode as 0 | 1 | 2 }];
+      }),
+    };
+  }
+  cache.set(owner, ops);
+  return ops ?? undefined;
+}
+
+/** Applies compiled ops to a header object in place. */
+export function applyHeaderOps(ops: HeaderOps | undefined, headers: MutableHeaders): void {
+  if (ops === undefined) return;
+  for (const name of ops.remove) delete headers[name];
+  for (const { name, value, mode } of ops.add) {
+    const cur = headers[name];
+    if (cur === undefined || mode === OVERWRITE) headers[name] = value;
+    else if (mode === APPEND) headers[name] = Array.isArray(cur) ? [...cur, value] : name === 'set-cookie' ? [String(cur), value] : `${String(cur)},${value}`;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Binds the proxy's sockets from the current snapshot (design.md §2, no iptables) and maps each
+ * request to an HTTP connection manager:
+ * - sidecar outbound: one listener on `<ip>:<outboundPort>` (15001) that apps reach as their
+ *   HTTP_PROXY. The destination port comes from the absolute URL / Host (default 80); the request
+ *   is handed to the outbound listener `0.0.0.0_<port>` (or virtualOutbound's default chain) and
+ *   routed with that listener's route configuration, authority = host[:port].
+ * - sidecar inbound: `<ip>:<port>` for every destination port of `virtualInbound`'s chains.
+ * - gateway: `<gatewayHost>:<port>` for every gateway listener.
+ * Reconciled after every accepted push: new ports are bound, vanished ones drained.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { portStart } from '../envoy/route-table.js';
+import { handleRequest, replyWithoutStream } from './connection-manager.js';
+import { HttpListener } from './http-server.js';
+import { LocalReply } from './local-reply.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+
+/** Settings of a {@link ListenerManager}. */
+export interface ListenerManagerOptions {
+  readonly role: 'sidecar' | 'gateway';
+  /** The proxy's own address (pod IP). */
+  readonly ip: string;
+  /** Sidecar outbound port (15001; 0 = any free port). */
+  readonly outboundPort: number;
+  /** Address gateway listeners bind (default: `ip`). */
+  readonly gatewayHost?: string;
+  /** Maps a configured port to the port actually bound (tests, port conflicts); identity by default. */
+  readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
+  /** Reports bind failures (the config stays accepted; the port is retried on the next push). */
+  readonly onError?: (message: string) => void;
+}
+
+/** Owns the bound listeners. */
+export class ListenerManager {
+  private outbound: HttpListener | undefined;
+  /** Bound port of the outbound listener. */
+  outboundBoundPort = 0;
+  private readonly inbound = new Map<number, { listener: HttpListener; bound: number }>();
+  private readonly gateways = new Map<string, { listener: HttpListener; port: number; bound: number }>();
+  private closed = false;
+
+  constructor(private readonly ctx: ProxyContext, private readonly opts: ListenerManagerOptions) {}
+
+  /** Bound ports: outbound, inbound by configured port, gateway by listener name. */
+  ports(): { outbound: number; inbound: ReadonlyMap<number, number>; gateways: ReadonlyMap<string, number> } {
+    return {
+      outbound: this.outboundBoundPort,
+      inbound: new Map([...this.inbound].map(([p, v]) => [p, v.bound])),
+      gateways: new Map([...this.gateways].map(([n, v]) => [n, v.bound])),
+    };
+  }
+
+  /** Binds/unbinds to match `snapshot`. */
+  async reconcile(snapshot: RuntimeSnapshot): Promise<void> {
+    if (this.closed) return;
+    const { ip, role } = this.opts;
+    const bindPort = this.opts.bindPort ?? ((p: number) => p);
+    if (role === 'sidecar') {
+      if (!this.outbound) {
+        const l = new HttpListener((req, res) => this.onOutbound(req, res));
+        this.outbound = l;
+        this.outboundBoundPort = await l.listen(ip, this.opts.outboundPort);
+      }
+      for (const port of snapshot.inboundByPort.keys()) {
+        if (this.inbound.has(port)) continue;
+        const l = new HttpListener((req, res) => this.onInbound(port, req, res));
+        try {
+          this.inbound.set(port, { listener: l, bound: await l.listen(ip, bindPort(port, 'inbound')) });
+        } catch (err) {
+          this.opts.onError?.(`inbound ${ip}:${port}: ${(err as Error).message}`);
+        }
+      }
+      for (const [port, v] of this.inbound) {
+        if (!snapshot.inboundByPort.has(port)) {
+          this.inbound.delete(port);
+          void v.listener.close();
+        }
+      }
+    } else {
+      const host = this.opts.gatewayHost ?? ip;
+      for (const [name, g] of snapshot.gateways) {
+        const cur = this.gateways.get(name);
+        if (cur && cur.port === g.port) continue;
+        if (cur) void cur.listener.close();
+        const l = new HttpListener((req, res) => this.onGateway(name, req, res));
+        try {
+          this.gateways.set(name, { listener: l, port: g.port, bound: await l.listen(host, bindPort(g.port, 'gateway')) });
+        } catch (err) {
+          this.gateways.delete(name);
+          this.opts.onError?.(`gateway ${host}:${g.port}: ${(err as Error).message}`);
+        }
+      }
+      for (const [name, v] of this.gateways) {
+        if (!snapshot.gateways.has(name)) {
+          this.gateways.delete(name);
+          void v.listener.close();
+        }
+      }
+    }
+  }
+
+  /** Drains and closes every listener. */
+  async close(graceMs?: number): Promise<void> {
+    this.closed = true;
+    const all: HttpListener[] = [];
+    if (this.outbound) all.push(this.outbound);
+    for (const v of this.inbound.values()) all.push(v.listener);
+    for (const v of this.gateways.values()) all.push(v.listener);
+    await Promise.all(all.map((l) => l.close(graceMs)));
+  }
+
+  private onOutbound(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    let authority: string | undefined;
+    let path: string;
+    if (url.startsWith('http://')) {
+      let end = url.length;
+      for (let i = 7; i < url.length; i++) {
+        const c = url.charCodeAt(i);
+        if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) {
+          end = i;
+          break;
+        }
+      }
+      authority = url.slice(7, end);
+      const at = authority.lastIndexOf('@');
+      if (at >= 0) authority = authority.slice(at + 1);
+      path = end === url.length ? '/' : url.charCodeAt(end) === 47 ? url.slice(end) : `/${url.slice(end)}`;
+      req.headers.host = authority;
+    } else {
+      authority = req.headers.host;
+      path = url;
+    }
+    if (authority === undefined || authority === '' || path.charCodeAt(0) !== 47) {
+      replyWithoutStream(res, LocalReply.badRequest('missing or invalid authority'));
+      return;
+    }
+    const p = portStart(authority);
+    const port = p >= 0 ? Number(authority.slice(p + 1)) : 80;
+    const snap = this.ctx.snapshot;
+    const hcm: HcmRuntime | undefined = snap.outboundByPort.get(port) ?? snap.outboundFallback;
+    if (hcm === undefined) {
+      replyWithoutStream(res, LocalReply.noRoute());
+      return;
+    }
+    handleRequest(this.ctx, snap, hcm, req, res, authority, path);
+  }
+
+  private onInbound(port: number, req: IncomingMessage, res: ServerResponse): void {
+    const snap = this.ctx.snapshot;
+    const hcm = snap.inboundByPort.get(port);
+    if (hcm === undefined) {
+      replyWithoutStream(res, LocalReply.noRoute());
+      return;
+    }
+    handleRequest(this.ctx, snap, hcm, req, res, req.headers.host, req.url ?? '/');
+  }
+
+  private onGateway(name: string, req: IncomingMessage, res: ServerResponse): void {
+    const snap = this.ctx.snapshot;
+    const g = snap.gateways.get(name);
+    if (g === undefined) {
+      replyWithoutStream(res, LocalReply.noRoute());
+      return;
+    }
+    handleRequest(this.ctx, snap, g.hcm, req, res, req.headers.host, req.url ?? '/');
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * What every request of one proxy shares: the current snapshot reference (swapped atomically by
+ * the xDS handler), the cluster manager, stats, the filter chain and this proxy's identity.
+ */
+import type { ClusterManager } from './cluster-manager.js';
+import type { HttpFilter } from './http-filter.js';
+import type { ProxyStats } from './proxy-stats.js';
+import type { RuntimeSnapshot } from './runtime-snapshot.js';
+import type { TelemetryTarget, WorkloadInfo } from './telemetry.js';
+
+/** Shared per-proxy state. `snapshot` is replaced, never mutated. */
+export interface ProxyContext {
+  snapshot: RuntimeSnapshot;
+  readonly clusterManager: ClusterManager;
+  readonly stats: ProxyStats;
+  readonly self: WorkloadInfo;
+  /** HTTP filters, router last. */
+  readonly filters: readonly HttpFilter[];
+  /** Istio children for replies that never reached a cluster (NR, NC), by direction. */
+  readonly noClusterOutbound: TelemetryTarget;
+  readonly noClusterInbound: TelemetryTarget;
+  /** Requests in flight (drain waits for 0). */
+  inFlight: number;
+}

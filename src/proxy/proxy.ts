@@ -1,0 +1,169 @@
+/**
+ * `startProxy`: Weft's data-plane proxy assembled — ADS client → runtime snapshot (compiled per
+ * accepted push, swapped atomically, NACKed when it cannot compile) → listeners, filter chain
+ * (request headers, router) over the cluster manager, stats and admin endpoints. `stop()` drains:
+ * stop accepting, finish in-flight requests, then close pools and the xDS stream.
+ */
+import { AdsClient } from '../xds/ads-client.js';
+import type { JsonValue } from '../xds/node-info.js';
+import { startAdmin, type AdminServers } from './admin.js';
+import { ClusterManager } from './cluster-manager.js';
+import { ListenerManager } from './listener-manager.js';
+import type { ProxyContext } from './proxy-context.js';
+import { ProxyStats } from './proxy-stats.js';
+import { RequestHeadersFilter } from './request-headers-filter.js';
+import { RouterFilter } from './router.js';
+import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
+import { StatsStore } from './stats/stats-store.js';
+import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, type WorkloadInfo } from './telemetry.js';
+
+/** Options of {@link startProxy}. */
+export interface ProxyOptions {
+  readonly role: 'sidecar' | 'gateway';
+  /** Pod IP: the proxy binds its listeners and admin here. */
+  readonly ip: string;
+  /** Pod name (default: `<role>-<ip>`). */
+  readonly podName?: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly serviceAccount?: string;
+  /** Where the app listens (inbound clusters point here). */
+  readonly appAddress?: string;
+  /** Workload name for Istio metrics (default: the `app` label, else the pod name). */
+  readonly workloadName?: string;
+  /** Explicit node id (default Istio's `<type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`). */
+  readonly id?: string;
+  /** Control plane ADS address `host:port`. */
+  readonly xds: string;
+  /** Ports; 0 = any free port. Defaults 15001, 15000, 15021, 15090. */
+  readonly outboundPort?: number;
+  readonly adminPort?: number;
+  readonly readyPort?: number;
+  readonly prometheusPort?: number;
+  /** Gateway listeners bind here (default: `ip`). */
+  readonly gatewayHost?: string;
+  /** Port mapping for inbound/gateway listeners (tests). */
+  readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
+  /** Diagnostics sink (NACKs, bind failures). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running proxy. */
+export interface ProxyHandle {
+  readonly nodeId: string;
+  readonly adminPort: number;
+  readonly readyPort: number;
+  readonly prometheusPort: number;
+  /** Bound outbound port (sidecars). */
+  outboundPort(): number;
+  /** Bound ports of inbound (by configured port) and gateway (by listener name) listeners. */
+  ports(): ReturnType<ListenerManager['ports']>;
+  /** The current runtime snapshot. */
+  snapshot(): RuntimeSnapshot;
+  /** The xDS client (for tests and diagnostics). */
+  readonly ads: AdsClient;
+  /** Resolves once the snapshot is ready (listeners, clusters and referenced routes present) and bound. */
+  ready(): Promise<void>;
+  /** Drains and stops. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts a proxy: admin first, then the xDS stream; listeners bind as config arrives. */
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const namespace = options.namespace ?? 'default';
+  const labels = options.labels ?? {};
+  const podName = options.podName ?? `${options.role}-${options.ip.replace(/[.:]/g, '-')}`;
+  const type = options.role === 'gateway' ? 'router' : 'sidecar';
+  const nodeId = options.id ?? `${type}~${options.ip}~${podName}.${namespace}~${namespace}.svc.cluster.local`;
+  const self: WorkloadInfo = {
+    workload: options.workloadName ?? podName,
+    namespace,
+    app: labels['app'] ?? 'unknown',
+    version: labels['version'] ?? 'unknown',
+    canonicalService: labels['service.istio.io/canonical-name'] ?? labels['app'] ?? options.workloadName ?? podName,
+    canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['version'] ?? 'latest',
+    cluster: 'Kubernetes',
+    principal: `spiffe://cluster.local/ns/${namespace}/sa/${options.serviceAccount ?? 'default'}`,
+  };
+  const log = options.log ?? (() => undefined);
+  const stats = new ProxyStats(new StatsStore());
+  const clusterManager = new ClusterManager({ stats, self });
+  const empty = compileSnapshot(EMPTY_RESOURCES, { podIp: options.ip, clusterManager });
+  const ctx: ProxyContext = {
+    snapshot: empty,
+    clusterManager,
+    stats,
+    self,
+    filters: [new RequestHeadersFilter(), new RouterFilter()],
+    noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),
+    noClusterInbound: destinationReporterTarget(stats, self, undefined),
+    inFlight: 0,
+  };
+  const listeners = new ListenerManager(ctx, {
+    role: options.role, ip: options.ip, outboundPort: options.outboundPort ?? 15001, gatewayHost: options.gatewayHost,
+    bindPort: options.bindPort, onError: (m) => log(`proxy: bind failed: ${m}`),
+  });
+  let state = 'PRE_INITIALIZING';
+  const startedAt = Date.now();
+  const admin: AdminServers = await startAdmin({ ctx, nodeId, startedAt, state: () => state }, options.ip, {
+    admin: options.adminPort ?? 15000, ready: options.readyPort ?? 15021, prometheus: options.prometheusPort ?? 15090,
+  });
+
+  let resources: XdsResources = EMPTY_RESOURCES;
+  let readyResolve: () => void = () => undefined;
+  const readyPromise = new Promise<void>((resolve) => (readyResolve = resolve));
+  let reconciling: Promise<void> = Promise.resolve();
+  const metadata: Record<string, JsonValue> = {
+    NAMESPACE: namespace, LABELS: { ...labels }, SERVICE_ACCOUNT: options.serviceAccount ?? 'default', WORKLOAD_NAME: self.workload,
+  };
+  if (options.appAddress) metadata['APP_ADDRESS'] = options.appAddress;
+
+  const ads = new AdsClient({
+    target: options.xds,
+    node: { id: nodeId, metadata, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
+    onUpdate: async (typeUrl, update, version) => {
+      const next = withUpdate(resources, typeUrl, update, version);
+      let snap: RuntimeSnapshot;
+      try {
+        snap = compileSnapshot(next, { podIp: options.ip, clusterManager });
+      } catch (err) {
+        log(`proxy: rejected ${typeUrl} version ${version}: ${(err as Error).message}`);
+        return (err as Error).message;
+      }
+      resources = next;
+      ctx.snapshot = snap;
+      clusterManager.commit(snap.clusters.values());
+      reconciling = reconciling.then(() => listeners.reconcile(snap)).catch((err: Error) => log(`proxy: ${err.message}`));
+      await reconciling;
+      if (snap.ready && state === 'PRE_INITIALIZING') {
+        state = 'LIVE';
+        readyResolve();
+      }
+      return undefined;
+    },
+  });
+  ads.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeId,
+    adminPort: admin.adminPort,
+    readyPort: admin.readyPort,
+    prometheusPort: admin.prometheusPort,
+    ads,
+    outboundPort: () => listeners.outboundBoundPort,
+    ports: () => listeners.ports(),
+    snapshot: () => ctx.snapshot,
+    ready: () => readyPromise,
+    stop(graceMs = 5000) {
+      stopping ??= (async () => {
+        state = 'DRAINING';
+        await listeners.close(graceMs);
+        ads.close();
+        clusterManager.closeAll();
+        await admin.close();
+      })();
+      return stopping;
+    },
+  };
+}

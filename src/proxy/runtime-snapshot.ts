@@ -1,0 +1,241 @@
+/**
+ * The proxy's immutable runtime snapshot: everything a request needs, compiled from one consistent
+ * set of accepted xDS resources — HTTP entry points by port (sidecar outbound `0.0.0.0_<port>`,
+ * `virtualInbound` chains by destination port, gateway listeners), compiled route tables by RDS
+ * name, and clusters with host sets and load balancers. A new snapshot is built for every accepted
+ * push and swapped in with one reference assignment; requests keep the snapshot they started on.
+ * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
+ */
+import { compileFilterChainMatcher } from '../envoy/filter-chain-matcher.js';
+import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
+import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
+import { TypeUrl } from '../xds/protos.js';
+import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
+
+/** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
+export interface XdsResources {
+  readonly listeners: ReadonlyMap<string, Listener>;
+  readonly routes: ReadonlyMap<string, RouteConfiguration>;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
+  /** Accepted version per type URL. */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/** No resources at all (the proxy before its first push). */
+export const EMPTY_RESOURCES: XdsResources = Object.freeze({
+  listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map(), versions: Object.freeze({}),
+});
+
+/** `resources` with one type replaced by an update; unknown types leave it unchanged. */
+export function withUpdate(resources: XdsResources, typeUrl: string, update: ReadonlyMap<string, object>, version: string): XdsResources {
+  const versions = { ...resources.versions, [typeUrl]: version };
+  switch (typeUrl) {
+    case TypeUrl.Listener:
+      return { ...resources, versions, listeners: update as ReadonlyMap<string, Listener> };
+    case TypeUrl.RouteConfiguration:
+      return { ...resources, versions, routes: update as ReadonlyMap<string, RouteConfiguration> };
+    case TypeUrl.Cluster:
+      return { ...resources, versions, clusters: update as ReadonlyMap<string, Cluster> };
+    case TypeUrl.ClusterLoadAssignment:
+      return { ...resources, versions, endpoints: update as ReadonlyMap<string, ClusterLoadAssignment> };
+    default:
+      return { ...resources, versions };
+  }
+}
+
+/** Where requests of one HTTP connection manager came in. */
+export type Direction = 'outbound' | 'inbound' | 'gateway';
+
+/** A compiled HttpConnectionManager: where its routes come from and its request-id/XFF settings. */
+export interface HcmRuntime {
+  /** Listener (or filter chain) name, for diagnostics. */
+  readonly name: string;
+  readonly direction: Direction;
+  /** RDS name, when routes come from RDS. */
+  readonly rdsName: string | undefined;
+  /** Inline route table, when the HCM carries `routeConfig`. */
+  readonly inlineTable: RouteTable | undefined;
+  readonly useRemoteAddress: boolean;
+  readonly generateRequestId: boolean;
+  readonly config: HttpConnectionManager;
+}
+
+/** A gateway listener to bind. */
+export interface GatewayBinding {
+  readonly listenerName: string;
+  readonly port: number;
+  readonly hcm: HcmRuntime;
+}
+
+/** Stable codes of snapshot compilation failures. */
+export const SnapshotErrorCode = {
+  InvalidListener: 'PROXY_INVALID_LISTENER',
+  InvalidRoute: 'PROXY_INVALID_ROUTE_CONFIG',
+  InvalidCluster: 'PROXY_INVALID_CLUSTER',
+} as const;
+
+/** A resource set that cannot be served; its message becomes the NACK's error detail. */
+export class SnapshotError extends Error {
+  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'SnapshotError';
+  }
+}
+
+/** Options of {@link compileSnapshot}. */
+export interface CompileOptions {
+  /** The pod IP inbound filter chains are matched against. */
+  readonly podIp: string;
+  readonly clusterManager: ClusterManager;
+}
+
+const HCM_NAME = 'envoy.filters.network.http_connection_manager';
+const TCP_PROXY_NAME = 'envoy.filters.network.tcp_proxy';
+const tableCache = new WeakMap<RouteConfiguration, RouteTable>();
+
+/** A compiled, immutable runtime configuration. */
+export class RuntimeSnapshot {
+  constructor(
+    readonly resources: XdsResources,
+    /** Sidecar outbound HTTP entry points by destination port. */
+    readonly outboundByPort: ReadonlyMap<number, HcmRuntime>,
+    /**
+     * Requests to a port without an outbound listener: routed to `virtualOutbound`'s default chain
+     * cluster (PassthroughCluster under ALLOW_ANY, BlackHoleCluster under REGISTRY_ONLY).
+     */
+    readonly outboundFallback: HcmRuntime | undefined,
+    /** Sidecar inbound HTTP entry points by destination port (`virtualInbound`). */
+    readonly inboundByPort: ReadonlyMap<number, HcmRuntime>,
+    /** Gateway listeners to bind, by listener name. */
+    readonly gateways: ReadonlyMap<string, GatewayBinding>,
+    readonly routeTables: ReadonlyMap<string, RouteTable>,
+    readonly clusters: ReadonlyMap<string, UpstreamCluster>,
+  ) {}
+
+  /** The route table an HCM uses now (undefined: RDS not received yet). */
+  routeTable(hcm: HcmRuntime): RouteTable | undefined {
+    return hcm.inlineTable ?? (hcm.rdsName !== undefined ? this.routeTables.get(hcm.rdsName) : undefined);
+  }
+
+  /** True once listeners and clusters arrived and every referenced route configuration is present. */
+  get ready(): boolean {
+    if (this.resources.versions[TypeUrl.Listener] === undefined || this.resources.versions[TypeUrl.Cluster] === undefined) return false;
+    for (const hcm of this.allHcms()) if (this.routeTable(hcm) === undefined) return false;
+    return true;
+  }
+
+  private *allHcms(): Iterable<HcmRuntime> {
+    yield* this.outboundByPort.values();
+    yield* this.inboundByPort.values();
+    for (const g of this.gateways.values()) yield g.hcm;
+  }
+}
+
+/** Compiles a snapshot; throws {@link SnapshotError} when a resource cannot be served. */
+export function compileSnapshot(resources: XdsResources, opts: CompileOptions): RuntimeSnapshot {
+  const routeTables = new Map<string, RouteTable>();
+  for (const [name, rc] of resources.routes) routeTables.set(name, compileTable(rc, `route configuration ${name}`));
+
+  const outbound = new Map<number, HcmRuntime>();
+  const inbound = new Map<number, HcmRuntime>();
+  const gateways = new Map<string, GatewayBinding>();
+  let fallback: HcmRuntime | undefined;
+  for (const [name, l] of resources.listeners) {
+    try {
+      if (name === 'virtualOutbound') {
+        const cluster = tcpCluster(l.defaultFilterChain);
+        if (cluster !== undefined) fallback = fallbackHcm(cluster);
+      } else if (name === 'virtualInbound') {
+        compileInbound(l, opts.podIp, inbound);
+      } else if (l.bindToPort?.value === false || (l.bindToPort !== undefined && l.bindToPort.value === undefined)) {
+        const port = l.address?.socketAddress?.portValue;
+        const hcm = hcmOf(l.filterChains?.[0], name, 'outbound');
+        if (port !== undefined && hcm) outbound.set(port, hcm);
+      } else {
+        const port = l.address?.socketAddress?.portValue;
+        const chain = compileFilterChainMatcher(l).select({ destinationIp: '127.0.0.1', destinationPort: port ?? 0, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
+        const hcm = hcmOf(chain, name, 'gateway');
+        if (port !== undefined && hcm) gateways.set(name, { listenerName: name, port, hcm });
+      }
+    } catch (err) {
+      if (err instanceof SnapshotError) throw err;
+      throw new SnapshotError(SnapshotErrorCode.InvalidListener, `listener ${name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const clusters = new Map<string, UpstreamCluster>();
+  for (const [name, c] of resources.clusters) {
+    const serviceName = c.edsClusterConfig?.serviceName || name;
+    try {
+      clusters.set(name, opts.clusterManager.build(c, resources.endpoints.get(serviceName)));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new SnapshotError(SnapshotErrorCode.InvalidCluster, `cluster ${name}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
+    }
+  }
+  return new RuntimeSnapshot(resources, outbound, fallback, inbound, gateways, routeTables, clusters);
+}
+
+function compileTable(rc: RouteConfiguration, what: string): RouteTable {
+  let t = tableCache.get(rc);
+  if (t) return t;
+  try {
+    t = compileRouteTable(rc);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new SnapshotError(SnapshotErrorCode.InvalidRoute, `${what}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
+  }
+  tableCache.set(rc, t);
+  return t;
+}
+
+function compileInbound(l: Listener, podIp: string, out: Map<number, HcmRuntime>): void {
+  const matcher = compileFilterChainMatcher(l);
+  const ports = new Set<number>();
+  for (const fc of l.filterChains ?? []) {
+    const p = fc.filterChainMatch?.destinationPort?.value;
+    if (p !== undefined && p !== 15006) ports.add(p);
+  }
+  for (const port of ports) {
+    const chain = matcher.select({ destinationIp: podIp, destinationPort: port, transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1'], sourceIp: '127.0.0.1', sourcePort: 0 });
+    const hcm = hcmOf(chain, chain?.name ?? `inbound_${port}`, 'inbound');
+    if (hcm) out.set(port, hcm);
+  }
+}
+
+function hcmOf(chain: FilterChain | undefined, name: string, direction: Direction): HcmRuntime | undefined {
+  const f = chain?.filters?.find((x) => x.name === HCM_NAME || x.typedConfig?.['@type'] === TypeUrl.HttpConnectionManager);
+  if (!f?.typedConfig) return undefined;
+  const config = f.typedConfig as unknown as HttpConnectionManager;
+  const inline = config.routeConfig ? compileTable(config.routeConfig, `${name} inline route configuration`) : undefined;
+  const rdsName = config.rds?.routeConfigName;
+  if (!inline && !rdsName) throw new SnapshotError(SnapshotErrorCode.InvalidListener, `${name}: http connection manager has neither rds nor routeConfig`);
+  return {
+    name, direction, rdsName, inlineTable: inline,
+    useRemoteAddress: config.useRemoteAddress?.value === true,
+    generateRequestId: config.generateRequestId?.value !== false,
+    config,
+  };
+}
+
+const fallbackCache = new Map<string, HcmRuntime>();
+
+/** An HTTP entry that sends everything to one cluster (the original-destination hand-off's default). */
+function fallbackHcm(cluster: string): HcmRuntime {
+  let hcm = fallbackCache.get(cluster);
+  if (!hcm) {
+    const routeConfig: RouteConfiguration = {
+      name: cluster,
+      virtualHosts: [{ name: cluster, domains: ['*'], routes: [{ name: cluster, match: { prefix: '/' }, route: { cluster, timeout: {} } }] }],
+    };
+    hcm = { name: 'virtualOutbound', direction: 'outbound', rdsName: undefined, inlineTable: compileTable(routeConfig, cluster), useRemoteAddress: false, generateRequestId: true, config: { routeConfig } };
+    fallbackCache.set(cluster, hcm);
+  }
+  return hcm;
+}
+
+function tcpCluster(chain: FilterChain | undefined): string | undefined {
+  const f = chain?.filters?.find((x) => x.name === TCP_PROXY_NAME || x.typedConfig?.['@type'] === TypeUrl.TcpProxy);
+  return (f?.typedConfig as TcpProxy | undefined)?.cluster;
+}
