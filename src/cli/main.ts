@@ -22,11 +22,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     io.stdout.write(`weft ${VERSION}\n`);
     return ExitCode.Ok;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`weft: USAGE: unknown command "${name}"\nRun 'weft --help' for the list of commands.\n`);
     return ExitCode.Usage;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(commandHelp(cmd));
     return ExitCode.Ok;
@@ -39,13 +40,13 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   }
 }
 
-function help(target: string, io: CliIO): number {
-  const cmd = COMMANDS.find((c) => c.name === target);
-  if (!cmd) {
+async function help(target: string, io: CliIO): Promise<number> {
+  const entry = COMMANDS.find((c) => c.name === target);
+  if (!entry) {
     io.stderr.write(`weft: USAGE: unknown command "${target}"\n`);
     return ExitCode.Usage;
   }
-  io.stdout.write(commandHelp(cmd));
+  io.stdout.write(commandHelp(await entry.load()));
   return ExitCode.Ok;
 }
 

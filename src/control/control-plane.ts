@@ -16,6 +16,7 @@ import { translate, type TranslateOptions } from '../translate/translate.js';
 import { TypeUrl } from '../xds/protos.js';
 import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
+import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
 
@@ -79,6 +80,11 @@ export class ControlPlane {
   /** The current model snapshot. */
   current(): MeshSnapshot {
     return this.snapshot;
+  }
+
+  /** Per-proxy xDS sync state (what `weft proxy-status` shows). */
+  syncStatus(): ProxySyncStatus[] {
+    return this.ads?.status() ?? [];
   }
 
   /** Rebuilds the snapshot (e.g. when `weft up` learns a workload's health changed) and pushes. */

@@ -1,0 +1,68 @@
+/**
+ * `weft up [DIR]`: the embedded mesh on one machine — control plane, ingress gateway, and every
+ * Deployment in DIR as local processes behind their own sidecars — with a live status, until
+ * Ctrl-C or SIGTERM, which drain and stop everything.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { boolFlag, numberFlag, stringFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { Mesh } from '../../up/mesh.js';
+import { showStatus } from '../../up/status-view.js';
+
+/** The `up` command. */
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
+  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs]',
+  description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
+--http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
+app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
+HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). Edits to DIR and
+'weft apply' take effect while it runs. Ctrl-C drains and stops everything.`,
+  flags: [
+    { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
+    { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
+    { name: 'state', type: 'string', valueName: 'DIR', description: 'state directory (applied config, logs)', default: '.weft' },
+    { name: 'xds-port', type: 'number', description: 'control plane ADS port', default: 15010 },
+    { name: 'api-port', type: 'number', description: 'control plane HTTP API port', default: 15014 },
+    { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
+    { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
+  ],
+  async run(args, io) {
+    const dir = path.resolve(io.cwd, args.positionals[0] ?? '.');
+    if (!existsSync(dir)) throw new CliError('NOT_FOUND', `no such directory: ${dir}`);
+    const stateDir = path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft');
+    const showLogs = boolFlag(args, 'logs');
+    const mesh = new Mesh({
+      dir,
+      stateDir,
+      httpPort: numberFlag(args, 'http-port') ?? 8080,
+      httpsPort: numberFlag(args, 'https-port') ?? 8443,
+      xdsPort: numberFlag(args, 'xds-port') ?? 15010,
+      apiPort: numberFlag(args, 'api-port') ?? 15014,
+      podNet: numberFlag(args, 'pod-net'),
+      onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
+    });
+    const started = Date.now();
+    let stopStatus = () => undefined as void;
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    mesh.once('ready', () => {
+      io.stdout.write(`✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s: gateway ${mesh.gatewayUrl}\n`);
+    });
+    await mesh.start();
+    for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014}, logs in ${path.join(stateDir, 'logs')}\n`);
+    if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
+    await stop;
+    stopStatus();
+    io.stdout.write('\nweft up: draining and stopping…\n');
+    await mesh.stop();
+    io.stdout.write('weft up: stopped\n');
+    return 0;
+  },
+};

@@ -1,0 +1,207 @@
+/**
+ * `weft up` assembled: the control plane in this process, an ingress gateway proxy, and for every
+ * Deployment replica a pod (sidecar + app). The pods follow the config: a Deployment added, removed
+ * or changed in DIR (or through `weft apply`) starts, stops or restarts its pods. Stopping drains
+ * everything in order: apps, sidecars, gateway, control plane.
+ */
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Resource } from '../config/resource.js';
+import { ControlPlane } from '../control/control-plane.js';
+import { proxyId } from '../model/proxy-node.js';
+import type { Workload } from '../registry/types.js';
+import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator } from './address-allocator.js';
+import { planPods, type PodPlan } from './pod-plan.js';
+import { PodRunner } from './pod-runner.js';
+import { httpOk, waitUntilReady } from './readiness.js';
+import { Supervisor } from './supervisor.js';
+import { WEFT_BIN } from './weft-bin.js';
+import { CliError } from '../cli/errors.js';
+
+/** Options of `weft up`. */
+export interface MeshOptions {
+  /** Directory of Istio + Kubernetes YAML (watched). */
+  readonly dir: string;
+  /** State directory (applied config, CA, logs). */
+  readonly stateDir: string;
+  /** Gateway HTTP port for Gateway port 80 (and 8080). */
+  readonly httpPort: number;
+  /** Gateway HTTPS port for Gateway port 443. */
+  readonly httpsPort: number;
+  readonly xdsPort: number;
+  readonly apiPort: number;
+  /** Second octet of the pods' loopback network (127.N.x.y; apps on 127.N+1.x.y); default 10. */
+  readonly podNet?: number;
+  /** Output lines of apps and sidecars, when shown. */
+  readonly onLine?: (pod: string, source: 'app' | 'sidecar' | 'gateway', line: string) => void;
+}
+
+/** Events of a mesh. */
+export interface MeshEvents {
+  change: [];
+  /** Every pod's app and sidecar and the gateway are ready. */
+  ready: [];
+}
+
+/** Ingress gateway identity, as Istio's default ingress gateway. */
+export const GATEWAY_POD = 'istio-ingressgateway-0';
+export const GATEWAY_NAMESPACE = 'istio-system';
+export const GATEWAY_LABELS = { istio: 'ingressgateway', app: 'istio-ingressgateway' } as const;
+
+/** A running embedded mesh. */
+export class Mesh extends EventEmitter<MeshEvents> {
+  readonly controlPlane: ControlPlane;
+  readonly pods = new Map<string, PodRunner>();
+  gateway?: Supervisor;
+  gatewayReady = false;
+  private readonly allocator: AddressAllocator;
+  private reconciling: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private announcedReady = false;
+  readonly gatewayProxyId: string;
+
+  constructor(readonly options: MeshOptions) {
+    super();
+    this.allocator = new LoopbackAllocator(options.podNet ?? 10);
+    this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
+    this.controlPlane = new ControlPlane({
+      store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
+      xdsPort: options.xdsPort,
+      httpPort: options.apiPort,
+      podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
+      isHealthy: (w) => this.isHealthy(w),
+      translate: { gatewayPortMap: { 80: options.httpPort, 443: options.httpsPort } },
+    });
+  }
+
+  /** The URL users open. */
+  get gatewayUrl(): string {
+    return `http://127.0.0.1:${this.options.httpPort}`;
+  }
+
+  /** Starts the control plane, the gateway and every pod. */
+  async start(): Promise<void> {
+    if (!(await loopbackAliasesWork())) {
+      throw new CliError('NO_LOOPBACK_ALIASES', 'this host answers only on 127.0.0.1; weft up needs the 127.0.0.0/8 loopback range (Linux has it)', {
+        details: 'Port-range placement for such hosts is not implemented yet.',
+      });
+    }
+    let ports;
+    try {
+      ports = await this.controlPlane.start();
+    } catch (err) {
+      await this.controlPlane.stop().catch(() => undefined);
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError('START_FAILED', `control plane failed to start: ${e.message}`, {
+        details: e.code === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
+        cause: err,
+      });
+    }
+    const xds = `127.0.0.1:${ports.xdsPort}`;
+    this.startGateway(xds);
+    this.controlPlane.store.subscribe(() => this.reconcile(xds));
+    this.reconcile(xds);
+    await this.reconciling;
+  }
+
+  /** Drains and stops everything; resolves when every process has exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.reconciling.catch(() => undefined);
+    await Promise.all([...this.pods.values()].map((p) => p.stop()));
+    await this.gateway?.stop(5000);
+    await this.controlPlane.stop();
+  }
+
+  /** Pods in a stable order. */
+  podList(): PodRunner[] {
+    return [...this.pods.values()].sort((a, b) => (a.plan.namespace + a.plan.name < b.plan.namespace + b.plan.name ? -1 : 1));
+  }
+
+  /** True when the gateway and every pod's sidecar and app are ready. */
+  allReady(): boolean {
+    return this.gatewayReady && [...this.pods.values()].every((p) => p.sidecarReady && (p.appReady || p.plan.argv.length === 0));
+  }
+
+  private isHealthy(w: Workload): boolean {
+    if (w.origin.kind !== 'Deployment') return true;
+    const pod = this.pods.get(`${w.namespace}/${w.name}`);
+    return pod !== undefined && pod.appReady && pod.sidecarReady;
+  }
+
+  private startGateway(xds: string): void {
+    const labels = Object.entries(GATEWAY_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+    this.gateway = new Supervisor({
+      spec: {
+        command: process.execPath,
+        args: [
+          WEFT_BIN, 'proxy', '--role', 'gateway', '--ip', this.allocator.gatewayIp, '--gateway-host', '127.0.0.1',
+          '--pod', GATEWAY_POD, '--namespace', GATEWAY_NAMESPACE, '--labels', labels, '--service-account', 'istio-ingressgateway-service-account',
+          '--workload', 'istio-ingressgateway', '--xds', xds, '--drain', '2000',
+        ],
+        env: process.env,
+        cwd: this.options.dir,
+      },
+    });
+    this.gateway.on('line', (line) => this.options.onLine?.(GATEWAY_POD, 'gateway', line));
+    this.gateway.on('state', (s) => {
+      if (s !== 'running') this.gatewayReady = false;
+      else void this.watchGateway();
+      this.emit('change');
+    });
+    this.gateway.start();
+  }
+
+  private async watchGateway(): Promise<void> {
+    const ok = await waitUntilReady(() => httpOk(this.allocator.gatewayIp, 15021, '/healthz/ready'), { timeoutMs: 120_000, intervalMs: 50 });
+    if (ok && this.gateway?.state === 'running') {
+      this.gatewayReady = true;
+      this.changed();
+    }
+  }
+
+  /** Starts, stops or restarts pods to match the Deployments in the store. */
+  private reconcile(xds: string): void {
+    this.reconciling = this.reconciling.then(async () => {
+      if (this.stopping) return;
+      const resources = this.controlPlane.store.resources();
+      const plans = new Map<string, PodPlan>(planPods(resources, this.options.dir).map((p) => [`${p.namespace}/${p.name}`, p]));
+      const stops: Promise<void>[] = [];
+      for (const [key, pod] of this.pods) {
+        const plan = plans.get(key);
+        if (!plan || plan.specKey !== pod.plan.specKey) {
+          this.pods.delete(key);
+          stops.push(pod.stop());
+        }
+      }
+      await Promise.all(stops);
+      for (const [key, plan] of plans) {
+        if (this.pods.has(key)) continue;
+        this.startPod(key, plan, xds, () => this.controlPlane.store.resources());
+      }
+      if (stops.length > 0) this.controlPlane.refresh();
+      this.changed();
+    });
+  }
+
+  private startPod(key: string, plan: PodPlan, xds: string, resources: () => readonly Resource[]): void {
+    const pod = new PodRunner(plan, this.allocator.addressesFor(plan.namespace, plan.name), {
+      xds,
+      logDir: path.join(this.options.stateDir, 'logs'),
+      resources,
+      onLine: this.options.onLine,
+    });
+    pod.on('ready', () => this.controlPlane.refresh());
+    pod.on('change', () => this.changed());
+    this.pods.set(key, pod);
+    pod.start();
+  }
+
+  private changed(): void {
+    this.emit('change');
+    if (!this.announcedReady && this.allReady()) {
+      this.announcedReady = true;
+      this.emit('ready');
+    }
+  }
+}

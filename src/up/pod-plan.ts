@@ -1,0 +1,151 @@
+/**
+ * What `weft up` runs: one plan per Deployment replica — the first container's command, args and
+ * environment (with Kubernetes' `$(VAR)` expansion and the downward-API fields Weft can supply),
+ * its labels, service account and ports. `image` is ignored: Weft runs local processes.
+ */
+import path from 'node:path';
+import type { Resource } from '../config/resource.js';
+import type { DeploymentSpec, EnvVar } from '../config/schema/kubernetes-workload.js';
+import type { SecretContent, ConfigMapContent } from '../config/schema/kubernetes.js';
+import { podName } from '../registry/build-registry.js';
+
+/** One pod to run. */
+export interface PodPlan {
+  readonly name: string;
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  /** Command and arguments (Kubernetes `command` + `args`); empty when the container has no command. */
+  readonly argv: readonly string[];
+  /** The container's own environment, before Weft's variables are added. */
+  readonly env: readonly EnvVar[];
+  /** Container ports; `PORT` is the first. */
+  readonly ports: readonly number[];
+  /** Working directory: the directory of the manifest that declared the Deployment. */
+  readonly cwd: string;
+  /** Stable identity of the spec, to restart only pods whose spec changed. */
+  readonly specKey: string;
+}
+
+/** Builds the plans of every Deployment replica; `baseDir` is used for Deployments not read from a file. */
+export function planPods(resources: readonly Resource[], baseDir: string): PodPlan[] {
+  const plans: PodPlan[] = [];
+  for (const r of resources) {
+    if (r.kind !== 'Deployment') continue;
+    const spec = r.spec as DeploymentSpec;
+    const pod = spec.template?.spec;
+    const container = pod?.containers?.[0];
+    const file = r.source.file;
+    const cwd = file && file !== '-' && !file.startsWith('<') ? path.dirname(path.resolve(file)) : baseDir;
+    const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
+    const ports = (container?.ports ?? []).map((p) => p.containerPort);
+    const labels = spec.template?.metadata?.labels ?? {};
+    const serviceAccount = pod?.serviceAccountName ?? 'default';
+    const specKey = JSON.stringify([argv, container?.env ?? [], ports, labels, serviceAccount, cwd]);
+    for (let i = 0; i < (spec.replicas ?? 1); i++) {
+      plans.push({
+        name: podName(r.metadata.name, i),
+        namespace: r.metadata.namespace,
+        deployment: r.metadata.name,
+        labels,
+        serviceAccount,
+        argv,
+        env: container?.env ?? [],
+        ports,
+        cwd,
+        specKey,
+      });
+    }
+  }
+  return plans;
+}
+
+/** Values Weft supplies for the downward API and its own variables. */
+export interface PodRuntime {
+  readonly podIp: string;
+  readonly appHost: string;
+  readonly outboundProxy: string;
+}
+
+/**
+ * The process environment of a pod's app: the parent environment minus proxy settings, Weft's
+ * variables (`HOST`, `PORT`, `HTTP_PROXY`, …), then the container's env with `$(VAR)` expansion
+ * and `valueFrom` resolved (fieldRef, secretKeyRef / configMapKeyRef from the given resources).
+ */
+export function podEnvironment(plan: PodPlan, rt: PodRuntime, resources: readonly Resource[], parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(parent)) {
+    if (/^(https?_proxy|no_proxy|all_proxy)$/i.test(k)) continue;
+    env[k] = v;
+  }
+  const own: Record<string, string> = {
+    HOST: rt.appHost,
+    ...(plan.ports.length > 0 ? { PORT: String(plan.ports[0]) } : {}),
+    HTTP_PROXY: rt.outboundProxy,
+    http_proxy: rt.outboundProxy,
+    NO_PROXY: 'localhost,127.0.0.1,::1',
+    no_proxy: 'localhost,127.0.0.1,::1',
+    POD_NAME: plan.name,
+    POD_NAMESPACE: plan.namespace,
+    POD_IP: rt.podIp,
+    SERVICE_ACCOUNT: plan.serviceAccount,
+  };
+  Object.assign(env, own);
+  const defined: Record<string, string> = { ...own };
+  for (const e of plan.env) {
+    let value: string | undefined;
+    if (e.value !== undefined) value = expandVars(e.value, defined);
+    else if (e.valueFrom?.fieldRef) value = fieldRef(e.valueFrom.fieldRef.fieldPath, plan, rt);
+    else if (e.valueFrom?.secretKeyRef) value = keyRef(resources, 'Secret', plan.namespace, e.valueFrom.secretKeyRef);
+    else if (e.valueFrom?.configMapKeyRef) value = keyRef(resources, 'ConfigMap', plan.namespace, e.valueFrom.configMapKeyRef);
+    if (value === undefined) continue;
+    env[e.name] = value;
+    defined[e.name] = value;
+  }
+  return env;
+}
+
+/** The command line with `$(VAR)` references expanded from the container's environment, as Kubernetes does. */
+export function podArgv(plan: PodPlan, env: NodeJS.ProcessEnv): string[] {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) vars[k] = v;
+  return plan.argv.map((a) => expandVars(a, vars));
+}
+
+/** Kubernetes' `$(VAR)` expansion: defined variables are replaced, `$$(VAR)` escapes, unknown references stay. */
+export function expandVars(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    return name !== undefined && vars[name] !== undefined ? vars[name]! : m;
+  });
+}
+
+function fieldRef(fieldPath: string, plan: PodPlan, rt: PodRuntime): string | undefined {
+  switch (fieldPath) {
+    case 'metadata.name':
+      return plan.name;
+    case 'metadata.namespace':
+      return plan.namespace;
+    case 'status.podIP':
+      return rt.podIp;
+    case 'spec.serviceAccountName':
+      return plan.serviceAccount;
+    case 'status.hostIP':
+      return '127.0.0.1';
+    default: {
+      const m = /^metadata\.labels\['(.+)'\]$/.exec(fieldPath);
+      return m ? plan.labels[m[1]!] : undefined;
+    }
+  }
+}
+
+function keyRef(resources: readonly Resource[], kind: 'Secret' | 'ConfigMap', ns: string, ref: { name?: string; key: string }): string | undefined {
+  const r = resources.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === ref.name);
+  if (!r) return undefined;
+  if (kind === 'Secret') {
+    const data = (r.spec as SecretContent).data?.[ref.key];
+    return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+  }
+  return (r.spec as ConfigMapContent).data?.[ref.key];
+}

@@ -1,0 +1,165 @@
+/**
+ * One pod under `weft up`: its sidecar process first, then — once the sidecar answers
+ * `/healthz/ready` (Istio's holdApplicationUntilProxyStarts) — its app, both supervised and
+ * restarted with back-off; the pod counts as ready (its endpoints healthy) while the app accepts
+ * connections on its port.
+ */
+import { EventEmitter } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { Resource } from '../config/resource.js';
+import { proxyId } from '../model/proxy-node.js';
+import type { PodAddresses } from './address-allocator.js';
+import { podArgv, podEnvironment, type PodPlan } from './pod-plan.js';
+import { httpOk, tcpOpen, waitUntilReady } from './readiness.js';
+import { Supervisor, type ProcessState } from './supervisor.js';
+import { WEFT_BIN } from './weft-bin.js';
+
+/** Settings shared by every pod of a mesh. */
+export interface PodRunnerContext {
+  /** `host:port` of the control plane's ADS endpoint. */
+  readonly xds: string;
+  /** Where logs go (`<dir>/<pod>.log`, `<dir>/<pod>.sidecar.log`). */
+  readonly logDir: string;
+  /** Current resources (Secrets/ConfigMaps for env). */
+  readonly resources: () => readonly Resource[];
+  /** Called with each output line when logs are shown in the terminal. */
+  readonly onLine?: (pod: string, source: 'app' | 'sidecar', line: string) => void;
+}
+
+/** Events of a pod. */
+export interface PodEvents {
+  /** The app became ready or stopped being ready. */
+  ready: [ready: boolean];
+  change: [];
+}
+
+/** A running pod. */
+export class PodRunner extends EventEmitter<PodEvents> {
+  readonly sidecar: Supervisor;
+  app?: Supervisor;
+  appReady = false;
+  sidecarReady = false;
+  readonly proxyId: string;
+  private readonly abort = new AbortController();
+  private readonly logs: WriteStream[] = [];
+  private stopped = false;
+
+  constructor(readonly plan: PodPlan, readonly addresses: PodAddresses, private readonly ctx: PodRunnerContext) {
+    super();
+    this.proxyId = proxyId('sidecar', addresses.podIp, plan.name, plan.namespace);
+    mkdirSync(ctx.logDir, { recursive: true });
+    const labels = Object.entries(plan.labels).map(([k, v]) => `${k}=${v}`).join(',');
+    this.sidecar = new Supervisor({
+      spec: {
+        command: process.execPath,
+        args: [
+          WEFT_BIN, 'proxy', '--role', 'sidecar', '--ip', addresses.podIp, '--pod', plan.name, '--namespace', plan.namespace,
+          '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
+          '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
+        ],
+        env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG },
+        cwd: plan.cwd,
+      },
+    });
+    this.attachLog(this.sidecar, 'sidecar', `${plan.name}.sidecar.log`);
+    this.sidecar.on('state', (s) => this.onSidecarState(s));
+  }
+
+  /** Starts the sidecar; the app follows once the sidecar is ready. */
+  start(): void {
+    this.sidecar.start();
+    void this.afterSidecarReady();
+  }
+
+  /** Stops the app, then the sidecar (which drains). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.app?.stop(5000);
+    this.setAppReady(false);
+    await this.sidecar.stop(5000);
+    for (const l of this.logs) l.end();
+  }
+
+  /** The app's state, or `waiting` while its sidecar is not ready yet. */
+  appState(): ProcessState | 'waiting' {
+    return this.app?.state ?? 'waiting';
+  }
+
+  private async afterSidecarReady(): Promise<void> {
+    const ok = await waitUntilReady(() => httpOk(this.addresses.podIp, 15021, '/healthz/ready'), {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+      signal: this.abort.signal,
+    });
+    if (!ok || this.stopped) return;
+    this.sidecarReady = true;
+    this.emit('change');
+    this.startApp();
+  }
+
+  private startApp(): void {
+    if (this.plan.argv.length === 0) return; // nothing to run (a container without a command)
+    const env = podEnvironment(this.plan, { podIp: this.addresses.podIp, appHost: this.addresses.appHost, outboundProxy: `http://${this.addresses.podIp}:15001` }, this.ctx.resources());
+    const [command, ...args] = podArgv(this.plan, env);
+    this.app = new Supervisor({ spec: { command: command!, args, env, cwd: this.plan.cwd } });
+    this.attachLog(this.app, 'app', `${this.plan.name}.log`);
+    this.app.on('state', (s) => {
+      if (s === 'running') void this.watchAppReady();
+      else if (s !== 'starting') this.setAppReady(false);
+      this.emit('change');
+    });
+    this.app.start();
+  }
+
+  private async watchAppReady(): Promise<void> {
+    const port = this.plan.ports[0];
+    const app = this.app;
+    if (port === undefined) {
+      this.setAppReady(true);
+      return;
+    }
+    const ok = await waitUntilReady(() => tcpOpen(this.addresses.appHost, port), { timeoutMs: 60_000, intervalMs: 50, signal: this.abort.signal });
+    if (ok && app?.state === 'running' && !this.stopped) this.setAppReady(true);
+  }
+
+  private setAppReady(ready: boolean): void {
+    if (this.appReady === ready) return;
+    this.appReady = ready;
+    this.emit('ready', ready);
+    this.emit('change');
+  }
+
+  private onSidecarState(s: ProcessState): void {
+    if (s !== 'running' && s !== 'starting') {
+      this.sidecarReady = false;
+      // The app stays up while its sidecar restarts; traffic resumes once the sidecar is back.
+      if (s === 'backoff' && !this.stopped) void this.afterSidecarRestart();
+    }
+    this.emit('change');
+  }
+
+  private async afterSidecarRestart(): Promise<void> {
+    const ok = await waitUntilReady(() => httpOk(this.addresses.podIp, 15021, '/healthz/ready'), { timeoutMs: 300_000, intervalMs: 100, signal: this.abort.signal });
+    if (ok) {
+      this.sidecarReady = true;
+      this.emit('change');
+    }
+  }
+
+  private attachLog(sup: Supervisor, source: 'app' | 'sidecar', file: string): void {
+    const out = createWriteStream(path.join(this.ctx.logDir, file), { flags: 'a' });
+    out.on('error', () => undefined);
+    this.logs.push(out);
+    sup.on('line', (line) => {
+      out.write(`${line}\n`);
+      this.ctx.onLine?.(this.plan.name, source, line);
+    });
+    sup.on('exit', (code, signal) => {
+      const what = `${source} exited (${signal ?? `code ${code}`})`;
+      out.write(`[weft] ${what}\n`);
+      if (!this.stopped) this.ctx.onLine?.(this.plan.name, source, `[weft] ${what}; restarting with back-off`);
+    });
+  }
+}
