@@ -128,6 +128,18 @@ test('weft up: jason always reaches v2, others split 80/20, a live weight change
     assert.match(status.stdout, new RegExp(`^${pod.replace(/\./g, '\\.')}\\s+\\S+\\s+SYNCED\\s+SYNCED\\s+SYNCED\\s+SYNCED`, 'm'));
   }
 
+  // proxy-config reads each proxy's live config through its admin endpoint.
+  const clusters = await runWeft(['proxy-config', 'clusters', 'web-v1-0', '--server', SERVER]);
+  assert.equal(clusters.code, 0, clusters.stderr);
+  assert.match(clusters.stdout, /^SERVICE FQDN\s+PORT\s+SUBSET\s+DIRECTION\s+TYPE\s+DESTINATION RULE$/m);
+  assert.match(clusters.stdout, /^web\.default\.svc\.cluster\.local\s+9080\s+v2\s+outbound\s+EDS\s+web\.default$/m);
+  const routes = await runWeft(['proxy-config', 'routes', 'istio-ingressgateway-0.istio-system', '--server', SERVER]);
+  assert.match(routes.stdout, /^http\.18180\s+\S+\s+.*\s+web\.default$/m);
+  const endpoints = await runWeft(['proxy-config', 'endpoints', 'istio-ingressgateway-0.istio-system', '--server', SERVER]);
+  assert.match(endpoints.stdout, /^127\.40\.0\.\d+:9080\s+HEALTHY\s+OK\s+outbound\|9080\|v2\|web\.default\.svc\.cluster\.local$/m);
+  const listeners = await runWeft(['proxy-config', 'listeners', 'web-v2-0', '--server', SERVER]);
+  assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080\s+Inline Route: inbound\|9080\|\|$/m);
+
   // SIGKILL of weft up takes every child with it.
   const pid = mesh.child.pid!;
   const children = childPids(pid);

@@ -1,0 +1,95 @@
+/**
+ * `weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o json]`: a proxy's
+ * running config, read from its admin `/config_dump` (and `/clusters`), in istioctl's tables.
+ * PROXY is `pod.namespace` or `pod` (namespace default) as `weft proxy-status` lists it.
+ */
+import { stringFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, usageError } from '../errors.js';
+import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { formatTable } from './get.js';
+import { clusterRows, endpointRows, listenerRows, parseConfigDump, routeRows } from '../proxy-config-tables.js';
+
+const SECTIONS = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets', 'all'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The `proxy-config` command. */
+export const proxyConfigCommand: Command = {
+  name: 'proxy-config',
+  summary: "Show a proxy's listeners, routes, clusters, endpoints or secrets",
+  usage: 'weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o table|json] [--server URL] [--admin HOST:PORT]',
+  flags: [
+    { name: 'output', aliases: ['o'], type: 'string', description: 'table or json', default: 'table' },
+    { name: 'admin', type: 'string', valueName: 'HOST:PORT', description: "the proxy's admin address (default: found through the control plane)" },
+    SERVER_FLAG,
+  ],
+  async run(args, io) {
+    const [sectionArg, proxy] = args.positionals;
+    if (!sectionArg || !SECTIONS.includes(sectionArg as Section)) throw usageError(`first argument must be one of ${SECTIONS.join(', ')}`);
+    const section = sectionArg as Section;
+    let admin = stringFlag(args, 'admin');
+    if (!admin) {
+      if (!proxy) throw usageError('proxy-config needs a PROXY (as weft proxy-status lists it) or --admin HOST:PORT');
+      admin = await findAdmin(proxy, serverUrl(stringFlag(args, 'server'), io.env));
+    }
+    const dump = await fetchAdmin(admin, '/config_dump');
+    if (stringFlag(args, 'output') === 'json') {
+      io.stdout.write(`${section === 'all' ? dump : JSON.stringify(jsonSection(JSON.parse(dump), section), null, 2)}\n`);
+      return 0;
+    }
+    const parts = parseConfigDump(JSON.parse(dump));
+    const tables: string[] = [];
+    if (section === 'clusters' || section === 'all') tables.push(formatTable(clusterRows(parts)));
+    if (section === 'listeners' || section === 'all') tables.push(formatTable(listenerRows(parts)));
+    if (section === 'routes' || section === 'all') tables.push(formatTable(routeRows(parts)));
+    if (section === 'endpoints' || section === 'all') tables.push(formatTable(endpointRows(await fetchAdmin(admin, '/clusters'))));
+    if (section === 'secrets' || section === 'all') tables.push(formatTable(secretRows(JSON.parse(dump))));
+    io.stdout.write(tables.join('\n'));
+    return 0;
+  },
+};
+
+async function findAdmin(proxy: string, server: string): Promise<string> {
+  const { body } = await callApi<{ proxies: { id: string }[] }>(server, '/debug/syncz');
+  const want = proxy.includes('.') ? proxy : `${proxy}.default`;
+  const match = body.proxies.find((p) => p.id === proxy || p.id.split('~')[2] === want);
+  if (!match) throw new CliError('PROXY_NOT_FOUND', `no connected proxy "${proxy}"`, { details: "Run 'weft proxy-status' for the list." });
+  return `${match.id.split('~')[1]}:15000`;
+}
+
+async function fetchAdmin(admin: string, path: string): Promise<string> {
+  try {
+    const res = await fetch(`http://${admin}${path}`, { signal: AbortSignal.timeout(10_000) });
+    return await res.text();
+  } catch (err) {
+    throw new CliError('ADMIN_UNREACHABLE', `cannot reach the proxy's admin at ${admin}`, { cause: err });
+  }
+}
+
+function jsonSection(dump: { configs?: Record<string, unknown>[] }, section: Exclude<Section, 'all'>): unknown {
+  const suffix = { listeners: 'ListenersConfigDump', routes: 'RoutesConfigDump', clusters: 'ClustersConfigDump', endpoints: 'EndpointsConfigDump', secrets: 'SecretsConfigDump' }[section];
+  return (dump.configs ?? []).find((c) => String(c['@type'] ?? '').endsWith(suffix)) ?? {};
+}
+
+interface SecretEntry {
+  name?: string;
+  serialNumber?: string;
+  notBefore?: string;
+  notAfter?: string;
+  san?: string[] | string;
+  type?: string;
+  valid?: boolean;
+}
+
+/** `RESOURCE NAME  TYPE  STATUS  VALID CERT  SERIAL NUMBER  NOT AFTER  NOT BEFORE  SAN`. */
+function secretRows(dump: { configs?: Record<string, unknown>[] }): string[][] {
+  const section = (dump.configs ?? []).find((c) => String(c['@type'] ?? '').endsWith('SecretsConfigDump')) as { dynamicActiveSecrets?: SecretEntry[] } | undefined;
+  const rows = [['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'SAN']];
+  for (const s of section?.dynamicActiveSecrets ?? []) {
+    rows.push([
+      s.name ?? '', s.type ?? 'Cert Chain', 'ACTIVE', String(s.valid ?? true), s.serialNumber ?? '', s.notAfter ?? '', s.notBefore ?? '',
+      Array.isArray(s.san) ? s.san.join(',') : s.san ?? '',
+    ]);
+  }
+  return rows;
+}
