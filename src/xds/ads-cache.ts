@@ -1,0 +1,103 @@
+/**
+ * Server-wide caches that let one push cost O(changes) per proxy instead of O(resources):
+ * whole-type encodings shared by proxies that get the same resource Map (LDS/CDS), and the
+ * list of names that changed between two versions of a resource Map (EDS/RDS/SDS), computed
+ * once per pair of Maps rather than once per proxy.
+ */
+import type { ResourceEncoder } from './ads-wire.js';
+
+/** A whole type's resources encoded: name → bytes, plus all their frames concatenated. */
+export interface EncodedSet {
+  content: ReadonlyMap<string, Uint8Array>;
+  body: Buffer;
+}
+
+interface SetEntry {
+  typeUrl: string;
+  entries: [string, object][];
+  set: EncodedSet;
+}
+
+/**
+ * Caches {@link EncodedSet}s by the identity of the resource Map, so proxies that share one Map
+ * (the usual case for LDS/CDS) share one encoding and one concatenated body. Each lookup
+ * re-checks the Map's entries by reference (O(n), no encoding), so a Map mutated in place is
+ * re-encoded rather than served stale.
+ */
+export class EncodedSetCache {
+  private readonly sets = new WeakMap<ReadonlyMap<string, object>, SetEntry>();
+  private readonly sameness = new WeakMap<ReadonlyMap<string, Uint8Array>, WeakMap<ReadonlyMap<string, Uint8Array>, boolean>>();
+
+  constructor(private readonly encoder: ResourceEncoder) {}
+
+  /** The encoded set of every resource in `resources`. */
+  get(typeUrl: string, resources: ReadonlyMap<string, object>): EncodedSet {
+    const hit = this.sets.get(resources);
+    if (hit && hit.typeUrl === typeUrl && sameEntries(hit.entries, resources)) return hit.set;
+    const entries: [string, object][] = [];
+    const content = new Map<string, Uint8Array>();
+    const frames: Buffer[] = [];
+    for (const [name, obj] of resources) {
+      const bytes = this.encoder.encode(typeUrl, obj);
+      entries.push([name, obj]);
+      content.set(name, bytes);
+      frames.push(this.encoder.frame(typeUrl, bytes));
+    }
+    const set: EncodedSet = { content, body: Buffer.concat(frames) };
+    this.sets.set(resources, { typeUrl, entries, set });
+    return set;
+  }
+
+  /** `compare(a, b)`, computed once per pair of encoded contents and remembered. */
+  same(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint8Array>, compare: (a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint8Array>) => boolean): boolean {
+    if (a === b) return true;
+    let byB = this.sameness.get(a);
+    const hit = byB?.get(b);
+    if (hit !== undefined) return hit;
+    const result = compare(a, b);
+    if (!byB) this.sameness.set(a, (byB = new WeakMap()));
+    byB.set(b, result);
+    return result;
+  }
+}
+
+function sameEntries(entries: readonly [string, object][], map: ReadonlyMap<string, object>): boolean {
+  if (entries.length !== map.size) return false;
+  let i = 0;
+  for (const [name, obj] of map) {
+    const e = entries[i++]!;
+    if (e[0] !== name || e[1] !== obj) return false;
+  }
+  return true;
+}
+
+/**
+ * Names whose resource object changed (by identity; added or removed included) between two
+ * resource Maps, computed once per pair and shared by every proxy that moves between them. The
+ * first Map of a pair is compared through a copy taken when the server first reconciled against
+ * it, so a provider that later mutates that Map in place cannot hide a change.
+ */
+export class MapDiffs {
+  private readonly frozen = new WeakMap<ReadonlyMap<string, object>, ReadonlyMap<string, object>>();
+  private readonly diffs = new WeakMap<ReadonlyMap<string, object>, WeakMap<ReadonlyMap<string, object>, readonly string[]>>();
+
+  /** Remembers the current entries of `map` (once per Map) as the basis of later diffs. */
+  freeze(map: ReadonlyMap<string, object>): void {
+    if (!this.frozen.has(map)) this.frozen.set(map, new Map(map));
+  }
+
+  /** Names that differ from `prev` (as frozen) to `next`. */
+  changed(prev: ReadonlyMap<string, object>, next: ReadonlyMap<string, object>): readonly string[] {
+    let byNext = this.diffs.get(prev);
+    const hit = byNext?.get(next);
+    if (hit) return hit;
+    const before = this.frozen.get(prev) ?? prev;
+    const out: string[] = [];
+    for (const [name, obj] of next) if (before.get(name) !== obj) out.push(name);
+    for (const name of before.keys()) if (!next.has(name)) out.push(name);
+    if (!byNext) this.diffs.set(prev, (byNext = new WeakMap()));
+    byNext.set(next, out);
+    this.freeze(next);
+    return out;
+  }
+}

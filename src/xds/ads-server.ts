@@ -1,0 +1,211 @@
+/**
+ * Weft's state-of-the-world ADS server: one gRPC bidi stream per proxy carrying LDS, RDS, CDS, EDS
+ * and SDS (Secret), fed by a resource provider. `push()` recomputes resources for connected
+ * proxies and sends only the types whose content changed for each; `status()` reports per-proxy
+ * sync state for `weft proxy-status` and `/debug/syncz`. Per-stream protocol details live in
+ * ads-connection.ts; encoding caches in ads-wire.ts.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { adsPreEncodedServiceDefinition, type DiscoveryRequestMessage } from './discovery-service.js';
+import { AdsConnection, type ConnectionContext } from './ads-connection.js';
+import { ResourceEncoder, type EncodeFn, type EncoderStats } from './ads-wire.js';
+import { EncodedSetCache, MapDiffs } from './ads-cache.js';
+import { AdsError, AdsErrorCode } from './ads-errors.js';
+import type { ProxyResources } from './ads-types.js';
+import type { NodeInfo } from './node-info.js';
+import type { ProxySyncStatus } from './sync-status.js';
+
+export type { ProxyResources } from './ads-types.js';
+
+/** Supplies already-translated resources for a proxy; undefined = nothing to send (yet). */
+export interface ResourceProvider {
+  resourcesFor(node: NodeInfo): ProxyResources | undefined;
+}
+
+/** Options of {@link AdsServer}. */
+export interface AdsServerOptions {
+  provider: ResourceProvider;
+  /** Address to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port to bind; default 15010; 0 picks a free one (see `port` after start). */
+  port?: number;
+  /** TLS for port 15012; default plaintext. */
+  credentials?: grpc.ServerCredentials;
+  /** Sent as DiscoveryResponse.control_plane.identifier; default `weft`. */
+  controlPlaneId?: string;
+  /** How long `stop()` waits for streams to close before forcing; default 5000 ms. */
+  stopGraceMs?: number;
+  /** Extra @grpc/grpc-js server options. */
+  grpcOptions?: grpc.ServerOptions;
+  /** Resource encoder; default protos.ts's `encodeResource`. */
+  encode?: EncodeFn;
+}
+
+/** Events of {@link AdsServer} and their listener arguments. */
+export interface AdsServerEvents {
+  /** A proxy opened a stream and identified itself. */
+  connect: [node: NodeInfo, streamId: number];
+  /** A proxy's stream closed. */
+  disconnect: [node: NodeInfo, streamId: number];
+  /** A proxy accepted `version` of `typeUrl`. */
+  ack: [node: NodeInfo, typeUrl: string, version: string];
+  /** A proxy rejected `version` of `typeUrl` with `message`. */
+  nack: [node: NodeInfo, typeUrl: string, version: string, message: string];
+  /** A stream-level failure (provider threw, a resource did not encode, a protocol error). */
+  error: [err: AdsError, node: NodeInfo | undefined];
+}
+
+/** Outcome of one {@link AdsServer.push}. */
+export interface PushResult {
+  /** Proxies recomputed. */
+  proxies: number;
+  /** DiscoveryResponses sent. */
+  responses: number;
+}
+
+/** State-of-the-world ADS server for Weft's proxies, Envoy, and gRPC xDS clients. */
+export class AdsServer extends EventEmitter<AdsServerEvents> {
+  private readonly opts: AdsServerOptions;
+  private server: grpc.Server | undefined;
+  private readonly conns = new Set<AdsConnection>();
+  private readonly encoder: ResourceEncoder;
+  private readonly instance = randomBytes(4).toString('hex');
+  private version = 0;
+  private nonce = 0;
+  private streamIds = 0;
+  private boundPort: number | undefined;
+
+  constructor(options: AdsServerOptions) {
+    super();
+    this.opts = options;
+    this.encoder = new ResourceEncoder(options.encode);
+    // An 'error' event without listeners would throw; stream errors must never crash the server.
+    this.on('error', () => {});
+  }
+
+  /** The bound port once started (useful with port 0). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new AdsError(AdsErrorCode.NotRunning, 'ADS server is not started');
+    return this.boundPort;
+  }
+
+  /** `host:port` clients should dial once started. */
+  get address(): string {
+    return `${this.opts.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  /** Encoding cache counters: encodes vs identity-cache hits. */
+  get encoderStats(): Readonly<EncoderStats> {
+    return this.encoder.stats;
+  }
+
+  /** Number of open streams. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Binds and starts serving; resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.server) return this.port;
+    const server = new grpc.Server({ 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 * 1024 * 1024, ...this.opts.grpcOptions });
+    server.addService(adsPreEncodedServiceDefinition, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestMessage, Buffer>) => this.accept(call),
+    });
+    const host = this.opts.host ?? '127.0.0.1';
+    const target = `${host.includes(':') ? `[${host}]` : host}:${this.opts.port ?? 15010}`;
+    const creds = this.opts.credentials ?? grpc.ServerCredentials.createInsecure();
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(target, creds, (err, port) => {
+        if (err) reject(new AdsError(AdsErrorCode.Bind, `cannot bind ADS server on ${target}: ${err.message}`, { cause: err }));
+        else resolve(port);
+      });
+    });
+    this.server = server;
+    return this.boundPort;
+  }
+
+  /**
+   * Stops gracefully: refuses new streams, ends every open stream with OK (clients reconnect,
+   * keeping their config), then waits up to `stopGraceMs` before forcing the transport down.
+   */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const done = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    for (const c of [...this.conns]) c.end();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.opts.stopGraceMs ?? 5000);
+    });
+    const outcome = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') server.forceShutdown();
+    this.conns.clear();
+    this.boundPort = undefined;
+  }
+
+  /**
+   * Recomputes resources for connected proxies (all, or those `filter` selects) and sends, per
+   * proxy, a DiscoveryResponse only for the types whose content changed, in CDS, EDS, LDS, RDS,
+   * SDS order.
+   */
+  push(filter?: (node: NodeInfo) => boolean): PushResult {
+    const result: PushResult = { proxies: 0, responses: 0 };
+    for (const c of this.conns) {
+      if (!c.node || (filter && !filter(c.node))) continue;
+      result.proxies++;
+      result.responses += c.refresh();
+    }
+    return result;
+  }
+
+  /** One row per connected proxy stream: id, connected-since, per-type state, versions, NACKs. */
+  status(): ProxySyncStatus[] {
+    const rows: ProxySyncStatus[] = [];
+    for (const c of this.conns) {
+      const row = c.status();
+      if (row) rows.push(row);
+    }
+    return rows.sort((a, b) => a.id.localeCompare(b.id) || a.streamId - b.streamId);
+  }
+
+  /** Nodes of the connected proxies. */
+  nodes(): NodeInfo[] {
+    return [...this.conns].flatMap((c) => (c.node ? [c.node] : []));
+  }
+
+  private accept(call: grpc.ServerDuplexStream<DiscoveryRequestMessage, Buffer>): void {
+    if (!this.server) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'ADS server is stopping' });
+      return;
+    }
+    const conn = new AdsConnection(++this.streamIds, call, this.context());
+    this.conns.add(conn);
+  }
+
+  private ctx: ConnectionContext | undefined;
+
+  private context(): ConnectionContext {
+    if (this.ctx) return this.ctx;
+    this.ctx = {
+      encoder: this.encoder,
+      sets: new EncodedSetCache(this.encoder),
+      diffs: new MapDiffs(),
+      nextVersion: () => String(++this.version),
+      nextNonce: () => `${this.instance}-${++this.nonce}`,
+      controlPlaneId: this.opts.controlPlaneId ?? 'weft',
+      resourcesFor: (node) => this.opts.provider.resourcesFor(node),
+      onConnect: (conn) => this.emit('connect', conn.node!, conn.streamId),
+      onClose: (conn) => {
+        if (this.conns.delete(conn) && conn.node) this.emit('disconnect', conn.node, conn.streamId);
+      },
+      onAck: (conn, typeUrl, version) => this.emit('ack', conn.node!, typeUrl, version),
+      onNack: (conn, typeUrl, version, message) => this.emit('nack', conn.node!, typeUrl, version, message),
+      onError: (conn, err) => this.emit('error', err, conn.node),
+    };
+    return this.ctx;
+  }
+}

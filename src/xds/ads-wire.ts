@@ -1,0 +1,148 @@
+/**
+ * Encoding on the server's hot path. Each distinct resource object is encoded once (cached by
+ * object identity) and its `google.protobuf.Any` frame as a DiscoveryResponse `resources` entry is
+ * built once; a response for a proxy is then the concatenation of shared frames plus a few small
+ * header fields. With thousands of proxies sharing the same resource objects, a push costs one
+ * encoding per changed resource, not one per proxy.
+ */
+import { encodeResource } from './protos.js';
+import { AdsError, AdsErrorCode } from './ads-errors.js';
+
+const WIRE_LEN = 2;
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+/** Size of a length-delimited field (tag + length + payload) whose payload is `len` bytes. */
+function lenFieldSize(field: number, len: number): number {
+  return varintSize((field << 3) | WIRE_LEN) + varintSize(len) + len;
+}
+
+function writeLenField(buf: Buffer, pos: number, field: number, payload: Uint8Array): number {
+  pos = writeVarint(buf, pos, (field << 3) | WIRE_LEN);
+  pos = writeVarint(buf, pos, payload.length);
+  buf.set(payload, pos);
+  return pos + payload.length;
+}
+
+/** Counters that show the caches work (tests and `/debug` read them). */
+export interface EncoderStats {
+  /** Resource objects encoded (cache misses). */
+  encodes: number;
+  /** Lookups answered from the identity cache. */
+  hits: number;
+}
+
+/** Turns a resource object of a type URL into protobuf bytes; throws on objects that do not fit. */
+export type EncodeFn = (typeUrl: string, obj: object) => Uint8Array;
+
+/** Default {@link EncodeFn}: protos.ts's `encodeResource` (fromObject, verify, encode). */
+export const encodeObject: EncodeFn = encodeResource;
+
+/**
+ * Encodes resource objects once per object identity and builds DiscoveryResponse bytes from the
+ * cached frames. Resource objects must not be mutated after they were handed to the encoder.
+ */
+export class ResourceEncoder {
+  private readonly bytes = new WeakMap<object, { typeUrl: string; bytes: Uint8Array }>();
+  private readonly frames = new WeakMap<Uint8Array, Buffer>();
+  readonly stats: EncoderStats = { encodes: 0, hits: 0 };
+
+  constructor(private readonly encodeFn: EncodeFn = encodeObject) {}
+
+  /** The resource's protobuf bytes for `typeUrl`; encoded on first sight of the object. */
+  encode(typeUrl: string, obj: object): Uint8Array {
+    const cached = this.bytes.get(obj);
+    if (cached && cached.typeUrl === typeUrl) {
+      this.stats.hits++;
+      return cached.bytes;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encodeFn(typeUrl, obj);
+    } catch (cause) {
+      throw new AdsError(AdsErrorCode.Encode, `${typeUrl.replace(/^.*\//, '')}: ${(cause as Error).message}`, { cause });
+    }
+    this.stats.encodes++;
+    this.bytes.set(obj, { typeUrl, bytes });
+    return bytes;
+  }
+
+  /**
+   * The bytes of one DiscoveryResponse `resources` entry (field 2, an `Any` with `type_url` and
+   * `value`) for already-encoded resource bytes; built once per bytes object.
+   */
+  frame(typeUrl: string, bytes: Uint8Array): Buffer {
+    let f = this.frames.get(bytes);
+    if (f) return f;
+    const url = Buffer.from(typeUrl, 'utf8');
+    const anyLen = lenFieldSize(1, url.length) + lenFieldSize(2, bytes.length);
+    f = Buffer.allocUnsafe(lenFieldSize(2, anyLen));
+    let pos = writeVarint(f, 0, (2 << 3) | WIRE_LEN);
+    pos = writeVarint(f, pos, anyLen);
+    pos = writeLenField(f, pos, 1, url);
+    writeLenField(f, pos, 2, bytes);
+    this.frames.set(bytes, f);
+    return f;
+  }
+}
+
+/** The fields of one DiscoveryResponse, with resources as prebuilt frames. */
+export interface ResponseParts {
+  versionInfo: string;
+  typeUrl: string;
+  nonce: string;
+  frames: readonly Buffer[];
+  controlPlaneId?: string;
+}
+
+/** Builds DiscoveryResponse wire bytes (fields 1, 2*, 4, 5, 6) from prebuilt resource frames. */
+export function encodeResponse(p: ResponseParts): Buffer {
+  const version = Buffer.from(p.versionInfo, 'utf8');
+  const typeUrl = Buffer.from(p.typeUrl, 'utf8');
+  const nonce = Buffer.from(p.nonce, 'utf8');
+  let cp: Buffer | undefined;
+  if (p.controlPlaneId) {
+    const id = Buffer.from(p.controlPlaneId, 'utf8');
+    cp = Buffer.allocUnsafe(lenFieldSize(1, id.length));
+    writeLenField(cp, 0, 1, id);
+  }
+  let size = 0;
+  if (version.length) size += lenFieldSize(1, version.length);
+  for (const f of p.frames) size += f.length;
+  if (typeUrl.length) size += lenFieldSize(4, typeUrl.length);
+  if (nonce.length) size += lenFieldSize(5, nonce.length);
+  if (cp) size += lenFieldSize(6, cp.length);
+  const buf = Buffer.allocUnsafe(size);
+  let pos = 0;
+  if (version.length) pos = writeLenField(buf, pos, 1, version);
+  for (const f of p.frames) {
+    buf.set(f, pos);
+    pos += f.length;
+  }
+  if (typeUrl.length) pos = writeLenField(buf, pos, 4, typeUrl);
+  if (nonce.length) pos = writeLenField(buf, pos, 5, nonce);
+  if (cp) writeLenField(buf, pos, 6, cp);
+  return buf;
+}
+
+/** True when two encodings are byte-for-byte equal (identity first, then contents). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
