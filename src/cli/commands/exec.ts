@@ -1,0 +1,58 @@
+/**
+ * `weft exec POD|DEPLOYMENT -- COMMAND [ARGS…]`: runs a command as if inside a pod of the running
+ * mesh — with the pod's environment (`HTTP_PROXY` pointing at its sidecar, `POD_NAME`, …) — so
+ * `weft exec sleep -- curl -sS http://httpbin:8000/headers` sends a request from inside the mesh,
+ * as `kubectl exec` does in a cluster.
+ */
+import { spawn } from 'node:child_process';
+import { stringFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, usageError } from '../errors.js';
+import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+
+interface WorkloadRow {
+  name: string;
+  namespace: string;
+  address?: string;
+  serviceAccount: string;
+  origin: { kind: string; name: string; replica?: number };
+}
+
+/** The `exec` command. */
+export const execCommand: Command = {
+  name: 'exec',
+  summary: "Run a command with a pod's environment, so its requests go through the pod's sidecar",
+  usage: 'weft exec [-n NAMESPACE] POD|DEPLOYMENT -- COMMAND [ARGS...]',
+  description: 'Example: weft exec sleep -- curl -sS http://httpbin:8000/headers',
+  flags: [{ name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' }, SERVER_FLAG],
+  async run(args, io) {
+    const target = args.positionals[0];
+    if (!target || args.rest.length === 0) throw usageError('exec needs a POD or DEPLOYMENT and a command after --');
+    const ns = stringFlag(args, 'namespace') ?? 'default';
+    const { body } = await callApi<{ workloads: WorkloadRow[] }>(serverUrl(stringFlag(args, 'server'), io.env), '/debug/registryz');
+    const inNs = body.workloads.filter((w) => w.namespace === ns && w.address);
+    const pod =
+      inNs.find((w) => w.name === target) ??
+      inNs.filter((w) => w.origin.kind === 'Deployment' && w.origin.name === target).sort((a, b) => (a.origin.replica ?? 0) - (b.origin.replica ?? 0))[0] ??
+      undefined;
+    if (!pod) throw new CliError('POD_NOT_FOUND', `no running pod or Deployment "${target}" in namespace ${ns}`);
+    const proxy = `http://${pod.address}:15001`;
+    const env: NodeJS.ProcessEnv = {
+      ...io.env,
+      HTTP_PROXY: proxy,
+      http_proxy: proxy,
+      NO_PROXY: 'localhost,127.0.0.1,::1',
+      no_proxy: 'localhost,127.0.0.1,::1',
+      POD_NAME: pod.name,
+      POD_NAMESPACE: pod.namespace,
+      POD_IP: pod.address,
+      SERVICE_ACCOUNT: pod.serviceAccount,
+    };
+    const [cmd, ...cmdArgs] = args.rest;
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(cmd!, cmdArgs, { env, stdio: 'inherit', cwd: io.cwd });
+      child.on('error', (err) => reject(new CliError('EXEC_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  },
+};
