@@ -140,6 +140,11 @@ test('weft up: jason always reaches v2, others split 80/20, a live weight change
   const listeners = await runWeft(['proxy-config', 'listeners', 'web-v2-0', '--server', SERVER]);
   assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080\s+Inline Route: inbound\|9080\|\|$/m);
 
+  // weft exec runs curl (the real binary) inside the mesh, through web-v1-0's sidecar.
+  const exec = await runWeft(['exec', 'web-v1', '--server', SERVER, '--', 'curl', '-sS', '-H', 'end-user: exec', 'http://web:9080/']);
+  assert.equal(exec.code, 0, exec.stderr);
+  assert.match(exec.stdout, /^v[12] web-v[12]-0 end-user=exec$/m);
+
   // SIGKILL of weft up takes every child with it.
   const pid = mesh.child.pid!;
   const children = childPids(pid);
