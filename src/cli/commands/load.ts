@@ -30,10 +30,10 @@ scheduled start, not from when it was actually sent, so a stalling server is cha
 queue it causes (no coordinated omission, as wrk2).
 
 Connections are opened before the clock starts (the "warmup" in the last line); no warm-up
-request is sent, so the server sees exactly the counted calls. -n N (split over the
-connections) overrides -t. A payload (-payload or -payload-size) makes the request a POST unless
--X says otherwise. HTTP_PROXY / NO_PROXY are ignored unless -proxy (--use-env-proxy) is given;
-then http:// URLs go through the proxy (https always connects directly).
+request is sent, so the server sees exactly the counted calls. -n N overrides -t; whichever
+connection is free makes the next call. A payload (-payload or -payload-size) makes the request
+a POST unless -X says otherwise. HTTP_PROXY / NO_PROXY are ignored unless -proxy
+(--use-env-proxy) is given; then http:// URLs go through the proxy (https connects directly).
 
 Exit status: 0; 1 when no call got a 2xx response (unless -allow-initial-errors); 2 on usage errors.
 
@@ -51,7 +51,7 @@ export const loadCommand: Command = {
   flags: [
     { name: 'qps', type: 'number', description: 'total queries per second; 0 or negative = as fast as possible', default: 8 },
     { name: 'c', type: 'number', description: 'number of connections (fortio\'s "threads")', default: 8 },
-    { name: 'n', type: 'number', description: 'exact number of calls, split over the connections (overrides -t)' },
+    { name: 'n', type: 'number', description: 'exact number of calls in total (overrides -t)' },
     { name: 't', type: 'string', valueName: 'DUR', description: 'how long to run (5s, 1m, 250ms); 0 = until interrupted', default: '5s' },
     { name: 'H', type: 'string', multiple: true, valueName: "'K: V'", description: "extra request header, repeatable; 'Host: x' overrides the Host header" },
     { name: 'payload', type: 'string', valueName: 'STR', description: 'request body (makes the request a POST)' },
