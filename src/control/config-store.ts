@@ -117,7 +117,7 @@ export class ConfigStore {
     if (!opts.dryRun) {
       for (const r of loaded.resources) {
         const id = resourceId(r);
-        if (this.options.stateDir) await writeFileDurable(this.stateFile(r), stringify(toManifest(r)));
+        if (this.options.stateDir) await writeFileDurable(this.stateFile(r), stringify(toManifest(r, { sourceFile: r.source.file })));
         this.applied.set(id, r);
       }
       this.recompute(true);
@@ -219,10 +219,19 @@ export class ConfigStore {
   }
 }
 
-/** The manifest form of a resource (apiVersion, kind, metadata, and spec or its top-level content). */
-export function toManifest(r: Resource): Record<string, unknown> {
+/** Annotation recording the file an applied resource came from (where `weft up` runs its Deployment). */
+export const SOURCE_FILE_ANNOTATION = 'weft.io/source-file';
+
+/**
+ * The manifest form of a resource (apiVersion, kind, metadata, and spec or its top-level content).
+ * With `sourceFile` (an absolute path), the file is recorded in an annotation so it survives a restart.
+ */
+export function toManifest(r: Resource, opts: { sourceFile?: string } = {}): Record<string, unknown> {
   const info = lookupKind(r.apiVersion, r.kind);
   const metadata: Record<string, unknown> = { ...r.metadata };
+  if (opts.sourceFile && path.isAbsolute(opts.sourceFile)) {
+    metadata.annotations = { ...(r.metadata.annotations ?? {}), [SOURCE_FILE_ANNOTATION]: opts.sourceFile };
+  }
   if (!metadata.namespace) delete metadata.namespace;
   const out: Record<string, unknown> = { apiVersion: r.apiVersion, kind: r.kind, metadata };
   if (!info || info.content === 'spec') out.spec = r.spec;

@@ -18,6 +18,7 @@ import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
+import { MeshCa, type MeshCaOptions } from '../security/ca/mesh-ca.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
 
 /** Options of a control plane. */
@@ -35,6 +36,11 @@ export interface ControlPlaneOptions {
   readonly isHealthy?: (w: Workload) => boolean;
   /** Translation options (gateway port mapping). */
   readonly translate?: TranslateOptions;
+  /**
+   * The mesh CA (certificate signing on 15012, SDS secrets `default`/`ROOTCA`); off when absent.
+   * `stateDir` defaults to the store's state directory; the trust domain comes from the mesh config.
+   */
+  readonly ca?: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>;
 }
 
 /** A running control plane. */
@@ -47,6 +53,7 @@ export class ControlPlane {
   private http?: http.Server;
   private pushes = 0;
   private lastPushMs = 0;
+  private meshCa?: MeshCa;
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.store = new ConfigStore(options.store);
@@ -64,6 +71,7 @@ export class ControlPlane {
       port: this.options.xdsPort ?? 15010,
     });
     const xdsPort = await this.ads.start();
+    if (this.options.ca) await this.startCa(this.options.ca);
     this.http = await startHttpApi(this.api(), this.options.host ?? '127.0.0.1', this.options.httpPort ?? 15014);
     const addr = this.http.address();
     return { xdsPort, httpPort: typeof addr === 'object' && addr ? addr.port : 0 };
@@ -72,9 +80,15 @@ export class ControlPlane {
   /** Stops everything. */
   async stop(): Promise<void> {
     this.store.stop();
+    await this.meshCa?.stop();
     await this.ads?.stop();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
+  }
+
+  /** The mesh CA, when enabled (root certificate, bootstrap tokens, CSR port). */
+  get ca(): MeshCa | undefined {
+    return this.meshCa;
   }
 
   /** The current model snapshot. */
@@ -125,8 +139,26 @@ export class ControlPlane {
       [TypeUrl.Cluster, byName(out.clusters)],
       [TypeUrl.ClusterLoadAssignment, byName(out.endpoints)],
     ]);
+    if (this.meshCa) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount));
     this.cache.set(info.id, { version: this.snapshot.version, resources });
     return resources;
+  }
+
+  private async startCa(opts: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>): Promise<void> {
+    const ca = await MeshCa.load({
+      ...opts,
+      stateDir: opts.stateDir ?? this.options.store.stateDir,
+      host: opts.host ?? this.options.host,
+      trustDomain: (this.options.meshConfig ?? DEFAULT_MESH_CONFIG).trustDomain,
+      onIssued: (r) => {
+        // The proxy's `default` secret changed: re-translate and push that proxy only.
+        if (!r.nodeId) return;
+        this.cache.delete(r.nodeId);
+        this.ads?.push((n) => n.id === r.nodeId);
+      },
+    });
+    await ca.start();
+    this.meshCa = ca;
   }
 
   private api(): ControlPlaneApi {

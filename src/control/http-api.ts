@@ -83,12 +83,12 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
       const items = api.resources().filter(
         (r) => (!kind || r.kind === kind) && (!ns || r.metadata.namespace === ns) && (!name || r.metadata.name === name),
       );
-      return send(res, 200, { items: items.map(toManifest) });
+      return send(res, 200, { items: items.map((r) => toManifest(r)) });
     }
     case '/debug/syncz':
       return send(res, 200, api.syncStatus());
     case '/debug/configz':
-      return send(res, 200, { items: api.resources().map(toManifest), diagnostics: api.storeDiagnostics() });
+      return send(res, 200, { items: api.resources().map((r) => toManifest(r)), diagnostics: api.storeDiagnostics() });
     case '/debug/registryz':
       return send(res, 200, api.registry());
     case '/metrics':

@@ -8,6 +8,7 @@ import type { Resource } from '../config/resource.js';
 import type { DeploymentSpec, EnvVar } from '../config/schema/kubernetes-workload.js';
 import type { SecretContent, ConfigMapContent } from '../config/schema/kubernetes.js';
 import { podName } from '../registry/build-registry.js';
+import { SOURCE_FILE_ANNOTATION } from '../control/config-store.js';
 
 /** One pod to run. */
 export interface PodPlan {
@@ -36,7 +37,8 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
     const spec = r.spec as DeploymentSpec;
     const pod = spec.template?.spec;
     const container = pod?.containers?.[0];
-    const file = r.source.file;
+    // Applied resources remember their manifest's path in an annotation (it survives restarts).
+    const file = r.metadata.annotations?.[SOURCE_FILE_ANNOTATION] ?? r.source.file;
     const cwd = file && file !== '-' && !file.startsWith('<') ? path.dirname(path.resolve(file)) : baseDir;
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
     const ports = (container?.ports ?? []).map((p) => p.containerPort);

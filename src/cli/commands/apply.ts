@@ -3,6 +3,7 @@
  * mesh's store, all or nothing, printing kubectl's lines (`virtualservice.networking.istio.io/reviews configured`).
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { listFlag, boolFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
@@ -59,7 +60,8 @@ async function readConfigFiles(paths: readonly string[], stdin: NodeJS.ReadableS
     } catch (err) {
       throw new CliError('UNREADABLE', `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
     }
-    for (const f of files) out.push({ file: f, text: await readFile(f, 'utf8') });
+    // Absolute paths: the mesh runs an applied Deployment from its manifest's directory.
+    for (const f of files) out.push({ file: path.resolve(f), text: await readFile(f, 'utf8') });
   }
   return out;
 }
