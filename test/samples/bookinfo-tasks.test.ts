@@ -1,0 +1,133 @@
+/**
+ * Istio's request-routing and traffic-shifting tasks replayed against `weft up samples/bookinfo`:
+ * the real gateway, real processes, stars counted in the HTML (issue 4).
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { closeClients, get } from '../helpers/http-client.js';
+
+const HTTP_PORT = 18480;
+const SERVER = 'http://127.0.0.1:18414';
+const PAGE = `http://127.0.0.1:${HTTP_PORT}/productpage`;
+const TASKS = path.join(REPO_ROOT, 'samples/tasks/bookinfo');
+
+let mesh: WeftProcess | undefined;
+let state = '';
+before(async () => {
+  state = await mkdtemp(path.join(os.tmpdir(), 'weft-bookinfo-'));
+  mesh = startWeft(['up', 'samples/bookinfo', '--state', state, '--http-port', String(HTTP_PORT), '--xds-port', '18410', '--api-port', '18414', '--pod-net', '70']);
+  await mesh.waitFor(/✔ mesh ready in [\d.]+ s/, 90_000);
+});
+after(async () => {
+  await mesh?.stop();
+  closeClients();
+  await rm(state, { recursive: true, force: true });
+});
+
+/** Stars on one page load: black and red filled stars, and which reviews pod served it. */
+async function load(user?: string): Promise<{ black: number; red: number; pod: string }> {
+  const r = await get(PAGE, user ? { 'end-user': user } : {});
+  assert.equal(r.status, 200, r.body.slice(0, 300));
+  const black = (r.body.match(/glyphicon-star" data-star-color="black"/g) ?? []).length;
+  const red = (r.body.match(/glyphicon-star" data-star-color="red"/g) ?? []).length;
+  const pod = /Reviews served by: ([a-z0-9-]+)/.exec(r.body)?.[1] ?? '';
+  return { black, red, pod };
+}
+
+async function apply(file: string): Promise<void> {
+  const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER]);
+  assert.equal(r.code, 0, r.stderr);
+  // Wait until the gateway and sidecars have the new config: proxy-status all SYNCED again.
+  for (let i = 0; i < 100; i++) {
+    const s = await runWeft(['proxy-status', '--server', SERVER]);
+    const rows = s.stdout.trim().split('\n').slice(1);
+    if (rows.length >= 7 && rows.every((l) => /\sSYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s/.test(l))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`proxies did not sync after applying ${file}`);
+}
+
+test('the page renders through the gateway with details, reviews and the serving pod', async () => {
+  const r = await get(PAGE);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /The Comedy of Errors/);
+  assert.match(r.body, /Reviews served by: reviews-v[123]-0/);
+  const missing = await get(`http://127.0.0.1:${HTTP_PORT}/api/v1/products/99`);
+  assert.equal(missing.status, 404);
+});
+
+test('request routing: all to v1 (no stars), then jason to v2 (black stars) and others v1', async () => {
+  await apply('virtual-service-all-v1.yaml');
+  for (let i = 0; i < 20; i++) {
+    const s = await load();
+    assert.equal(s.black + s.red, 0, `load ${i} had stars (served by ${s.pod})`);
+    assert.equal(s.pod, 'reviews-v1-0');
+  }
+  await apply('virtual-service-reviews-test-v2.yaml');
+  for (let i = 0; i < 20; i++) {
+    const jason = await load('jason');
+    assert.ok(jason.black > 0 && jason.red === 0, `jason's load ${i}: ${JSON.stringify(jason)}`);
+    const other = await load();
+    assert.equal(other.black + other.red, 0, `anonymous load ${i}: ${JSON.stringify(other)}`);
+  }
+});
+
+test('traffic shifting: 50/50 v1/v3 gives red stars on half the loads (±3σ of 200), then v3 only on all', async (t) => {
+  await apply('virtual-service-reviews-50-v3.yaml');
+  let red = 0;
+  const N = 200;
+  for (let i = 0; i < N; i++) {
+    const s = await load();
+    assert.equal(s.black, 0);
+    if (s.red > 0) red++;
+  }
+  const sigma = Math.sqrt(N * 0.25);
+  t.diagnostic(`red stars on ${red}/${N} loads (expected 100 ± ${(3 * sigma).toFixed(0)})`);
+  assert.ok(Math.abs(red - N / 2) <= 3 * sigma, `red on ${red} of ${N}`);
+  await apply('virtual-service-reviews-v3.yaml');
+  for (let i = 0; i < 20; i++) {
+    const s = await load();
+    assert.ok(s.red > 0, `load ${i} without red stars (served by ${s.pod})`);
+  }
+});
+
+test('a typo is caught (analyze IST0101 / apply refuses IST0106) and Bookinfo keeps serving', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-typo-'));
+  try {
+    const wrongSubset = path.join(dir, 'wrong-subset.yaml');
+    await writeFile(wrongSubset, `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v9}
+`);
+    const analyzed = await runWeft(['analyze', 'samples/bookinfo', wrongSubset]);
+    assert.equal(analyzed.code, 79);
+    assert.match(analyzed.stdout, /Error \[IST0101\] \(VirtualService default\/reviews .*wrong-subset\.yaml:\d+\) Referenced host\+subset in destinationrule not found: "reviews\+v9"/);
+    const badField = path.join(dir, 'bad-field.yaml');
+    await writeFile(badField, `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+      wieght: 100
+`);
+    const refused = await runWeft(['apply', '-f', badField, '--server', SERVER]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /bad-field\.yaml:9:\d+: Error \[IST0106\]/);
+    const s = await load();
+    assert.ok(s.red > 0, 'still on the last good config (v3)');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
