@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { TypeUrl } from '../xds/protos.js';
 import type { ProxyContext } from './proxy-context.js';
+import type { SecretDumpEntry } from './tls/secret-store.js';
 
 /** What admin handlers read. */
 export interface AdminSource {
@@ -14,6 +15,8 @@ export interface AdminSource {
   readonly startedAt: number;
   /** 'LIVE', 'PRE_INITIALIZING' or 'DRAINING'. */
   state(): string;
+  /** The proxy's secrets for the `SecretsConfigDump` section (src/proxy/tls/secret-store.ts). */
+  secrets?(): readonly SecretDumpEntry[];
 }
 
 type Route = (src: AdminSource) => { status: number; type: string; body: string };
@@ -111,6 +114,7 @@ export function configDump(src: AdminSource): unknown {
         '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
         dynamicEndpointConfigs: [...r.endpoints.values()].map((endpointConfig) => ({ versionInfo: v(TypeUrl.ClusterLoadAssignment), endpointConfig: { '@type': TypeUrl.ClusterLoadAssignment, ...endpointConfig } })),
       },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump', dynamicActiveSecrets: src.secrets?.() ?? [] },
     ],
   };
 }
@@ -119,10 +123,19 @@ export function configDump(src: AdminSource): unknown {
 function clustersText(src: AdminSource): string {
   const lines: string[] = [];
   for (const c of src.ctx.snapshot.clusters.values()) {
-    lines.push(`${c.name}::default_priority::max_connections::4294967295`);
-    for (const host of c.hostSet.hosts) {
+    const l = c.resilience.breaker.current;
+    lines.push(
+      `${c.name}::default_priority::max_connections::${l.maxConnections}`, `${c.name}::default_priority::max_pending_requests::${l.maxPendingRequests}`,
+      `${c.name}::default_priority::max_requests::${l.maxRequests}`, `${c.name}::default_priority::max_retries::${l.maxRetries}`,
+    );
+    for (const rt of c.hosts.values()) {
+      const host = rt.host;
       const h = `${c.name}::${host.toString()}`;
-      lines.push(`${h}::rq_active::${host.stats.activeRequests}`, `${h}::health_flags::${host.healthy ? 'healthy' : '/failed_eds_health'}`, `${h}::weight::${host.weight}`);
+      const flags: string[] = [];
+      if (!rt.edsHealthy) flags.push('/failed_eds_health');
+      if (c.resilience.checker?.isFailed(rt.key)) flags.push('/failed_active_hc');
+      if (c.resilience.detector?.isEjected(rt.key)) flags.push('/failed_outlier_check');
+      lines.push(`${h}::rq_active::${host.stats.activeRequests}`, `${h}::health_flags::${flags.length ? flags.join('') : 'healthy'}`, `${h}::weight::${host.weight}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -4,33 +4,45 @@
  * snapshot, while the things that must outlive a push live here: per-(cluster, host) keep-alive
  * pools and {@link Host} objects (their in-flight counters), cluster stats. A push that fails to
  * compile leaves no trace: entries it created are pruned by the next {@link ClusterManager.commit}.
+ * Per-cluster resilience state (circuit breaker, pool admission, outlier detector, health checker)
+ * also persists by cluster name ({@link ClusterResilience}); when it changes a host's health, the
+ * committed cluster's host set and load balancer are rebuilt ({@link UpstreamCluster.refreshHealth}).
  */
-import type { Cluster, ClusterLoadAssignment, LbEndpoint } from '../envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
-import { UpstreamAgent } from './upstream-agent.js';
+import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
 import { durationMs } from './durations.js';
+import { bindUpstreamTls, type UpstreamTlsDeps } from './tls/upstream-tls-binding.js';
+import { ClusterResilience, type ResilientHost } from './cluster-resilience.js';
+import type { ConnPool } from './conn-pool.js';
+import type { HostMonitor } from './outlier-detector.js';
 
 /** One host of a cluster with its pool and telemetry. */
-export interface HostRuntime {
+export interface HostRuntime extends ResilientHost {
   readonly host: Host;
   readonly agent: UpstreamAgent;
   readonly telemetry: TelemetryTarget;
   /** The `istio.workload` metadata it was built from (a change makes a new runtime). */
   readonly workloadKey: string;
+  /** Outlier monitor of the host (cluster with outlier detection only); written by ClusterResilience. */
+  outlier: HostMonitor | undefined;
 }
 
-/** A cluster as one runtime snapshot serves it. Immutable except for the ORIGINAL_DST host cache. */
+/**
+ * A cluster as one runtime snapshot serves it. Immutable except for the ORIGINAL_DST host cache and
+ * the host set + balancer, which {@link refreshHealth} replaces when health changes.
+ */
 export class UpstreamCluster {
   constructor(
     readonly name: string,
     readonly config: Cluster,
     /** Undefined for ORIGINAL_DST clusters (the destination comes from the request). */
-    readonly lb: LoadBalancer | undefined,
-    readonly hostSet: HostSet,
+    public lb: LoadBalancer | undefined,
+    public hostSet: HostSet,
     readonly hosts: ReadonlyMap<Host, HostRuntime>,
     readonly stats: ClusterStats,
     /** Istio metric children for replies with no upstream host (UH, UF before a pick…). */
@@ -38,11 +50,26 @@ export class UpstreamCluster {
     /** True when the route's hash policy must be evaluated (RING_HASH, MAGLEV). */
     readonly hashing: boolean,
     private readonly manager: ClusterManager,
+    /** Circuit breaker, pool admission, outlier detector and health checker of this cluster name. */
+    readonly resilience: ClusterResilience,
   ) {}
+
+  /** The cluster's pool admission (circuit breakers). */
+  get pool(): ConnPool {
+    return this.resilience.pool;
+  }
 
   /** True for ORIGINAL_DST clusters (PassthroughCluster). */
   get originalDst(): boolean {
     return this.lb === undefined;
+  }
+
+  /** Recomputes host health and rebuilds the host set and balancer (on a health change only). */
+  refreshHealth(): void {
+    if (this.lb === undefined) return;
+    for (const rt of this.hosts.values()) rt.host.healthy = this.resilience.healthy(rt);
+    this.hostSet = HostSet.of(this.hosts.keys());
+    this.lb = createLoadBalancer(this.config.lbPolicy ?? 'ROUND_ROBIN', this.hostSet, lbOptions(this.config));
   }
 
   /** The runtime of a picked host. */
@@ -61,6 +88,8 @@ export interface ClusterManagerOptions {
   readonly stats: ProxyStats;
   /** This proxy's workload, for Istio labels. */
   readonly self: WorkloadInfo;
+  /** TLS material for upstream TLS (transport socket matches, DestinationRule tls); plaintext only when absent. */
+  readonly tls?: UpstreamTlsDeps;
 }
 
 const ENVOY_DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -70,6 +99,7 @@ const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 export class ClusterManager {
   private readonly hostRuntimes = new Map<string, HostRuntime>();
   private readonly originalDst = new Map<string, HostRuntime>();
+  private readonly resilience = new Map<string, ClusterResilience>();
 
   constructor(private readonly opts: ClusterManagerOptions) {}
 
@@ -80,29 +110,56 @@ export class ClusterManager {
     const service = serviceOf(cluster);
     const inbound = name.startsWith('inbound|');
     const noHostTelemetry = this.target(inbound, UNKNOWN_WORKLOAD, service);
+    const res = this.resilienceOf(name);
+    const agentOpts = agentOptions(cluster);
     if (cluster.type === 'ORIGINAL_DST') {
-      return new UpstreamCluster(name, cluster, undefined, HostSet.empty(), new Map(), stats, noHostTelemetry, false, this);
+      res.configure(cluster, []);
+      for (const [key, rt] of this.originalDst) if (key.startsWith(`${name}|`)) rt.agent.configure({ ...agentOpts, idleTimeoutMs: Math.min(agentOpts.idleTimeoutMs, 300_000) });
+      return new UpstreamCluster(name, cluster, undefined, HostSet.empty(), new Map(), stats, noHostTelemetry, false, this, res);
     }
     const assignment = cluster.type === 'EDS' ? cla : cluster.loadAssignment;
     const hosts = new Map<Host, HostRuntime>();
-    const connectTimeoutMs = durationMs(cluster.connectTimeout) ?? ENVOY_DEFAULT_CONNECT_TIMEOUT_MS;
     for (const locality of assignment?.endpoints ?? []) {
       for (const ep of locality.lbEndpoints ?? []) {
-        const rt = this.hostRuntime(name, ep, stats, connectTimeoutMs, inbound, service);
+        const rt = this.hostRuntime(name, ep, stats, agentOpts, inbound, service, res);
+        if (rt) bindUpstreamTls(rt.agent, cluster, ep, this.opts.tls);
         if (rt) hosts.set(rt.host, rt);
       }
     }
+    res.configure(cluster, [...hosts.values()]);
+    for (const rt of hosts.values()) rt.host.healthy = res.healthy(rt);
     const hostSet = HostSet.of(hosts.keys());
     const policy = cluster.lbPolicy ?? 'ROUND_ROBIN';
     const lb = createLoadBalancer(policy, hostSet, lbOptions(cluster));
-    return new UpstreamCluster(name, cluster, lb, hostSet, hosts, stats, noHostTelemetry, isHashPolicy(policy), this);
+    return new UpstreamCluster(name, cluster, lb, hostSet, hosts, stats, noHostTelemetry, isHashPolicy(policy), this, res);
+  }
+
+  private resilienceOf(name: string): ClusterResilience {
+    let r = this.resilience.get(name);
+    if (r === undefined) {
+      r = new ClusterResilience(name, this.opts.stats);
+      this.resilience.set(name, r);
+    }
+    return r;
   }
 
   /** Keeps only the pools of hosts the committed clusters use; idle connections of others close. */
   commit(clusters: Iterable<UpstreamCluster>): void {
     const live = new Set<HostRuntime>();
     const agents = new Set<UpstreamAgent>();
+    const names = new Set<string>();
     for (const c of clusters) {
+      names.add(c.name);
+      c.resilience.current = c;
+      // Health may have changed between this cluster's build and its commit.
+      if (c.resilience.detector !== undefined || c.resilience.checker !== undefined) {
+        for (const rt of c.hosts.values()) {
+          if (rt.host.healthy !== c.resilience.healthy(rt)) {
+            c.refreshHealth();
+            break;
+          }
+        }
+      }
       for (const rt of c.hosts.values()) {
         live.add(rt);
         agents.add(rt.agent);
@@ -113,14 +170,26 @@ export class ClusterManager {
       this.hostRuntimes.delete(key);
       if (!agents.has(rt.agent)) rt.agent.closeIdle();
     }
+    for (const [name, r] of this.resilience) {
+      if (names.has(name)) continue;
+      r.stop();
+      this.resilience.delete(name);
+    }
+  }
+
+  /** Resilience state of a cluster name (tests and admin). */
+  resilienceState(name: string): ClusterResilience | undefined {
+    return this.resilience.get(name);
   }
 
   /** Closes every pooled connection (proxy shutdown). */
   closeAll(): void {
     for (const rt of this.hostRuntimes.values()) rt.agent.destroy();
     for (const rt of this.originalDst.values()) rt.agent.destroy();
+    for (const r of this.resilience.values()) r.stop();
     this.hostRuntimes.clear();
     this.originalDst.clear();
+    this.resilience.clear();
   }
 
   /** ORIGINAL_DST host runtime (see {@link UpstreamCluster.originalDstHost}). */
@@ -128,12 +197,15 @@ export class ClusterManager {
     const key = `${cluster.name}|${address}:${port}`;
     let rt = this.originalDst.get(key);
     if (!rt) {
-      const connectTimeoutMs = durationMs(cluster.config.connectTimeout) ?? ENVOY_DEFAULT_CONNECT_TIMEOUT_MS;
+      const opts = agentOptions(cluster.config);
+      const agent = new UpstreamAgent(cluster.stats, { ...opts, idleTimeoutMs: Math.min(opts.idleTimeoutMs, 300_000) }, cluster.resilience.breaker);
+      agent.pool = cluster.resilience.pool;
       rt = {
         host: new Host({ address, port }),
-        agent: new UpstreamAgent(cluster.stats, { connectTimeoutMs, idleTimeoutMs: 300_000 }),
+        agent,
         telemetry: cluster.noHostTelemetry,
         workloadKey: '',
+        key: `${address}:${port}`, address, port, edsHealthy: true, outlier: undefined,
       };
       this.originalDst.set(key, rt);
     }
@@ -144,7 +216,9 @@ export class ClusterManager {
     return inbound ? destinationReporterTarget(this.opts.stats, this.opts.self, service) : sourceReporterTarget(this.opts.stats, this.opts.self, dest, service);
   }
 
-  private hostRuntime(cluster: string, ep: LbEndpoint, stats: ClusterStats, connectTimeoutMs: number, inbound: boolean, service: ServiceRef | undefined): HostRuntime | undefined {
+  private hostRuntime(
+    cluster: string, ep: LbEndpoint, stats: ClusterStats, agentOpts: UpstreamAgentOptions, inbound: boolean, service: ServiceRef | undefined, res: ClusterResilience,
+  ): HostRuntime | undefined {
     const sa = ep.endpoint?.address?.socketAddress;
     if (!sa?.address || sa.portValue === undefined) return undefined;
     const weight = ep.loadBalancingWeight?.value ?? 1;
@@ -153,21 +227,44 @@ export class ClusterManager {
     const workloadKey = typeof istio['workload'] === 'string' ? istio['workload'] : '';
     const key = `${cluster}|${sa.address}:${sa.portValue}`;
     const old = this.hostRuntimes.get(key);
+    old?.agent.configure(agentOpts);
     if (old && old.host.weight === weight && old.workloadKey === workloadKey) {
-      old.host.healthy = healthy;
+      old.edsHealthy = healthy;
       return old;
     }
     const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats });
     const dest = parseWorkloadMetadata(workloadKey) ?? UNKNOWN_WORKLOAD;
+    let agent = old?.agent;
+    if (agent === undefined) {
+      agent = new UpstreamAgent(stats, agentOpts, res.breaker);
+      agent.pool = res.pool;
+    }
     const rt: HostRuntime = {
       host,
-      agent: old?.agent ?? new UpstreamAgent(stats, { connectTimeoutMs, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS }),
+      agent,
       telemetry: this.target(inbound, dest, service),
       workloadKey,
+      key: `${sa.address}:${sa.portValue}`, address: sa.address, port: sa.portValue, edsHealthy: healthy, outlier: old?.outlier,
     };
     this.hostRuntimes.set(key, rt);
     return rt;
   }
+}
+
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/** Pool settings of a cluster: connect timeout, upstream idle timeout, requests per connection, TCP keepalive. */
+export function agentOptions(c: Cluster): UpstreamAgentOptions {
+  const http = c.typedExtensionProtocolOptions?.[HTTP_PROTOCOL_OPTIONS] as UpstreamHttpProtocolOptions | undefined;
+  const common = http?.commonHttpProtocolOptions;
+  const idle = durationMs(common?.idleTimeout);
+  const ka = c.upstreamConnectionOptions?.tcpKeepalive;
+  return {
+    connectTimeoutMs: durationMs(c.connectTimeout) ?? ENVOY_DEFAULT_CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: idle === undefined ? DEFAULT_IDLE_TIMEOUT_MS : idle,
+    maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
+    tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
+  };
 }
 
 function lbOptions(c: Cluster): LoadBalancerOptions {

@@ -1,20 +1,28 @@
 /**
  * The HTTP connection manager's per-request part: creates the {@link ProxyStream}, runs the filter
  * chain, sends local replies (the one writer of {@link ProxyError}s to the wire), and when the
- * response is done records cluster and Istio stats. Handlers are module functions reaching the
+ * response is done records cluster and Istio stats, and releases whatever the upstream side still
+ * holds (pool slots, retry slot, timers), so a client that disconnects mid-request or mid-retry
+ * leaks nothing. A filter that stops the chain (fault delay) resumes it with
+ * {@link continueDecoding}. Also answers socket inactivity timeouts: the listener arms one timeout
+ * per connection, min(connection idle, stream idle); with a request in flight it is the stream idle
+ * timeout (HCM `streamIdleTimeout`, default 5 min: 408 SI, or a reset once the response started),
+ * otherwise the idle connection is closed. No per-request timer. Handlers are module functions reaching the
  * stream through a symbol, so a request allocates no closures here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FilterStatus } from './http-filter.js';
-import { LocalReply, ProxyError } from './local-reply.js';
+import { addFlag, GrpcProxyError, HeaderedProxyError, LocalReply, ProxyError } from './local-reply.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyStream, STREAM, type WithStream } from './proxy-stream.js';
-import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type HcmRuntime, type RuntimeSnapshot } from './runtime-snapshot.js';
+import { peerTelemetry } from './tls/peer-telemetry.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
-type CountedSocket = Socket & { [BYTES_READ]?: number; [BYTES_WRITTEN]?: number };
+const ACTIVE: unique symbol = Symbol('weft.activeStream');
+type CountedSocket = Socket & { [BYTES_READ]?: number; [BYTES_WRITTEN]?: number; [ACTIVE]?: ProxyStream };
 
 /** Handles one downstream request with the given connection manager of `snapshot`. */
 export function handleRequest(
@@ -30,13 +38,56 @@ export function handleRequest(
   (res as WithStream<ServerResponse>)[STREAM] = s;
   ctx.inFlight++;
   res.once('close', onResponseClose);
+  const socket = req.socket as CountedSocket | null;
+  if (socket !== null) socket[ACTIVE] = s;
+  runFilters(s, 0);
+}
+
+/** Runs the filter chain from filter `from` on. */
+function runFilters(s: ProxyStream, from: number): void {
   try {
-    const filters = ctx.filters;
-    for (let i = 0; i < filters.length; i++) if (filters[i]!.decodeHeaders(s) === FilterStatus.Stop) return;
+    const filters = s.ctx.filters;
+    for (let i = from; i < filters.length; i++) {
+      s.filterIndex = i;
+      if (filters[i]!.decodeHeaders(s) === FilterStatus.Stop) return;
+    }
     sendLocalReply(s, LocalReply.noRoute());
   } catch (err) {
     sendLocalReply(s, asProxyError(err));
   }
+}
+
+/** Resumes the chain after the filter that stopped it (e.g. once a fault delay elapsed). */
+export function continueDecoding(s: ProxyStream): void {
+  if (s.res.destroyed || s.res.headersSent) return;
+  runFilters(s, s.filterIndex + 1);
+}
+
+/**
+ * A downstream socket saw no activity for its timeout: with a request in flight that is the stream
+ * idle timeout (408 SI, or a reset when the response started); otherwise the keep-alive idle timeout
+ * (the connection is closed).
+ */
+export function onSocketTimeout(socket: Socket): void {
+  const s = (socket as CountedSocket)[ACTIVE];
+  if (s === undefined || s.res.writableFinished) {
+    socket.destroy();
+    return;
+  }
+  // The listener's socket timeout is min(idle, stream idle): a stream whose own idle timeout is
+  // longer (or disabled) keeps waiting.
+  const limit = s.hcm.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  s.idleMs += socket.timeout ?? 0;
+  if (limit === 0 || s.idleMs < limit) {
+    socket.setTimeout(limit === 0 ? socket.timeout ?? 0 : Math.min(socket.timeout ?? limit, limit - s.idleMs));
+    return;
+  }
+  if (s.res.headersSent) {
+    s.flag = addFlag(s.flag, 'SI');
+    s.res.destroy();
+    return;
+  }
+  sendLocalReply(s, LocalReply.streamIdleTimeout());
 }
 
 /** Converts anything thrown on the request path into a ProxyError (unexpected ones: 500). */
@@ -48,15 +99,24 @@ export function asProxyError(err: unknown): ProxyError {
 /** Writes a local reply for `err` (or resets the stream when the response already started). */
 export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
   const res = s.res;
-  if (s.flag === '-') s.flag = err.flag;
+  s.flag = addFlag(s.flag, err.flag);
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  const body = err.message;
-  const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
+  let body: string | undefined = err.message;
+  let headers: Record<string, string | number>;
+  if (err instanceof GrpcProxyError) {
+    const ct = s.headers['content-type'];
+    if (typeof ct === 'string' && ct.startsWith('application/grpc')) {
+      headers = { 'content-type': 'application/grpc', 'grpc-status': err.grpcStatus, 'grpc-message': encodeURIComponent(body), 'content-length': 0 };
+      body = undefined;
+    } else headers = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
+  } else headers = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
   const id = s.headers['x-request-id'];
   if (typeof id === 'string') headers['x-request-id'] = id;
+  if (s.overloaded) headers['x-envoy-overloaded'] = 'true';
+  if (err instanceof HeaderedProxyError) Object.assign(headers, err.replyHeaders);
   res.writeHead(err.status, headers);
   res.end(s.method === 'HEAD' ? undefined : body);
 }
@@ -82,11 +142,22 @@ function finish(s: ProxyStream): void {
   ctx.inFlight--;
   const res = s.res;
   if (s.timer !== undefined) clearTimeout(s.timer);
-  if (!res.writableFinished && s.flag === '-') s.flag = 'DC';
+  if (s.attemptTimer !== undefined) clearTimeout(s.attemptTimer);
+  s.timer = undefined;
+  s.attemptTimer = undefined;
+  if (!res.writableFinished && (s.flag === '-' || s.flag === 'DI')) s.flag = addFlag(s.flag, 'DC');
   const up = s.upstreamReq;
   if (up !== undefined && !s.upstreamDone) {
     s.upstreamDone = true;
     up.destroy();
+  }
+  s.upstreamDone = true;
+  // Release every slot the upstream side may still hold (disconnect mid-request or mid-retry).
+  s.retry?.releaseSlot();
+  s.cluster?.pool.release(s);
+  if (s.hostCounted) {
+    s.hostCounted = false;
+    s.host!.host.stats.activeRequests--;
   }
   const now = performance.now();
   const status = res.statusCode;
@@ -97,12 +168,13 @@ function finish(s: ProxyStream): void {
     if (cls >= 1 && cls <= 5) st.rqClass[cls - 1]!.inc();
     if (s.upstreamStartMs > 0) st.rqTime.record(now - s.upstreamStartMs);
   }
-  const target = s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound);
+  const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
   const children = target.children(status, s.flag);
   children.requests.inc();
   children.duration.record(now - s.startMs);
   const socket = s.req.socket as CountedSocket | null;
   if (socket) {
+    if (socket[ACTIVE] === s) socket[ACTIVE] = undefined;
     const read = socket.bytesRead;
     const written = socket.bytesWritten;
     children.requestBytes.record(read - (socket[BYTES_READ] ?? 0));
@@ -110,7 +182,6 @@ function finish(s: ProxyStream): void {
     socket[BYTES_READ] = read;
     socket[BYTES_WRITTEN] = written;
   }
-  if (s.host !== undefined) s.host.host.stats.activeRequests--;
 }
 
 /** A local reply for a request that never became a stream (no entry point for it). */

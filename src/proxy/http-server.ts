@@ -6,6 +6,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { hardenServer } from './filters/codec-guard.js';
 
 /** Handles one request; must not throw. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -16,6 +17,25 @@ export interface HttpListenerOptions {
   readonly keepAliveTimeoutMs?: number;
   /** Largest request head accepted (bytes); larger gets 431. Node's default is 16 KiB. */
   readonly maxHeaderSize?: number;
+  /** Time allowed for a request's headers to arrive (ms); Node answers 408 and closes after it. */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Called when a socket's inactivity timeout fires (stream idle or keep-alive idle); it must close
+   * or answer. Without it Node destroys the socket.
+   */
+  readonly onSocketTimeout?: (socket: Socket) => void;
+  /**
+   * Sees each accepted TCP connection first (inbound TLS termination / PERMISSIVE detection) and
+   * calls `deliver` with the stream HTTP should read, or destroys the connection.
+   */
+  readonly accept?: (socket: Socket, deliver: (stream: Socket) => void) => void;
+}
+
+/** Downstream timeouts a listener applies (see {@link HttpListener.configure}). */
+export interface DownstreamTimeouts {
+  readonly requestHeadersTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly streamIdleTimeoutMs?: number;
 }
 
 /** A bound listener. */
@@ -23,15 +43,46 @@ export class HttpListener {
   readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
+  private readonly onTimeout: ((socket: Socket) => void) | undefined;
 
   constructor(handler: RequestHandler, opts: HttpListenerOptions = {}) {
-    this.server = http.createServer({ keepAlive: true, maxHeaderSize: opts.maxHeaderSize, requestTimeout: 0 }, handler);
+    this.server = http.createServer({ keepAlive: true, maxHeaderSize: opts.maxHeaderSize, requestTimeout: 0, connectionsCheckingInterval: 5000 }, handler);
     this.server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 60_000;
+    this.server.headersTimeout = opts.headersTimeoutMs ?? 60_000;
+    hardenServer(this.server);
+    this.onTimeout = opts.onSocketTimeout;
+    if (opts.onSocketTimeout !== undefined) this.server.on('timeout', opts.onSocketTimeout);
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+    const accept = opts.accept;
+    if (accept) {
+      // Accepted sockets go through `accept`; what it delivers reaches HTTP's own connection handlers.
+      const handlers = this.server.listeners('connection') as ((s: Socket) => void)[];
+      this.server.removeAllListeners('connection');
+      const deliver = (s: Socket): void => {
+        for (const h of handlers) h.call(this.server, s);
+      };
+      this.server.on('connection', (socket: Socket) => accept(socket, deliver));
+    }
+  }
+
+  /**
+   * Applies the HCM's downstream timeouts: request headers, and one inactivity timeout per
+   * connection, min(connection idle, stream idle), armed once when the connection opens (Node's
+   * per-request keep-alive timer is off), so requests pay for no timer. Existing connections keep
+   * the timeout they started with.
+   */
+  configure(t: DownstreamTimeouts): void {
+    this.server.headersTimeout = t.requestHeadersTimeoutMs ?? 60_000;
+    if (this.onTimeout === undefined) return;
+    const idle = t.idleTimeoutMs ?? 3_600_000;
+    const stream = t.streamIdleTimeoutMs ?? 300_000;
+    const m = idle > 0 && stream > 0 ? Math.min(idle, stream) : Math.max(idle, stream);
+    this.server.timeout = m;
+    this.server.keepAliveTimeout = 0;
   }
 
   /** Binds `host:port` (0 = any free port); resolves with the bound port. */

@@ -11,11 +11,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { portStart } from '../envoy/route-table.js';
-import { handleRequest, replyWithoutStream } from './connection-manager.js';
-import { HttpListener } from './http-server.js';
+import { handleRequest, onSocketTimeout, replyWithoutStream } from './connection-manager.js';
+import { HttpListener, type HttpListenerOptions } from './http-server.js';
 import { LocalReply } from './local-reply.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSupport } from './tls/inbound-listener-support.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -30,7 +31,11 @@ export interface ListenerManagerOptions {
   readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
   /** Reports bind failures (the config stays accepted; the port is retried on the next push). */
   readonly onError?: (message: string) => void;
+  /** Inbound mTLS per PeerAuthentication (src/proxy/tls); plaintext-only inbound when absent. */
+  readonly inboundTls?: InboundTlsSupport;
 }
+
+const LISTENER_OPTIONS: HttpListenerOptions = { onSocketTimeout };
 
 /** Owns the bound listeners. */
 export class ListenerManager {
@@ -59,13 +64,23 @@ export class ListenerManager {
     const bindPort = this.opts.bindPort ?? ((p: number) => p);
     if (role === 'sidecar') {
       if (!this.outbound) {
-        const l = new HttpListener((req, res) => this.onOutbound(req, res));
+        const l = new HttpListener((req, res) => this.onOutbound(req, res), LISTENER_OPTIONS);
         this.outbound = l;
         this.outboundBoundPort = await l.listen(ip, this.opts.outboundPort);
       }
-      for (const port of snapshot.inboundByPort.keys()) {
-        if (this.inbound.has(port)) continue;
-        const l = new HttpListener((req, res) => this.onInbound(port, req, res));
+      const firstOutbound = snapshot.outboundByPort.values().next().value ?? snapshot.outboundFallback;
+      if (firstOutbound !== undefined) this.outbound.configure(firstOutbound);
+      const tlsSupport = this.opts.inboundTls;
+      const inboundPorts = tlsSupport ? inboundPortsToBind(snapshot, ip) : snapshot.inboundByPort;
+      for (const [port, hcm] of inboundPorts) {
+        const cur = this.inbound.get(port);
+        if (cur) {
+          cur.listener.configure(hcm);
+          continue;
+        }
+        const listenerOptions = tlsSupport ? { ...LISTENER_OPTIONS, accept: inboundAcceptHook(() => this.ctx.snapshot, ip, port, tlsSupport) } : LISTENER_OPTIONS;
+        const l = new HttpListener((req, res) => this.onInbound(port, req, res), listenerOptions);
+        l.configure(hcm);
         try {
           this.inbound.set(port, { listener: l, bound: await l.listen(ip, bindPort(port, 'inbound')) });
         } catch (err) {
@@ -73,7 +88,7 @@ export class ListenerManager {
         }
       }
       for (const [port, v] of this.inbound) {
-        if (!snapshot.inboundByPort.has(port)) {
+        if (!inboundPorts.has(port)) {
           this.inbound.delete(port);
           void v.listener.close();
         }
@@ -82,9 +97,13 @@ export class ListenerManager {
       const host = this.opts.gatewayHost ?? ip;
       for (const [name, g] of snapshot.gateways) {
         const cur = this.gateways.get(name);
-        if (cur && cur.port === g.port) continue;
+        if (cur && cur.port === g.port) {
+          cur.listener.configure(g.hcm);
+          continue;
+        }
         if (cur) void cur.listener.close();
-        const l = new HttpListener((req, res) => this.onGateway(name, req, res));
+        const l = new HttpListener((req, res) => this.onGateway(name, req, res), LISTENER_OPTIONS);
+        l.configure(g.hcm);
         try {
           this.gateways.set(name, { listener: l, port: g.port, bound: await l.listen(host, bindPort(g.port, 'gateway')) });
         } catch (err) {
@@ -150,7 +169,7 @@ export class ListenerManager {
 
   private onInbound(port: number, req: IncomingMessage, res: ServerResponse): void {
     const snap = this.ctx.snapshot;
-    const hcm = snap.inboundByPort.get(port);
+    const hcm = this.opts.inboundTls ? inboundHcmFor(snap, this.opts.ip, port, req) : snap.inboundByPort.get(port);
     if (hcm === undefined) {
       replyWithoutStream(res, LocalReply.noRoute());
       return;

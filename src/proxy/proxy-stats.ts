@@ -28,6 +28,55 @@ export interface ClusterStats {
   readonly cxActive: Scalar;
   readonly cxConnectFail: Scalar;
   readonly rqTimeout: Scalar;
+  /** Retry/overflow counters, created on first use. */
+  resilience(): ClusterResilienceStats;
+}
+
+/** Retry, timeout and overflow counters of one cluster (created on first use). */
+export interface ClusterResilienceStats {
+  readonly rqRetry: Scalar;
+  readonly rqRetrySuccess: Scalar;
+  readonly rqRetryOverflow: Scalar;
+  readonly rqRetryLimitExceeded: Scalar;
+  readonly rqPerTryTimeout: Scalar;
+  readonly rqPendingOverflow: Scalar;
+  readonly cxOverflow: Scalar;
+  readonly cxMaxRequests: Scalar;
+}
+
+/** `circuit_breakers.default.*` gauges of one cluster. */
+export interface CircuitBreakerStats {
+  readonly cxOpen: Scalar;
+  readonly rqPendingOpen: Scalar;
+  readonly rqOpen: Scalar;
+  readonly rqRetryOpen: Scalar;
+  readonly remainingCx: Scalar;
+  readonly remainingPending: Scalar;
+  readonly remainingRq: Scalar;
+  readonly remainingRetries: Scalar;
+}
+
+/** `outlier_detection.*` stats of one cluster. */
+export interface OutlierStats {
+  readonly ejectionsActive: Scalar;
+  readonly ejectionsTotal: Scalar;
+  readonly ejectionsOverflow: Scalar;
+  readonly ejectionsEnforcedTotal: Scalar;
+  readonly enforced5xx: Scalar;
+  readonly enforcedGatewayFailure: Scalar;
+  readonly enforcedLocalOrigin: Scalar;
+  readonly detected5xx: Scalar;
+  readonly detectedGatewayFailure: Scalar;
+  readonly detectedLocalOrigin: Scalar;
+}
+
+/** `health_check.*` stats of one cluster. */
+export interface HealthCheckStats {
+  readonly attempt: Scalar;
+  readonly success: Scalar;
+  readonly failure: Scalar;
+  readonly networkFailure: Scalar;
+  readonly healthy: Scalar;
 }
 
 /** The children one Istio label set needs. */
@@ -52,6 +101,10 @@ export class ProxyStats {
   private readonly requestBytes: Family<Histogram>;
   private readonly responseBytes: Family<Histogram>;
   private readonly clusters = new Map<string, ClusterStats>();
+  private readonly resilience = new Map<string, ClusterResilienceStats>();
+  private readonly breakers = new Map<string, CircuitBreakerStats>();
+  private readonly outliers = new Map<string, OutlierStats>();
+  private readonly healthChecks = new Map<string, HealthCheckStats>();
 
   constructor(readonly store: StatsStore) {
     const cluster = (name: string, type: 'counter' | 'gauge', help: string) =>
@@ -95,10 +148,77 @@ export class ProxyStats {
       s = {
         rqTotal: this.rqTotal.with(l), rqClass: cls, rqTime: this.rqTime.with(l), cxTotal: this.cxTotal.with(l),
         cxActive: this.cxActive.with(l), cxConnectFail: this.cxConnectFail.with(l), rqTimeout: this.rqTimeout.with(l),
+        resilience: () => this.clusterResilience(name),
       };
       this.clusters.set(name, s);
     }
     return s;
+  }
+
+  /** Retry/overflow counters of one cluster, created on first use (most clusters never need them). */
+  clusterResilience(name: string): ClusterResilienceStats {
+    let s = this.resilience.get(name);
+    if (!s) {
+      const c = (n: string) => this.clusterScalar(n, 'counter', name);
+      s = {
+        rqRetry: c('upstream_rq_retry'), rqRetrySuccess: c('upstream_rq_retry_success'), rqRetryOverflow: c('upstream_rq_retry_overflow'),
+        rqRetryLimitExceeded: c('upstream_rq_retry_limit_exceeded'), rqPerTryTimeout: c('upstream_rq_per_try_timeout'),
+        rqPendingOverflow: c('upstream_rq_pending_overflow'), cxOverflow: c('upstream_cx_overflow'), cxMaxRequests: c('upstream_cx_max_requests'),
+      };
+      this.resilience.set(name, s);
+    }
+    return s;
+  }
+
+  /** Circuit-breaker gauges of one cluster (created when the cluster has a finite threshold). */
+  circuitBreaker(name: string): CircuitBreakerStats {
+    let s = this.breakers.get(name);
+    if (!s) {
+      const g = (n: string) => this.clusterScalar(`circuit_breakers.default.${n}`, 'gauge', name);
+      s = {
+        cxOpen: g('cx_open'), rqPendingOpen: g('rq_pending_open'), rqOpen: g('rq_open'), rqRetryOpen: g('rq_retry_open'),
+        remainingCx: g('remaining_cx'), remainingPending: g('remaining_pending'), remainingRq: g('remaining_rq'), remainingRetries: g('remaining_retries'),
+      };
+      this.breakers.set(name, s);
+    }
+    return s;
+  }
+
+  /** Outlier detection stats of one cluster (created when the cluster has outlier detection). */
+  outlier(name: string): OutlierStats {
+    let s = this.outliers.get(name);
+    if (!s) {
+      const c = (n: string) => this.clusterScalar(`outlier_detection.${n}`, 'counter', name);
+      s = {
+        ejectionsActive: this.clusterScalar('outlier_detection.ejections_active', 'gauge', name),
+        ejectionsTotal: c('ejections_total'), ejectionsOverflow: c('ejections_overflow'), ejectionsEnforcedTotal: c('ejections_enforced_total'),
+        enforced5xx: c('ejections_enforced_consecutive_5xx'), enforcedGatewayFailure: c('ejections_enforced_consecutive_gateway_failure'),
+        enforcedLocalOrigin: c('ejections_enforced_consecutive_local_origin_failure'), detected5xx: c('ejections_detected_consecutive_5xx'),
+        detectedGatewayFailure: c('ejections_detected_consecutive_gateway_failure'), detectedLocalOrigin: c('ejections_detected_consecutive_local_origin_failure'),
+      };
+      this.outliers.set(name, s);
+    }
+    return s;
+  }
+
+  /** Active health-check stats of one cluster (created when the cluster declares health checks). */
+  healthCheck(name: string): HealthCheckStats {
+    let s = this.healthChecks.get(name);
+    if (!s) {
+      const c = (n: string) => this.clusterScalar(`health_check.${n}`, 'counter', name);
+      s = { attempt: c('attempt'), success: c('success'), failure: c('failure'), networkFailure: c('network_failure'), healthy: this.clusterScalar('health_check.healthy', 'gauge', name) };
+      this.healthChecks.set(name, s);
+    }
+    return s;
+  }
+
+  /** One `cluster.<name>.<stat>` child; the Prometheus name replaces dots with underscores. */
+  private clusterScalar(stat: string, type: 'counter' | 'gauge', cluster: string): Scalar {
+    const family = this.store.family<Scalar>({
+      name: `envoy_cluster_${stat.replace(/\./g, '_')}`, type, help: `Envoy cluster stat ${stat}.`, labelNames: ['cluster_name'],
+      envoyName: (l) => `cluster.${l['cluster_name']}.${stat}`,
+    });
+    return family.with({ cluster_name: cluster });
   }
 
   /** The Istio children of one complete label set (call once per combination, then cache). */

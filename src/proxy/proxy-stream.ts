@@ -11,6 +11,10 @@ import type { RouteSelection } from '../envoy/route-table.js';
 import type { ClusterWeight, Route } from '../envoy/types.js';
 import type { HostRuntime, UpstreamCluster } from './cluster-manager.js';
 import type { ProxyContext } from './proxy-context.js';
+import type { RequestBody } from './request-body.js';
+import type { RetryPolicyRuntime } from './retry-policy.js';
+import type { RetryState } from './retry-state.js';
+import type { UpstreamAgent } from './upstream-agent.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
@@ -48,6 +52,38 @@ export class ProxyStream implements RequestAttributes {
   resentOnFresh = false;
   /** True when the router sent the request upstream (counts in cluster stats). */
   sentUpstream = false;
+  /** Index of the filter currently deciding (a filter that stopped resumes the chain after it). */
+  filterIndex = 0;
+  /** Circuit-breaker slots held by the current attempt (`PoolSlot` bits). */
+  poolState = 0;
+  /** The host queue the current attempt waits in for a connection. */
+  queuedOn: UpstreamAgent | undefined;
+  /** True while the current attempt counts in its host's `activeRequests`. */
+  hostCounted = false;
+  /** Upstream attempts made so far (1 for the first). */
+  attempt = 0;
+  /** The route's retry policy after request headers were applied (undefined: no retries). */
+  retryPolicy: RetryPolicyRuntime | undefined;
+  /** Retry bookkeeping, created at the first retriable failure. */
+  retry: RetryState | undefined;
+  /** Per-try timeout of attempts (ms; 0 = none). */
+  perTryTimeoutMs = 0;
+  /** Timer of the current attempt's per-try timeout, or of the back-off before the next attempt. */
+  attemptTimer: NodeJS.Timeout | undefined;
+  /** Buffered/teed request body, when retries or mirrors may need it again. */
+  body: RequestBody | undefined;
+  /** Route timeout (ms; 0 = none), also bounding mirrors. */
+  timeoutMs = 0;
+  /** Send `x-envoy-attempt-count` upstream (virtual host `includeRequestAttemptCount`). */
+  attemptCountUpstream = false;
+  /** Send `x-envoy-attempt-count` downstream (virtual host `includeAttemptCountInResponse`). */
+  attemptCountDownstream = false;
+  /** The route hash-policy value for hashing balancers (computed once per request). */
+  lbHash: number | bigint | undefined;
+  /** Inactivity already waited by this stream across socket timeouts (ms). */
+  idleMs = 0;
+  /** A local reply for this stream gets `x-envoy-overloaded: true` (circuit breaker overflow). */
+  overloaded = false;
 
   constructor(
     readonly ctx: ProxyContext,

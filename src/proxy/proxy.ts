@@ -1,13 +1,15 @@
 /**
  * `startProxy`: Weft's data-plane proxy assembled — ADS client → runtime snapshot (compiled per
  * accepted push, swapped atomically, NACKed when it cannot compile) → listeners, filter chain
- * (request headers, router) over the cluster manager, stats and admin endpoints. `stop()` drains:
+ * (request headers, fault, router) over the cluster manager, stats and admin endpoints. `stop()` drains:
  * stop accepting, finish in-flight requests, then close pools and the xDS stream.
  */
 import { AdsClient } from '../xds/ads-client.js';
 import type { JsonValue } from '../xds/node-info.js';
 import { startAdmin, type AdminServers } from './admin.js';
 import { ClusterManager } from './cluster-manager.js';
+import { FaultFilter } from './fault-filter.js';
+import { SecurityFiltersFilter } from './filters/security-filters-filter.js';
 import { ListenerManager } from './listener-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyStats } from './proxy-stats.js';
@@ -15,6 +17,8 @@ import { RequestHeadersFilter } from './request-headers-filter.js';
 import { RouterFilter } from './router.js';
 import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
+import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
+import { TypeUrl } from '../xds/protos.js';
 import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, type WorkloadInfo } from './telemetry.js';
 
 /** Options of {@link startProxy}. */
@@ -46,6 +50,8 @@ export interface ProxyOptions {
   readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
   /** Diagnostics sink (NACKs, bind failures). */
   readonly log?: (line: string) => void;
+  /** Workload identity from the mesh CA (mTLS); without it the proxy has no certificate. See src/proxy/tls/proxy-tls.ts. */
+  readonly identity?: ProxyIdentityOptions;
 }
 
 /** A running proxy. */
@@ -66,6 +72,8 @@ export interface ProxyHandle {
   ready(): Promise<void>;
   /** Drains and stops. */
   stop(graceMs?: number): Promise<void>;
+  /** Identity, secrets and TLS state. */
+  readonly tls: ProxyTls;
 }
 
 /** Starts a proxy: admin first, then the xDS stream; listeners bind as config arrives. */
@@ -75,6 +83,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const podName = options.podName ?? `${options.role}-${options.ip.replace(/[.:]/g, '-')}`;
   const type = options.role === 'gateway' ? 'router' : 'sidecar';
   const nodeId = options.id ?? `${type}~${options.ip}~${podName}.${namespace}~${namespace}.svc.cluster.local`;
+  const log = options.log ?? (() => undefined);
+  const tls = new ProxyTls(options.identity, { namespace, serviceAccount: options.serviceAccount ?? 'default', nodeId, log });
   const self: WorkloadInfo = {
     workload: options.workloadName ?? podName,
     namespace,
@@ -83,29 +93,28 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     canonicalService: labels['service.istio.io/canonical-name'] ?? labels['app'] ?? options.workloadName ?? podName,
     canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['version'] ?? 'latest',
     cluster: 'Kubernetes',
-    principal: `spiffe://cluster.local/ns/${namespace}/sa/${options.serviceAccount ?? 'default'}`,
+    principal: tls.principal,
   };
-  const log = options.log ?? (() => undefined);
   const stats = new ProxyStats(new StatsStore());
-  const clusterManager = new ClusterManager({ stats, self });
+  const clusterManager = new ClusterManager({ stats, self, tls: tls.upstreamDeps(stats.store) });
   const empty = compileSnapshot(EMPTY_RESOURCES, { podIp: options.ip, clusterManager });
   const ctx: ProxyContext = {
     snapshot: empty,
     clusterManager,
     stats,
     self,
-    filters: [new RequestHeadersFilter(), new RouterFilter()],
+    filters: [new RequestHeadersFilter(), new SecurityFiltersFilter(), new FaultFilter(), new RouterFilter()],
     noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),
     noClusterInbound: destinationReporterTarget(stats, self, undefined),
     inFlight: 0,
   };
   const listeners = new ListenerManager(ctx, {
     role: options.role, ip: options.ip, outboundPort: options.outboundPort ?? 15001, gatewayHost: options.gatewayHost,
-    bindPort: options.bindPort, onError: (m) => log(`proxy: bind failed: ${m}`),
+    bindPort: options.bindPort, onError: (m) => log(`proxy: bind failed: ${m}`), inboundTls: tls.inboundSupport(),
   });
   let state = 'PRE_INITIALIZING';
   const startedAt = Date.now();
-  const admin: AdminServers = await startAdmin({ ctx, nodeId, startedAt, state: () => state }, options.ip, {
+  const admin: AdminServers = await startAdmin({ ctx, nodeId, startedAt, state: () => state, secrets: () => tls.secrets.dump() }, options.ip, {
     admin: options.adminPort ?? 15000, ready: options.readyPort ?? 15021, prometheus: options.prometheusPort ?? 15090,
   });
 
@@ -122,6 +131,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     target: options.xds,
     node: { id: nodeId, metadata, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
     onUpdate: async (typeUrl, update, version) => {
+      if (typeUrl === TypeUrl.Secret) tls.secrets.updateSds(update, version);
       const next = withUpdate(resources, typeUrl, update, version);
       let snap: RuntimeSnapshot;
       try {
@@ -142,6 +152,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       return undefined;
     },
   });
+  try {
+    await tls.start();
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
   ads.start();
 
   let stopping: Promise<void> | undefined;
@@ -155,11 +171,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     ports: () => listeners.ports(),
     snapshot: () => ctx.snapshot,
     ready: () => readyPromise,
+    tls,
     stop(graceMs = 5000) {
       stopping ??= (async () => {
         state = 'DRAINING';
         await listeners.close(graceMs);
         ads.close();
+        tls.stop();
         clusterManager.closeAll();
         await admin.close();
       })();

@@ -1,39 +1,35 @@
 /**
  * The router filter (last in the chain): takes the selected route and either answers locally
  * (no route → 404 NR, redirect, direct response, TLS redirect) or forwards: weighted cluster
- * choice, cluster lookup (503 NC), host pick through the cluster's load balancer (503 UH), path and
- * host rewrites, header mutations, route timeout (504 UT, per-request override
- * `x-envoy-upstream-rq-timeout-ms`), then the upstream call on the host's keep-alive pool with
- * `.pipe()` both ways (backpressure intact). Connect failures are 503 UF, resets before the
- * response 503 UC. Retries, faults and mirroring slot in as filters/policies later.
+ * choice, cluster lookup (503 NC), path and host rewrites, header mutations, route timeout (504 UT,
+ * per-request override `x-envoy-upstream-rq-timeout-ms`), the retry policy (route, else virtual
+ * host, merged with `x-envoy-retry-on` / `x-envoy-max-retries`…), request mirrors, then the
+ * upstream attempts ({@link startAttempt} in upstream-request.ts: host pick, circuit breakers,
+ * retries, per-try timeout). Policies are compiled once per config object; a route without them
+ * costs nothing extra per request.
  */
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
-import { portStart } from '../envoy/route-table.js';
 import { directReply, redirectReply, rewriteAuthority, rewritePath, tlsRedirectReply } from '../envoy/rewrite.js';
-import type { Route, RouteAction, RouteConfiguration, VirtualHost } from '../envoy/types.js';
+import type { Route, RouteAction, VirtualHost } from '../envoy/types.js';
 import { weightedClusterPicker } from '../envoy/weighted-cluster.js';
 import { HashPolicy, type HashPolicyConfig, type HashRequestView } from './lb/hash-policy.js';
-import type { LbContext } from './lb/load-balancer.js';
-import { sendDirectReply, sendLocalReply } from './connection-manager.js';
+import { sendDirectReply } from './connection-manager.js';
 import { durationMs } from './durations.js';
 import { applyHeaderOps, headerOps, type MutableHeaders } from './header-ops.js';
 import { FilterStatus, type HttpFilter } from './http-filter.js';
 import { LocalReply } from './local-reply.js';
-import { STREAM, type ProxyStream, type WithStream } from './proxy-stream.js';
-import { stripHopByHop } from './request-headers-filter.js';
-import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
+import { startMirrors } from './mirror.js';
+import type { ProxyStream } from './proxy-stream.js';
+import { DEFAULT_BODY_BUFFER_LIMIT, RequestBody } from './request-body.js';
+import { applyRetryHeaders, compileRetryPolicy } from './retry-policy.js';
+import { hasBody, onRouteTimeout, startAttempt } from './upstream-request.js';
 
 /** Envoy's route timeout when `RouteAction.timeout` is absent. */
 const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
-const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE]);
 const hashPolicies = new WeakMap<RouteAction, HashPolicy>();
 
 /** The router filter; stateless, shared by all requests. */
 export class RouterFilter implements HttpFilter {
   readonly name = 'envoy.filters.http.router';
-  /** Reused pick context (picks are synchronous). */
-  private readonly lbCtx: LbContext = {};
-
   decodeHeaders(s: ProxyStream): FilterStatus {
     const sel = s.selectRoute();
     if (sel.kind === 'no-virtual-host' || sel.kind === 'no-route') throw LocalReply.noRoute();
@@ -68,24 +64,7 @@ export class RouterFilter implements HttpFilter {
     const cluster = name !== undefined && name !== '' ? s.snapshot.clusters.get(name) : undefined;
     if (cluster === undefined) throw LocalReply.noCluster(name ?? '');
     s.cluster = cluster;
-
-    let hostRt;
-    if (cluster.lb === undefined) {
-      const authority = s.authority ?? '';
-      const p = portStart(authority);
-      const hostname = (p >= 0 ? authority.slice(0, p) : authority).replace(/^\[|\]$/g, '');
-      const port = p >= 0 ? Number(authority.slice(p + 1)) : 80;
-      if (hostname === '' || !(port > 0 && port < 65536)) throw LocalReply.noHealthyUpstream();
-      hostRt = cluster.originalDstHost(hostname, port);
-    } else {
-      const ctx = this.lbCtx;
-      ctx.hash = cluster.hashing && action.hashPolicy !== undefined ? requestHash(s, action) : undefined;
-      const host = cluster.lb.pick(ctx);
-      hostRt = host !== undefined ? cluster.runtime(host) : undefined;
-    }
-    if (hostRt === undefined) throw LocalReply.noHealthyUpstream();
-    s.host = hostRt;
-    hostRt.host.stats.activeRequests++;
+    if (cluster.hashing && action.hashPolicy !== undefined) s.lbHash = requestHash(s, action);
 
     const headers = s.headers as MutableHeaders;
     const rc = s.snapshot.routeTable(s.hcm)?.config;
@@ -96,7 +75,8 @@ export class RouterFilter implements HttpFilter {
     if (cw !== undefined) applyHeaderOps(headerOps(cw, 0, cw.requestHeadersToAdd, cw.requestHeadersToRemove), headers);
     const authority = (cw?.hostRewriteLiteral || undefined) ?? rewriteAuthority(action, s) ?? s.authority;
     if (authority !== undefined) headers['host'] = authority;
-    if (vh.includeRequestAttemptCount === true) headers['x-envoy-attempt-count'] = '1';
+    s.attemptCountUpstream = vh.includeRequestAttemptCount === true;
+    s.attemptCountDownstream = vh.includeAttemptCountInResponse === true;
 
     let timeoutMs = durationMs(action.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS;
     const override = headers['x-envoy-upstream-rq-timeout-ms'];
@@ -105,39 +85,25 @@ export class RouterFilter implements HttpFilter {
       if (Number.isInteger(v) && v >= 0) timeoutMs = v;
       delete headers['x-envoy-upstream-rq-timeout-ms'];
     }
+    s.timeoutMs = timeoutMs;
+    const policy = applyRetryHeaders(compileRetryPolicy(action.retryPolicy ?? vh.retryPolicy), s.headers);
+    s.retryPolicy = policy;
+    if (policy !== undefined) {
+      // Envoy ignores a per-try timeout that is not shorter than the route timeout.
+      const perTry = policy.perTryTimeoutMs;
+      s.perTryTimeoutMs = perTry > 0 && (timeoutMs === 0 || perTry < timeoutMs) ? perTry : 0;
+    }
 
     s.upstreamPath = rewritePath(route, s.path);
+    const mirrors = action.requestMirrorPolicies;
+    if ((policy !== undefined || mirrors !== undefined) && hasBody(s)) s.body = new RequestBody(s.req, DEFAULT_BODY_BUFFER_LIMIT);
+    if (mirrors !== undefined) startMirrors(s, mirrors);
     s.sentUpstream = true;
     s.upstreamStartMs = performance.now();
     cluster.stats.rqTotal.inc();
     if (timeoutMs > 0) s.timer = setTimeout(onRouteTimeout, timeoutMs, s);
-    sendUpstream(s);
+    startAttempt(s);
   }
-}
-
-function hasBody(s: ProxyStream): boolean {
-  const h = s.req.headers;
-  return h['content-length'] !== undefined || h['transfer-encoding'] !== undefined;
-}
-
-/** Issues the upstream request of a stream on its host's pool and wires the handlers. */
-function sendUpstream(s: ProxyStream): void {
-  const rt = s.host!;
-  const up: WithStream<ClientRequest> = http.request({
-    agent: rt.agent,
-    host: rt.host.address,
-    port: rt.host.port,
-    method: s.method,
-    path: s.upstreamPath,
-    headers: s.headers as http.OutgoingHttpHeaders,
-    setHost: false,
-  });
-  up[STREAM] = s;
-  s.upstreamReq = up;
-  up.on('response', onUpstreamResponse);
-  up.on('error', onUpstreamError);
-  if (hasBody(s)) s.req.pipe(up);
-  else up.end();
 }
 
 function requestHash(s: ProxyStream, action: RouteAction): number | undefined {
@@ -157,89 +123,4 @@ function requestHash(s: ProxyStream, action: RouteAction): number | undefined {
     query: q >= 0 ? s.path.slice(q + 1) : undefined,
   };
   return policy.compute(view).hash;
-}
-
-function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<IncomingMessage>): void {
-  const s = this[STREAM];
-  if (s === undefined || s.upstreamDone) {
-    up.resume();
-    return;
-  }
-  const res = s.res;
-  if (res.destroyed) {
-    s.upstreamDone = true;
-    this.destroy();
-    return;
-  }
-  const headers = up.headers as MutableHeaders;
-  stripHopByHop(headers);
-  headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - s.upstreamStartMs));
-  const sel = s.selectRoute();
-  if (sel.kind === 'route') {
-    const cw = s.clusterWeight;
-    if (cw !== undefined) applyHeaderOps(headerOps(cw, 1, cw.responseHeadersToAdd, cw.responseHeadersToRemove), headers);
-    const r = sel.route;
-    applyHeaderOps(headerOps(r, 1, r.responseHeadersToAdd, r.responseHeadersToRemove), headers);
-    const vh = sel.virtualHost;
-    applyHeaderOps(headerOps(vh, 1, vh.responseHeadersToAdd, vh.responseHeadersToRemove), headers);
-    const rc: RouteConfiguration | undefined = s.snapshot.routeTable(s.hcm)?.config;
-    if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
-  }
-  res.writeHead(up.statusCode ?? 502, headers as http.OutgoingHttpHeaders);
-  up[STREAM] = s;
-  up.on('error', onUpstreamBodyError);
-  if (s.timer !== undefined) up.once('end', onUpstreamEnd);
-  else s.upstreamDone = true;
-  up.pipe(res);
-}
-
-function onUpstreamEnd(this: WithStream<IncomingMessage>): void {
-  const s = this[STREAM];
-  if (s === undefined) return;
-  s.upstreamDone = true;
-  if (s.timer !== undefined) {
-    clearTimeout(s.timer);
-    s.timer = undefined;
-  }
-}
-
-function onUpstreamBodyError(this: WithStream<IncomingMessage>): void {
-  const s = this[STREAM];
-  if (s !== undefined && s.flag === '-') s.flag = 'UC';
-  s?.res.destroy();
-}
-
-function onUpstreamError(this: WithStream<ClientRequest>, err: NodeJS.ErrnoException): void {
-  const s = this[STREAM];
-  if (s === undefined || s.upstreamDone) return;
-  // A keep-alive connection the upstream closed while idle (istio/istio#49660): nothing reached
-  // the app, so a bodiless request is sent once more on a fresh or other pooled connection.
-  if (this.reusedSocket && !s.resentOnFresh && !hasBody(s) && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !s.res.headersSent) {
-    s.resentOnFresh = true;
-    this[STREAM] = undefined;
-    sendUpstream(s);
-    return;
-  }
-  s.upstreamDone = true;
-  if (s.timer !== undefined) {
-    clearTimeout(s.timer);
-    s.timer = undefined;
-  }
-  const connectFailure = err.code !== undefined && CONNECT_FAILURE_CODES.has(err.code);
-  if (connectFailure && err.code !== CONNECT_TIMEOUT_CODE) s.cluster?.stats.cxConnectFail.inc();
-  sendLocalReply(s, connectFailure ? LocalReply.connectFailure(err) : LocalReply.upstreamReset(err));
-}
-
-function onRouteTimeout(s: ProxyStream): void {
-  s.timer = undefined;
-  if (s.upstreamDone) return;
-  s.upstreamDone = true;
-  s.cluster?.stats.rqTimeout.inc();
-  s.upstreamReq?.destroy();
-  if (s.res.headersSent) {
-    s.flag = 'UT';
-    s.res.destroy();
-    return;
-  }
-  sendLocalReply(s, LocalReply.upstreamTimeout());
 }

@@ -11,6 +11,8 @@ import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
 import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
 import { TypeUrl } from '../xds/protos.js';
 import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
+import { durationMs } from './durations.js';
+import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
 
 /** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
 export interface XdsResources {
@@ -58,7 +60,34 @@ export interface HcmRuntime {
   readonly inlineTable: RouteTable | undefined;
   readonly useRemoteAddress: boolean;
   readonly generateRequestId: boolean;
+  /** Stream idle timeout (ms; 0 = none; absent = default): HCM `streamIdleTimeout`, Envoy's default 5 min. */
+  readonly streamIdleTimeoutMs?: number;
+  /** Time allowed to receive request headers (ms): HCM `requestHeadersTimeout`, else Weft's 60 s. */
+  readonly requestHeadersTimeoutMs?: number;
+  /** Downstream connection idle timeout (ms): HCM `commonHttpProtocolOptions.idleTimeout`, Envoy's default 1 h. */
+  readonly idleTimeoutMs?: number;
+  /** Path handling, edge sanitization and security filters (jwt_authn, ext_authz, RBAC) from the HCM config. */
+  readonly security?: HcmSecurity;
   readonly config: HttpConnectionManager;
+}
+
+/** Envoy's default stream idle timeout. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+/** Weft's request-headers timeout when the HCM sets none (Envoy's is disabled; slow clients must not hold sockets). */
+export const DEFAULT_REQUEST_HEADERS_TIMEOUT_MS = 60_000;
+/** Envoy's default downstream connection idle timeout. */
+export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** The downstream timeouts of an HCM config, with defaults. */
+export function downstreamTimeouts(config: HttpConnectionManager): { streamIdleTimeoutMs: number; requestHeadersTimeoutMs: number; idleTimeoutMs: number } {
+  const streamIdle = durationMs(config.streamIdleTimeout);
+  const headers = durationMs(config.requestHeadersTimeout);
+  const idle = durationMs(config.commonHttpProtocolOptions?.idleTimeout);
+  return {
+    streamIdleTimeoutMs: streamIdle ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    requestHeadersTimeoutMs: headers !== undefined && headers > 0 ? headers : DEFAULT_REQUEST_HEADERS_TIMEOUT_MS,
+    idleTimeoutMs: idle ?? DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS,
+  };
 }
 
 /** A gateway listener to bind. */
@@ -215,6 +244,8 @@ function hcmOf(chain: FilterChain | undefined, name: string, direction: Directio
     name, direction, rdsName, inlineTable: inline,
     useRemoteAddress: config.useRemoteAddress?.value === true,
     generateRequestId: config.generateRequestId?.value !== false,
+    ...downstreamTimeouts(config),
+    security: compileHcmSecurity(config, name),
     config,
   };
 }
@@ -229,7 +260,10 @@ function fallbackHcm(cluster: string): HcmRuntime {
       name: cluster,
       virtualHosts: [{ name: cluster, domains: ['*'], routes: [{ name: cluster, match: { prefix: '/' }, route: { cluster, timeout: {} } }] }],
     };
-    hcm = { name: 'virtualOutbound', direction: 'outbound', rdsName: undefined, inlineTable: compileTable(routeConfig, cluster), useRemoteAddress: false, generateRequestId: true, config: { routeConfig } };
+    hcm = {
+      name: 'virtualOutbound', direction: 'outbound', rdsName: undefined, inlineTable: compileTable(routeConfig, cluster), useRemoteAddress: false,
+      generateRequestId: true, ...downstreamTimeouts({}), config: { routeConfig },
+    };
     fallbackCache.set(cluster, hcm);
   }
   return hcm;

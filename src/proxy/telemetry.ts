@@ -52,6 +52,23 @@ export class TelemetryTarget {
 
   constructor(private readonly stats: ProxyStats, private readonly base: Readonly<Record<string, string>>) {}
 
+  private variants: Map<string, TelemetryTarget> | undefined;
+
+  /**
+   * The same target with some labels replaced (e.g. `source_principal` and
+   * `connection_security_policy` of an mTLS peer); cached per distinct override.
+   */
+  variant(overrides: Readonly<Record<string, string>>): TelemetryTarget {
+    const key = JSON.stringify(overrides);
+    this.variants ??= new Map();
+    let t = this.variants.get(key);
+    if (!t) {
+      t = new TelemetryTarget(this.stats, { ...this.base, ...overrides });
+      this.variants.set(key, t);
+    }
+    return t;
+  }
+
   /** The children for a response code and flag ('-' for none); created on first use. */
   children(code: number, flag: string): IstioChildren {
     if (flag === '-') {

@@ -1,12 +1,20 @@
 /**
  * The keep-alive connection pool of one upstream host: a node:http Agent that counts connections
  * into the cluster's Envoy stats (`upstream_cx_total`, `upstream_cx_active`,
- * `upstream_cx_connect_fail`) and enforces the cluster's connect timeout. One per (cluster, host),
- * kept across config pushes so keep-alive connections survive them.
+ * `upstream_cx_connect_fail`) and its circuit breaker, enforces the cluster's connect timeout, idle
+ * timeout (HttpProtocolOptions `idleTimeout`, default 1 h), `maxRequestsPerConnection` (a connection
+ * is closed after serving that many requests) and TCP keepalive. One per (cluster, host), kept across
+ * config pushes so keep-alive connections survive them; {@link UpstreamAgent.configure} applies a
+ * new cluster config. Requests waiting for a connection of this host (circuit breaker pending queue)
+ * are parked in `waiters` by the cluster's {@link ConnPool}.
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { ConnPool } from './conn-pool.js';
 import type { ClusterStats } from './proxy-stats.js';
+import type { ProxyStream } from './proxy-stream.js';
+import type { ConnectTarget, UpstreamTlsConnector } from './tls/upstream-connector.js';
 
 /** Error code given to a socket destroyed because connecting took longer than the connect timeout. */
 export const CONNECT_TIMEOUT_CODE = 'WEFT_CONNECT_TIMEOUT';
@@ -16,38 +24,113 @@ export interface UpstreamAgentOptions {
   readonly connectTimeoutMs: number;
   /** Idle keep-alive connections close after this long (ms). */
   readonly idleTimeoutMs: number;
+  /** Requests per connection before it is closed; 0 = unlimited. */
+  readonly maxRequestsPerConnection?: number;
+  /** TCP keepalive idle time (ms) when the cluster configures `tcpKeepalive`; undefined = OS default off. */
+  readonly tcpKeepaliveMs?: number;
 }
+
+const REQUESTS: unique symbol = Symbol('weft.socketRequests');
+type CountedSocket = Socket & { [REQUESTS]?: number };
 
 /** A keep-alive Agent that counts connections and times out connects. */
 export class UpstreamAgent extends http.Agent {
-  constructor(private readonly stats: ClusterStats, private readonly opts: UpstreamAgentOptions) {
+  /** Streams waiting for a connection of this host (owned by the cluster's {@link ConnPool}). */
+  readonly waiters: ProxyStream[] = [];
+  /** The cluster pool this host belongs to (set by the cluster manager). */
+  pool: ConnPool | undefined;
+  /** TLS towards this host (src/proxy/tls/upstream-tls-binding.ts); plaintext when undefined. */
+  tls: UpstreamTlsConnector | undefined;
+  /** Key of the TLS setting `tls` was built from ('' = plaintext). */
+  tlsKey = '';
+  private opts: UpstreamAgentOptions;
+  private poolName: string | undefined;
+
+  constructor(private readonly stats: ClusterStats, opts: UpstreamAgentOptions, private readonly breaker?: CircuitBreaker) {
     super({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo', timeout: opts.idleTimeoutMs });
+    this.opts = opts;
+    this.on('free', onAgentFree);
+  }
+
+  /** Applies new settings (a config push); existing connections keep their sockets. */
+  configure(opts: UpstreamAgentOptions): void {
+    this.opts = opts;
+    (this as unknown as { options: { timeout?: number } }).options.timeout = opts.idleTimeoutMs;
+  }
+
+  /** Current settings. */
+  get settings(): UpstreamAgentOptions {
+    return this.opts;
+  }
+
+  /** Idle pooled connections to `address:port` (the one host of this agent). */
+  freeCount(address: string, port: number): number {
+    return this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
+  }
+
+  /** All connections (busy and idle) to `address:port`. */
+  socketCount(address: string, port: number): number {
+    const n = this.nameOf(address, port);
+    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0);
+  }
+
+  private nameOf(address: string, port: number): string {
+    return (this.poolName ??= this.getName({ host: address, port }));
   }
 
   /** Node's hook for a new socket: counted, with a connect deadline. */
   override createConnection(options: object, callback?: (err: Error | null, s: Socket) => void): Socket {
     // http.Agent#createConnection is untyped in @types/node for subclasses; it returns a net.Socket.
     const create = http.Agent.prototype.createConnection as unknown as (this: http.Agent, o: object, cb?: unknown) => Socket;
-    const socket = create.call(this, options, callback);
+    const socket = (this.tls ? this.tls.connect(options as ConnectTarget) : create.call(this, options, callback)) as CountedSocket;
+    socket[REQUESTS] = 1;
     const stats = this.stats;
+    const breaker = this.breaker;
     stats.cxTotal.inc();
     stats.cxActive.inc();
-    socket.once('close', onClose);
+    breaker?.addConnections(1);
+    if (this.opts.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, this.opts.tcpKeepaliveMs);
+    socket.once('close', () => {
+      stats.cxActive.dec();
+      breaker?.addConnections(-1);
+      this.pool?.onConnectionClosed(this);
+    });
     if (this.opts.connectTimeoutMs > 0) {
       const timer = setTimeout(onConnectTimeout, this.opts.connectTimeoutMs, socket, stats);
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     }
-    function onClose(): void {
-      stats.cxActive.dec();
-    }
     return socket;
+  }
+
+  /** Node's hook when a pooled socket is reused: counts the request against `maxRequestsPerConnection`. */
+  override reuseSocket(socket: Socket, req: http.ClientRequest): void {
+    const s = socket as CountedSocket;
+    s[REQUESTS] = (s[REQUESTS] ?? 0) + 1;
+    super.reuseSocket(socket, req);
+  }
+
+  /** Node's hook when a request is done with a socket: false closes it (request limit reached). */
+  override keepSocketAlive(socket: Socket): boolean {
+    const max = this.opts.maxRequestsPerConnection ?? 0;
+    if (max > 0 && ((socket as CountedSocket)[REQUESTS] ?? 0) >= max) {
+      this.pool?.countMaxRequests();
+      return false;
+    }
+    // @types/node declares this hook as void; node returns whether the socket is kept.
+    const ok = (super.keepSocketAlive as (s: Socket) => unknown).call(this, socket) !== false;
+    if (ok && this.opts.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, this.opts.tcpKeepaliveMs);
+    return ok;
   }
 
   /** Closes idle keep-alive sockets (used when the host leaves the cluster). */
   closeIdle(): void {
     for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
   }
+}
+
+function onAgentFree(this: UpstreamAgent): void {
+  if (this.waiters.length > 0) this.pool?.onFree(this);
 }
 
 function onConnectTimeout(socket: Socket, stats: ClusterStats): void {

@@ -12,6 +12,7 @@ import type { CorsPolicy, FilterChain, HttpConnectionManager, HttpFault, Listene
 import { durationMs } from '../envoy/types.js';
 import type { XdsResources } from '../translate/translate.js';
 import { routeOrigin } from '../translate/route/route-metadata.js';
+import { simulateAuthz, type SimAuthz } from './authz.js';
 import type { SimClusterChoice, SimError, SimErrorCode, SimMirror, SimRequest, SimResult, SimSuccess } from './types.js';
 
 const tables = new WeakMap<RouteConfiguration, RouteTable>();
@@ -20,7 +21,7 @@ const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUS
 /** Simulates one request against a proxy's resources. */
 export function simulate(resources: XdsResources, request: SimRequest): SimResult {
   const target = parseTarget(request);
-  const listener = findListener(resources.listeners, target.port);
+  const listener = request.inbound ? resources.listeners.find((l) => l.name === 'virtualInbound') : findListener(resources.listeners, target.port);
   if (!listener) return fail('no-listener', `no listener for port ${target.port}`, {});
   const tls = request.sni !== undefined;
   const conn: ConnectionInfo = {
@@ -39,7 +40,7 @@ export function simulate(resources: XdsResources, request: SimRequest): SimResul
   const at = { ...where, filterChain: chainName };
   const hcm = chain.filters?.find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typedConfig as HttpConnectionManager | undefined;
   const tcp = chain.filters?.find((f) => f.name === 'envoy.filters.network.tcp_proxy')?.typedConfig as TcpProxy | undefined;
-  if (hcm && request.protocol !== 'tcp') return simulateHttp(resources, request, target, hcm, tls, at);
+  if (hcm && request.protocol !== 'tcp') return simulateHttp(resources, request, target, hcm, tls, at, conn);
   if (tcp) return simulateTcp(resources, tcp, chain, at);
   return fail('no-filter-chain', `filter chain ${chainName} has neither an HTTP connection manager nor a TCP proxy`, at);
 }
@@ -102,16 +103,18 @@ function simulateHttp(
   hcm: HttpConnectionManager,
   tls: boolean,
   at: { listener: string; filterChain: string },
+  conn: ConnectionInfo,
 ): SimResult {
   const rcName = hcm.rds?.routeConfigName;
   const config = hcm.routeConfig ?? resources.routes.find((r) => r.name === rcName);
   if (!config) return fail('no-route-config', `route configuration ${rcName} is not in RDS`, { ...at, routeConfig: rcName });
   let table = tables.get(config);
   if (!table) tables.set(config, (table = compileRouteTable(config)));
+  const authz = authzOf(hcm, request, target, tls, conn);
   const attrs = {
     authority: target.authority,
     method: request.method ?? 'GET',
-    path: request.path ?? '/',
+    path: authz?.path ?? request.path ?? '/',
     scheme: request.scheme ?? (tls ? 'https' : 'http'),
     headers: request.headers ?? {},
     random: request.random ?? 0.5,
@@ -136,6 +139,7 @@ function simulateHttp(
     ...(cors ? { cors: stripType(cors) } : {}),
     ...(route.requestHeadersToAdd ? { requestHeadersToAdd: route.requestHeadersToAdd } : {}),
     ...(route.requestHeadersToRemove ? { requestHeadersToRemove: route.requestHeadersToRemove } : {}),
+    ...(authz ? { authz } : {}),
   };
   if (route.redirect) {
     const reply = redirectReply(route, attrs);
@@ -172,6 +176,19 @@ function simulateHttp(
     ...(mirrors.length > 0 ? { mirrors } : {}),
     ...(Object.keys(rewrite).length > 0 ? { rewrite } : {}),
   };
+}
+
+/** Authorization of the request by the HCM's path handling and security filters (undefined when it has none). */
+function authzOf(hcm: HttpConnectionManager, request: SimRequest, target: Target, tls: boolean, conn: ConnectionInfo): SimAuthz | undefined {
+  const secure = (hcm.httpFilters ?? []).some((f) => f.name === 'envoy.filters.http.rbac' || f.name === 'envoy.filters.http.ext_authz');
+  if (!secure && hcm.normalizePath?.value !== true && hcm.mergeSlashes !== true) return undefined;
+  return simulateAuthz(hcm, {
+    method: request.method ?? 'GET', path: request.path ?? '/', authority: target.authority, scheme: request.scheme ?? (tls ? 'https' : 'http'),
+    headers: request.headers ?? {}, sourceIp: conn.sourceIp, destinationIp: conn.destinationIp, destinationPort: conn.destinationPort,
+    ...(request.peerPrincipal !== undefined ? { peerPrincipal: request.peerPrincipal } : {}),
+    ...(request.jwtClaims !== undefined ? { jwtClaims: request.jwtClaims } : {}),
+    ...(request.sni !== undefined ? { sni: request.sni } : {}),
+  });
 }
 
 function stripType<T extends { '@type': string }>(any: T): Omit<T, '@type'> {

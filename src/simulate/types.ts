@@ -6,6 +6,7 @@
  */
 import type { CorsPolicy, HashPolicy, HeaderValueOption, HttpFault, RetryPolicy } from '../envoy/types.js';
 import type { RouteOrigin } from '../translate/route/route-metadata.js';
+import type { SimAuthz } from './authz.js';
 
 /** One hypothetical request (or connection, with `protocol: 'tcp'`). */
 export interface SimRequest {
@@ -34,6 +35,12 @@ export interface SimRequest {
   readonly sourceIp?: string;
   /** Random value in [0, 1) for runtime-fraction matches (default 0.5). */
   readonly random?: number;
+  /** Replay on the sidecar's `virtualInbound` listener (a request arriving at the workload on `port`). */
+  readonly inbound?: boolean;
+  /** The mTLS peer identity (`spiffe://…`) authorization sees (default: none, plaintext). */
+  readonly peerPrincipal?: string;
+  /** Claims of a JWT that verified (default: no token). */
+  readonly jwtClaims?: Readonly<Record<string, unknown>>;
 }
 
 /** A cluster a request may go to, with its weight and share of traffic. */
@@ -82,6 +89,8 @@ export interface SimSuccess {
   readonly rewrite?: { readonly path?: string; readonly authority?: string };
   readonly requestHeadersToAdd?: readonly HeaderValueOption[];
   readonly requestHeadersToRemove?: readonly string[];
+  /** Path normalization and authorization (jwt/ext_authz/RBAC), for connection managers that have them. */
+  readonly authz?: SimAuthz;
 }
 
 /** Why a simulated request found nothing to do. */

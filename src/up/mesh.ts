@@ -30,6 +30,8 @@ export interface MeshOptions {
   readonly httpsPort: number;
   readonly xdsPort: number;
   readonly apiPort: number;
+  /** CA (CSR) port, Istio's 15012. */
+  readonly caPort?: number;
   /** Second octet of the pods' loopback network (127.N.x.y; apps on 127.N+1.x.y); default 10. */
   readonly podNet?: number;
   /** Output lines of apps and sidecars, when shown. */
@@ -71,6 +73,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
       isHealthy: (w) => this.isHealthy(w),
       translate: { gatewayPortMap: { 80: options.httpPort, 443: options.httpsPort } },
+      ca: { port: options.caPort ?? 15012 },
     });
   }
 
@@ -123,6 +126,18 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return this.gatewayReady && [...this.pods.values()].every((p) => p.sidecarReady && (p.appReady || p.plan.argv.length === 0));
   }
 
+  /** What a proxy needs for its workload certificate: the CA's address, the root file, a fresh single-use token. */
+  private async proxyIdentityEnv(namespace: string, serviceAccount: string): Promise<NodeJS.ProcessEnv> {
+    const ca = this.controlPlane.ca;
+    if (!ca) return {};
+    const root = ca.rootCertFile;
+    return {
+      WEFT_CA_ADDRESS: `127.0.0.1:${ca.port}`,
+      ...(root ? { WEFT_CA_ROOT: root } : {}),
+      WEFT_BOOTSTRAP_TOKEN: await ca.mintToken(namespace, serviceAccount),
+    };
+  }
+
   private isHealthy(w: Workload): boolean {
     if (w.origin.kind !== 'Deployment') return true;
     const pod = this.pods.get(`${w.namespace}/${w.name}`);
@@ -142,6 +157,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
         env: process.env,
         cwd: this.options.dir,
       },
+      prepare: () => this.proxyIdentityEnv(GATEWAY_NAMESPACE, 'istio-ingressgateway-service-account'),
     });
     this.gateway.on('line', (line) => this.options.onLine?.(GATEWAY_POD, 'gateway', line));
     this.gateway.on('state', (s) => {
@@ -189,6 +205,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       xds,
       logDir: path.join(this.options.stateDir, 'logs'),
       resources,
+      proxyIdentityEnv: (ns, sa) => this.proxyIdentityEnv(ns, sa),
       onLine: this.options.onLine,
     });
     pod.on('ready', () => this.controlPlane.refresh());
@@ -201,7 +218,23 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.emit('change');
     if (!this.announcedReady && this.allReady()) {
       this.announcedReady = true;
-      this.emit('ready');
+      void this.announceWhenSynced();
     }
+  }
+
+  /**
+   * Emits `ready` once every proxy has acknowledged the config that marks the last pod healthy,
+   * so "ready" means a request through the gateway is served (not just that processes are up).
+   */
+  private async announceWhenSynced(): Promise<void> {
+    const expected = this.pods.size + 1;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !this.stopping) {
+      const status = this.controlPlane.syncStatus();
+      const synced = status.filter((p) => Object.values(p.types).every((t) => t.state !== 'STALE'));
+      if (status.length >= expected && synced.length === status.length) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.emit('ready');
   }
 }

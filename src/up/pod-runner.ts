@@ -23,6 +23,8 @@ export interface PodRunnerContext {
   readonly logDir: string;
   /** Current resources (Secrets/ConfigMaps for env). */
   readonly resources: () => readonly Resource[];
+  /** Environment giving a proxy its workload certificate (CA address, root, fresh token), per start. */
+  readonly proxyIdentityEnv?: (namespace: string, serviceAccount: string) => Promise<NodeJS.ProcessEnv>;
   /** Called with each output line when logs are shown in the terminal. */
   readonly onLine?: (pod: string, source: 'app' | 'sidecar', line: string) => void;
 }
@@ -61,6 +63,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
         env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG },
         cwd: plan.cwd,
       },
+      prepare: ctx.proxyIdentityEnv ? () => ctx.proxyIdentityEnv!(plan.namespace, plan.serviceAccount) : undefined,
     });
     this.attachLog(this.sidecar, 'sidecar', `${plan.name}.sidecar.log`);
     this.sidecar.on('state', (s) => this.onSidecarState(s));

@@ -21,6 +21,11 @@ export interface SupervisorEvents {
 /** Options of a supervisor. */
 export interface SupervisorOptions {
   readonly spec: LaunchSpec;
+  /**
+   * Runs before every start and may add environment (e.g. a fresh single-use bootstrap token for a
+   * proxy's first certificate); a failure counts as a failed start.
+   */
+  readonly prepare?: () => Promise<NodeJS.ProcessEnv>;
   /** Restart after exit (default true). */
   readonly restart?: boolean;
   readonly minBackoffMs?: number;
@@ -53,9 +58,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stopping || this.child) return;
     this.setState('starting');
     this.startedAt = Date.now();
+    if (!this.options.prepare) return this.launchWith({});
+    this.options.prepare().then(
+      (env) => {
+        if (!this.stopping) this.launchWith(env);
+      },
+      (err: Error) => {
+        this.emit('line', `failed to prepare: ${err.message}`, 'stderr');
+        if (!this.stopping) this.scheduleRestart();
+      },
+    );
+  }
+
+  private launchWith(extraEnv: NodeJS.ProcessEnv): void {
     let child: ChildProcess;
     try {
-      child = launch(this.options.spec);
+      const spec = this.options.spec;
+      child = launch({ ...spec, env: { ...spec.env, ...extraEnv } });
     } catch (err) {
       this.emit('line', `failed to start: ${(err as Error).message}`, 'stderr');
       this.scheduleRestart();

@@ -19,7 +19,7 @@ let mesh: WeftProcess | undefined;
 let state = '';
 before(async () => {
   state = await mkdtemp(path.join(os.tmpdir(), 'weft-bookinfo-'));
-  mesh = startWeft(['up', 'samples/bookinfo', '--state', state, '--http-port', String(HTTP_PORT), '--xds-port', '18410', '--api-port', '18414', '--pod-net', '70']);
+  mesh = startWeft(['up', 'samples/bookinfo', '--state', state, '--http-port', String(HTTP_PORT), '--xds-port', '18410', '--api-port', '18414', '--ca-port', '18412', '--pod-net', '70']);
   await mesh.waitFor(/✔ mesh ready in [\d.]+ s/, 90_000);
 });
 after(async () => {
@@ -130,4 +130,56 @@ spec:
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('fault injection: ratings delay 7 s for jason → page in about 6 s with the reviews error; others unaffected', async (t) => {
+  await apply('virtual-service-all-v1.yaml');
+  await apply('virtual-service-reviews-test-v2.yaml');
+  await apply('virtual-service-ratings-test-delay.yaml');
+  const started = performance.now();
+  const r = await get(PAGE, { 'end-user': 'jason' }, { timeoutMs: 30_000 });
+  const seconds = (performance.now() - started) / 1000;
+  t.diagnostic(`jason's page took ${seconds.toFixed(2)} s`);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /Sorry, product reviews are currently unavailable for this book\./);
+  // productpage → reviews: 3 s timeout, retried once; the 7 s delay outlasts both.
+  assert.ok(seconds >= 5.5 && seconds < 15, `took ${seconds} s`);
+  const other = await get(PAGE);
+  assert.doesNotMatch(other.body, /currently unavailable/);
+});
+
+test('fault injection: ratings abort 500 for jason → "Ratings service is currently unavailable"; others unaffected', async () => {
+  await apply('virtual-service-ratings-test-abort.yaml');
+  const r = await get(PAGE, { 'end-user': 'jason' });
+  assert.equal(r.status, 200);
+  assert.match(r.body, /Ratings service is currently unavailable/);
+  const other = await get(PAGE);
+  assert.doesNotMatch(other.body, /currently unavailable/);
+});
+
+test('request timeouts: ratings delay 2 s with reviews timeout 0.5 s → page in about 1 s with the reviews error', async (t) => {
+  await apply('virtual-service-ratings-delay-2s.yaml');
+  await apply('virtual-service-reviews-v2-timeout.yaml');
+  const started = performance.now();
+  const r = await get(PAGE);
+  const seconds = (performance.now() - started) / 1000;
+  t.diagnostic(`page took ${seconds.toFixed(2)} s`);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /Sorry, product reviews are currently unavailable for this book\./);
+  // Two tries of 0.5 s each (productpage retries once); well below the 2 s delay.
+  assert.ok(seconds >= 0.9 && seconds < 2, `took ${seconds} s`);
+});
+
+test('STRICT mTLS mesh-wide: a plaintext client outside the mesh is refused; proxies hold SPIFFE identities', async () => {
+  const reg = (await (await fetch(`${SERVER}/debug/registryz`)).json()) as { workloads: { name: string; address?: string }[] };
+  const pod = reg.workloads.find((w) => w.name === 'productpage-v1-0');
+  assert.ok(pod?.address, 'productpage pod has an address');
+  const direct = await get(`http://${pod.address}:9080/productpage`, {}, { timeoutMs: 5000 });
+  assert.equal(direct.status, -1, `plaintext request answered ${direct.status}`);
+  const secrets = await runWeft(['proxy-config', 'secrets', 'productpage-v1-0', '--server', SERVER]);
+  assert.equal(secrets.code, 0, secrets.stderr);
+  assert.match(secrets.stdout, /^default\s+WORKLOAD_CERT\s+ACTIVE\s+true\s+\S+.*spiffe:\/\/cluster\.local\/ns\/default\/sa\/bookinfo-productpage$/m);
+  // Meanwhile mesh traffic through the gateway works.
+  const r = await get(PAGE);
+  assert.equal(r.status, 200);
 });

@@ -31,7 +31,7 @@ async function upMesh(): Promise<{ mesh: WeftProcess; dir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-up-'));
   dirs.push(dir);
   await cp(path.join(REPO_ROOT, 'test/up/fixtures/split'), dir, { recursive: true });
-  const mesh = startWeft(['up', dir, '--state', path.join(dir, '.state'), '--http-port', String(HTTP_PORT), '--xds-port', String(XDS_PORT), '--api-port', String(API_PORT), '--pod-net', '40']);
+  const mesh = startWeft(['up', dir, '--state', path.join(dir, '.state'), '--http-port', String(HTTP_PORT), '--xds-port', String(XDS_PORT), '--api-port', String(API_PORT), '--ca-port', '18112', '--pod-net', '40']);
   procs.push(mesh);
   await mesh.waitFor(/✔ mesh ready in [\d.]+ s: gateway http:\/\/127\.0\.0\.1:18180/, 60_000);
   return { mesh, dir };
@@ -138,7 +138,14 @@ test('weft up: jason always reaches v2, others split 80/20, a live weight change
   const endpoints = await runWeft(['proxy-config', 'endpoints', 'istio-ingressgateway-0.istio-system', '--server', SERVER]);
   assert.match(endpoints.stdout, /^127\.40\.0\.\d+:9080\s+HEALTHY\s+OK\s+outbound\|9080\|v2\|web\.default\.svc\.cluster\.local$/m);
   const listeners = await runWeft(['proxy-config', 'listeners', 'web-v2-0', '--server', SERVER]);
-  assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080\s+Inline Route: inbound\|9080\|\|$/m);
+  // PERMISSIVE (the default): a TLS chain and a plaintext chain per inbound port, as istiod emits.
+  assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080; Trans: tls\s+Inline Route: inbound\|9080\|\|$/m);
+  assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080; Trans: raw_buffer\s+Inline Route: inbound\|9080\|\|$/m);
+  // Every proxy holds a workload certificate for its SPIFFE identity.
+  const secrets = await runWeft(['proxy-config', 'secrets', 'web-v1-0', '--server', SERVER]);
+  assert.equal(secrets.code, 0, secrets.stderr);
+  assert.match(secrets.stdout, /^default\s+.*spiffe:\/\/cluster\.local\/ns\/default\/sa\/default/m);
+  assert.match(secrets.stdout, /^ROOTCA\s+/m);
 
   // weft exec runs curl (the real binary) inside the mesh, through web-v1-0's sidecar.
   const exec = await runWeft(['exec', 'web-v1', '--server', SERVER, '--', 'curl', '-sS', '-H', 'end-user: exec', 'http://web:9080/']);

@@ -1,18 +1,29 @@
 /**
  * `weft control`: runs the control plane — config store (a watched directory plus `weft apply`),
- * model snapshots, translation, ADS on 15010 and the HTTP API on 15014 — until SIGINT or SIGTERM.
+ * model snapshots, translation, ADS on 15010, the HTTP API on 15014 and the mesh CA (certificate
+ * signing over TLS on 15012, self-signed root in the state directory or a plug-in CA) — until SIGINT
+ * or SIGTERM.
  */
 import path from 'node:path';
 import { numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
-import { CliError } from '../errors.js';
-import { ControlPlane } from '../../control/control-plane.js';
+import { CliError, usageError } from '../errors.js';
+import { ControlPlane, type ControlPlaneOptions } from '../../control/control-plane.js';
+import { parseDuration } from '../../config/duration.js';
+
+/** The CA settings from flags (undefined when `--ca-port -1`). */
+function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
+  if (port !== undefined && port < 0) return undefined;
+  const workloadTtlMs = ttl !== undefined ? parseDuration(ttl) : undefined;
+  if (ttl !== undefined && (workloadTtlMs === undefined || workloadTtlMs <= 0)) throw usageError(`--workload-cert-ttl: not a duration: ${ttl}`);
+  return { port, pluginCaDir: pluginCa ? path.resolve(cwd, pluginCa) : undefined, workloadTtlMs, log };
+}
 
 /** The `control` command. */
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--host 127.0.0.1]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
@@ -20,6 +31,9 @@ export const controlCommand: Command = {
     { name: 'xds-port', type: 'number', description: 'ADS (gRPC, plaintext)', default: 15010 },
     { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints', default: 15014 },
     { name: 'debounce', type: 'number', valueName: 'MS', description: 'quiet period before a change is pushed', default: 100 },
+    { name: 'ca-port', type: 'number', description: 'CA: certificate signing (gRPC over TLS), default 15012 (any free port with --xds-port 0); -1 turns the CA off' },
+    { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
+    { name: 'workload-cert-ttl', type: 'string', valueName: 'DURATION', description: 'default workload certificate lifetime', default: '24h' },
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
@@ -32,6 +46,7 @@ export const controlCommand: Command = {
       host: stringFlag(args, 'host'),
       xdsPort: numberFlag(args, 'xds-port'),
       httpPort: numberFlag(args, 'http-port'),
+      ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
     });
     let ports;
     try {
@@ -42,6 +57,7 @@ export const controlCommand: Command = {
     }
     for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
     io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on http://${stringFlag(args, 'host')}:${ports.httpPort}\n`);
+    if (cp.ca) io.stdout.write(`weft control: CA on ${stringFlag(args, 'host')}:${cp.ca.port} (${cp.ca.source}); root certificate in ${cp.ca.rootCertFile ?? '(memory)'}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

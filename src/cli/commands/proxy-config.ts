@@ -71,25 +71,28 @@ function jsonSection(dump: { configs?: Record<string, unknown>[] }, section: Exc
   return (dump.configs ?? []).find((c) => String(c['@type'] ?? '').endsWith(suffix)) ?? {};
 }
 
+/** One entry of the proxy's `SecretsConfigDump` (see src/proxy/admin.ts). */
 interface SecretEntry {
   name?: string;
-  serialNumber?: string;
-  notBefore?: string;
-  notAfter?: string;
-  san?: string[] | string;
   type?: string;
-  valid?: boolean;
+  source?: string;
+  active?: boolean;
+  certificates?: { serialNumber?: string; notBefore?: string; notAfter?: string; subjectAltNames?: string[] }[];
 }
 
-/** `RESOURCE NAME  TYPE  STATUS  VALID CERT  SERIAL NUMBER  NOT AFTER  NOT BEFORE  SAN`. */
+/** `RESOURCE NAME  TYPE  STATUS  VALID CERT  SERIAL NUMBER  NOT AFTER  NOT BEFORE  SAN`, one row per certificate. */
 function secretRows(dump: { configs?: Record<string, unknown>[] }): string[][] {
   const section = (dump.configs ?? []).find((c) => String(c['@type'] ?? '').endsWith('SecretsConfigDump')) as { dynamicActiveSecrets?: SecretEntry[] } | undefined;
   const rows = [['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'SAN']];
+  const now = Date.now();
   for (const s of section?.dynamicActiveSecrets ?? []) {
-    rows.push([
-      s.name ?? '', s.type ?? 'Cert Chain', 'ACTIVE', String(s.valid ?? true), s.serialNumber ?? '', s.notAfter ?? '', s.notBefore ?? '',
-      Array.isArray(s.san) ? s.san.join(',') : s.san ?? '',
-    ]);
+    for (const c of s.certificates?.length ? s.certificates : [{}]) {
+      const valid = c.notBefore !== undefined && c.notAfter !== undefined && Date.parse(c.notBefore) <= now && now < Date.parse(c.notAfter);
+      rows.push([
+        s.name ?? '', s.type ?? '', s.active === false ? 'WARMING' : 'ACTIVE', String(valid), c.serialNumber ?? '',
+        c.notAfter ?? '', c.notBefore ?? '', (c.subjectAltNames ?? []).join(','),
+      ]);
+    }
   }
   return rows;
 }

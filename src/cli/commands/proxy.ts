@@ -6,6 +6,7 @@ import { numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { startProxy } from '../../proxy/proxy.js';
+import { identityFromFlags } from '../../proxy/tls/identity-config.js';
 
 function parseLabels(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -40,12 +41,26 @@ export const proxyCommand: Command = {
     { name: 'prometheus-port', type: 'number', description: '/stats/prometheus port', default: 15090 },
     { name: 'gateway-host', type: 'string', description: 'address gateway listeners bind (default: --ip)' },
     { name: 'drain', type: 'number', valueName: 'MS', description: 'drain grace period on shutdown', default: 5000 },
+    { name: 'ca', type: 'string', valueName: 'HOST:PORT', description: 'CA (CSR service, control plane port 15012) for the workload certificate; or WEFT_CA_ADDRESS' },
+    { name: 'ca-root', type: 'string', valueName: 'FILE', description: 'mesh root certificate (verifies the CA and peers); or WEFT_CA_ROOT' },
+    { name: 'token-file', type: 'string', valueName: 'FILE', description: 'single-use bootstrap token for the first certificate; or WEFT_BOOTSTRAP_TOKEN' },
+    { name: 'cert-ttl', type: 'string', valueName: 'DURATION', description: 'requested workload certificate lifetime (CA default 24h)' },
+    { name: 'trust-domain', type: 'string', description: 'SPIFFE trust domain', default: 'cluster.local' },
   ],
   async run(args, io) {
     const role = stringFlag(args, 'role');
     if (role !== 'sidecar' && role !== 'gateway') throw usageError(`--role must be sidecar or gateway, got "${role}"`);
     const ip = stringFlag(args, 'ip') ?? '127.0.0.1';
     let proxy;
+    let identity;
+    try {
+      identity = identityFromFlags({
+        ca: stringFlag(args, 'ca'), caRoot: stringFlag(args, 'ca-root'), tokenFile: stringFlag(args, 'token-file'),
+        certTtl: stringFlag(args, 'cert-ttl'), trustDomain: stringFlag(args, 'trust-domain'),
+      }, io.env);
+    } catch (err) {
+      throw usageError((err as Error).message);
+    }
     try {
       proxy = await startProxy({
         role, ip, id: stringFlag(args, 'id'), xds: stringFlag(args, 'xds') ?? '127.0.0.1:15010', podName: stringFlag(args, 'pod'),
@@ -54,7 +69,7 @@ export const proxyCommand: Command = {
         workloadName: stringFlag(args, 'workload'), outboundPort: numberFlag(args, 'outbound-port'),
         adminPort: numberFlag(args, 'admin-port'), readyPort: numberFlag(args, 'ready-port'),
         prometheusPort: numberFlag(args, 'prometheus-port'), gatewayHost: stringFlag(args, 'gateway-host'),
-        log: (line) => io.stderr.write(`${line}\n`),
+        log: (line) => io.stderr.write(`${line}\n`), identity,
       });
     } catch (err) {
       throw new CliError('START_FAILED', `proxy failed to start: ${(err as Error).message}`, { cause: err });

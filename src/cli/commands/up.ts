@@ -27,6 +27,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     { name: 'state', type: 'string', valueName: 'DIR', description: 'state directory (applied config, logs)', default: '.weft' },
     { name: 'xds-port', type: 'number', description: 'control plane ADS port', default: 15010 },
     { name: 'api-port', type: 'number', description: 'control plane HTTP API port', default: 15014 },
+    { name: 'ca-port', type: 'number', description: 'CA (certificate signing) port', default: 15012 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
     { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
   ],
@@ -43,6 +44,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
       xdsPort: numberFlag(args, 'xds-port') ?? 15010,
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
+      caPort: numberFlag(args, 'ca-port'),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
     });
     const started = Date.now();

@@ -11,6 +11,7 @@ import type { FilterChain, Listener } from '../../envoy/types.js';
 import { BLACKHOLE_CLUSTER } from '../cluster/cluster-names.js';
 import { isHttpServerProtocol, type GatewayServer } from '../gateway-servers.js';
 import type { ProxyScope } from '../proxy-scope.js';
+import { securityHttpFilters } from '../security/security-filters.js';
 import { intersectHosts } from '../route/gateway-routes.js';
 import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
@@ -53,6 +54,7 @@ function gatewayHcm(scope: ProxyScope, s: GatewayServer, statPrefix: string) {
       pathNormalization: scope.snapshot.meshConfig.pathNormalization,
       forwardClientCertDetails: 'SANITIZE_SET',
       serverName: 'istio-envoy',
+      securityFilters: securityHttpFilters(scope.snapshot, scope.node).filters,
     }),
   );
 }

@@ -27,11 +27,17 @@ export interface HcmOptions {
   readonly forwardClientCertDetails: 'APPEND_FORWARD' | 'SANITIZE_SET';
   /** `istio-envoy` on inbound and gateways; unset (Envoy's default) outbound, as istiod. */
   readonly serverName?: string;
+  /** jwt_authn / ext_authz / RBAC filters (inbound and gateways), placed before fault and CORS. */
+  readonly securityFilters?: readonly HttpFilter[];
 }
 
-/** HTTP filters in istiod's order; the fault and CORS filters read their per-route configs. */
-export function httpFilters(): HttpFilter[] {
+/**
+ * HTTP filters in istiod's order: the security filters (jwt_authn → ext_authz → RBAC DENY/AUDIT/ALLOW),
+ * fault, CORS (both read their per-route configs), router.
+ */
+export function httpFilters(security: readonly HttpFilter[] = []): HttpFilter[] {
   return [
+    ...security,
     { name: 'envoy.filters.http.fault', typedConfig: { '@type': TypeUrl.Fault } },
     { name: 'envoy.filters.http.cors', typedConfig: { '@type': TypeUrl.Cors } },
     { name: ROUTER_FILTER, typedConfig: { '@type': TypeUrl.Router } },
@@ -64,7 +70,7 @@ export function buildHttpConnectionManager(o: HcmOptions): HttpConnectionManager
       ? { rds: { configSource: { ads: {}, initialFetchTimeout: { seconds: 0, nanos: 0 }, resourceApiVersion: 'V3' }, routeConfigName: o.rds } }
       : {}),
     ...(o.routeConfig ? { routeConfig: o.routeConfig } : {}),
-    httpFilters: httpFilters(),
+    httpFilters: httpFilters(o.securityFilters),
     useRemoteAddress: { value: o.useRemoteAddress },
     xffNumTrustedHops: 0,
     generateRequestId: { value: true },

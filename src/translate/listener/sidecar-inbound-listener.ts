@@ -4,7 +4,9 @@
  * (matched by destination port = the service's target port), running an HCM with an inline route
  * configuration `inbound|<port>||` (one `inbound|http|<port>` virtual host for every domain, the
  * default route to `inbound|<port>||` without timeout) for HTTP ports, or a TCP proxy to that
- * cluster for TCP ports; other ports fall through to the inbound passthrough chain.
+ * cluster for TCP ports; other ports fall through to the inbound passthrough chain. Each port's chains
+ * follow its PeerAuthentication mode (STRICT: mTLS only; PERMISSIVE: mTLS and plaintext; DISABLE:
+ * plaintext), see inbound-mtls-chains.ts.
  */
 import type { FilterChain, Listener, RouteConfiguration } from '../../envoy/types.js';
 import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
@@ -15,8 +17,11 @@ import type { ProxyScope } from '../proxy-scope.js';
 import { CATCH_ALL_MATCH } from '../route/route-match.js';
 import { traceOperation } from '../route/route-metadata.js';
 import { ZERO_DURATION } from '../route/durations.js';
+import { securityHttpFilters } from '../security/security-filters.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
 import { tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
+import { workloadMtlsMode } from '../cluster/peer-authentication-mode.js';
+import { inboundChainsForMode } from './inbound-mtls-chains.js';
 
 /** Name and port of the virtual inbound listener. */
 export const VIRTUAL_INBOUND = { name: 'virtualInbound', port: 15006 } as const;
@@ -88,7 +93,9 @@ export function buildInboundRouteConfig(p: InboundPort): RouteConfiguration {
 /** Builds the virtual inbound listener. */
 export function buildSidecarInboundListener(scope: ProxyScope): Listener {
   const pathNormalization = scope.snapshot.meshConfig.pathNormalization;
-  const chains: FilterChain[] = inboundPorts(scope).map((p) => {
+  const securityFilters = securityHttpFilters(scope.snapshot, scope.node).filters;
+  const { snapshot, node } = scope;
+  const chains: FilterChain[] = inboundPorts(scope).flatMap((p) => {
     const cluster = inboundClusterName(p.targetPort);
     const statPrefix = `inbound_0.0.0.0_${p.targetPort}`;
     const filter = isHttpProtocol(p.protocol)
@@ -100,10 +107,13 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
             pathNormalization,
             forwardClientCertDetails: 'APPEND_FORWARD',
             serverName: 'istio-envoy',
+            securityFilters,
           }),
         )
       : tcpProxyFilter(tcpProxyToCluster(cluster));
-    return { name: `0.0.0.0_${p.targetPort}`, filterChainMatch: { destinationPort: { value: p.targetPort } }, filters: [filter] };
+    // PeerAuthentication decides which transports the port accepts (inbound-mtls-chains.ts).
+    const mode = workloadMtlsMode(snapshot, node.namespace, node.labels, p.targetPort);
+    return inboundChainsForMode(p.targetPort, mode, filter, snapshot.meshConfig.trustDomain, isHttpProtocol(p.protocol));
   });
   chains.push({ name: 'virtualInbound-blackhole', filterChainMatch: { destinationPort: { value: VIRTUAL_INBOUND.port } }, filters: [tcpProxyFilter(tcpProxyToCluster('BlackHoleCluster'))] });
   return {

@@ -1,0 +1,160 @@
+/**
+ * Admission of upstream requests into one cluster's connection pools, with Envoy's HTTP/1 circuit
+ * breaking semantics over the per-host keep-alive agents:
+ *
+ * - an idle connection to the picked host → the request is dispatched at once (if `maxRequests`
+ *   allows; otherwise overflow);
+ * - no idle connection → the request becomes *pending* (overflow when `maxPendingRequests` pending
+ *   requests already wait: `upstream_rq_pending_overflow`); a new connection is opened when
+ *   `maxConnections` allows it, or when the host has no connection at all (Envoy always lets a pool
+ *   open its first connection); otherwise the request waits in the host's queue
+ *   (`upstream_cx_overflow`) until a connection of that host is freed or a cluster connection closes;
+ * - a request dispatched on a new connection stays pending until the connection is established.
+ *
+ * Overflow is answered 503 UO with `x-envoy-overloaded: true` by the router and never retried.
+ * Every slot is released exactly once by {@link ConnPool.release} (request end, retry, timeout or
+ * downstream disconnect), so the counters return to zero when traffic stops.
+ */
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { ClusterResilienceStats, ProxyStats } from './proxy-stats.js';
+import type { ProxyStream } from './proxy-stream.js';
+import type { UpstreamAgent } from './upstream-agent.js';
+
+/** What {@link ConnPool.acquire} decided. */
+export const Admission = { Ready: 0, Queued: 1, Overflow: 2 } as const;
+/** One of {@link Admission}'s values. */
+export type Admission = (typeof Admission)[keyof typeof Admission];
+
+/** Bits of `ProxyStream.poolState`. */
+export const PoolSlot = { Active: 1, Pending: 2, Queued: 4 } as const;
+
+/** Called when a queued stream may go (admitted) or must fail with overflow (not admitted). */
+export type PoolDispatch = (s: ProxyStream, admitted: boolean) => void;
+
+let dispatch: PoolDispatch = () => undefined;
+
+/** Registers the router's continuation for queued streams (called once at module load). */
+export function setPoolDispatch(fn: PoolDispatch): void {
+  dispatch = fn;
+}
+
+/** One cluster's pool admission; persists across pushes with its {@link CircuitBreaker}. */
+export class ConnPool {
+  private readonly waiting = new Set<UpstreamAgent>();
+  private stats: ClusterResilienceStats | undefined;
+
+  constructor(readonly breaker: CircuitBreaker, private readonly proxyStats: ProxyStats, private readonly cluster: string) {}
+
+  private resilience(): ClusterResilienceStats {
+    return (this.stats ??= this.proxyStats.clusterResilience(this.cluster));
+  }
+
+  /** Admits one attempt of `s` to `agent` (its picked host); see the file comment. */
+  acquire(s: ProxyStream, agent: UpstreamAgent, address: string, port: number): Admission {
+    const b = this.breaker;
+    if (agent.freeCount(address, port) > 0 && agent.waiters.length === 0) {
+      if (!b.canRequest()) return this.overflow();
+      s.poolState = PoolSlot.Active;
+      b.addRequests(1);
+      return Admission.Ready;
+    }
+    if (!b.canQueue()) return this.overflow();
+    if (agent.waiters.length === 0 && (b.canConnect() || agent.socketCount(address, port) === 0)) {
+      if (!b.canRequest()) return this.overflow();
+      s.poolState = PoolSlot.Active | PoolSlot.Pending;
+      b.addPending(1);
+      b.addRequests(1);
+      return Admission.Ready;
+    }
+    this.resilience().cxOverflow.inc();
+    s.poolState = PoolSlot.Pending | PoolSlot.Queued;
+    s.queuedOn = agent;
+    b.addPending(1);
+    agent.waiters.push(s);
+    this.waiting.add(agent);
+    return Admission.Queued;
+  }
+
+  /** The attempt's new connection is established: it stops counting as pending. */
+  connected(s: ProxyStream): void {
+    if ((s.poolState & PoolSlot.Pending) !== 0 && (s.poolState & PoolSlot.Queued) === 0) {
+      s.poolState &= ~PoolSlot.Pending;
+      this.breaker.addPending(-1);
+    }
+  }
+
+  /** Releases every slot the stream's current attempt holds (idempotent). */
+  release(s: ProxyStream): void {
+    const st = s.poolState;
+    if (st === 0) return;
+    s.poolState = 0;
+    if ((st & PoolSlot.Queued) !== 0) {
+      const agent = s.queuedOn!;
+      s.queuedOn = undefined;
+      const i = agent.waiters.indexOf(s);
+      if (i >= 0) agent.waiters.splice(i, 1);
+      if (agent.waiters.length === 0) this.waiting.delete(agent);
+    }
+    if ((st & PoolSlot.Pending) !== 0) this.breaker.addPending(-1);
+    if ((st & PoolSlot.Active) !== 0) this.breaker.addRequests(-1);
+  }
+
+  /** A connection of `agent` became idle: hand it to the first waiter. */
+  onFree(agent: UpstreamAgent): void {
+    const s = agent.waiters[0];
+    if (s === undefined || s.host === undefined) return;
+    if (agent.freeCount(s.host.host.address, s.host.host.port) === 0) return;
+    this.admitWaiter(agent, false);
+  }
+
+  /** A connection of this cluster closed: waiters may open new ones now. */
+  onConnectionClosed(agent: UpstreamAgent): void {
+    if (this.waiting.size === 0) return;
+    if (agent.waiters.length > 0) this.drain(agent);
+    for (const a of this.waiting) {
+      if (!this.breaker.canConnect()) break;
+      if (a !== agent) this.drain(a);
+    }
+  }
+
+  /** Counts a connection closed for reaching `maxRequestsPerConnection`. */
+  countMaxRequests(): void {
+    this.resilience().cxMaxRequests.inc();
+  }
+
+  private drain(agent: UpstreamAgent): void {
+    while (agent.waiters.length > 0) {
+      const s = agent.waiters[0]!;
+      const h = s.host!.host;
+      if (agent.freeCount(h.address, h.port) > 0) this.admitWaiter(agent, false);
+      else if (this.breaker.canConnect() || agent.socketCount(h.address, h.port) === 0) this.admitWaiter(agent, true);
+      else return;
+    }
+  }
+
+  private admitWaiter(agent: UpstreamAgent, newConnection: boolean): void {
+    const s = agent.waiters.shift()!;
+    if (agent.waiters.length === 0) this.waiting.delete(agent);
+    s.queuedOn = undefined;
+    const b = this.breaker;
+    if (!b.canRequest()) {
+      s.poolState = 0;
+      b.addPending(-1);
+      this.resilience().rqPendingOverflow.inc();
+      dispatch(s, false);
+      return;
+    }
+    b.addRequests(1);
+    if (newConnection) s.poolState = PoolSlot.Active | PoolSlot.Pending;
+    else {
+      s.poolState = PoolSlot.Active;
+      b.addPending(-1);
+    }
+    dispatch(s, true);
+  }
+
+  private overflow(): Admission {
+    this.resilience().rqPendingOverflow.inc();
+    return Admission.Overflow;
+  }
+}

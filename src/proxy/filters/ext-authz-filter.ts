@@ -1,0 +1,134 @@
+/**
+ * Envoy's external authorization filter with an HTTP authorization service (Istio's CUSTOM action,
+ * `envoyExtAuthzHttp`). Only requests whose dynamic metadata matches `filterEnabledMetadata` are
+ * checked (istiod's RBAC shadow rules mark the requests the CUSTOM rules select).
+ *
+ * The check request: the original method, `pathPrefix` + the original path, Envoy's fixed headers
+ * (Host, Authorization, Content-Length: 0) plus the request headers `allowedHeaders` names; no
+ * body. It goes to a host of the cluster named in `serverUri` (picked by the cluster's balancer,
+ * plain HTTP/1.1) and is bounded by `serverUri.timeout`.
+ * - 200: allowed; check-response headers named by `allowedUpstreamHeaders` are set on the request;
+ * - any other status: denied with that status and the check response's body (flag UAEX), plus the
+ *   headers named by `allowedClientHeaders`;
+ * - no answer (no cluster, no host, connect error, timeout): `failureModeAllow` lets the request
+ *   through, otherwise fail closed with `statusOnError` (default 403, flag UAEX).
+ */
+import http from 'node:http';
+import { compileStringMatcher, type StringPredicate } from '../../envoy/string-matcher.js';
+import { compileMetadataMatcher, type MetadataPredicate } from '../../envoy/rbac/metadata-matcher.js';
+import { EXT_AUTHZ_FILTER, type ExtAuthz, type ListStringMatcher } from '../../envoy/ext-authz/types.js';
+import { durationMs } from '../../envoy/types.js';
+import { envoyRoot } from '../../xds/protos.js';
+import { LocalReply } from '../local-reply.js';
+import type { ProxyStream } from '../proxy-stream.js';
+import { metadataOf } from './security-context.js';
+import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
+
+const checkAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
+const DEFAULT_TIMEOUT_MS = 200;
+const FIXED_HEADERS = ['authorization'];
+
+function listMatcher(l: ListStringMatcher | undefined, where: string): StringPredicate | undefined {
+  const preds = (l?.patterns ?? []).map((p, i) => compileStringMatcher(p, `${where}.patterns[${i}]`));
+  return preds.length === 0 ? undefined : (v) => preds.some((p) => p(v));
+}
+
+function statusNumber(code: string | number | undefined): number {
+  if (code === undefined) return 403;
+  if (typeof code === 'number') return code || 403;
+  const v = envoyRoot().lookupEnum('envoy.type.v3.StatusCode').values[code];
+  return typeof v === 'number' && v > 0 ? v : 403;
+}
+
+interface CheckResult {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** The ext_authz filter. */
+export class ExtAuthzFilter implements SecurityFilter {
+  readonly name = EXT_AUTHZ_FILTER;
+  private readonly enabled: MetadataPredicate | undefined;
+  private readonly allowedHeaders: StringPredicate | undefined;
+  private readonly upstreamHeaders: StringPredicate | undefined;
+  private readonly clientHeaders: StringPredicate | undefined;
+  private readonly cluster: string;
+  private readonly uri: string;
+  private readonly pathPrefix: string;
+  private readonly timeoutMs: number;
+  private readonly failOpen: boolean;
+  private readonly statusOnError: number;
+
+  constructor(config: ExtAuthz, where = 'ext_authz') {
+    const svc = config.httpService ?? {};
+    this.enabled = config.filterEnabledMetadata ? compileMetadataMatcher(config.filterEnabledMetadata, `${where}.filterEnabledMetadata`) : undefined;
+    this.allowedHeaders = listMatcher(config.allowedHeaders, `${where}.allowedHeaders`);
+    this.upstreamHeaders = listMatcher(svc.authorizationResponse?.allowedUpstreamHeaders, `${where}.httpService.authorizationResponse.allowedUpstreamHeaders`);
+    this.clientHeaders = listMatcher(svc.authorizationResponse?.allowedClientHeaders, `${where}.httpService.authorizationResponse.allowedClientHeaders`);
+    this.cluster = svc.serverUri?.cluster ?? '';
+    this.uri = svc.serverUri?.uri ?? '';
+    this.pathPrefix = svc.pathPrefix ?? '';
+    this.timeoutMs = durationMs(svc.serverUri?.timeout) || DEFAULT_TIMEOUT_MS;
+    this.failOpen = config.failureModeAllow === true;
+    this.statusOnError = statusNumber(config.statusOnError?.code);
+  }
+
+  decode(s: ProxyStream): SecurityVerdict | Promise<SecurityVerdict> {
+    if (this.enabled && !this.enabled(metadataOf(s))) return undefined;
+    return this.check(s).then(
+      (r) => this.verdict(s, r),
+      () => (this.failOpen ? undefined : LocalReply.extAuthzError(this.statusOnError)),
+    );
+  }
+
+  private verdict(s: ProxyStream, r: CheckResult): SecurityVerdict {
+    if (r.status === 200) {
+      if (this.upstreamHeaders) {
+        const h = s.headers as Record<string, string | string[] | undefined>;
+        for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && this.upstreamHeaders(k)) h[k] = v;
+      }
+      return undefined;
+    }
+    const extra: Record<string, string> = {};
+    if (this.clientHeaders) for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string' && this.clientHeaders(k)) extra[k] = v;
+    return LocalReply.extAuthzDenied(r.status, r.body, extra);
+  }
+
+  private target(s: ProxyStream): { host: string; port: number } {
+    const cluster = s.snapshot.clusters.get(this.cluster);
+    const host = cluster?.lb?.pick({});
+    if (host) return { host: host.address, port: host.port };
+    throw new Error(`ext_authz: no host in cluster ${this.cluster || this.uri}`);
+  }
+
+  private check(s: ProxyStream): Promise<CheckResult> {
+    return new Promise<CheckResult>((resolve, reject) => {
+      const { host, port } = this.target(s);
+      const headers: Record<string, string> = { 'content-length': '0' };
+      if (s.authority !== undefined) headers['host'] = s.authority;
+      for (const [k, v] of Object.entries(s.headers)) {
+        if (v === undefined) continue;
+        if (FIXED_HEADERS.includes(k) || this.allowedHeaders?.(k)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      }
+      const req = http.request({ host, port, method: s.method, path: this.pathPrefix + s.path, headers, agent: checkAgent, setHost: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (body.length < 65536) body += d;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+        res.on('error', reject);
+      });
+      const timer = setTimeout(() => req.destroy(new Error('ext_authz check timed out')), this.timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end();
+    });
+  }
+}

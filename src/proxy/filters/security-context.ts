@@ -1,0 +1,90 @@
+/**
+ * The per-request state the security filters share: dynamic metadata (JWT payloads, `istio_authn`
+ * attributes, RBAC shadow results) and the RBAC view of the request and its connection. Kept in a
+ * WeakMap keyed by the stream, so the stream object stays the router's and streams that never meet
+ * a security filter pay nothing.
+ */
+import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { DynamicMetadata, MetadataValue } from '../../envoy/rbac/metadata-matcher.js';
+import type { RbacRequest } from '../../envoy/rbac/rbac-matchers.js';
+import type { ProxyStream } from '../proxy-stream.js';
+import { peerIdentity } from './peer-identity.js';
+
+/** Mutable per-request security state. */
+export interface SecurityContext {
+  readonly metadata: Record<string, Record<string, MetadataValue>>;
+  /** Set once the RBAC view was built (the metadata object is shared, so it stays current). */
+  view: RbacRequest | undefined;
+}
+
+const contexts = new WeakMap<ProxyStream, SecurityContext>();
+
+/** The security state of a stream (created on first use). */
+export function securityContext(s: ProxyStream): SecurityContext {
+  let c = contexts.get(s);
+  if (!c) contexts.set(s, (c = { metadata: {}, view: undefined }));
+  return c;
+}
+
+/** Sets one dynamic metadata value. */
+export function setMetadata(s: ProxyStream, filter: string, key: string, value: MetadataValue): void {
+  const md = securityContext(s).metadata;
+  (md[filter] ??= {})[key] = value;
+}
+
+/** The dynamic metadata of a stream. */
+export function metadataOf(s: ProxyStream): DynamicMetadata {
+  return securityContext(s).metadata;
+}
+
+function stripMapped(ip: string | undefined): string | undefined {
+  return ip !== undefined && ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+/**
+ * The client address Envoy's connection manager settles on: with `useRemoteAddress` (gateways) the
+ * connection's peer; otherwise the right-most valid x-forwarded-for entry (0 trusted hops), else
+ * the peer.
+ */
+export function remoteAddress(s: ProxyStream): string | undefined {
+  const peer = stripMapped(s.req.socket?.remoteAddress);
+  if (s.hcm.useRemoteAddress) return peer;
+  const xff = s.headers['x-forwarded-for'];
+  const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
+  if (v) {
+    const last = v.slice(v.lastIndexOf(',') + 1).trim();
+    if (isIP(last)) return stripMapped(last);
+  }
+  return peer;
+}
+
+/** The RBAC view of a stream (built once; reads the stream's current path and headers). */
+export function rbacRequest(s: ProxyStream): RbacRequest {
+  const c = securityContext(s);
+  if (c.view) return c.view;
+  const socket = s.req.socket;
+  const streamPrincipal = (s as ProxyStream & { peerPrincipal?: string }).peerPrincipal;
+  const principal = streamPrincipal ?? peerIdentity(socket);
+  const sni = (socket as Partial<TLSSocket> | null)?.servername;
+  const direct = stripMapped(socket?.remoteAddress);
+  const remote = remoteAddress(s);
+  const dstIp = stripMapped(socket?.localAddress);
+  const dstPort = socket?.localPort;
+  const view: RbacRequest = {
+    get authority() { return s.authority; },
+    get method() { return s.method; },
+    get path() { return s.path; },
+    get scheme() { return s.scheme; },
+    get headers() { return s.headers; },
+    destinationIp: dstIp,
+    destinationPort: dstPort,
+    directRemoteIp: direct,
+    remoteIp: remote,
+    peerPrincipal: principal,
+    requestedServerName: typeof sni === 'string' ? sni : undefined,
+    metadata: c.metadata,
+  };
+  c.view = view;
+  return view;
+}

@@ -1,0 +1,169 @@
+/**
+ * Fixture for the authorization end-to-end tests: an in-process control plane (with the mesh CA, so
+ * sidecars get SPIFFE identities and talk mTLS) watching a temp directory, real sidecars
+ * (`startProxy`) on 127.77.x.y loopback addresses in front of plaintext apps, raw-socket and
+ * HTTP helpers. Everything is bounded and stopped by {@link AuthzMesh.stop}.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ControlPlane } from '../../../src/control/control-plane.js';
+import { meshConfigWith, type MeshConfig } from '../../../src/model/mesh-config.js';
+import { startProxy, type ProxyHandle } from '../../../src/proxy/proxy.js';
+
+/** A reply. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** One workload: its sidecar, app address and app server. */
+export interface Workload {
+  readonly name: string;
+  readonly ip: string;
+  readonly appIp: string;
+  readonly proxy: ProxyHandle;
+}
+
+/** A running mesh for one test file. */
+export interface AuthzMesh {
+  readonly dir: string;
+  readonly cp: ControlPlane;
+  /** Writes (or replaces) a config file in the watched directory. */
+  apply(file: string, yaml: string): Promise<void>;
+  remove(file: string): Promise<void>;
+  /** Starts a sidecar for a workload (its app must listen on `appIp:port`). */
+  sidecar(name: string, ip: string, appIp: string, sa: string, labels: Record<string, string>): Promise<Workload>;
+  /** Registers a server to close on stop. */
+  own(server: http.Server): http.Server;
+  stop(): Promise<void>;
+}
+
+/** Registry YAML for a service whose pods are sidecar'd WorkloadEntries (`tlsMode: istio`). */
+export function service(name: string, port: number, entries: readonly { ip: string; sa: string; labels?: Record<string, string> }[], sidecar = true): string {
+  const docs = [`apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  selector: {app: ${name}}\n  ports: [{name: http, port: ${port}}]\n`];
+  entries.forEach((e, i) => {
+    const labels = { app: name, ...(sidecar ? { 'security.istio.io/tlsMode': 'istio' } : {}), ...e.labels };
+    const l = Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ');
+    docs.push(`apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ${name}-${i}}\nspec: {address: ${e.ip}, serviceAccount: ${e.sa}, labels: {${l}}, ports: {http: ${port}}}\n`);
+  });
+  return docs.join('---\n');
+}
+
+/** Starts a control plane (with CA) on a temp dir holding `files`. */
+export async function startAuthzMesh(files: Record<string, string>, mesh: Partial<MeshConfig> = {}): Promise<AuthzMesh> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-authz-'));
+  for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
+  const { xdsPort } = await cp.start();
+  const ca = cp.ca!;
+  const proxies: ProxyHandle[] = [];
+  const servers: http.Server[] = [];
+  return {
+    dir,
+    cp,
+    apply: (f, y) => writeFile(path.join(dir, f), y),
+    remove: (f) => unlink(path.join(dir, f)).catch(() => undefined),
+    async sidecar(name, ip, appIp, sa, labels) {
+      const token = await ca.mintToken('default', sa);
+      const proxy = await startProxy({
+        role: 'sidecar', ip, podName: `${name}-0`, namespace: 'default', labels, serviceAccount: sa, appAddress: appIp,
+        xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
+        identity: { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token },
+      });
+      proxies.push(proxy);
+      await proxy.ready();
+      return { name, ip, appIp, proxy };
+    },
+    own(server) {
+      servers.push(server);
+      return server;
+    },
+    async stop() {
+      for (const p of proxies) await p.stop(500).catch(() => undefined);
+      for (const s of servers) {
+        await new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeAllConnections();
+        });
+      }
+      await cp.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Listens an HTTP server on `ip:port`. */
+export function listen(server: http.Server, ip: string, port: number): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, ip, () => resolve(server));
+  });
+}
+
+/** An app answering 200 with JSON {name, method, path, headers}. */
+export function echoServer(name: string): http.Server {
+  return http.createServer((req, res) => {
+    const body = JSON.stringify({ name, method: req.method, path: req.url, headers: req.headers });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
+/** A request through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send). */
+export function viaSidecar(w: Workload, url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = http.request({ host: w.ip, port: w.proxy.outboundPort(), method: opts.method ?? 'GET', path: url, headers: { host: u.host, ...opts.headers }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends raw bytes on a new connection; resolves with everything read until close (or `ms`). */
+export function rawRequest(ip: string, port: number, raw: string, ms = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, ip);
+    let buf = '';
+    const timer = setTimeout(() => s.destroy(), ms);
+    s.on('data', (d) => (buf += d.toString('latin1')));
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(buf);
+    });
+    s.on('error', () => undefined);
+    s.write(Buffer.from(raw, 'latin1'));
+  });
+}
+
+/** The status code of a raw HTTP response (0 when none). */
+export function statusOf(raw: string): number {
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Retries `fn` until `ok` accepts its result (config pushes take a moment), up to `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
