@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'delete', summary: 'Delete applied resources from the running mesh', load: async () => (await import('./delete.js')).deleteCommand },
   { name: 'proxy-status', summary: 'Show the xDS sync state of every proxy', load: async () => (await import('./proxy-status.js')).proxyStatusCommand },
   { name: 'proxy-config', summary: "Show a proxy's listeners, routes, clusters, endpoints or secrets", load: async () => (await import('./proxy-config.js')).proxyConfigCommand },
+  { name: 'explain', summary: 'Explain what the mesh does with one request: route, rule, destination, endpoints, policies, TLS, authorization', load: async () => (await import('./explain.js')).explainCommand },
   { name: 'exec', summary: "Run a command with a pod's environment, so its requests go through the pod's sidecar", load: async () => (await import('./exec.js')).execCommand },
   { name: 'load', summary: "Generate HTTP load and report latency percentiles (fortio load's flags and summary)", load: async () => (await import('./load.js')).loadCommand },
   { name: 'control', summary: 'Run the control plane (xDS over ADS, config API)', load: async () => (await import('./control.js')).controlCommand },
