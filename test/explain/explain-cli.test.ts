@@ -1,25 +1,22 @@
 /**
  * End-to-end test of `weft explain` as a child process against Bookinfo's files (no running mesh):
  * the text report and `-o json` for jason's request to reviews, and the user errors with their
- * stable codes. Uses `node bin/weft.js` once `explain` is registered, else `weft-harness.ts`.
+ * stable codes, through the real `node bin/weft.js`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { COMMANDS } from '../../src/cli/commands/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const registered = COMMANDS.some((c) => c.name === 'explain');
-const ENTRY = registered ? path.join(ROOT, 'bin/weft.js') : fileURLToPath(new URL('./weft-harness.js', import.meta.url));
+const ENTRY = path.join(ROOT, 'bin/weft.js');
 const FILES = ['-f', 'samples/bookinfo', '-f', 'samples/tasks/bookinfo/virtual-service-reviews-test-v2.yaml'];
 
 function weft(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [ENTRY, 'explain', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, WEFT_EXPLAIN_HARNESS: '1' },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
