@@ -1,20 +1,34 @@
 /**
  * `npm run bench`: runs Weft's benchmarks and writes their figures to BENCHMARKS.md (and stdout).
  * Each section says the command and the machine it ran on; figures are from this run only.
+ * Sections (select with `npm run bench -- translate proxy ads`; a partial run replaces only its
+ * own sections of BENCHMARKS.md): `translate` (translate-bench.ts), `proxy` (proxy-bench.ts: wrk
+ * through nginx and Weft's proxies, ~6 min), `ads` (ads-bench.ts: push convergence to simulated
+ * proxies). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { runTranslateBench } from './translate-bench.js';
+import { proxyBenchSettings, runProxyBench } from './proxy-bench.js';
+import { proxyReport } from './proxy-report.js';
+import { machineLine } from './lib/tools.js';
+import { installInterruptCleanup } from './lib/cleanup.js';
+import { adsBenchSettings, runAdsBench } from './ads-bench.js';
+import { adsReport } from './ads-report.js';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
 }
 
 async function main(): Promise<void> {
+  installInterruptCleanup();
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const parts: string[] = [];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  // WEFT_BENCH_QUICK=1: short runs while developing (marked as such in the output).
+  const quick = process.env['WEFT_BENCH_QUICK'] === '1';
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   if (want('translate')) {
     const r = runTranslateBench(1000, 10, 5);
     const budget = r.medianTranslateMs < 1000 && r.rssMB < 300 ? 'within budget' : 'OVER BUDGET';
@@ -36,6 +50,14 @@ async function main(): Promise<void> {
 Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
       ),
     );
+  }
+  if (want('proxy')) {
+    const r = await runProxyBench(proxyBenchSettings(quick), log);
+    parts.push(section('Proxy: direct vs nginx vs Weft sidecar vs Weft gateway → sidecar (wrk, 1 KiB)', proxyReport(r, machineLine())));
+  }
+  if (want('ads')) {
+    const r = await runAdsBench(adsBenchSettings(quick), log);
+    parts.push(section('ADS push: one config change to 100 and 2,000 proxies, 1,000 services × 10 endpoints', adsReport(r, machineLine())));
   }
   const text = `# Weft benchmarks\n\nFigures from the last \`npm run bench\` on this machine; every number below was produced by the command named in its section.\n\n${parts.join('\n')}`;
   process.stdout.write(text);

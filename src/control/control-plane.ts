@@ -20,6 +20,7 @@ import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
 import { MeshCa, type MeshCaOptions } from '../security/ca/mesh-ca.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
+import { formatCredentialIssue, gatewaySecretsFor, type CredentialIssue } from './gateway-secrets.js';
 
 /** Options of a control plane. */
 export interface ControlPlaneOptions {
@@ -41,6 +42,8 @@ export interface ControlPlaneOptions {
    * `stateDir` defaults to the store's state directory; the trust domain comes from the mesh config.
    */
   readonly ca?: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>;
+  /** Diagnostics (unusable gateway credentials); default: stderr. */
+  readonly log?: (line: string) => void;
 }
 
 /** A running control plane. */
@@ -54,6 +57,7 @@ export class ControlPlane {
   private pushes = 0;
   private lastPushMs = 0;
   private meshCa?: MeshCa;
+  private readonly reportedCredentials = new Set<string>();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.store = new ConfigStore(options.store);
@@ -139,9 +143,21 @@ export class ControlPlane {
       [TypeUrl.Cluster, byName(out.clusters)],
       [TypeUrl.ClusterLoadAssignment, byName(out.endpoints)],
     ]);
-    if (this.meshCa) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount));
+    const secrets = new Map<string, object>(this.meshCa ? this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount) : []);
+    // Gateway credentials (SDS `kubernetes://<credentialName>`), see gateway-secrets.ts.
+    for (const [k, v] of gatewaySecretsFor(this.snapshot, node, out.listeners, (i) => this.credentialIssue(i))) secrets.set(k, v);
+    if (this.meshCa || secrets.size > 0) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, secrets);
     this.cache.set(info.id, { version: this.snapshot.version, resources });
     return resources;
+  }
+
+  /** Reports each distinct unusable gateway credential once (per snapshot content). */
+  private credentialIssue(i: CredentialIssue): void {
+    const line = formatCredentialIssue(i);
+    if (this.reportedCredentials.has(line)) return;
+    if (this.reportedCredentials.size > 1000) this.reportedCredentials.clear();
+    this.reportedCredentials.add(line);
+    (this.options.log ?? ((l: string) => process.stderr.write(`weft control: ${l}\n`)))(line);
   }
 
   private async startCa(opts: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>): Promise<void> {

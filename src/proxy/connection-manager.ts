@@ -18,6 +18,8 @@ import type { ProxyContext } from './proxy-context.js';
 import { ProxyStream, STREAM, type WithStream } from './proxy-stream.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type HcmRuntime, type RuntimeSnapshot } from './runtime-snapshot.js';
 import { peerTelemetry } from './tls/peer-telemetry.js';
+import { writeAccessLogs } from './access-log/access-logger.js';
+import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -100,32 +102,38 @@ export function asProxyError(err: unknown): ProxyError {
 export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
   const res = s.res;
   s.flag = addFlag(s.flag, err.flag);
+  if (s.details === undefined) s.details = err.details;
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  let body: string | undefined = err.message;
-  let headers: Record<string, string | number>;
-  if (err instanceof GrpcProxyError) {
-    const ct = s.headers['content-type'];
-    if (typeof ct === 'string' && ct.startsWith('application/grpc')) {
-      headers = { 'content-type': 'application/grpc', 'grpc-status': err.grpcStatus, 'grpc-message': encodeURIComponent(body), 'content-length': 0 };
-      body = undefined;
-    } else headers = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
-  } else headers = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
+  if (isGrpcRequest(s.headers)) {
+    // A gRPC client gets HTTP 200 with grpc-status / grpc-message (trailers-only over HTTP/2), as from Envoy.
+    const extra: Record<string, string> = err instanceof HeaderedProxyError ? { ...err.replyHeaders } : {};
+    const rid = s.headers['x-request-id'];
+    if (typeof rid === 'string') extra['x-request-id'] = rid;
+    if (s.overloaded) extra['x-envoy-overloaded'] = 'true';
+    writeGrpcLocalReply(res, err instanceof GrpcProxyError ? err.grpcStatus : grpcStatusForHttp(err.status), err.message, extra);
+    return;
+  }
+  const body: string | undefined = err.message;
+  const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
   const id = s.headers['x-request-id'];
   if (typeof id === 'string') headers['x-request-id'] = id;
   if (s.overloaded) headers['x-envoy-overloaded'] = 'true';
   if (err instanceof HeaderedProxyError) Object.assign(headers, err.replyHeaders);
+  s.responseHeaders = headers;
   res.writeHead(err.status, headers);
   res.end(s.method === 'HEAD' ? undefined : body);
 }
 
 /** Writes a locally generated non-error reply (redirect, direct response). */
 export function sendDirectReply(s: ProxyStream, status: number, location: string | undefined, body: string | undefined): void {
+  if (s.details === undefined) s.details = 'direct_response';
   const headers: Record<string, string | number> = { 'content-length': body === undefined ? 0 : Buffer.byteLength(body) };
   if (body !== undefined) headers['content-type'] = 'text/plain';
   if (location !== undefined) headers['location'] = location;
+  s.responseHeaders = headers;
   s.res.writeHead(status, headers);
   s.res.end(s.method === 'HEAD' ? undefined : body);
 }
@@ -173,15 +181,21 @@ function finish(s: ProxyStream): void {
   children.requests.inc();
   children.duration.record(now - s.startMs);
   const socket = s.req.socket as CountedSocket | null;
+  let wireIn = 0;
+  let wireOut = 0;
   if (socket) {
     if (socket[ACTIVE] === s) socket[ACTIVE] = undefined;
     const read = socket.bytesRead;
     const written = socket.bytesWritten;
-    children.requestBytes.record(read - (socket[BYTES_READ] ?? 0));
-    children.responseBytes.record(written - (socket[BYTES_WRITTEN] ?? 0));
+    wireIn = read - (socket[BYTES_READ] ?? 0);
+    wireOut = written - (socket[BYTES_WRITTEN] ?? 0);
+    children.requestBytes.record(wireIn);
+    children.responseBytes.record(wireOut);
     socket[BYTES_READ] = read;
     socket[BYTES_WRITTEN] = written;
   }
+  const logs = s.hcm.accessLogs;
+  if (logs !== undefined && ctx.accessLogFiles !== undefined) writeAccessLogs(s, logs, ctx.accessLogFiles, now, wireIn, wireOut);
 }
 
 /** A local reply for a request that never became a stream (no entry point for it). */

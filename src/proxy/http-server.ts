@@ -1,5 +1,6 @@
 /**
- * One bound HTTP/1.1 listener socket of the proxy: a node:http server with keep-alive, Node's
+ * One bound HTTP listener socket of the proxy, HTTP/1.1 and HTTP/2 cleartext with prior knowledge
+ * (each accepted connection is sniffed once, src/proxy/h2): a node:http server with keep-alive, Node's
  * strict parser (llhttp; malformed requests get 400, oversized headers 431, without reaching the
  * handler), connection tracking, and a graceful close: stop accepting, let in-flight requests
  * finish, close idle keep-alive connections, and force-close whatever remains after a deadline.
@@ -7,6 +8,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { hardenServer } from './filters/codec-guard.js';
+import { H2Downstream } from './h2/h2-downstream.js';
+import { sniffProtocol } from './h2/preface-sniffer.js';
 
 /** Handles one request; must not throw. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -44,6 +47,8 @@ export class HttpListener {
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
   private readonly onTimeout: ((socket: Socket) => void) | undefined;
+  /** The HTTP/2 (h2c prior knowledge / ALPN h2) side of this listener. */
+  readonly h2: H2Downstream;
 
   constructor(handler: RequestHandler, opts: HttpListenerOptions = {}) {
     this.server = http.createServer({ keepAlive: true, maxHeaderSize: opts.maxHeaderSize, requestTimeout: 0, connectionsCheckingInterval: 5000 }, handler);
@@ -58,15 +63,25 @@ export class HttpListener {
       socket.once('close', () => this.sockets.delete(socket));
     });
     const accept = opts.accept;
-    if (accept) {
-      // Accepted sockets go through `accept`; what it delivers reaches HTTP's own connection handlers.
-      const handlers = this.server.listeners('connection') as ((s: Socket) => void)[];
-      this.server.removeAllListeners('connection');
-      const deliver = (s: Socket): void => {
-        for (const h of handlers) h.call(this.server, s);
-      };
-      this.server.on('connection', (socket: Socket) => accept(socket, deliver));
-    }
+    // Accepted sockets go through `accept` (if any), then one peek tells h2c prior knowledge from
+    // HTTP/1.x (src/proxy/h2): HTTP/1 reaches node:http's own connection handlers, h2 the h2 server.
+    const handlers = this.server.listeners('connection') as ((s: Socket) => void)[];
+    this.server.removeAllListeners('connection');
+    const deliverH1 = (s: Socket): void => {
+      for (const h of handlers) h.call(this.server, s);
+    };
+    this.h2 = new H2Downstream(handler);
+    const deliverH2 = (s: Socket): void => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+      this.h2.serve(s);
+    };
+    // A connection that never sends is closed after the idle (or request-headers) timeout.
+    const deliver = (s: Socket): void => {
+      const idle = this.server.timeout > 0 ? this.server.timeout : Infinity;
+      sniffProtocol(s, deliverH1, deliverH2, Math.min(idle, this.server.headersTimeout > 0 ? this.server.headersTimeout : 60_000));
+    };
+    this.server.on('connection', accept ? (socket: Socket) => accept(socket, deliver) : deliver);
   }
 
   /**
@@ -77,6 +92,7 @@ export class HttpListener {
    */
   configure(t: DownstreamTimeouts): void {
     this.server.headersTimeout = t.requestHeadersTimeoutMs ?? 60_000;
+    this.h2.setIdleTimeout(t.idleTimeoutMs ?? 3_600_000);
     if (this.onTimeout === undefined) return;
     const idle = t.idleTimeoutMs ?? 3_600_000;
     const stream = t.streamIdleTimeoutMs ?? 300_000;
@@ -109,6 +125,7 @@ export class HttpListener {
    */
   close(graceMs = 5000): Promise<void> {
     if (this.closing) return this.closing;
+    void this.h2.close(graceMs);
     this.closing = new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
       this.server.close(() => {

@@ -7,6 +7,8 @@
  *   routed with that listener's route configuration, authority = host[:port].
  * - sidecar inbound: `<ip>:<port>` for every destination port of `virtualInbound`'s chains.
  * - gateway: `<gatewayHost>:<port>` for every gateway listener.
+ * Every HTTP listener also serves h2c prior knowledge (src/proxy/h2); the outbound one tunnels
+ * HTTP CONNECT (src/proxy/tcp/connect-tunnel.ts); TCP proxy listeners are src/proxy/tcp's.
  * Reconciled after every accepted push: new ports are bound, vanished ones drained.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +18,11 @@ import { HttpListener, type HttpListenerOptions } from './http-server.js';
 import { LocalReply } from './local-reply.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+import { TcpListenerManager } from './tcp/tcp-listeners.js';
+import { attachConnectTunnel } from './tcp/connect-tunnel.js';
 import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSupport } from './tls/inbound-listener-support.js';
+import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './tls/gateway-dispatch.js';
+import { closeTcpConnections } from './tls/gateway-passthrough.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -33,6 +39,8 @@ export interface ListenerManagerOptions {
   readonly onError?: (message: string) => void;
   /** Inbound mTLS per PeerAuthentication (src/proxy/tls); plaintext-only inbound when absent. */
   readonly inboundTls?: InboundTlsSupport;
+  /** Gateway TLS termination / PASSTHROUGH (src/proxy/tls/gateway-dispatch.ts); plaintext-only gateway listeners when absent. */
+  readonly gatewayTls?: GatewayTlsSupport;
 }
 
 const LISTENER_OPTIONS: HttpListenerOptions = { onSocketTimeout };
@@ -46,11 +54,20 @@ export class ListenerManager {
   private readonly gateways = new Map<string, { listener: HttpListener; port: number; bound: number }>();
   private closed = false;
 
-  constructor(private readonly ctx: ProxyContext, private readonly opts: ListenerManagerOptions) {}
+  /** TCP proxy listeners (src/proxy/tcp): inbound/outbound TCP ports, gateway TCP servers. */
+  private readonly tcp: TcpListenerManager;
+
+  constructor(private readonly ctx: ProxyContext, private readonly opts: ListenerManagerOptions) {
+    this.tcp = new TcpListenerManager(ctx, {
+      role: opts.role, ip: opts.ip, gatewayHost: opts.gatewayHost, bindPort: opts.bindPort, onError: opts.onError, inboundTls: opts.inboundTls,
+      namespace: ctx.self.namespace, reservedPorts: () => new Set([this.opts.outboundPort, this.outboundBoundPort, ...this.inbound.keys()]),
+    });
+  }
 
   /** Bound ports: outbound, inbound by configured port, gateway by listener name. */
-  ports(): { outbound: number; inbound: ReadonlyMap<number, number>; gateways: ReadonlyMap<string, number> } {
+  ports(): { outbound: number; inbound: ReadonlyMap<number, number>; gateways: ReadonlyMap<string, number>; tcp: ReadonlyMap<string, number> } {
     return {
+      tcp: this.tcp.ports(),
       outbound: this.outboundBoundPort,
       inbound: new Map([...this.inbound].map(([p, v]) => [p, v.bound])),
       gateways: new Map([...this.gateways].map(([n, v]) => [n, v.bound])),
@@ -65,6 +82,7 @@ export class ListenerManager {
     if (role === 'sidecar') {
       if (!this.outbound) {
         const l = new HttpListener((req, res) => this.onOutbound(req, res), LISTENER_OPTIONS);
+        attachConnectTunnel(l.server, this.ctx, { podIp: ip, namespace: this.ctx.self.namespace });
         this.outbound = l;
         this.outboundBoundPort = await l.listen(ip, this.opts.outboundPort);
       }
@@ -102,7 +120,9 @@ export class ListenerManager {
           continue;
         }
         if (cur) void cur.listener.close();
-        const l = new HttpListener((req, res) => this.onGateway(name, req, res), LISTENER_OPTIONS);
+        const gatewayTls = this.opts.gatewayTls;
+        const gwOptions = gatewayTls ? { ...LISTENER_OPTIONS, accept: gatewayAcceptHook(() => this.ctx.snapshot, name, gatewayTls) } : LISTENER_OPTIONS;
+        const l = new HttpListener((req, res) => this.onGateway(name, req, res), gwOptions);
         l.configure(g.hcm);
         try {
           this.gateways.set(name, { listener: l, port: g.port, bound: await l.listen(host, bindPort(g.port, 'gateway')) });
@@ -114,10 +134,12 @@ export class ListenerManager {
       for (const [name, v] of this.gateways) {
         if (!snapshot.gateways.has(name)) {
           this.gateways.delete(name);
+          closeTcpConnections(name, 5000);
           void v.listener.close();
         }
       }
     }
+    await this.tcp.reconcile(snapshot);
   }
 
   /** Drains and closes every listener. */
@@ -126,8 +148,11 @@ export class ListenerManager {
     const all: HttpListener[] = [];
     if (this.outbound) all.push(this.outbound);
     for (const v of this.inbound.values()) all.push(v.listener);
-    for (const v of this.gateways.values()) all.push(v.listener);
-    await Promise.all(all.map((l) => l.close(graceMs)));
+    for (const [name, v] of this.gateways) {
+      all.push(v.listener);
+      closeTcpConnections(name, graceMs);
+    }
+    await Promise.all([...all.map((l) => l.close(graceMs)), this.tcp.close(graceMs)]);
   }
 
   private onOutbound(req: IncomingMessage, res: ServerResponse): void {
@@ -184,6 +209,6 @@ export class ListenerManager {
       replyWithoutStream(res, LocalReply.noRoute());
       return;
     }
-    handleRequest(this.ctx, snap, g.hcm, req, res, req.headers.host, req.url ?? '/');
+    handleRequest(this.ctx, snap, g.tls ? gatewayHcmFor(g, req) : g.hcm, req, res, req.headers.host, req.url ?? '/');
   }
 }

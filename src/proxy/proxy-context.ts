@@ -7,6 +7,7 @@ import type { HttpFilter } from './http-filter.js';
 import type { ProxyStats } from './proxy-stats.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 import type { TelemetryTarget, WorkloadInfo } from './telemetry.js';
+import type { FileSinks } from './access-log/file-sink.js';
 
 /** Shared per-proxy state. `snapshot` is replaced, never mutated. */
 export interface ProxyContext {
@@ -21,4 +22,6 @@ export interface ProxyContext {
   readonly noClusterInbound: TelemetryTarget;
   /** Requests in flight (drain waits for 0). */
   inFlight: number;
+  /** Access log files (src/proxy/access-log/file-sink.ts); absent = access logs are not written. */
+  readonly accessLogFiles?: FileSinks;
 }

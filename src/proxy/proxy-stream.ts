@@ -5,7 +5,7 @@
  * flag, timings) for stats. One object per request; handlers reach it through a symbol on the
  * Node objects instead of per-request closures.
  */
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RequestAttributes } from '../envoy/header-matcher.js';
 import type { RouteSelection } from '../envoy/route-table.js';
 import type { ClusterWeight, Route } from '../envoy/types.js';
@@ -84,6 +84,10 @@ export class ProxyStream implements RequestAttributes {
   idleMs = 0;
   /** A local reply for this stream gets `x-envoy-overloaded: true` (circuit breaker overflow). */
   overloaded = false;
+  /** Envoy's response code details of a reply the proxy made (`route_not_found`…); undefined = decided at the end. */
+  details: string | undefined;
+  /** Headers of the response sent downstream (access logs read them; `writeHead` objects are not readable back). */
+  responseHeaders: OutgoingHttpHeaders | undefined;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -97,7 +101,7 @@ export class ProxyStream implements RequestAttributes {
     this.authority = authority;
     this.path = path;
     this.method = req.method ?? 'GET';
-    this.scheme = 'http';
+    this.scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
     this.headers = req.headers;
     this.startMs = performance.now();
   }
@@ -109,6 +113,12 @@ export class ProxyStream implements RequestAttributes {
       this.selection = table ? table.select(this) : NO_SELECTION;
     }
     return this.selection;
+  }
+
+  /** The route chosen so far, without computing the selection (access logs). */
+  get selectedRoute(): Route | undefined {
+    const s = this.selection;
+    return s !== undefined && s.kind === 'route' ? s.route : undefined;
   }
 
   /** The selected route, if any. */

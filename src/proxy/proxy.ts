@@ -19,7 +19,9 @@ import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type Xds
 import { StatsStore } from './stats/stats-store.js';
 import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
 import { TypeUrl } from '../xds/protos.js';
-import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, type WorkloadInfo } from './telemetry.js';
+import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
+import { FileSinks } from './access-log/file-sink.js';
+import { TracingFilter } from './tracing/tracing-filter.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -88,10 +90,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const self: WorkloadInfo = {
     workload: options.workloadName ?? podName,
     namespace,
-    app: labels['app'] ?? 'unknown',
-    version: labels['version'] ?? 'unknown',
-    canonicalService: labels['service.istio.io/canonical-name'] ?? labels['app'] ?? options.workloadName ?? podName,
-    canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['version'] ?? 'latest',
+    ...workloadLabels(labels, options.workloadName ?? podName),
     cluster: 'Kubernetes',
     principal: tls.principal,
   };
@@ -103,14 +102,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     clusterManager,
     stats,
     self,
-    filters: [new RequestHeadersFilter(), new SecurityFiltersFilter(), new FaultFilter(), new RouterFilter()],
+    filters: [new RequestHeadersFilter(), new TracingFilter(), new SecurityFiltersFilter(), new FaultFilter(), new RouterFilter()],
     noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),
     noClusterInbound: destinationReporterTarget(stats, self, undefined),
     inFlight: 0,
+    accessLogFiles: new FileSinks(stats.store),
   };
   const listeners = new ListenerManager(ctx, {
     role: options.role, ip: options.ip, outboundPort: options.outboundPort ?? 15001, gatewayHost: options.gatewayHost,
     bindPort: options.bindPort, onError: (m) => log(`proxy: bind failed: ${m}`), inboundTls: tls.inboundSupport(),
+    // Gateway TLS. ALPN offers http/1.1 only until the listener's HTTP/2 path (src/proxy/h2) serves
+    // ALPN-h2 TLS sockets end to end; then make this ['h2', 'http/1.1'] (istiod's list).
+    gatewayTls: { secrets: tls.secrets, log, httpAlpn: ['http/1.1'] },
   });
   let state = 'PRE_INITIALIZING';
   const startedAt = Date.now();
@@ -179,6 +182,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         ads.close();
         tls.stop();
         clusterManager.closeAll();
+        await ctx.accessLogFiles?.close();
         await admin.close();
       })();
       return stopping;

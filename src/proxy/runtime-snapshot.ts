@@ -13,6 +13,9 @@ import { TypeUrl } from '../xds/protos.js';
 import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
 import { durationMs } from './durations.js';
 import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
+import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
+import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';
+import { compileGatewayTls, isTlsGatewayListener, type GatewayTlsPlan } from './tls/gateway-tls-plan.js';
 
 /** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
 export interface XdsResources {
@@ -68,6 +71,10 @@ export interface HcmRuntime {
   readonly idleTimeoutMs?: number;
   /** Path handling, edge sanitization and security filters (jwt_authn, ext_authz, RBAC) from the HCM config. */
   readonly security?: HcmSecurity;
+  /** File access loggers from the HCM's `accessLog` (src/proxy/access-log/); absent = no access log. */
+  readonly accessLogs?: readonly AccessLogger[];
+  /** Trace context handling from the HCM's `tracing` (src/proxy/tracing/); absent = headers pass through. */
+  readonly tracing?: TracingRuntime;
   readonly config: HttpConnectionManager;
 }
 
@@ -95,6 +102,8 @@ export interface GatewayBinding {
   readonly listenerName: string;
   readonly port: number;
   readonly hcm: HcmRuntime;
+  /** Present when the listener expects TLS: its chains by SNI (gateway TLS termination / PASSTHROUGH). */
+  readonly tls?: GatewayTlsPlan;
 }
 
 /** Stable codes of snapshot compilation failures. */
@@ -157,7 +166,10 @@ export class RuntimeSnapshot {
   private *allHcms(): Iterable<HcmRuntime> {
     yield* this.outboundByPort.values();
     yield* this.inboundByPort.values();
-    for (const g of this.gateways.values()) yield g.hcm;
+    for (const g of this.gateways.values()) {
+      yield g.hcm;
+      for (const c of g.tls?.chains ?? []) if (c.hcm) yield c.hcm;
+    }
   }
 }
 
@@ -181,6 +193,12 @@ export function compileSnapshot(resources: XdsResources, opts: CompileOptions): 
         const port = l.address?.socketAddress?.portValue;
         const hcm = hcmOf(l.filterChains?.[0], name, 'outbound');
         if (port !== undefined && hcm) outbound.set(port, hcm);
+      } else if (isTlsGatewayListener(l)) {
+        // Gateway TLS (src/proxy/tls/gateway-dispatch.ts): chains picked per connection by SNI.
+        const port = l.address?.socketAddress?.portValue;
+        const tls = compileGatewayTls(l, name, (c, n) => hcmOf(c, n, 'gateway'));
+        const hcm = tls.chains.find((c) => c.hcm)?.hcm ?? fallbackHcm('BlackHoleCluster');
+        if (port !== undefined) gateways.set(name, { listenerName: name, port, hcm, tls });
       } else {
         const port = l.address?.socketAddress?.portValue;
         const chain = compileFilterChainMatcher(l).select({ destinationIp: '127.0.0.1', destinationPort: port ?? 0, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
@@ -246,6 +264,8 @@ function hcmOf(chain: FilterChain | undefined, name: string, direction: Directio
     generateRequestId: config.generateRequestId?.value !== false,
     ...downstreamTimeouts(config),
     security: compileHcmSecurity(config, name),
+    accessLogs: compileAccessLogs(config.accessLog),
+    tracing: compileTracing(config.tracing),
     config,
   };
 }

@@ -41,7 +41,23 @@ export function parseWorkloadMetadata(value: string | undefined): WorkloadInfo |
   if (!workload || !namespace) return undefined;
   return {
     workload, namespace, app: svc || 'unknown', version: rev || 'unknown', canonicalService: svc || 'unknown',
-    canonicalRevision: rev || 'unknown', cluster: cluster || 'unknown', principal: 'unknown',
+    // istiod leaves the revision out of the metadata when it is Istio's default, `latest`.
+    canonicalRevision: rev || 'latest', cluster: cluster || 'unknown', principal: 'unknown',
+  };
+}
+
+/**
+ * Istio's label-derived workload facts: `app` / `version` (the `app` and `version` labels, else
+ * `app.kubernetes.io/name` / `app.kubernetes.io/version`), and the canonical service and revision
+ * (`service.istio.io/canonical-name`, `app.kubernetes.io/name`, `app`, else the workload name;
+ * `service.istio.io/canonical-revision`, `app.kubernetes.io/version`, `version`, else `latest`).
+ */
+export function workloadLabels(labels: Readonly<Record<string, string>>, workloadName: string): Pick<WorkloadInfo, 'app' | 'version' | 'canonicalService' | 'canonicalRevision'> {
+  return {
+    app: labels['app'] ?? labels['app.kubernetes.io/name'] ?? 'unknown',
+    version: labels['version'] ?? labels['app.kubernetes.io/version'] ?? 'unknown',
+    canonicalService: labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? workloadName,
+    canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
   };
 }
 
@@ -51,6 +67,11 @@ export class TelemetryTarget {
   private readonly byCodeAndFlag = new Map<string, IstioChildren>();
 
   constructor(private readonly stats: ProxyStats, private readonly base: Readonly<Record<string, string>>) {}
+
+  /** The label set minus code and flags (TCP metrics derive theirs from it, src/proxy/tcp/tcp-stats.ts). */
+  get labels(): Readonly<Record<string, string>> {
+    return this.base;
+  }
 
   private variants: Map<string, TelemetryTarget> | undefined;
 

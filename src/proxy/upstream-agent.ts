@@ -15,6 +15,7 @@ import type { ConnPool } from './conn-pool.js';
 import type { ClusterStats } from './proxy-stats.js';
 import type { ProxyStream } from './proxy-stream.js';
 import type { ConnectTarget, UpstreamTlsConnector } from './tls/upstream-connector.js';
+import { H2SessionPool } from './h2/h2-session-pool.js';
 
 /** Error code given to a socket destroyed because connecting took longer than the connect timeout. */
 export const CONNECT_TIMEOUT_CODE = 'WEFT_CONNECT_TIMEOUT';
@@ -43,6 +44,8 @@ export class UpstreamAgent extends http.Agent {
   tls: UpstreamTlsConnector | undefined;
   /** Key of the TLS setting `tls` was built from ('' = plaintext). */
   tlsKey = '';
+  /** HTTP/2 sessions to this host (src/proxy/h2); undefined until a request needs one. */
+  h2: H2SessionPool | undefined;
   private opts: UpstreamAgentOptions;
   private poolName: string | undefined;
 
@@ -65,13 +68,25 @@ export class UpstreamAgent extends http.Agent {
 
   /** Idle pooled connections to `address:port` (the one host of this agent). */
   freeCount(address: string, port: number): number {
-    return this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
+    const n = this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
+    return this.h2 === undefined ? n : n + this.h2.freeCount();
   }
 
   /** All connections (busy and idle) to `address:port`. */
   socketCount(address: string, port: number): number {
     const n = this.nameOf(address, port);
-    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0);
+    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0) + (this.h2?.sessionCount ?? 0);
+  }
+
+  /** The host's HTTP/2 sessions (clusters speaking HTTP/2 upstream), created on first use. */
+  h2Pool(): H2SessionPool {
+    return (this.h2 ??= new H2SessionPool(this, this.stats, this.breaker));
+  }
+
+  /** Closes every connection, HTTP/1.1 and HTTP/2 (proxy shutdown). */
+  override destroy(): void {
+    super.destroy();
+    this.h2?.destroy();
   }
 
   private nameOf(address: string, port: number): string {
@@ -126,6 +141,7 @@ export class UpstreamAgent extends http.Agent {
   /** Closes idle keep-alive sockets (used when the host leaves the cluster). */
   closeIdle(): void {
     for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
+    this.h2?.closeIdle();
   }
 }
 

@@ -27,6 +27,8 @@ import { ResetReason, wouldRetryFromHeaders, wouldRetryFromReset } from './retry
 import { RetryState, RetryStatus } from './retry-state.js';
 import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
 import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
+import { H2_REFUSED_STREAM_CODE, H2UpstreamRequest } from './h2/h2-upstream-request.js';
+import { usesH2 } from './h2/upstream-protocol.js';
 
 const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE, UPSTREAM_TLS_FAILURE_CODE]);
 /** Reused pick context (picks are synchronous). */
@@ -89,7 +91,8 @@ function overflow(s: ProxyStream): void {
 /** Issues the current attempt's request on its host's pool and wires the handlers. */
 function sendUpstream(s: ProxyStream): void {
   const rt = s.host!;
-  const up: WithStream<ClientRequest> = http.request({
+  // Clusters speaking HTTP/2 upstream get an attempt shaped like a ClientRequest (src/proxy/h2).
+  const up: WithStream<ClientRequest> = usesH2(s.cluster!.config, s.req) ? (new H2UpstreamRequest(s, rt) as unknown as ClientRequest) : http.request({
     agent: rt.agent,
     host: rt.address,
     port: rt.port,
@@ -224,6 +227,7 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
     if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
   }
   s.retry?.releaseSlot();
+  s.responseHeaders = headers as http.OutgoingHttpHeaders;
   res.writeHead(status, headers as http.OutgoingHttpHeaders);
   up[STREAM] = s;
   up.on('error', onUpstreamBodyError);
@@ -280,7 +284,7 @@ function onUpstreamError(this: WithStream<ClientRequest>, err: NodeJS.ErrnoExcep
   s.host?.outlier?.putLocalOriginFailure(connectFailure ? 'connect' : 'reset');
   releaseAttempt(s);
   const protocol = err.code !== undefined && err.code.startsWith('HPE_');
-  failAttempt(s, connectFailure ? ResetReason.ConnectFailure : ResetReason.Reset, err, protocol);
+  failAttempt(s, connectFailure ? ResetReason.ConnectFailure : err.code === H2_REFUSED_STREAM_CODE ? ResetReason.RefusedStream : ResetReason.Reset, err, protocol);
 }
 
 function onPerTryTimeout(s: ProxyStream, up: WithStream<ClientRequest>): void {

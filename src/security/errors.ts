@@ -26,6 +26,8 @@ export const SecurityErrorCode = {
   CsrRequestFailed: 'CSR_REQUEST_FAILED',
   /** A certificate chain from the CA that is empty, unparsable or does not match our key. */
   BadChain: 'CERT_CHAIN_INVALID',
+  /** A gateway credential (Secret or files) whose certificate, key or CA is malformed, expired or mismatched. */
+  GatewayCredentialInvalid: 'GATEWAY_CREDENTIAL_INVALID',
 } as const;
 
 /** One of {@link SecurityErrorCode}'s values. */

@@ -134,7 +134,7 @@ spec:
     const chain = listener.filterChains![0]!;
     assert.deepEqual(chain.filterChainMatch?.serverNames, ['*.example.com']);
     const tls = chain.transportSocket?.typedConfig as { commonTlsContext?: { tlsCertificateSdsSecretConfigs?: { name?: string }[] } };
-    assert.equal(tls.commonTlsContext?.tlsCertificateSdsSecretConfigs?.[0]?.name, 'example-cert');
+    assert.equal(tls.commonTlsContext?.tlsCertificateSdsSecretConfigs?.[0]?.name, 'kubernetes://example-cert');
     const r = expectOk(res, { port: 8443, sni: 'shop.example.com', authority: 'shop.example.com', path: '/cart' });
     assert.equal(r.routeConfig, 'https.443.https.gw.istio-system');
     assert.equal(clusterOf(r), 'outbound|9080||reviews.default.svc.cluster.local');

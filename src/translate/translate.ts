@@ -15,6 +15,7 @@ import { buildProxyScope, type ProxyScope } from './proxy-scope.js';
 import { buildGatewayRoutes } from './route/gateway-routes.js';
 import type { HashPolicyLookup } from './route/route-context.js';
 import { buildSidecarOutboundRoutes } from './route/sidecar-outbound-routes.js';
+import { applyTelemetry } from './telemetry/apply-telemetry.js';
 
 /** The xDS resources of one proxy, each list sorted by name. */
 export interface XdsResources {
@@ -47,6 +48,7 @@ export function translate(snapshot: MeshSnapshot, node: ProxyNode, options: Tran
     listeners = [...buildSidecarOutboundListeners(scope), buildSidecarInboundListener(scope)];
     routes = buildSidecarOutboundRoutes(scope, { hashPolicy });
   }
+  listeners = applyTelemetry(listeners, snapshot, node);
   const clusters = buildClusters(snapshot, node, scope.clusterServices);
   const endpoints = buildEndpoints(snapshot, node, clusters);
   return {

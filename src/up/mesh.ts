@@ -5,6 +5,7 @@
  * everything in order: apps, sidecars, gateway, control plane.
  */
 import { EventEmitter } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
 import { ControlPlane } from '../control/control-plane.js';
@@ -17,6 +18,7 @@ import { httpOk, waitUntilReady } from './readiness.js';
 import { Supervisor } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { CliError } from '../cli/errors.js';
+import type { MeshConfig } from '../model/mesh-config.js';
 
 /** Options of `weft up`. */
 export interface MeshOptions {
@@ -34,6 +36,8 @@ export interface MeshOptions {
   readonly caPort?: number;
   /** Second octet of the pods' loopback network (127.N.x.y; apps on 127.N+1.x.y); default 10. */
   readonly podNet?: number;
+  /** Mesh config (access logs, providers); Istio's defaults when absent. */
+  readonly meshConfig?: MeshConfig;
   /** Output lines of apps and sidecars, when shown. */
   readonly onLine?: (pod: string, source: 'app' | 'sidecar' | 'gateway', line: string) => void;
 }
@@ -56,6 +60,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   readonly pods = new Map<string, PodRunner>();
   gateway?: Supervisor;
   gatewayReady = false;
+  private gatewayLog: WriteStream | undefined;
   private readonly allocator: AddressAllocator;
   private reconciling: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -72,14 +77,25 @@ export class Mesh extends EventEmitter<MeshEvents> {
       httpPort: options.apiPort,
       podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
       isHealthy: (w) => this.isHealthy(w),
-      translate: { gatewayPortMap: { 80: options.httpPort, 443: options.httpsPort } },
+      translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.caPort ?? 15012 },
+      meshConfig: options.meshConfig,
     });
   }
 
   /** The URL users open. */
   get gatewayUrl(): string {
     return `http://127.0.0.1:${this.options.httpPort}`;
+  }
+
+  /** The HTTPS URL when a Gateway declares a server on port 443 or 8443 (undefined otherwise). */
+  get gatewayHttpsUrl(): string | undefined {
+    const tlsPort = this.controlPlane.store.resources().some((r) => {
+      if (r.kind !== 'Gateway') return false;
+      const servers = (r.spec as { servers?: readonly { port?: { number?: number } }[] }).servers ?? [];
+      return servers.some((sv) => sv.port?.number === 443 || sv.port?.number === 8443);
+    });
+    return tlsPort ? `https://127.0.0.1:${this.options.httpsPort}` : undefined;
   }
 
   /** Starts the control plane, the gateway and every pod. */
@@ -113,6 +129,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     await this.reconciling.catch(() => undefined);
     await Promise.all([...this.pods.values()].map((p) => p.stop()));
     await this.gateway?.stop(5000);
+    this.gatewayLog?.end();
     await this.controlPlane.stop();
   }
 
@@ -159,7 +176,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
       },
       prepare: () => this.proxyIdentityEnv(GATEWAY_NAMESPACE, 'istio-ingressgateway-service-account'),
     });
-    this.gateway.on('line', (line) => this.options.onLine?.(GATEWAY_POD, 'gateway', line));
+    // The gateway's output (its access log too, when on) is kept in STATE/logs/<gateway pod>.log.
+    mkdirSync(path.join(this.options.stateDir, 'logs'), { recursive: true });
+    const gatewayLog = createWriteStream(path.join(this.options.stateDir, 'logs', `${GATEWAY_POD}.log`), { flags: 'a' });
+    gatewayLog.on('error', () => undefined);
+    this.gatewayLog = gatewayLog;
+    this.gateway.on('line', (line) => {
+      gatewayLog.write(`${line}\n`);
+      this.options.onLine?.(GATEWAY_POD, 'gateway', line);
+    });
     this.gateway.on('state', (s) => {
       if (s !== 'running') this.gatewayReady = false;
       else void this.watchGateway();

@@ -10,6 +10,7 @@ import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control/control-plane.js';
 import { parseDuration } from '../../config/duration.js';
+import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 
 /** The CA settings from flags (undefined when `--ca-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
@@ -23,7 +24,7 @@ function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: 
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
@@ -34,6 +35,7 @@ export const controlCommand: Command = {
     { name: 'ca-port', type: 'number', description: 'CA: certificate signing (gRPC over TLS), default 15012 (any free port with --xds-port 0); -1 turns the CA off' },
     { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
     { name: 'workload-cert-ttl', type: 'string', valueName: 'DURATION', description: 'default workload certificate lifetime', default: '24h' },
+    ...MESH_CONFIG_FLAGS,
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
@@ -44,6 +46,7 @@ export const controlCommand: Command = {
         debounceMs: numberFlag(args, 'debounce'),
       },
       host: stringFlag(args, 'host'),
+      meshConfig: meshConfigFromFlags(args, io.cwd),
       xdsPort: numberFlag(args, 'xds-port'),
       httpPort: numberFlag(args, 'http-port'),
       ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),

@@ -10,12 +10,13 @@ import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { Mesh } from '../../up/mesh.js';
 import { showStatus } from '../../up/status-view.js';
+import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
-  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs]',
+  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs] [--access-log] [--mesh-config FILE]',
   description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
@@ -30,6 +31,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     { name: 'ca-port', type: 'number', description: 'CA (certificate signing) port', default: 15012 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
     { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
+    ACCESS_LOG_FLAG,
+    ...MESH_CONFIG_FLAGS,
   ],
   async run(args, io) {
     const dir = path.resolve(io.cwd, args.positionals[0] ?? '.');
@@ -45,6 +48,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
       caPort: numberFlag(args, 'ca-port'),
+      meshConfig: meshConfigFromFlags(args, io.cwd),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
     });
     const started = Date.now();
@@ -54,7 +58,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
       process.once('SIGTERM', () => resolve());
     });
     mesh.once('ready', () => {
-      io.stdout.write(`✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s: gateway ${mesh.gatewayUrl}\n`);
+      const https = mesh.gatewayHttpsUrl;
+      io.stdout.write(`✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s: gateway ${mesh.gatewayUrl}${https ? ` and ${https}` : ''}\n`);
     });
     await mesh.start();
     for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);

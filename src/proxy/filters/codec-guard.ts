@@ -44,7 +44,9 @@ export function checkRequestHead(req: IncomingMessage): ProxyError | undefined {
   const raw = req.rawHeaders;
   if (raw.length / 2 > limits.maxHeadersCount) return LocalReply.tooManyHeaders();
   if ((req.url ?? '').length > limits.maxUriBytes) return LocalReply.uriTooLong();
-  if (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1)) return LocalReply.codecError('invalid_http_version');
+  // HTTP/2 streams (src/proxy/h2; nghttp2 validated their framing) carry `stream` and are version 2.0.
+  const h2 = req.httpVersionMajor === 2 && (req as IncomingMessage & { stream?: unknown }).stream !== undefined;
+  if (!h2 && (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1))) return LocalReply.codecError('invalid_http_version');
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;

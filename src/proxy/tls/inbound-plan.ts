@@ -13,6 +13,8 @@ import { compileRouteTable } from '../../envoy/route-table.js';
 import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
 import { downstreamTimeouts, type HcmRuntime, type RuntimeSnapshot } from '../runtime-snapshot.js';
+import { compileAccessLogs } from '../access-log/access-logger.js';
+import { compileTracing } from '../tracing/tracing-config.js';
 
 /** TLS termination of one inbound port. */
 export interface InboundTlsPlan {
@@ -96,6 +98,8 @@ function hcmOf(chain: FilterChain, port: number): HcmRuntime | undefined {
     useRemoteAddress: config.useRemoteAddress?.value === true,
     generateRequestId: config.generateRequestId?.value !== false,
     ...downstreamTimeouts(config),
+    accessLogs: compileAccessLogs(config.accessLog),
+    tracing: compileTracing(config.tracing),
     config,
   };
   hcmCache.set(f.typedConfig, hcm);

@@ -1,14 +1,16 @@
 /**
  * The DownstreamTlsContext of a gateway server that terminates TLS, as istiod's
- * buildGatewayListenerTLSContext: with `credentialName` the key pair comes over SDS under that name
- * (and for MUTUAL the CA under `<credentialName>-cacert`); otherwise from the files named by
+ * buildGatewayListenerTLSContext: with `credentialName` the key pair comes over SDS as
+ * `kubernetes://<credentialName>` (and for MUTUAL the CA as `kubernetes://<credentialName>-cacert`,
+ * see gateway-credentials.ts); otherwise from the files named by
  * `serverCertificate`/`privateKey`/`caCertificates`; ISTIO_MUTUAL uses the workload certificate
  * (`default`) and the mesh root (`ROOTCA`). HTTPS servers advertise h2 and http/1.1 over ALPN.
  */
 import type { ServerTLSSettings } from '../../config/schema/gateway.js';
 import type { CommonTlsContext, DownstreamTlsContext, TlsProtocol, TransportSocket } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
-import { SDS_CA_SUFFIX, SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from '../cluster/sds.js';
+import { SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from '../cluster/sds.js';
+import { credentialCaResourceName, credentialResourceName } from './gateway-credentials.js';
 
 const VERSIONS: Readonly<Record<string, TlsProtocol>> = {
   TLS_AUTO: 'TLS_AUTO', TLSV1_0: 'TLSv1_0', TLSV1_1: 'TLSv1_1', TLSV1_2: 'TLSv1_2', TLSV1_3: 'TLSv1_3',
@@ -21,8 +23,14 @@ export function buildDownstreamTlsContext(tls: ServerTLSSettings, http: boolean)
   if (tls.mode === 'ISTIO_MUTUAL') {
     common = { tlsCertificateSdsSecretConfigs: [sdsSecretConfig(SDS_DEFAULT_RESOURCE)], validationContextSdsSecretConfig: sdsSecretConfig(SDS_ROOT_RESOURCE) };
   } else if (tls.credentialName) {
-    common = { tlsCertificateSdsSecretConfigs: [sdsSecretConfig(tls.credentialName)] };
-    if (mutual) common.validationContextSdsSecretConfig = sdsSecretConfig(`${tls.credentialName}${SDS_CA_SUFFIX}`);
+    // istiod's names: `kubernetes://<name>`, and a combined validation context with `kubernetes://<name>-cacert`.
+    common = { tlsCertificateSdsSecretConfigs: [sdsSecretConfig(credentialResourceName(tls.credentialName))] };
+    if (mutual) {
+      common.combinedValidationContext = {
+        defaultValidationContext: tls.subjectAltNames?.length ? { matchSubjectAltNames: tls.subjectAltNames.map((exact) => ({ exact })) } : {},
+        validationContextSdsSecretConfig: sdsSecretConfig(credentialCaResourceName(tls.credentialName)),
+      };
+    }
   } else {
     if (tls.serverCertificate || tls.privateKey) {
       common.tlsCertificates = [{ certificateChain: { filename: tls.serverCertificate ?? '' }, privateKey: { filename: tls.privateKey ?? '' } }];

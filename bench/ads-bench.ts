@@ -1,0 +1,255 @@
+/**
+ * ADS push benchmark (issue 3; design.md §8b): a mesh of 1,000 services × 10 endpoints
+ * (mesh-generator.ts) in a control plane child process, N simulated proxies in another child
+ * (bench/ads-clients-child.ts), then one config change — a VirtualService weight change applied
+ * through the config store, as `weft apply` does — and, per proxy, the time from the apply call
+ * to the proxy's accepted RouteConfiguration update. Reports p50/p99/max, the control plane's CPU
+ * during the push, its steady CPU with all proxies connected, and its RSS.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateMeshYaml } from './mesh-generator.js';
+import type { AdsControlOptions, AdsControlReady } from './ads-control-child.js';
+import type { AdsClientsOptions, AdsClientsUpdates } from './ads-clients-child.js';
+import { removeTempDir, tempDir } from './lib/cleanup.js';
+import { cpuMark, foreignCores, loadLine } from './lib/machine-cpu.js';
+import { cpuSeconds, rssMB, statusMB } from './lib/proc-stats.js';
+import { ProcessGroup } from './lib/processes.js';
+import { percentile } from './lib/stats.js';
+
+/** One scenario: which control plane, which clients, how many. */
+export interface AdsScenario {
+  readonly mode: AdsControlOptions['mode'];
+  readonly kind: AdsClientsOptions['kind'];
+  readonly clients: number;
+  /** Proxies connecting per second (0: all at once). */
+  readonly rampPerSecond: number;
+}
+
+/** Settings of one benchmark run. */
+export interface AdsBenchSettings {
+  readonly quick: boolean;
+  readonly services: number;
+  readonly replicas: number;
+  readonly scenarios: readonly AdsScenario[];
+  readonly syncTimeoutMs: number;
+  readonly updateTimeoutMs: number;
+  readonly steadySeconds: number;
+  /** V8 heap limit of both children (MB). */
+  readonly heapMB: number;
+  /** A scenario stops when the two children together pass this RSS (MB) or the machine runs low on memory. */
+  readonly memoryLimitMB: number;
+}
+
+/** Full settings, or short ones (`WEFT_BENCH_QUICK=1`). */
+export function adsBenchSettings(quick: boolean): AdsBenchSettings {
+  return quick
+    ? {
+        quick, services: 1000, replicas: 10,
+        scenarios: [
+          { mode: 'control-plane', kind: 'full', clients: 10, rampPerSecond: 0 },
+          { mode: 'shared', kind: 'full', clients: 10, rampPerSecond: 0 },
+          { mode: 'shared', kind: 'light', clients: 200, rampPerSecond: 200 },
+        ],
+        syncTimeoutMs: 120_000, updateTimeoutMs: 60_000, steadySeconds: 2, heapMB: 12_288, memoryLimitMB: 4096,
+      }
+    : {
+        quick, services: 1000, replicas: 10,
+        scenarios: [
+          { mode: 'control-plane', kind: 'full', clients: 100, rampPerSecond: 0 },
+          { mode: 'shared', kind: 'full', clients: 100, rampPerSecond: 0 },
+          { mode: 'shared', kind: 'light', clients: 2000, rampPerSecond: 200 },
+        ],
+        syncTimeoutMs: 600_000, updateTimeoutMs: 300_000, steadySeconds: 5, heapMB: 12_288, memoryLimitMB: 16_384,
+      };
+}
+
+/** Latency percentiles in ms. */
+export interface LatencyStats {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** What one scenario measured. */
+export interface AdsScenarioResult {
+  readonly scenario: AdsScenario;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly services?: number;
+  readonly endpoints?: number;
+  readonly clusters?: number;
+  readonly controlStartMs?: number;
+  readonly syncMs?: number;
+  readonly clientsRssMB?: number;
+  readonly accepted?: LatencyStats;
+  readonly received?: LatencyStats;
+  readonly missing?: number;
+  readonly cpRssSyncedMB?: number;
+  readonly cpRssAfterMB?: number;
+  readonly cpHwmMB?: number;
+  /** CP CPU seconds from the apply until the last proxy accepted. */
+  readonly cpPushCpuS?: number;
+  /** CP cores used while idle with every proxy connected. */
+  readonly cpSteadyCores?: number;
+  /** CP cores used during initial sync. */
+  readonly cpSyncCpuS?: number;
+  readonly foreign?: number;
+  readonly pushStats?: Record<string, number>;
+}
+
+/** Everything the ADS benchmark measured. */
+export interface AdsBenchResult {
+  readonly settings: AdsBenchSettings;
+  readonly results: readonly AdsScenarioResult[];
+  readonly loadAtStart: string;
+  readonly elapsedSeconds: number;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The VirtualService change: svc0's 90/10 split becomes `v1`/`v2` (mesh-generator.ts's shape). */
+export function weightChangeYaml(v1: number, v2: number): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: svc0, namespace: ns0}
+spec:
+  hosts: [svc0]
+  http:
+  - match:
+    - headers: {end-user: {exact: jason}}
+    route:
+    - destination: {host: svc0, subset: v2}
+  - route:
+    - destination: {host: svc0, subset: v1}
+      weight: ${v1}
+    - destination: {host: svc0, subset: v2}
+      weight: ${v2}
+    timeout: 5s
+    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,connect-failure"}
+`;
+}
+
+function stats(ns: readonly number[], t0: number): LatencyStats {
+  const ms = ns.map((x) => (x - t0) / 1e6);
+  return { count: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms) };
+}
+
+/** The last `PROGRESS` payload a clients child printed. */
+function lastProgress(stdout: string): string {
+  const i = stdout.lastIndexOf('PROGRESS ');
+  if (i < 0) return 'no progress reported';
+  const p = JSON.parse(stdout.slice(i + 9, stdout.indexOf('\n', i))) as { started: number; synced: number };
+  return `${p.started} proxies connected, ${p.synced} synced`;
+}
+
+/** MemAvailable of the machine (MiB). */
+function memAvailableMB(): number {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) / 1024 : Infinity;
+}
+
+/**
+ * Polls the children's RSS; `tripped` rejects once together they pass `limitMB` or the machine
+ * has less than 2 GiB available (the machine is shared: never push it into the OOM killer).
+ */
+function memoryGuard(limitMB: number, cpPid: number, clientsPid: number, progress: () => string): { tripped: Promise<never>; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const tripped = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const cp = rssMB(cpPid);
+      const total = cp + rssMB(clientsPid);
+      const avail = memAvailableMB();
+      if (total > limitMB || avail < 2048) {
+        clearInterval(timer);
+        reject(new Error(`stopped: control plane RSS ${cp.toFixed(0)} MB, clients ${(total - cp).toFixed(0)} MB, machine ${avail.toFixed(0)} MB available (limit ${limitMB} MB for both) with ${progress()}`));
+      }
+    }, 250);
+  });
+  tripped.catch(() => undefined);
+  return { tripped, stop: () => clearInterval(timer) };
+}
+
+async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: string, log: (l: string) => void): Promise<AdsScenarioResult> {
+  const group = new ProcessGroup({ available: false });
+  const work = tempDir('ads-work');
+  const heap = `--max-old-space-size=${settings.heapMB}`;
+  const label = `${s.mode}/${s.kind}/${s.clients}`;
+  try {
+    const copts: AdsControlOptions = { mode: s.mode, dir: meshDir, nodes: s.clients, workDir: work };
+    const cp = group.start(process.execPath, [heap, '--expose-gc', path.join(HERE, 'ads-control-child.js'), JSON.stringify(copts)], { name: 'ads control plane' });
+    const ready = JSON.parse((await cp.waitForLine((l) => l.startsWith('READY '), 120_000)).slice(6)) as AdsControlReady;
+    log(`bench ads: ${label}: control plane up in ${ready.startMs.toFixed(0)} ms (${ready.services} services, ${ready.endpoints} endpoints, ${ready.clusters} clusters per sidecar)`);
+    const cpuAtConnect = cpuSeconds(cp.pid);
+    const kopts: AdsClientsOptions = { kind: s.kind, xds: ready.xds, nodes: ready.nodes, namesFile: ready.namesFile, syncTimeoutMs: settings.syncTimeoutMs, updateTimeoutMs: settings.updateTimeoutMs, rampPerSecond: s.rampPerSecond };
+    const argsFile = path.join(work, 'clients.json');
+    writeFileSync(argsFile, JSON.stringify(kopts));
+    const clients = group.start(process.execPath, [heap, path.join(HERE, 'ads-clients-child.js'), argsFile], { name: 'ads clients' });
+    const guard = memoryGuard(settings.memoryLimitMB, cp.pid, clients.pid, () => lastProgress(clients.stdout()));
+    let synced: { ms: number; rssMB: number };
+    try {
+      synced = JSON.parse((await Promise.race([clients.waitForLine((l) => l.startsWith('SYNCED '), settings.syncTimeoutMs + 10_000), guard.tripped])).slice(7)) as { ms: number; rssMB: number };
+    } finally {
+      guard.stop();
+    }
+    const cpSyncCpuS = cpuSeconds(cp.pid) - cpuAtConnect;
+    log(`bench ads: ${label}: initial sync of ${s.clients} proxies in ${synced.ms.toFixed(0)} ms`);
+    // Quiet period, then steady CPU with every proxy connected.
+    await sleep(1000);
+    const steadyFrom = cpuSeconds(cp.pid);
+    await sleep(settings.steadySeconds * 1000);
+    const cpSteadyCores = (cpuSeconds(cp.pid) - steadyFrom) / settings.steadySeconds;
+    const cpRssSyncedMB = rssMB(cp.pid);
+
+    clients.proc.stdin!.write('ARM\n');
+    await clients.waitForLine((l) => l === 'ARMED', 10_000);
+    const change = path.join(work, 'change.yaml');
+    writeFileSync(change, weightChangeYaml(80, 20));
+    const mark = cpuMark(cpuSeconds(cp.pid) + cpuSeconds(clients.pid));
+    const cpuBefore = cpuSeconds(cp.pid);
+    const updatesLine = clients.waitForLine((l) => l.startsWith('UPDATES '), settings.updateTimeoutMs + 30_000);
+    cp.proc.stdin!.write(`APPLY ${change}\n`);
+    const applied = await cp.waitForLine((l) => l.startsWith('APPLIED ') || l.startsWith('FAILED '), 30_000);
+    if (applied.startsWith('FAILED')) throw new Error(applied);
+    const t0 = Number(applied.slice(8));
+    const updates = JSON.parse((await updatesLine).slice(8)) as AdsClientsUpdates;
+    const cpPushCpuS = cpuSeconds(cp.pid) - cpuBefore;
+    const foreign = foreignCores(mark, cpuMark(cpuSeconds(cp.pid) + cpuSeconds(clients.pid)));
+    cp.proc.stdin!.write('PUSHSTATS\n');
+    const pushStats = JSON.parse((await cp.waitForLine((l) => l.startsWith('PUSHSTATS '), 10_000)).slice(10)) as Record<string, number>;
+    const result: AdsScenarioResult = {
+      scenario: s, ok: updates.missing === 0,
+      error: updates.missing ? `${updates.missing} of ${s.clients} proxies had no update within ${settings.updateTimeoutMs} ms` : undefined,
+      services: ready.services, endpoints: ready.endpoints, clusters: ready.clusters, controlStartMs: ready.startMs,
+      syncMs: synced.ms, clientsRssMB: rssMB(clients.pid),
+      accepted: stats(updates.accepted, t0), received: stats(updates.received, t0), missing: updates.missing,
+      cpRssSyncedMB, cpRssAfterMB: rssMB(cp.pid), cpHwmMB: statusMB(cp.pid, 'VmHWM'), cpPushCpuS, cpSteadyCores, cpSyncCpuS, foreign, pushStats,
+    };
+    log(`bench ads: ${label}: accepted p50 ${result.accepted!.p50.toFixed(0)} p99 ${result.accepted!.p99.toFixed(0)} max ${result.accepted!.max.toFixed(0)} ms; CP RSS ${result.cpRssAfterMB!.toFixed(0)} MB (peak ${result.cpHwmMB!.toFixed(0)})`);
+    return result;
+  } catch (err) {
+    log(`bench ads: ${label}: ${(err as Error).message.split('\n')[0]}`);
+    return { scenario: s, ok: false, error: (err as Error).message.split('\n')[0] };
+  } finally {
+    await group.stopAll(10_000);
+    removeTempDir(work);
+  }
+}
+
+/** Runs every scenario of `settings` in turn. */
+export async function runAdsBench(settings: AdsBenchSettings, log: (line: string) => void): Promise<AdsBenchResult> {
+  const started = performance.now();
+  const loadAtStart = loadLine();
+  const meshDir = tempDir('ads-mesh');
+  try {
+    writeFileSync(path.join(meshDir, 'mesh.yaml'), generateMeshYaml({ services: settings.services, replicas: settings.replicas, namespaces: 10 }));
+    const results: AdsScenarioResult[] = [];
+    for (const s of settings.scenarios) results.push(await runScenario(s, settings, meshDir, log));
+    return { settings, results, loadAtStart, elapsedSeconds: (performance.now() - started) / 1000 };
+  } finally {
+    removeTempDir(meshDir);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Markdown for the ADS push benchmark's BENCHMARKS.md section: one row per scenario, the budget
+ * lines (issue 3: 100 proxies p99 < 1 s; design.md §8b: 2,000 proxies p99 ≤ 1 s, ≤ 0.5 vCPU steady,
+ * ≤ 500 MB) marked met / not met / not measured, and what each scenario's mode means.
+ */
+import type { AdsBenchResult, AdsScenarioResult } from './ads-bench.js';
+import { fmt, verdict } from './lib/stats.js';
+
+function scenarioLabel(r: AdsScenarioResult): string {
+  const s = r.scenario;
+  const cp = s.mode === 'control-plane' ? '`ControlPlane` as shipped (translation per proxy)' : '`AdsServer`, translation shared by all proxies';
+  const cl = s.kind === 'full' ? '`AdsClient`' : 'light raw-stream clients';
+  return `${cp}; ${s.clients} × ${cl}${s.rampPerSecond ? ` (connecting ${s.rampPerSecond}/s)` : ''}`;
+}
+
+/** Renders the section body (the title is added by run.ts). */
+export function adsReport(r: AdsBenchResult, machine: string): string {
+  const st = r.settings;
+  const out: string[] = [];
+  out.push(`Command: \`npm run bench -- ads\` (bench/ads-bench.ts${st.quick ? ', **WEFT_BENCH_QUICK=1: fewer proxies, not budget figures**' : ''}). Machine: ${machine}. ${r.loadAtStart} at start; section took ${fmt(r.elapsedSeconds)} s.`);
+  out.push('');
+  out.push(`Mesh: bench/mesh-generator.ts with ${st.services} services × ${st.replicas} endpoints (Deployments, VirtualServices with a header match and a 90/10 split, DestinationRules with subsets) in a watched directory. The control plane runs alone in one child process (\`node --max-old-space-size=${st.heapMB}\`; CPU and RSS from /proc), the simulated proxies in another, each proxy on its own gRPC channel to 127.0.0.1, as a distinct pod of the mesh (its own node id, labels, namespace). After every proxy has its first config and a quiet ${st.steadySeconds} s (steady CPU measured then), the change — svc0's VirtualService split 90/10 → 80/20 — is applied through the config store (\`ConfigStore.apply\`, what \`weft apply\` calls; 100 ms debounce included), and each proxy's latency is measured from just before that call to the moment it accepted (ACKed) its new RouteConfiguration; both processes read CLOCK_MONOTONIC. A scenario stops early if the two processes together pass ${st.memoryLimitMB} MB RSS or the machine gets short of memory.`);
+  out.push('');
+  out.push('Processes per scenario:');
+  out.push('');
+  out.push('```');
+  out.push(`node --max-old-space-size=${st.heapMB} --expose-gc dist/bench/ads-control-child.js '{"mode":"control-plane"|"shared","dir":<mesh dir>,"nodes":N,…}'`);
+  out.push(`node --max-old-space-size=${st.heapMB} dist/bench/ads-clients-child.js <options.json: kind full|light, the N node identities, rampPerSecond>`);
+  out.push('```');
+  out.push('');
+  out.push('Scenarios: **ControlPlane as shipped** is the real pipeline (store → snapshot → `translate()` for each proxy → ADS). **Translation shared** is the same store and snapshot behind an `AdsServer` whose provider translates once per snapshot (for one representative sidecar) and hands that result to every proxy, as replicas of one workload would get: what the ADS layer costs once translation is no longer per proxy. **`AdsClient`** is Weft\'s proxy-side client (decodes everything); **light** clients subscribe as a sidecar does and ACK without decoding, so thousands fit in one process.');
+  out.push('');
+  out.push('| scenario | initial sync | change → accepted p50 / p99 / max (ms) | received p99 (ms) | CP CPU for the push | CP steady CPU | CP RSS after / peak | CP heap / external after GC | clients RSS |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const x of r.results) {
+    if (!x.ok && !x.accepted) {
+      out.push(`| ${scenarioLabel(x)} | ${x.error ?? 'failed'} | — | — | — | — | — | — | — |`);
+      continue;
+    }
+    const ps = x.pushStats ?? {};
+    out.push(`| ${scenarioLabel(x)} | ${fmt((x.syncMs ?? NaN) / 1000, 1)} s (CP ${fmt(x.cpSyncCpuS, 1)} CPU-s) | ${fmt(x.accepted?.p50)} / ${fmt(x.accepted?.p99)} / ${fmt(x.accepted?.max)}${x.missing ? ` (${x.missing} never)` : ''} | ${fmt(x.received?.p99)} | ${fmt(x.cpPushCpuS, 2)} CPU-s | ${fmt(x.cpSteadyCores, 2)} cores | ${fmt(x.cpRssAfterMB)} / ${fmt(x.cpHwmMB)} MB | ${fmt(ps['heapUsedMB'])} / ${fmt(ps['externalMB'])} MB | ${fmt(x.clientsRssMB)} MB |`);
+  }
+  const shared = r.results.filter((x) => x.scenario.mode === 'shared' && x.pushStats?.['lastPushMs'] !== undefined);
+  if (shared.length) {
+    out.push('');
+    out.push(`Translation-shared runs, inside the control plane: ${shared.map((x) => `${x.scenario.clients} ${x.scenario.kind} proxies — translate ${fmt(x.pushStats!['lastTranslateMs'])} ms, synchronous \`push()\` ${fmt(x.pushStats!['lastPushMs'])} ms`).join('; ')}.`);
+  }
+  const foreign = r.results.map((x) => x.foreign).filter((f): f is number => f !== undefined);
+  if (foreign.length) out.push('', `Other processes on the machine used up to ${fmt(Math.max(...foreign), 2)} cores during the pushes.`);
+  out.push('');
+  const shipped100 = r.results.find((x) => x.scenario.mode === 'control-plane' && x.scenario.clients >= 100);
+  const big = r.results.find((x) => x.scenario.clients >= 2000);
+  out.push('Budget:');
+  out.push('');
+  out.push('| budget line | measured | verdict |');
+  out.push('| --- | --- | --- |');
+  if (shipped100?.accepted) {
+    out.push(`| issue 3: a config change reaches 100 connected ADS clients in < 1 s, p99 (ControlPlane as shipped) | p99 ${fmt(shipped100.accepted.p99)} ms | ${verdict(shipped100.ok && shipped100.accepted.p99 < 1000)} |`);
+  } else {
+    out.push(`| issue 3: a config change reaches 100 connected ADS clients in < 1 s, p99 | ${shipped100?.error ?? 'not run in this mode'} | ${shipped100 ? verdict(false) : 'not measured'} |`);
+  }
+  if (big?.accepted) {
+    const ok = big.ok && big.accepted.p99 <= 1000;
+    out.push(`| §8b: 2,000 proxies, push convergence p99 ≤ 1 s | p99 ${fmt(big.accepted.p99)} ms (translation shared) | ${verdict(ok)} |`);
+    out.push(`| §8b: ≤ 0.5 vCPU steady | ${fmt(big.cpSteadyCores, 2)} cores | ${verdict((big.cpSteadyCores ?? 1) <= 0.5)} |`);
+    out.push(`| §8b: ≤ 500 MB | ${fmt(big.cpRssAfterMB)} MB RSS (peak ${fmt(big.cpHwmMB)}) | ${verdict((big.cpHwmMB ?? Infinity) <= 500)} |`);
+  } else {
+    out.push(`| §8b: 2,000 proxies: p99 ≤ 1 s, ≤ 0.5 vCPU steady, ≤ 500 MB | ${big ? `did not complete: ${big.error}` : 'not run (quick mode)'} | ${big ? verdict(false) : 'not measured'} |`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,300 @@
+/**
+ * Proxy benchmark (issue 3, design.md §8): wrk and a constant-rate client against one upstream
+ * (nginx, static 1 KiB body) on four paths — direct; nginx as reverse proxy; one Weft sidecar
+ * (outbound listener, origin-form + Host); Weft gateway → app sidecar (inbound) → upstream —
+ * with the proxies in their own processes pinned to another core than the load, CPU and RSS read
+ * from /proc around every run, Node proxies warmed up first, runs interleaved, medians of N.
+ * Also: idle sidecar RSS with 1,000 services of config, and one CPU profile of a sidecar under load.
+ * Every process started here is stopped by PID in `finally`; temp dirs are removed.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateMeshYaml } from './mesh-generator.js';
+import { removeTempDir, tempDir } from './lib/cleanup.js';
+import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile.js';
+import { cpuMark, foreignCores, loadLine } from './lib/machine-cpu.js';
+import { BODY_PATH, freePort, reverseProxyConfig, startNginx, upstreamConfig } from './lib/nginx.js';
+import { cpuSecondsOf, processTree, rssMB, statusMB } from './lib/proc-stats.js';
+import { ProcessGroup } from './lib/processes.js';
+import { corePlan, ensureTools, type CorePlan, type ToolsReport } from './lib/tools.js';
+import { runWrk, writeWrkScript, wrkArgs, type WrkOptions } from './lib/wrk.js';
+import { ADDR, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
+import type { RateOptions, RateResult } from './rate-child.js';
+import { fileURLToPath } from 'node:url';
+import type { ControlPlane } from '../src/control/control-plane.js';
+
+/** Durations and sizes of one benchmark run. */
+export interface ProxyBenchSettings {
+  readonly quick: boolean;
+  readonly reps: number;
+  readonly throughputSeconds: number;
+  readonly latencySeconds: number;
+  readonly rateSeconds: number;
+  readonly rateQps: number;
+  readonly rateConnections: number;
+  readonly warmSeconds: number;
+  readonly profileWarmSeconds: number;
+  readonly profileSeconds: number;
+  readonly idleServices: number;
+  readonly idleReplicas: number;
+  readonly idleSettleSeconds: number;
+}
+
+/** Full settings, or short ones for development (`WEFT_BENCH_QUICK=1`). */
+export function proxyBenchSettings(quick: boolean): ProxyBenchSettings {
+  return quick
+    ? { quick, reps: 1, throughputSeconds: 3, latencySeconds: 2, rateSeconds: 2, rateQps: 1000, rateConnections: 4, warmSeconds: 3, profileWarmSeconds: 2, profileSeconds: 3, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 2 }
+    : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 3, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 3 };
+}
+
+/** The four request paths. */
+export type PathId = 'direct' | 'nginx' | 'sidecar' | 'gateway';
+/** The four measurements per path. */
+export type MeasureId = 'tp16' | 'tp64' | 'lat1' | 'rate';
+
+/** One measurement of one path. */
+export interface Sample {
+  readonly rep: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly errors: number;
+  /** CPU seconds per measured proxy process during the run. */
+  readonly cpu: Record<string, number>;
+  /** RSS (MiB) per measured proxy process right after the run. */
+  readonly rss: Record<string, number>;
+  /** Cores busy with processes that are not this benchmark's, on average during the run. */
+  readonly foreign: number;
+  /** Client-side send lag p99 (rate runs only). */
+  readonly sendLagP99?: number;
+}
+
+/** A path as measured. */
+export interface PathInfo {
+  readonly id: PathId;
+  readonly label: string;
+  readonly url: string;
+  readonly headers: readonly string[];
+  /** Proxy processes on this path (name → PIDs), empty for direct. */
+  readonly procs: readonly { readonly name: string; readonly pids: readonly number[] }[];
+}
+
+/** Everything the proxy benchmark measured. */
+export interface ProxyBenchResult {
+  readonly settings: ProxyBenchSettings;
+  readonly tools: ToolsReport;
+  readonly cores: CorePlan;
+  readonly paths: readonly PathInfo[];
+  readonly samples: ReadonlyMap<PathId, ReadonlyMap<MeasureId, readonly Sample[]>>;
+  readonly commands: readonly string[];
+  readonly rateEngine: string;
+  readonly idle: { readonly services: number; readonly endpoints: number; readonly clusters: number; readonly rssMB: number; readonly hwmMB: number; readonly readyMs: number };
+  /** RSS of the bench-mesh sidecar right after it became ready (2 services of config). */
+  readonly smallConfigRssMB: number;
+  /** Absent when profiling failed (the reason is in `errors`). */
+  readonly profile: (ProfileSummary & { readonly rps: number; readonly command: string }) | undefined;
+  readonly loadAtStart: string;
+  readonly loadAtEnd: string;
+  readonly foreignCoresSection: number;
+  readonly elapsedSeconds: number;
+  readonly errors: readonly string[];
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RATE_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rate-child.js');
+
+/** Runs the whole proxy benchmark. */
+export async function runProxyBench(settings: ProxyBenchSettings, log: (line: string) => void): Promise<ProxyBenchResult> {
+  const started = performance.now();
+  const tools = ensureTools(log);
+  const cores = corePlan();
+  const group = new ProcessGroup({ available: cores.pinned });
+  const dirs: string[] = [];
+  const tmp = (name: string) => {
+    const d = tempDir(name);
+    dirs.push(d);
+    return d;
+  };
+  const cps: ControlPlane[] = [];
+  const loadAtStart = loadLine();
+  const sectionMark = cpuMark(0);
+  try {
+    // Upstream and reference reverse proxy.
+    const upPort = await freePort(ADDR.upstream);
+    const upDir = tmp('upstream');
+    const upstream = await startNginx(group, upDir, ADDR.upstream, upPort, upstreamConfig(upDir, ADDR.upstream, upPort), cores.load, 'nginx upstream');
+    const rpPort = await freePort(ADDR.nginxProxy);
+    const rpDir = tmp('nginx-proxy');
+    const rp = await startNginx(group, rpDir, ADDR.nginxProxy, rpPort, reverseProxyConfig(rpDir, ADDR.nginxProxy, rpPort, `${ADDR.upstream}:${upPort}`), cores.proxy, 'nginx reverse proxy');
+
+    // Weft: control plane in this process, proxies as pinned children.
+    const gwPort = await freePort(ADDR.gateway);
+    const meshDir = tmp('mesh');
+    writeBenchMesh(meshDir, upPort, gwPort);
+    const { cp, xds } = await startControlPlane(meshDir);
+    cps.push(cp);
+    const directCluster = `outbound|${upPort}||direct.default.svc.cluster.local`;
+    const sidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.clientSidecar, podName: 'client-0', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: directCluster }, cores.proxy, 'weft sidecar');
+    const smallConfigRssMB = rssMB(sidecar.child.pid);
+    const appSidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.appSidecar, podName: 'app-0', namespace: 'default', labels: { app: 'app' }, xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort }, cores.proxy, 'weft app sidecar');
+    const gateway = await startProxyChild(group, { role: 'gateway', ip: ADDR.gateway, podName: 'ingressgateway-0', namespace: 'default', labels: { istio: 'ingressgateway' }, xds, exactPorts: true, waitCluster: `outbound|${upPort}||app.default.svc.cluster.local` }, cores.proxy, 'weft gateway');
+
+    const paths: PathInfo[] = [
+      { id: 'direct', label: 'direct to the upstream', url: `http://${ADDR.upstream}:${upPort}${BODY_PATH}`, headers: [], procs: [] },
+      { id: 'nginx', label: 'nginx reverse proxy (1 worker, keep-alive pool)', url: `http://${ADDR.nginxProxy}:${rpPort}${BODY_PATH}`, headers: [], procs: [{ name: 'nginx', pids: processTree(rp.child.pid) }] },
+      { id: 'sidecar', label: 'one Weft sidecar (outbound listener)', url: `http://${ADDR.clientSidecar}:${sidecar.ready.outbound}${BODY_PATH}`, headers: [`Host: direct:${upPort}`], procs: [{ name: 'sidecar', pids: [sidecar.child.pid] }] },
+      { id: 'gateway', label: 'Weft gateway → app sidecar (inbound) → upstream', url: `http://${ADDR.gateway}:${gwPort}${BODY_PATH}`, headers: [], procs: [{ name: 'gateway', pids: [gateway.child.pid] }, { name: 'app sidecar', pids: [appSidecar.child.pid] }] },
+    ];
+    const script = writeWrkScript(tmp('wrk'));
+    const live = () => [upstream.child, rp.child, sidecar.child, appSidecar.child, gateway.child].reduce((n, c) => n + cpuSecondsOf(processTree(c.pid)), 0);
+    const errors: string[] = [];
+    const wrkFor = (p: PathInfo, connections: number, seconds: number): WrkOptions => ({
+      url: p.url, headers: p.headers, connections, threads: connections === 1 ? 1 : 2, seconds, cores: cores.load,
+    });
+    const quote = (args: string[]) => args.map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' ');
+    const pin = cores.pinned ? `taskset -c ${cores.load} ` : '';
+    const commands = [
+      ...paths.map((p) => `${pin}wrk ${quote(wrkArgs(wrkFor(p, 16, settings.throughputSeconds), 'report.lua'))}   # ${p.id}; also -c 64`),
+      `${pin}wrk ${quote(wrkArgs(wrkFor(paths[2]!, 1, settings.latencySeconds), 'report.lua'))}   # latency at 1 connection (each path)`,
+      `${pin}node dist/bench/rate-child.js '{"url":…,"qps":${settings.rateQps},"connections":${settings.rateConnections},"seconds":${settings.rateSeconds}}'   # open loop at ${settings.rateQps} rps`,
+    ];
+
+    let rateEngine = '';
+    const measure = async (p: PathInfo, m: MeasureId, rep: number): Promise<Sample> => {
+      const pids = p.procs.map((x) => ({ name: x.name, before: cpuSecondsOf(x.pids) }));
+      const mark = cpuMark(live());
+      let r: { requests: number; seconds: number; rps: number; p50: number; p90: number; p99: number; errors: number; sendLagP99?: number };
+      if (m === 'rate') {
+        const opts: RateOptions = { url: p.url, headers: p.headers, qps: settings.rateQps, connections: settings.rateConnections, seconds: settings.rateSeconds };
+        const child = group.start(process.execPath, [RATE_CHILD, JSON.stringify(opts)], { cores: cores.load, name: 'rate client' });
+        const line = await child.waitForLine((l) => l.startsWith('RATE '), (settings.rateSeconds + 30) * 1000);
+        await child.exited;
+        const rr = JSON.parse(line.slice(5)) as RateResult;
+        rateEngine = rr.engine;
+        r = { requests: rr.calls, seconds: rr.calls / rr.actualQps, rps: rr.actualQps, p50: rr.p50, p90: rr.p90, p99: rr.p99, errors: rr.errors, sendLagP99: rr.sendLagP99 };
+      } else {
+        const conns = m === 'tp16' ? 16 : m === 'tp64' ? 64 : 1;
+        const w = await runWrk(group, wrkFor(p, conns, m === 'lat1' ? settings.latencySeconds : settings.throughputSeconds), script);
+        r = { ...w, errors: w.errors + w.non2xx };
+      }
+      const foreign = foreignCores(mark, cpuMark(live()));
+      const cpu: Record<string, number> = {};
+      const rss: Record<string, number> = {};
+      for (const [i, x] of p.procs.entries()) {
+        cpu[x.name] = cpuSecondsOf(x.pids) - pids[i]!.before;
+        rss[x.name] = x.pids.reduce((n, pid) => n + rssMB(pid), 0);
+      }
+      if (r.errors > 0) errors.push(`${p.id} ${m} rep ${rep}: ${r.errors} errors of ${r.requests}`);
+      log(`bench proxy: rep ${rep} ${m.padEnd(4)} ${p.id.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} rps  p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)} ms  cpu ${Object.values(cpu).map((c) => c.toFixed(2)).join('+') || '-'} s  foreign ${foreign.toFixed(2)} cores`);
+      return { rep, ...r, cpu, rss, foreign };
+    };
+
+    // Warm-up: Node proxies need 10–20 s of load (design.md §8a); nginx a moment.
+    for (const p of paths) {
+      const seconds = p.id === 'sidecar' || p.id === 'gateway' ? settings.warmSeconds : 2;
+      log(`bench proxy: warming up ${p.id} for ${seconds} s`);
+      await runWrk(group, wrkFor(p, 16, seconds), script);
+    }
+
+    const samples = new Map<PathId, Map<MeasureId, Sample[]>>(paths.map((p) => [p.id, new Map()]));
+    const measures: MeasureId[] = ['tp16', 'tp64', 'lat1', 'rate'];
+    for (let rep = 1; rep <= settings.reps; rep++) {
+      for (const m of measures) {
+        // Interleaved: every path once per measurement, the order rotating with the rep.
+        for (let k = 0; k < paths.length; k++) {
+          const p = paths[(k + rep - 1) % paths.length]!;
+          const s = await measure(p, m, rep);
+          const list = samples.get(p.id)!.get(m) ?? [];
+          list.push(s);
+          samples.get(p.id)!.set(m, list);
+        }
+      }
+    }
+
+    let profile: ProxyBenchResult['profile'] | undefined;
+    try {
+      profile = await profileSidecar(group, settings, cores, xds, directCluster, upPort, script, tmp('profile'), log);
+    } catch (err) {
+      errors.push(`profile: ${(err as Error).message.split('\n')[0]}`);
+      log(`bench proxy: profile failed: ${(err as Error).message}`);
+    }
+    await group.stop(sidecar.child);
+    await group.stop(appSidecar.child);
+    await group.stop(gateway.child);
+    const idle = await idleSidecar(group, settings, cores, tmp('idle-mesh'), cps, log);
+    await group.stopAll();
+    return {
+      settings, tools, cores, paths, samples, commands, rateEngine, idle, smallConfigRssMB, profile,
+      loadAtStart, loadAtEnd: loadLine(), foreignCoresSection: foreignCores(sectionMark, cpuMark(0)),
+      elapsedSeconds: (performance.now() - started) / 1000, errors,
+    };
+  } finally {
+    await group.stopAll();
+    for (const cp of cps) await cp.stop().catch(() => undefined);
+    for (const d of dirs) removeTempDir(d);
+  }
+}
+
+/** One sidecar child under `node --cpu-prof`, wrk at 16 connections; samples of the measured window only. */
+async function profileSidecar(group: ProcessGroup, settings: ProxyBenchSettings, cores: CorePlan, xds: string, cluster: string, upPort: number, script: string, dir: string, log: (l: string) => void): Promise<NonNullable<ProxyBenchResult['profile']>> {
+  log('bench proxy: profiling a sidecar under load (node --cpu-prof)');
+  const prof: ProxyProcess = await startProxyChild(group, { role: 'sidecar', ip: ADDR.profiledSidecar, podName: 'client-1', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: cluster }, cores.proxy, 'profiled sidecar', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const opts: WrkOptions = { url: `http://${ADDR.profiledSidecar}:${prof.ready.outbound}${BODY_PATH}`, headers: [`Host: direct:${upPort}`], connections: 16, threads: 2, seconds: settings.profileWarmSeconds, cores: cores.load };
+  await runWrk(group, opts, script);
+  const from = Number(process.hrtime.bigint() / 1000n);
+  const w = await runWrk(group, { ...opts, seconds: settings.profileSeconds }, script);
+  const to = Number(process.hrtime.bigint() / 1000n);
+  await group.stop(prof.child, 15_000);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the profiled sidecar wrote no .cpuprofile');
+  const summary = summarizeCpuProfile(path.join(dir, file), REPO_ROOT, 15, { from, to });
+  return {
+    ...summary,
+    rps: w.rps,
+    command: `taskset -c ${cores.proxy ?? '-'} node --cpu-prof dist/bench/proxy-child.js '{"role":"sidecar",…}'; wrk -t2 -c16 -d${settings.profileSeconds}s after ${settings.profileWarmSeconds} s of warm-up; samples of the measured ${settings.profileSeconds} s only`,
+  };
+}
+
+/** A sidecar of a 1,000-service mesh (mesh-generator.ts), idle: RSS once its config arrived and settled. */
+async function idleSidecar(group: ProcessGroup, settings: ProxyBenchSettings, cores: CorePlan, dir: string, cps: ControlPlane[], log: (l: string) => void): Promise<ProxyBenchResult['idle']> {
+  log(`bench proxy: idle sidecar with ${settings.idleServices} services of config`);
+  writeFileSync(path.join(dir, 'mesh.yaml'), generateMeshYaml({ services: settings.idleServices, replicas: settings.idleReplicas, namespaces: 10 }));
+  let next = 0;
+  const addr = new Map<string, string>();
+  const { cp, xds } = await startControlPlane(dir, (pod) => {
+    const key = `${pod.namespace}/${pod.name}`;
+    let a = addr.get(key);
+    if (!a) {
+      next++;
+      a = `127.78.${(next >> 8) & 255}.${next & 255}`;
+      addr.set(key, a);
+    }
+    return a;
+  });
+  cps.push(cp);
+  const snap = cp.current();
+  const pod = snap.registry.workloads.find((w) => w.address)!;
+  const last = snap.registry.services[snap.registry.services.length - 1]!;
+  const t = performance.now();
+  const child: ProxyProcess = await startProxyChild(group, {
+    role: 'sidecar', ip: pod.address!, podName: pod.name, namespace: pod.namespace, labels: { ...pod.labels }, xds, exactPorts: false,
+    waitCluster: `outbound|${last.ports[0]!.port}||${last.hostname}`, waitClusterCount: settings.idleServices * 3,
+  }, cores.proxy, 'idle sidecar', [], 120_000);
+  const readyMs = performance.now() - t;
+  await sleep(settings.idleSettleSeconds * 1000);
+  const result = {
+    services: snap.registry.services.length,
+    endpoints: snap.registry.workloads.length,
+    clusters: child.ready.clusters,
+    rssMB: rssMB(child.child.pid),
+    hwmMB: statusMB(child.child.pid, 'VmHWM'),
+    readyMs,
+  };
+  await group.stop(child.child);
+  return result;
+}
+

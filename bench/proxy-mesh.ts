@@ -1,0 +1,98 @@
+/**
+ * The Weft side of the proxy benchmark: an in-process control plane (temp config dir) with
+ * - Service `direct` → WorkloadEntry at the upstream nginx (path c: client sidecar → upstream);
+ * - Service `app` → WorkloadEntry at the app sidecar's pod IP, whose inbound forwards to the same
+ *   upstream (path d: gateway → app sidecar → upstream), and a Gateway + VirtualService for it;
+ * and the proxies as child processes (bench/proxy-child.ts), pinned to the proxy core.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlPlane } from '../src/control/control-plane.js';
+import type { ProxyChildOptions, ProxyChildReady } from './proxy-child.js';
+import type { Child, ProcessGroup } from './lib/processes.js';
+
+/** Loopback addresses of the benchmark (a /16 of 127.0.0.0/8 that nothing else here uses). */
+export const ADDR = {
+  upstream: '127.77.0.2',
+  nginxProxy: '127.77.0.3',
+  clientSidecar: '127.77.0.10',
+  gateway: '127.77.0.20',
+  appSidecar: '127.77.0.21',
+  profiledSidecar: '127.77.0.11',
+} as const;
+
+/** The mesh YAML: `upstreamPort` is the nginx port (also the `app` service port); `gatewayPort` the Gateway's. */
+export function benchMeshYaml(upstreamPort: number, gatewayPort: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: direct, namespace: default}
+spec:
+  selector: {app: upstream}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: upstream-0, namespace: default}
+spec: {address: ${ADDR.upstream}, labels: {app: upstream}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: default}
+spec:
+  selector: {app: app}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: app-0, namespace: default}
+spec: {address: ${ADDR.appSidecar}, labels: {app: app}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${gatewayPort}, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app-via-gateway, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [bench-gateway]
+  http:
+  - route:
+    - destination: {host: app.default.svc.cluster.local, port: {number: ${upstreamPort}}}
+`;
+}
+
+/** Starts a control plane over `dir` (files written by the caller) on free ports; returns it and its ADS address. */
+export async function startControlPlane(dir: string, podAddress?: ConstructorParameters<typeof ControlPlane>[0]['podAddress']): Promise<{ cp: ControlPlane; xds: string }> {
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, podAddress });
+  const { xdsPort } = await cp.start();
+  return { cp, xds: `127.0.0.1:${xdsPort}` };
+}
+
+/** Writes the benchmark mesh into `dir`. */
+export function writeBenchMesh(dir: string, upstreamPort: number, gatewayPort: number): void {
+  writeFileSync(path.join(dir, 'mesh.yaml'), benchMeshYaml(upstreamPort, gatewayPort));
+}
+
+/** The compiled proxy child entry. */
+export const PROXY_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'proxy-child.js');
+
+/** A proxy child that reported READY. */
+export interface ProxyProcess {
+  readonly child: Child;
+  readonly ready: ProxyChildReady;
+}
+
+/** Starts one Weft proxy as a child process (pinned to `cores`), resolving once it is READY. */
+export async function startProxyChild(group: ProcessGroup, options: ProxyChildOptions, cores: string | undefined, name: string, nodeFlags: readonly string[] = [], timeoutMs = 60_000): Promise<ProxyProcess> {
+  const child = group.start(process.execPath, [...nodeFlags, PROXY_CHILD, JSON.stringify(options)], { cores, name });
+  const line = await child.waitForLine((l) => l.startsWith('READY '), timeoutMs);
+  return { child, ready: JSON.parse(line.slice(6)) as ProxyChildReady };
+}

@@ -1,0 +1,53 @@
+/**
+ * Mesh config from command-line flags, shared by `weft control` and `weft up`: `--mesh-config FILE`
+ * (Istio's MeshConfig YAML, or a ConfigMap holding it under `data.mesh`), then the access log
+ * shortcuts on top — `--access-log-file PATH` / `--access-log-encoding TEXT|JSON` (Istio's
+ * `accessLogFile` / `accessLogEncoding`) and `--access-log` (`accessLogFile: /dev/stdout`).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MeshConfigError, parseMeshConfig } from '../../analyze/mesh-config-file.js';
+import { DEFAULT_MESH_CONFIG, meshConfigWith, type MeshConfig } from '../../model/mesh-config.js';
+import type { FlagSpec, ParsedArgs } from '../args.js';
+import { boolFlag, stringFlag } from '../args.js';
+import { CliError, usageError } from '../errors.js';
+
+/** The flags {@link meshConfigFromFlags} reads. */
+export const MESH_CONFIG_FLAGS: readonly FlagSpec[] = [
+  { name: 'mesh-config', type: 'string', valueName: 'FILE', description: 'Istio MeshConfig YAML (extensionProviders, defaultProviders, accessLogFile, ...)' },
+  { name: 'access-log-file', type: 'string', valueName: 'PATH', description: 'mesh-wide access log file (meshConfig accessLogFile), e.g. /dev/stdout' },
+  { name: 'access-log-encoding', type: 'string', valueName: 'TEXT|JSON', description: 'access log encoding (meshConfig accessLogEncoding)' },
+];
+
+/** `--access-log`: every proxy logs to its stdout (`weft up`). */
+export const ACCESS_LOG_FLAG: FlagSpec = { name: 'access-log', type: 'boolean', description: 'turn on access logs mesh-wide (accessLogFile: /dev/stdout)' };
+
+/** The mesh config the flags describe; undefined when none was given (Istio's defaults apply). */
+export function meshConfigFromFlags(args: ParsedArgs, cwd: string): MeshConfig | undefined {
+  const file = stringFlag(args, 'mesh-config');
+  const logFile = stringFlag(args, 'access-log-file') ?? (boolFlag(args, 'access-log') ? '/dev/stdout' : undefined);
+  const encoding = stringFlag(args, 'access-log-encoding');
+  if (encoding !== undefined && encoding !== 'TEXT' && encoding !== 'JSON') throw usageError(`--access-log-encoding: expected TEXT or JSON, got ${encoding}`);
+  if (file === undefined && logFile === undefined && encoding === undefined) return undefined;
+  let base = DEFAULT_MESH_CONFIG;
+  if (file !== undefined) {
+    const p = path.resolve(cwd, file);
+    let text: string;
+    try {
+      text = readFileSync(p, 'utf8');
+    } catch (err) {
+      throw new CliError('NOT_FOUND', `--mesh-config: cannot read ${p}: ${(err as Error).message}`);
+    }
+    try {
+      base = parseMeshConfig(text);
+    } catch (err) {
+      if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${p}: ${err.message}`);
+      throw err;
+    }
+  }
+  return meshConfigWith({
+    ...base,
+    ...(logFile !== undefined ? { accessLogFile: logFile } : {}),
+    ...(encoding !== undefined ? { accessLogEncoding: encoding } : {}),
+  });
+}

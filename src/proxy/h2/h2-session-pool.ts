@@ -1,0 +1,160 @@
+/**
+ * The HTTP/2 connections of one upstream host (clusters that speak HTTP/2 upstream): a few
+ * `http2.connect` sessions, each carrying up to `maxConcurrentStreams` streams (the cluster's
+ * `http2ProtocolOptions.maxConcurrentStreams`, DestinationRule `http2MaxRequests` per connection,
+ * and never more than the peer's SETTINGS allow). A new session is opened only when every open one
+ * is full. Sessions count like the HTTP/1.1 pool's sockets: `upstream_cx_total`,
+ * `upstream_cx_active`, `upstream_cx_connect_fail`, the circuit breaker's connections; streams count
+ * as requests in the cluster's {@link ConnPool} (the host's `freeCount` includes free stream slots,
+ * so `maxRequests` bounds streams and waiters are woken when a stream ends). A session that receives
+ * GOAWAY, reaches `maxRequestsPerConnection` or fails stops taking streams; its in-flight streams
+ * finish and it closes; the next request opens a fresh one (reconnect). Idle sessions close after
+ * the cluster's idle timeout. Plaintext (h2c prior knowledge) or over the host's TLS connector.
+ */
+import http2 from 'node:http2';
+import net, { type Socket } from 'node:net';
+import type { CircuitBreaker } from '../circuit-breaker.js';
+import type { ClusterStats } from '../proxy-stats.js';
+import { CONNECT_TIMEOUT_CODE, type UpstreamAgent } from '../upstream-agent.js';
+
+/** One session and its stream accounting. */
+interface Entry {
+  readonly session: http2.ClientHttp2Session;
+  readonly socket: Socket;
+  active: number;
+  total: number;
+  /** No new streams (GOAWAY, request limit, error). */
+  draining: boolean;
+}
+
+/** A stream opened by {@link H2SessionPool.request}. */
+export interface PooledStream {
+  readonly stream: http2.ClientHttp2Stream;
+  /** The session carrying it. */
+  readonly session: http2.ClientHttp2Session;
+  /** The session's socket (TLS peer identity, telemetry). */
+  readonly socket: Socket;
+}
+
+const UNLIMITED = 2 ** 31 - 1;
+
+/** HTTP/2 sessions to one host. */
+export class H2SessionPool {
+  private readonly entries = new Set<Entry>();
+  private closed = false;
+  /** The cluster's stream cap per session (0 = the peer's), as of the last request. */
+  private maxStreams = 0;
+
+  constructor(private readonly agent: UpstreamAgent, private readonly stats: ClusterStats, private readonly breaker: CircuitBreaker | undefined) {}
+
+  /** Sessions open or connecting (they count as connections). */
+  get sessionCount(): number {
+    return this.entries.size;
+  }
+
+  /** Sessions that can take another stream now (the pool's notion of a free connection). */
+  freeCount(): number {
+    let n = 0;
+    for (const e of this.entries) if (this.hasRoom(e, this.maxStreams)) n++;
+    return n;
+  }
+
+  /** Opens a stream to `address:port` on a session with room, connecting a new session if needed. */
+  request(address: string, port: number, headers: http2.OutgoingHttpHeaders, endStream: boolean, maxStreams: number): PooledStream {
+    this.maxStreams = maxStreams;
+    let best: Entry | undefined;
+    for (const e of this.entries) if (this.hasRoom(e, maxStreams) && (best === undefined || e.active < best.active)) best = e;
+    const e = best ?? this.open(address, port);
+    const stream = e.session.request(headers, { endStream });
+    e.active++;
+    e.total++;
+    const maxReq = this.agent.settings.maxRequestsPerConnection ?? 0;
+    if (maxReq > 0 && e.total >= maxReq && !e.draining) {
+      e.draining = true;
+      this.agent.pool?.countMaxRequests();
+    }
+    stream.once('close', () => this.streamClosed(e));
+    return { stream, session: e.session, socket: e.socket };
+  }
+
+  /** Closes sessions without streams (host left the cluster, TLS setting changed). */
+  closeIdle(): void {
+    for (const e of this.entries) {
+      e.draining = true;
+      if (e.active === 0) e.session.close();
+    }
+  }
+
+  /** Destroys every session (proxy shutdown). */
+  destroy(): void {
+    this.closed = true;
+    for (const e of this.entries) e.session.destroy();
+  }
+
+  private hasRoom(e: Entry, maxStreams: number): boolean {
+    if (e.draining || e.session.destroyed || e.session.closed) return false;
+    const peer = e.session.remoteSettings?.maxConcurrentStreams ?? UNLIMITED;
+    const limit = Math.min(maxStreams > 0 ? maxStreams : UNLIMITED, peer > 0 ? peer : UNLIMITED);
+    return e.active < limit;
+  }
+
+  private open(address: string, port: number): Entry {
+    const agent = this.agent;
+    const settings = agent.settings;
+    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }) : net.connect({ host: address, port });
+    socket.setNoDelay(true);
+    const stats = this.stats;
+    stats.cxTotal.inc();
+    stats.cxActive.inc();
+    this.breaker?.addConnections(1);
+    if (settings.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, settings.tcpKeepaliveMs);
+    if (settings.connectTimeoutMs > 0) {
+      const timer = setTimeout(() => {
+        if (!socket.connecting) return;
+        stats.cxConnectFail.inc();
+        socket.destroy(Object.assign(new Error('upstream connect timeout'), { code: CONNECT_TIMEOUT_CODE }));
+      }, settings.connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    }
+    const host = address.includes(':') ? `[${address}]` : address;
+    const session = http2.connect(`http://${host}:${port}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false },
+      maxSessionMemory: 64,
+    });
+    const e: Entry = { session, socket, active: 0, total: 0, draining: false };
+    this.entries.add(e);
+    // Errors reach the streams; the session itself only stops taking new ones.
+    session.on('error', () => {
+      e.draining = true;
+    });
+    session.on('goaway', () => {
+      e.draining = true;
+      if (e.active === 0) session.close();
+    });
+    if (settings.idleTimeoutMs > 0) {
+      session.setTimeout(settings.idleTimeoutMs, () => {
+        if (e.active === 0) session.close();
+      });
+    }
+    let counted = true;
+    session.once('close', () => {
+      this.entries.delete(e);
+      if (!socket.destroyed) socket.destroy();
+      if (counted) {
+        counted = false;
+        stats.cxActive.dec();
+        this.breaker?.addConnections(-1);
+      }
+      if (!this.closed) agent.pool?.onConnectionClosed(agent);
+    });
+    return e;
+  }
+
+  private streamClosed(e: Entry): void {
+    e.active--;
+    if (e.draining && e.active === 0 && !e.session.closed) e.session.close();
+    if (this.agent.waiters.length > 0) this.agent.pool?.onFree(this.agent);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Binds the proxy's TCP proxy listeners from each snapshot (no iptables, design.md §2):
+ * - sidecar inbound: `<podIP>:<port>` for every inbound port whose chains are TCP proxies, with
+ *   PeerAuthentication's transports (STRICT: mTLS only, PERMISSIVE: detected per connection,
+ *   DISABLE: plaintext) through the same inbound TLS dispatch as HTTP ports;
+ * - sidecar outbound: `<podIP>:<servicePort>` for each TCP service port of the mesh that is not one
+ *   of the pod's own inbound ports nor a proxy port (15000–15099), so an app can reach a TCP service
+ *   at its pod IP and the service port (apps that only know names use CONNECT on 15001 instead,
+ *   connect-tunnel.ts);
+ * - gateway: `<gatewayHost>:<port>` for every gateway listener whose chain is a TCP proxy (TCP
+ *   servers such as tcp-echo's 31400).
+ * Reconciled after every accepted push: new ports bound, vanished ones closed (open connections
+ * finish on their own, bounded by the drain grace period on proxy shutdown). Each connection is
+ * routed with the snapshot current when it arrives.
+ */
+import net, { type Server, type Socket } from 'node:net';
+import type { ProxyContext } from '../proxy-context.js';
+import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import type { InboundPortPlan } from '../tls/inbound-plan.js';
+import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
+import type { HcmRuntime } from '../runtime-snapshot.js';
+import { proxyTcp } from './tcp-connection.js';
+import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
+
+/** Settings of a {@link TcpListenerManager} (the listener manager's own). */
+export interface TcpListenerOptions {
+  readonly role: 'sidecar' | 'gateway';
+  readonly ip: string;
+  readonly gatewayHost?: string;
+  readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
+  readonly onError?: (message: string) => void;
+  readonly inboundTls?: InboundDispatchDeps;
+  /** The pod's namespace (short names in CONNECT targets resolve in it). */
+  readonly namespace?: string;
+  /** Ports never bound for outbound TCP (the HTTP listeners' own). */
+  readonly reservedPorts?: () => ReadonlySet<number>;
+}
+
+interface Bound {
+  readonly key: string;
+  readonly server: Server;
+  readonly sockets: Set<Socket>;
+  bound: number;
+}
+
+/** Owns the bound TCP proxy listeners. */
+export class TcpListenerManager {
+  private readonly bound = new Map<string, Bound>();
+  private closed = false;
+
+  constructor(private readonly ctx: ProxyContext, private readonly opts: TcpListenerOptions) {}
+
+  /** Bound ports by key (`inbound:<port>`, `outbound:<port>`, `gateway:<listener>`). */
+  ports(): ReadonlyMap<string, number> {
+    return new Map([...this.bound].map(([k, b]) => [k, b.bound]));
+  }
+
+  /** Binds/unbinds to match `snapshot`. */
+  async reconcile(snapshot: RuntimeSnapshot): Promise<void> {
+    if (this.closed) return;
+    const { ip, role } = this.opts;
+    const entries = tcpEntryPoints(snapshot, ip);
+    const want = new Map<string, { host: string; port: number; handler: (s: Socket) => void }>();
+    const bindPort = this.opts.bindPort ?? ((p: number) => p);
+    if (role === 'sidecar') {
+      const tls = this.opts.inboundTls;
+      for (const port of entries.inbound.keys()) {
+        want.set(`inbound:${port}`, { host: ip, port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
+      }
+      const reserved = this.opts.reservedPorts?.() ?? new Set<number>();
+      const inboundPorts = new Set([...snapshot.inboundByPort.keys(), ...entries.inbound.keys()]);
+      for (const l of snapshot.resources.listeners.get('virtualInbound')?.filterChains ?? []) {
+        const p = l.filterChainMatch?.destinationPort?.value;
+        if (p !== undefined) inboundPorts.add(p);
+      }
+      for (const port of entries.outbound.keys()) {
+        if (inboundPorts.has(port) || reserved.has(port) || (port >= 15000 && port <= 15099)) continue;
+        want.set(`outbound:${port}`, { host: ip, port, handler: (s) => this.onOutbound(port, s) });
+      }
+    } else {
+      const host = this.opts.gatewayHost ?? ip;
+      for (const [name, g] of entries.gateways) {
+        want.set(`gateway:${name}:${g.port}`, { host, port: bindPort(g.port, 'gateway'), handler: (s) => this.onGateway(name, s) });
+      }
+    }
+    for (const [key, w] of want) {
+      if (this.bound.has(key)) continue;
+      const b: Bound = { key, server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true }), sockets: new Set(), bound: 0 };
+      b.server.on('connection', (s: Socket) => {
+        b.sockets.add(s);
+        s.once('close', () => b.sockets.delete(s));
+        s.setNoDelay(true);
+        w.handler(s);
+      });
+      try {
+        b.bound = await listen(b.server, w.host, w.port);
+        this.bound.set(key, b);
+      } catch (err) {
+        this.opts.onError?.(`tcp ${w.host}:${w.port}: ${(err as Error).message}`);
+      }
+    }
+    for (const [key, b] of this.bound) {
+      if (want.has(key)) continue;
+      this.bound.delete(key);
+      b.server.close();
+    }
+  }
+
+  /** Stops accepting; open connections get `graceMs` to finish, then are closed. */
+  async close(graceMs = 5000): Promise<void> {
+    this.closed = true;
+    const all = [...this.bound.values()];
+    this.bound.clear();
+    await Promise.all(all.map((b) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const s of b.sockets) s.destroy();
+      }, graceMs);
+      timer.unref();
+      b.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    })));
+  }
+
+  private onInbound(port: number, socket: Socket, tls: InboundDispatchDeps | undefined): void {
+    const entry = tcpEntryPoints(this.ctx.snapshot, this.opts.ip).inbound.get(port);
+    if (entry === undefined) {
+      socket.destroy();
+      return;
+    }
+    const serve = (route: TcpRoute | undefined) => (s: Socket): void => {
+      if (route === undefined) {
+        s.destroy();
+        return;
+      }
+      s.allowHalfOpen = true;
+      proxyTcp(this.ctx, s, route, { inbound: true, originalDst: { host: this.opts.ip, port } });
+    };
+    if (!tls || !entry.tls) {
+      socket.resume();
+      serve(entry.plaintext)(socket);
+      return;
+    }
+    // The inbound TLS dispatch (src/proxy/tls) takes a port plan; a TCP port's chains carry no HCM,
+    // so its plan marks plaintext as accepted with a placeholder and terminates TLS with the chain's context.
+    const plan: InboundPortPlan = {
+      port,
+      plaintext: entry.plaintext ? TCP_PLACEHOLDER_HCM : undefined,
+      tls: { chainName: entry.tls.route.name, context: entry.tls.context, hcm: TCP_PLACEHOLDER_HCM, requireClientCertificate: entry.tls.requireClientCertificate },
+    };
+    const deliverers = this.deliverers(port, entry.plaintext, entry.tls.route, serve);
+    socket.resume();
+    dispatchInbound(socket, plan, tls, deliverers);
+  }
+
+  private readonly deliverCache = new Map<string, { plain: TcpRoute | undefined; tls: TcpRoute; fn: (s: Socket) => void }>();
+
+  /** One stable deliver function per port and routes (the TLS dispatch caches its server by it). */
+  private deliverers(port: number, plain: TcpRoute | undefined, tlsRoute: TcpRoute, serve: (r: TcpRoute | undefined) => (s: Socket) => void): (s: Socket) => void {
+    const key = String(port);
+    const cur = this.deliverCache.get(key);
+    if (cur && cur.plain === plain && cur.tls === tlsRoute) return cur.fn;
+    const fn = (s: Socket): void => serve((s as Socket & { encrypted?: boolean }).encrypted === true ? tlsRoute : plain)(s);
+    this.deliverCache.set(key, { plain, tls: tlsRoute, fn });
+    return fn;
+  }
+
+  private onOutbound(port: number, socket: Socket): void {
+    const entries = tcpEntryPoints(this.ctx.snapshot, this.opts.ip);
+    const route = outboundTcpRoute(entries, undefined, port, this.opts.namespace ?? 'default') ?? entries.outboundDefault;
+    socket.resume();
+    if (route === undefined) {
+      socket.destroy();
+      return;
+    }
+    proxyTcp(this.ctx, socket, route, { inbound: false });
+  }
+
+  private onGateway(name: string, socket: Socket): void {
+    const g = tcpEntryPoints(this.ctx.snapshot, this.opts.ip).gateways.get(name);
+    socket.resume();
+    if (g === undefined) {
+      socket.destroy();
+      return;
+    }
+    proxyTcp(this.ctx, socket, g.route, { inbound: false });
+  }
+}
+
+/** Stands for "accepted" in a TCP port's plan (the TLS dispatch only tests its presence). */
+const TCP_PLACEHOLDER_HCM: HcmRuntime = Object.freeze({
+  name: 'tcp_proxy', direction: 'inbound' as const, rdsName: undefined, inlineTable: undefined, useRemoteAddress: false, generateRequestId: false, config: {},
+});
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
