@@ -12,7 +12,8 @@ import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
-import { translate, type TranslateOptions } from '../translate/translate.js';
+import type { TranslateOptions } from '../translate/translate.js';
+import { SharedTranslator } from '../translate/shared-translation.js';
 import { TypeUrl } from '../xds/protos.js';
 import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
@@ -52,6 +53,8 @@ export class ControlPlane {
   private snapshot: MeshSnapshot;
   private version = 0;
   private readonly cache = new Map<string, { version: string; resources: ProxyResources }>();
+  /** Shares outbound translation among proxies of one scope; replaced with every snapshot. */
+  private translator?: SharedTranslator;
   private ads?: AdsServer;
   private http?: http.Server;
   private pushes = 0;
@@ -134,7 +137,8 @@ export class ControlPlane {
     if (!node) return undefined;
     const cached = this.cache.get(info.id);
     if (cached && cached.version === this.snapshot.version) return cached.resources;
-    const out = translate(this.snapshot, node, this.options.translate);
+    if (this.translator?.snapshot !== this.snapshot) this.translator = new SharedTranslator(this.snapshot, this.options.translate);
+    const out = this.translator.translate(node);
     const byName = <T extends { name?: string; clusterName?: string }>(list: readonly T[]) =>
       new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object]));
     const resources: ProxyResources = new Map([
