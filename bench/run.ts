@@ -15,6 +15,7 @@ import { machineLine } from './lib/tools.js';
 import { installInterruptCleanup } from './lib/cleanup.js';
 import { adsBenchSettings, runAdsBench } from './ads-bench.js';
 import { adsReport } from './ads-report.js';
+import { bookinfoReport, runBookinfoBench } from './bookinfo-bench.js';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
@@ -54,6 +55,10 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
   if (want('proxy')) {
     const r = await runProxyBench(proxyBenchSettings(quick), log);
     parts.push(section('Proxy: direct vs nginx vs Weft sidecar vs Weft gateway → sidecar (wrk, 1 KiB)', proxyReport(r, machineLine())));
+  }
+  if (want('bookinfo')) {
+    const r = await runBookinfoBench(quick ? 4 : 10, 16);
+    parts.push(section('Bookinfo: /productpage through the gateway and sidecars vs the apps called directly', bookinfoReport(r, machineLine())));
   }
   if (want('ads')) {
     const r = await runAdsBench(adsBenchSettings(quick), log);
