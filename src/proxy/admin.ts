@@ -6,6 +6,8 @@
 import http from 'node:http';
 import { TypeUrl } from '../xds/protos.js';
 import type { ProxyContext } from './proxy-context.js';
+import { limitsOf } from './circuit-breaker.js';
+import { configuredHostLines } from './cluster-admin-text.js';
 import type { SecretDumpEntry } from './tls/secret-store.js';
 
 /** What admin handlers read. */
@@ -119,15 +121,20 @@ export function configDump(src: AdminSource): unknown {
   };
 }
 
-/** Envoy's `/clusters` text: `cluster::host::field::value` lines. */
+/** Envoy's `/clusters` text: `cluster::host::field::value` lines (clusters not in use yet: from their config). */
 function clustersText(src: AdminSource): string {
   const lines: string[] = [];
-  for (const c of src.ctx.snapshot.clusters.values()) {
-    const l = c.resilience.breaker.current;
+  for (const [name, e] of src.ctx.snapshot.clusters.configured()) {
+    const c = e.runtime;
+    const l = c ? c.resilience.breaker.current : limitsOf(e.config.circuitBreakers);
     lines.push(
-      `${c.name}::default_priority::max_connections::${l.maxConnections}`, `${c.name}::default_priority::max_pending_requests::${l.maxPendingRequests}`,
-      `${c.name}::default_priority::max_requests::${l.maxRequests}`, `${c.name}::default_priority::max_retries::${l.maxRetries}`,
+      `${name}::default_priority::max_connections::${l.maxConnections}`, `${name}::default_priority::max_pending_requests::${l.maxPendingRequests}`,
+      `${name}::default_priority::max_requests::${l.maxRequests}`, `${name}::default_priority::max_retries::${l.maxRetries}`,
     );
+    if (c === undefined) {
+      lines.push(...configuredHostLines(name, e.config, e.cla));
+      continue;
+    }
     for (const rt of c.hosts.values()) {
       const host = rt.host;
       const h = `${c.name}::${host.toString()}`;

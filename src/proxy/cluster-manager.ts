@@ -20,6 +20,7 @@ import { bindUpstreamTls, type UpstreamTlsDeps } from './tls/upstream-tls-bindin
 import { ClusterResilience, type ResilientHost } from './cluster-resilience.js';
 import type { ConnPool } from './conn-pool.js';
 import type { HostMonitor } from './outlier-detector.js';
+import type { ClusterTable } from './cluster-table.js';
 
 /** One host of a cluster with its pool and telemetry. */
 export interface HostRuntime extends ResilientHost {
@@ -100,8 +101,33 @@ export class ClusterManager {
   private readonly hostRuntimes = new Map<string, HostRuntime>();
   private readonly originalDst = new Map<string, HostRuntime>();
   private readonly resilience = new Map<string, ClusterResilience>();
+  private committedTable: ClusterTable | undefined;
 
   constructor(private readonly opts: ClusterManagerOptions) {}
+
+  /** The cluster table of the committed snapshot (the one new snapshots carry runtimes over from). */
+  get committed(): ClusterTable | undefined {
+    return this.committedTable;
+  }
+
+  /**
+   * Checks, without building anything, that {@link build} will not throw for this cluster: its load
+   * balancing policy and settings, and its endpoints' ports. Throws as build would (LbError / Error).
+   */
+  validate(cluster: Cluster, cla: ClusterLoadAssignment | undefined): void {
+    if (cluster.type === 'ORIGINAL_DST') return;
+    createLoadBalancer(cluster.lbPolicy ?? 'ROUND_ROBIN', HostSet.empty(), lbOptions(cluster));
+    const assignment = cluster.type === 'EDS' ? cla : cluster.loadAssignment;
+    for (const locality of assignment?.endpoints ?? []) {
+      for (const ep of locality.lbEndpoints ?? []) {
+        const sa = ep.endpoint?.address?.socketAddress;
+        if (!sa?.address || sa.portValue === undefined) continue;
+        if (!Number.isInteger(sa.portValue) || sa.portValue < 0 || sa.portValue > 65535) {
+          throw new Error(`endpoint ${sa.address}: port ${String(sa.portValue)} is not in 0-65535`);
+        }
+      }
+    }
+  }
 
   /** Compiles one cluster; throws (LbError / Error) when it cannot be served. */
   build(cluster: Cluster, cla: ClusterLoadAssignment | undefined): UpstreamCluster {
@@ -141,6 +167,22 @@ export class ClusterManager {
       this.resilience.set(name, r);
     }
     return r;
+  }
+
+  /** Commits a snapshot's cluster table: {@link commit} of the clusters it has built so far. */
+  commitTable(table: ClusterTable): void {
+    this.committedTable = table;
+    this.commit(table.built());
+  }
+
+  /**
+   * Takes a cluster a table built lazily (on first use) into service: when the table is the
+   * committed one, health changes now rebuild this runtime. Runtimes built on a superseded table
+   * serve the requests that started on it only; the next commit prunes their hosts.
+   */
+  adopt(table: ClusterTable, c: UpstreamCluster): void {
+    if (table !== this.committedTable) return;
+    c.resilience.current = c;
   }
 
   /** Keeps only the pools of hosts the committed clusters use; idle connections of others close. */

@@ -145,7 +145,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       }
       resources = next;
       ctx.snapshot = snap;
-      clusterManager.commit(snap.clusters.values());
+      clusterManager.commitTable(snap.clusters);
       reconciling = reconciling.then(() => listeners.reconcile(snap)).catch((err: Error) => log(`proxy: ${err.message}`));
       await reconciling;
       if (snap.ready && state === 'PRE_INITIALIZING') {

@@ -2,15 +2,17 @@
  * The proxy's immutable runtime snapshot: everything a request needs, compiled from one consistent
  * set of accepted xDS resources — HTTP entry points by port (sidecar outbound `0.0.0.0_<port>`,
  * `virtualInbound` chains by destination port, gateway listeners), compiled route tables by RDS
- * name, and clusters with host sets and load balancers. A new snapshot is built for every accepted
- * push and swapped in with one reference assignment; requests keep the snapshot they started on.
+ * name, and clusters (validated at compile time; host sets and load balancers built on first use,
+ * see cluster-table.ts). A new snapshot is built for every accepted push and swapped in with one
+ * reference assignment; requests keep the snapshot they started on.
  * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
  */
 import { compileFilterChainMatcher } from '../envoy/filter-chain-matcher.js';
 import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
 import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
 import { TypeUrl } from '../xds/protos.js';
-import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
+import type { ClusterManager } from './cluster-manager.js';
+import { compileClusters, type ClusterTable } from './cluster-table.js';
 import { durationMs } from './durations.js';
 import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
 import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
@@ -148,7 +150,8 @@ export class RuntimeSnapshot {
     /** Gateway listeners to bind, by listener name. */
     readonly gateways: ReadonlyMap<string, GatewayBinding>,
     readonly routeTables: ReadonlyMap<string, RouteTable>,
-    readonly clusters: ReadonlyMap<string, UpstreamCluster>,
+    /** Clusters by name; a cluster's runtime is built on first {@link ClusterTable.get} (cluster-table.ts). */
+    readonly clusters: ClusterTable,
   ) {}
 
   /** The route table an HCM uses now (undefined: RDS not received yet). */
@@ -211,16 +214,11 @@ export function compileSnapshot(resources: XdsResources, opts: CompileOptions): 
     }
   }
 
-  const clusters = new Map<string, UpstreamCluster>();
-  for (const [name, c] of resources.clusters) {
-    const serviceName = c.edsClusterConfig?.serviceName || name;
-    try {
-      clusters.set(name, opts.clusterManager.build(c, resources.endpoints.get(serviceName)));
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      throw new SnapshotError(SnapshotErrorCode.InvalidCluster, `cluster ${name}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
-    }
-  }
+  const cm = opts.clusterManager;
+  const clusters = compileClusters(resources, cm, cm.committed, (c, cla) => cm.validate(c, cla), (name, err) => {
+    const code = (err as { code?: unknown }).code;
+    return new SnapshotError(SnapshotErrorCode.InvalidCluster, `cluster ${name}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
+  });
   return new RuntimeSnapshot(resources, outbound, fallback, inbound, gateways, routeTables, clusters);
 }
 
