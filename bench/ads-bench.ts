@@ -43,8 +43,29 @@ export interface AdsBenchSettings {
   readonly memoryLimitMB: number;
 }
 
-/** Full settings, or short ones (`WEFT_BENCH_QUICK=1`). */
+/**
+ * Scenarios from `WEFT_BENCH_ADS_SCENARIOS`: comma-separated `mode:kind:clients[:rampPerSecond]`,
+ * e.g. `control-plane:full:100`; undefined when unset (the default list applies).
+ */
+export function scenariosFromEnv(value = process.env['WEFT_BENCH_ADS_SCENARIOS']): AdsScenario[] | undefined {
+  if (!value) return undefined;
+  return value.split(',').map((item) => {
+    const [mode, kind, clients, ramp] = item.trim().split(':');
+    if ((mode !== 'control-plane' && mode !== 'shared') || (kind !== 'full' && kind !== 'light') || !(Number(clients) > 0)) {
+      throw new Error(`WEFT_BENCH_ADS_SCENARIOS: bad scenario ${JSON.stringify(item)} (want mode:kind:clients[:rampPerSecond])`);
+    }
+    return { mode, kind, clients: Number(clients), rampPerSecond: Number(ramp ?? 0) };
+  });
+}
+
+/** Full settings, or short ones (`WEFT_BENCH_QUICK=1`); `WEFT_BENCH_ADS_SCENARIOS` replaces the scenario list. */
 export function adsBenchSettings(quick: boolean): AdsBenchSettings {
+  const settings = defaultSettings(quick);
+  const scenarios = scenariosFromEnv();
+  return scenarios ? { ...settings, scenarios } : settings;
+}
+
+function defaultSettings(quick: boolean): AdsBenchSettings {
   return quick
     ? {
         quick, services: 1000, replicas: 10,

@@ -1,7 +1,11 @@
 /**
  * `weft control` assembled: config store → model snapshot (one per change) → per-proxy translation
  * → ADS push, plus the HTTP API. Data flows one way; a snapshot is never mutated, and a proxy's
- * resources are translated once per snapshot and cached.
+ * resources are translated once per snapshot and cached. A {@link TranslationCache} carries built
+ * objects across snapshots, so a change re-translates and re-encodes only what it touched, and a
+ * proxy whose resources of a type did not change keeps the very same resource Map (the ADS
+ * server's per-Map caches then answer at once). Pushes are scheduled (`AdsServer.schedulePush`):
+ * batched, yielding to the event loop, coalesced per proxy.
  */
 import type http from 'node:http';
 import type { Resource } from '../config/resource.js';
@@ -14,6 +18,7 @@ import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
 import type { TranslateOptions } from '../translate/translate.js';
 import { SharedTranslator } from '../translate/shared-translation.js';
+import { TranslationCache } from '../translate/translation-cache.js';
 import { TypeUrl } from '../xds/protos.js';
 import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
@@ -55,6 +60,8 @@ export class ControlPlane {
   private readonly cache = new Map<string, { version: string; resources: ProxyResources }>();
   /** Shares outbound translation among proxies of one scope; replaced with every snapshot. */
   private translator?: SharedTranslator;
+  /** Built xDS objects reused across snapshots while their inputs are unchanged. */
+  private readonly translationCache = new TranslationCache();
   private ads?: AdsServer;
   private http?: http.Server;
   private pushes = 0;
@@ -76,6 +83,9 @@ export class ControlPlane {
       provider: { resourcesFor: (node) => this.resourcesFor(node) },
       host: this.options.host ?? '127.0.0.1',
       port: this.options.xdsPort ?? 15010,
+    });
+    this.ads.on('disconnect', (node) => {
+      if (!this.ads?.nodes().some((n) => n.id === node.id)) this.cache.delete(node.id);
     });
     const xdsPort = await this.ads.start();
     if (this.options.ca) await this.startCa(this.options.ca);
@@ -116,8 +126,8 @@ export class ControlPlane {
   private update(resources: readonly Resource[]): void {
     const started = performance.now();
     this.snapshot = this.build(resources);
-    this.cache.clear();
-    this.ads?.push();
+    // Per-proxy entries go stale by version; kept so unchanged resource Maps can be reused.
+    void this.ads?.schedulePush();
     this.pushes++;
     this.lastPushMs = performance.now() - started;
   }
@@ -137,20 +147,21 @@ export class ControlPlane {
     if (!node) return undefined;
     const cached = this.cache.get(info.id);
     if (cached && cached.version === this.snapshot.version) return cached.resources;
-    if (this.translator?.snapshot !== this.snapshot) this.translator = new SharedTranslator(this.snapshot, this.options.translate);
+    if (this.translator?.snapshot !== this.snapshot) this.translator = new SharedTranslator(this.snapshot, this.options.translate, this.translationCache);
     const out = this.translator.translate(node);
-    const byName = <T extends { name?: string; clusterName?: string }>(list: readonly T[]) =>
-      new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object]));
+    const before = cached?.resources;
+    const byName = <T extends { name?: string; clusterName?: string }>(typeUrl: string, list: readonly T[]) =>
+      reuseIfSame(before?.get(typeUrl), new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object])));
     const resources: ProxyResources = new Map([
-      [TypeUrl.Listener, byName(out.listeners)],
-      [TypeUrl.RouteConfiguration, byName(out.routes)],
-      [TypeUrl.Cluster, byName(out.clusters)],
-      [TypeUrl.ClusterLoadAssignment, byName(out.endpoints)],
+      [TypeUrl.Listener, byName(TypeUrl.Listener, out.listeners)],
+      [TypeUrl.RouteConfiguration, byName(TypeUrl.RouteConfiguration, out.routes)],
+      [TypeUrl.Cluster, byName(TypeUrl.Cluster, out.clusters)],
+      [TypeUrl.ClusterLoadAssignment, byName(TypeUrl.ClusterLoadAssignment, out.endpoints)],
     ]);
     const secrets = new Map<string, object>(this.meshCa ? this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount) : []);
     // Gateway credentials (SDS `kubernetes://<credentialName>`), see gateway-secrets.ts.
     for (const [k, v] of gatewaySecretsFor(this.snapshot, node, out.listeners, (i) => this.credentialIssue(i))) secrets.set(k, v);
-    if (this.meshCa || secrets.size > 0) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, secrets);
+    if (this.meshCa || secrets.size > 0) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, reuseIfSame(before?.get(TypeUrl.Secret), secrets));
     this.cache.set(info.id, { version: this.snapshot.version, resources });
     return resources;
   }
@@ -174,7 +185,7 @@ export class ControlPlane {
         // The proxy's `default` secret changed: re-translate and push that proxy only.
         if (!r.nodeId) return;
         this.cache.delete(r.nodeId);
-        this.ads?.push((n) => n.id === r.nodeId);
+        void this.ads?.schedulePush((n) => n.id === r.nodeId);
       },
     });
     await ca.start();
@@ -207,6 +218,17 @@ export class ControlPlane {
         ].join('\n'),
     };
   }
+}
+
+/** `prev` when it holds exactly the entries of `next` (same names, same objects, same order), else `next`. */
+function reuseIfSame(prev: ReadonlyMap<string, object> | undefined, next: ReadonlyMap<string, object>): ReadonlyMap<string, object> {
+  if (!prev || prev.size !== next.size) return next;
+  const it = prev.entries();
+  for (const [name, obj] of next) {
+    const [pn, po] = it.next().value as [string, object];
+    if (pn !== name || po !== obj) return next;
+  }
+  return prev;
 }
 
 /**

@@ -14,3 +14,6 @@ export type { HashPolicyLookup, RouteContext } from './route/route-context.js';
 export { buildSidecarOutboundListeners, VIRTUAL_OUTBOUND } from './listener/sidecar-outbound-listeners.js';
 export { buildSidecarInboundListener, inboundPorts, VIRTUAL_INBOUND } from './listener/sidecar-inbound-listener.js';
 export { buildGatewayListeners } from './listener/gateway-listeners.js';
+export { SharedTranslator } from './shared-translation.js';
+export { TranslationCache, digest, type TranslationCacheStats } from './translation-cache.js';
+export { cachedEndpoints, cachedOutboundClusters } from './cached-clusters.js';

@@ -75,6 +75,9 @@ export class AdsConnection {
   private resources: ProxyResources | undefined;
   private readonly subs = new Map<string, Subscription>();
   private closed = false;
+  /** A write returned false and the stream has not drained since. */
+  private backlog = false;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     readonly streamId: number,
@@ -86,6 +89,30 @@ export class AdsConnection {
     call.on('error', () => this.cleanup());
     call.on('cancelled', () => this.cleanup());
     call.on('close', () => this.cleanup());
+    call.on('drain', () => this.drained());
+  }
+
+  /** True once the stream closed (or failed). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** True while the stream's write buffer is over its high-water mark (a write returned false, no `drain` yet). */
+  get backlogged(): boolean {
+    return this.backlog;
+  }
+
+  /** Calls `cb` once the stream can take writes again (at once when it can), or when it closes. */
+  whenWritable(cb: () => void): void {
+    if (!this.backlog || this.closed) cb();
+    else this.drainWaiters.push(cb);
+  }
+
+  private drained(): void {
+    this.backlog = false;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const cb of waiters) cb();
   }
 
   /** The status row of this stream, once the proxy identified itself. */
@@ -127,6 +154,7 @@ export class AdsConnection {
     if (this.closed) return;
     this.closed = true;
     this.ctx.onClose(this);
+    this.drained();
   }
 
   private compute(node: NodeInfo): ProxyResources | undefined {
@@ -202,7 +230,7 @@ export class AdsConnection {
     const version = this.ctx.nextVersion();
     const nonce = this.ctx.nextNonce();
     const parts = { versionInfo: version, typeUrl, nonce, frames, ...(this.ctx.controlPlaneId ? { controlPlaneId: this.ctx.controlPlaneId } : {}) };
-    this.call.write(encodeResponse(parts));
+    if (!this.call.write(encodeResponse(parts))) this.backlog = true;
     sub.sentVersion = version;
     sub.lastNonce = nonce;
     this.tracker!.sent(typeUrl, version, nonce, sub.sent?.size ?? 0);

@@ -1,7 +1,9 @@
 /**
  * Weft's state-of-the-world ADS server: one gRPC bidi stream per proxy carrying LDS, RDS, CDS, EDS
  * and SDS (Secret), fed by a resource provider. `push()` recomputes resources for connected
- * proxies and sends only the types whose content changed for each; `status()` reports per-proxy
+ * proxies and sends only the types whose content changed for each (`schedulePush()` does the same
+ * without blocking: batched, yielding to the event loop, coalesced per proxy, respecting write
+ * backpressure; see push-scheduler.ts); `status()` reports per-proxy
  * sync state for `weft proxy-status` and `/debug/syncz`. Per-stream protocol details live in
  * ads-connection.ts; encoding caches in ads-wire.ts.
  */
@@ -14,6 +16,7 @@ import { ResourceEncoder, type EncodeFn, type EncoderStats } from './ads-wire.js
 import { EncodedSetCache, MapDiffs } from './ads-cache.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
 import type { ProxyResources } from './ads-types.js';
+import { PushScheduler, type ScheduledPushResult } from './push-scheduler.js';
 import type { NodeInfo } from './node-info.js';
 import type { ProxySyncStatus } from './sync-status.js';
 
@@ -41,6 +44,8 @@ export interface AdsServerOptions {
   grpcOptions?: grpc.ServerOptions;
   /** Resource encoder; default protos.ts's `encodeResource`. */
   encode?: EncodeFn;
+  /** `schedulePush()`: work per slice before yielding to the event loop (ms); default 10. */
+  pushSliceMs?: number;
 }
 
 /** Events of {@link AdsServer} and their listener arguments. */
@@ -76,10 +81,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   private nonce = 0;
   private streamIds = 0;
   private boundPort: number | undefined;
+  private readonly scheduler: PushScheduler<AdsConnection>;
 
   constructor(options: AdsServerOptions) {
     super();
     this.opts = options;
+    this.scheduler = new PushScheduler({ sliceMs: options.pushSliceMs });
     this.encoder = new ResourceEncoder(options.encode);
     // An 'error' event without listeners would throw; stream errors must never crash the server.
     this.on('error', () => {});
@@ -162,11 +169,36 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     return result;
   }
 
-  /** One row per connected proxy stream: id, connected-since, per-type state, versions, NACKs. */
+  /**
+   * Like {@link push}, without blocking: the selected proxies are queued and refreshed in slices
+   * between which the event loop runs, so the first proxies' responses go out before the last are
+   * computed. A proxy still queued from an earlier call is refreshed once, against the newest
+   * resources; one whose stream is backlogged waits for it to drain. Resolves when the queue is
+   * empty, with the counts of the round.
+   */
+  schedulePush(filter?: (node: NodeInfo) => boolean): Promise<ScheduledPushResult> {
+    const selected: AdsConnection[] = [];
+    for (const c of this.conns) if (c.node && (!filter || filter(c.node))) selected.push(c);
+    return this.scheduler.schedule(selected);
+  }
+
+  /** Proxies queued by {@link schedulePush} and not refreshed yet. */
+  get pendingPushes(): number {
+    return this.scheduler.pending;
+  }
+
+  /**
+   * One row per connected proxy stream: id, connected-since, per-type state, versions, NACKs. A
+   * proxy with a scheduled push not yet made shows its SYNCED types as STALE: what it holds may be
+   * outdated until the push has been evaluated for it.
+   */
   status(): ProxySyncStatus[] {
     const rows: ProxySyncStatus[] = [];
     for (const c of this.conns) {
       const row = c.status();
+      if (row && this.scheduler.has(c)) {
+        for (const t of Object.values(row.types)) if (t.state === 'SYNCED') t.state = 'STALE';
+      }
       if (row) rows.push(row);
     }
     return rows.sort((a, b) => a.id.localeCompare(b.id) || a.streamId - b.streamId);
@@ -200,6 +232,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       resourcesFor: (node) => this.opts.provider.resourcesFor(node),
       onConnect: (conn) => this.emit('connect', conn.node!, conn.streamId),
       onClose: (conn) => {
+        this.scheduler.remove(conn);
         if (this.conns.delete(conn) && conn.node) this.emit('disconnect', conn.node, conn.streamId);
       },
       onAck: (conn, typeUrl, version) => this.emit('ack', conn.node!, typeUrl, version),

@@ -1,0 +1,131 @@
+/**
+ * A translation cache that outlives snapshots, as istiod's CDS/EDS/RDS caches do: built xDS objects
+ * are remembered under a key of their inputs (or of their own content) and handed out again, the
+ * very same object, while the key is unchanged. Unchanged parts of a new snapshot are then not
+ * rebuilt, and the ADS encoder's identity cache hits, so only changed resources are re-encoded.
+ *
+ * Keys are content keys (SHA-1 of a canonical JSON), never snapshot identities, because every
+ * snapshot rebuilds its registry objects. Entries live for two generations: `begin(snapshot)` with a
+ * new snapshot retires what the previous-but-one snapshot used and did not use again. The cache is
+ * an explicit object owned by its caller (the control plane); results are identical to a fresh
+ * translation (tested in translation-cache.test.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { MeshSnapshot } from '../model/snapshot.js';
+import type { Service } from '../registry/types.js';
+import type { ConsolidatedDestinationRule } from './cluster/destination-rule-index.js';
+
+/** Hit/miss counters (tests and diagnostics). */
+export interface TranslationCacheStats {
+  hits: number;
+  misses: number;
+}
+
+/** Per-snapshot memo of derived keys (services and rules are per-snapshot objects). */
+interface SnapshotKeys {
+  readonly snapshot: MeshSnapshot;
+  /** Mesh config, PeerAuthentications: inputs every cluster and load assignment depends on. */
+  readonly global: string;
+  readonly services: WeakMap<Service, string>;
+  readonly rules: WeakMap<ConsolidatedDestinationRule, string>;
+}
+
+/** Cross-snapshot cache of translated objects; see the module comment. */
+export class TranslationCache {
+  private current = new Map<string, object>();
+  private previous = new Map<string, object>();
+  private keys: SnapshotKeys | undefined;
+  readonly stats: TranslationCacheStats = { hits: 0, misses: 0 };
+
+  /** Starts a snapshot's generation (no-op when it already is the current one). */
+  begin(snapshot: MeshSnapshot): void {
+    if (this.keys?.snapshot === snapshot) return;
+    this.previous = this.current;
+    this.current = new Map();
+    this.keys = { snapshot, global: globalKey(snapshot), services: new WeakMap(), rules: new WeakMap() };
+  }
+
+  /** Number of cached objects (both generations). */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  /** The object cached under `key`, else `build()`'s result, cached. */
+  memo<T extends object>(key: string, build: () => T): T {
+    const hit = this.lookup(key);
+    if (hit) return hit as T;
+    this.stats.misses++;
+    const obj = build();
+    this.current.set(key, obj);
+    return obj;
+  }
+
+  /**
+   * An object equal in content to `obj` handed out earlier under the same `kind` and `name`, or
+   * `obj` itself (then remembered): freshly built objects whose content did not change keep their
+   * identity across snapshots.
+   */
+  intern<T extends object>(kind: string, name: string, obj: T): T {
+    return this.memo(`=${kind}|${name}|${digest(obj)}`, () => obj);
+  }
+
+  /** Content key of the inputs shared by every cluster and load assignment of the current snapshot. */
+  globalKey(): string {
+    return this.requireKeys().global;
+  }
+
+  /** Content key of a service and its endpoints on every port (current snapshot). */
+  serviceKey(service: Service): string {
+    const k = this.requireKeys();
+    let key = k.services.get(service);
+    if (key === undefined) {
+      const endpoints = service.ports.map((p) => k.snapshot.registry.endpoints(service, p.port));
+      key = digest({ service, endpoints });
+      k.services.set(service, key);
+    }
+    return key;
+  }
+
+  /** Content key of a consolidated DestinationRule ('-' for none). */
+  ruleKey(rule: ConsolidatedDestinationRule | undefined): string {
+    if (!rule) return '-';
+    const k = this.requireKeys();
+    let key = k.rules.get(rule);
+    if (key === undefined) {
+      key = digest(rule);
+      k.rules.set(rule, key);
+    }
+    return key;
+  }
+
+  private lookup(key: string): object | undefined {
+    let hit = this.current.get(key);
+    if (!hit) {
+      hit = this.previous.get(key);
+      if (hit) this.current.set(key, hit);
+    }
+    if (hit) this.stats.hits++;
+    return hit;
+  }
+
+  private requireKeys(): SnapshotKeys {
+    if (!this.keys) throw new Error('TranslationCache.begin(snapshot) was not called');
+    return this.keys;
+  }
+}
+
+/** SHA-1 (base64) of a canonical JSON of `value` (Sets as sorted arrays). */
+export function digest(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value, setsAsArrays)).digest('base64');
+}
+
+function setsAsArrays(_key: string, value: unknown): unknown {
+  return value instanceof Set ? [...(value as Set<unknown>)].map(String).sort() : value;
+}
+
+/** Mesh config and PeerAuthentications (mTLS modes reach clusters and endpoint metadata). */
+function globalKey(snapshot: MeshSnapshot): string {
+  const pa = snapshot.list('PeerAuthentication').map((r) => [r.metadata.namespace, r.metadata.name, r.spec]);
+  const namespaces = [...snapshot.registry.namespaces].sort().map((ns) => [ns, snapshot.registry.namespaceLabels(ns) ?? null]);
+  return digest({ mesh: snapshot.meshConfig, pa, namespaces });
+}
