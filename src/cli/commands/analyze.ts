@@ -3,7 +3,7 @@
  * YAML), the `✔ No validation issues found …` line when clean, and exits 79 when any message is
  * at or above the failure threshold (Error by default).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Level } from '../../config/diagnostic.js';
 import { loadPaths } from '../../config/load.js';
@@ -11,10 +11,11 @@ import { analyzeLoaded } from '../../analyze/analyze.js';
 import { atLeast, ANALYSIS_DOCS_URL, formatMessages, type OutputFormat } from '../../analyze/format.js';
 import { parseSuppression, type Suppression } from '../../analyze/filter.js';
 import { messageTypeByCode } from '../../analyze/messages.js';
-import { MeshConfigError, parseMeshConfig } from '../../analyze/mesh-config-file.js';
 import type { MeshConfig } from '../../model/mesh-config.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from '../args.js';
 import type { CliIO, Command } from '../command.js';
+import { readAll } from './shared.js';
+import { readMeshConfigFile } from './mesh-config-flags.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 
 const LEVELS: readonly Level[] = ['Info', 'Warning', 'Error'];
@@ -27,27 +28,7 @@ function level(args: ParsedArgs, flag: string, fallback: Level): Level {
   return found;
 }
 
-async function readStdin(io: CliIO): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-async function meshConfigFrom(file: string | undefined, cwd: string): Promise<MeshConfig | undefined> {
-  if (!file) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path.resolve(cwd, file), 'utf8');
-  } catch (err) {
-    throw new CliError('LOAD_FAILED', `cannot read mesh config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return parseMeshConfig(text);
-  } catch (err) {
-    if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${file}: ${err.message}`);
-    throw err;
-  }
-}
 
 /** The `analyze` command. */
 export const analyzeCommand: Command = {
@@ -92,7 +73,7 @@ export const analyzeCommand: Command = {
     const all = boolFlag(args, 'all-namespaces');
     const namespace = all ? undefined : stringFlag(args, 'namespace') ?? 'default';
     const target = all ? 'all namespaces' : `namespace: ${namespace}`;
-    const meshConfig = await meshConfigFrom(stringFlag(args, 'meshConfigFile'), io.cwd);
+    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd);
 
     const paths = args.positionals.length > 0 ? [...args.positionals] : ['.'];
     const resolved = paths.map((p) => (p === '-' ? p : path.resolve(io.cwd, p)));
@@ -104,7 +85,7 @@ export const analyzeCommand: Command = {
         throw new CliError('LOAD_FAILED', `cannot read ${paths[i]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
-    const loaded = await loadPaths(resolved, () => readStdin(io));
+    const loaded = await loadPaths(resolved, () => readAll(io.stdin));
     // Report files as the user named them: `dir/x.yaml` for `weft analyze dir`.
     const rel = (f: string) => {
       for (let i = 0; i < paths.length; i++) {
@@ -146,4 +127,9 @@ function relocate<R extends { source: { file: string }; locate: (p: readonly (st
       return { ...s, file: rel(s.file) };
     },
   });
+}
+
+/** `--meshConfigFile`: the mesh config it names, or Istio's defaults when absent. */
+function meshConfigFileFlag(file: string | undefined, cwd: string): MeshConfig | undefined {
+  return file === undefined ? undefined : readMeshConfigFile(file, cwd);
 }

@@ -4,9 +4,8 @@
  * running mesh's (from the control plane's `/debug/configz` and `/debug/registryz`), or files given
  * with `-f` (no mesh needed; pods get placeholder addresses). The engine is `src/explain/`.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseMeshConfig, MeshConfigError } from '../../analyze/mesh-config-file.js';
 import {
   analysisOf,
   configFromFiles,
@@ -21,6 +20,7 @@ import {
 import type { MeshConfig } from '../../model/mesh-config.js';
 import { listFlag, stringFlag } from '../args.js';
 import type { CliIO, Command } from '../command.js';
+import { readMeshConfigFile } from './mesh-config-flags.js';
 import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { readAll } from './shared.js';
@@ -66,7 +66,7 @@ export const explainCommand: Command = {
     const output = (stringFlag(args, 'output') ?? 'text').toLowerCase();
     if (output !== 'text' && output !== 'json') throw usageError(`unknown output format "${output}": use text or json`);
     const headers = parseHeaderFlags(listFlag(args, 'header'));
-    const meshConfig = await meshConfigFrom(stringFlag(args, 'meshConfigFile'), io.cwd);
+    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd);
     const files = listFlag(args, 'filename');
     const config = files.length > 0 ? await fromFiles(files, meshConfig, io) : await fromMesh(serverUrl(stringFlag(args, 'server'), io.env), meshConfig);
     const rejected = config.loadDiagnostics.filter((d) => d.level === 'Error').length;
@@ -105,18 +105,8 @@ async function fromMesh(server: string, meshConfig: MeshConfig | undefined): Pro
   return configFromMesh(configz.body, registryz.body, meshConfig, server);
 }
 
-async function meshConfigFrom(file: string | undefined, cwd: string): Promise<MeshConfig | undefined> {
-  if (!file) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path.resolve(cwd, file), 'utf8');
-  } catch (err) {
-    throw new CliError('LOAD_FAILED', `cannot read mesh config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return parseMeshConfig(text);
-  } catch (err) {
-    if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${file}: ${err.message}`);
-    throw err;
-  }
+
+/** `--meshConfigFile`: the mesh config it names, or Istio's defaults when absent. */
+function meshConfigFileFlag(file: string | undefined, cwd: string): MeshConfig | undefined {
+  return file === undefined ? undefined : readMeshConfigFile(file, cwd);
 }

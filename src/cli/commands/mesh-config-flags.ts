@@ -29,25 +29,30 @@ export function meshConfigFromFlags(args: ParsedArgs, cwd: string): MeshConfig |
   const encoding = stringFlag(args, 'access-log-encoding');
   if (encoding !== undefined && encoding !== 'TEXT' && encoding !== 'JSON') throw usageError(`--access-log-encoding: expected TEXT or JSON, got ${encoding}`);
   if (file === undefined && logFile === undefined && encoding === undefined) return undefined;
-  let base = DEFAULT_MESH_CONFIG;
-  if (file !== undefined) {
-    const p = path.resolve(cwd, file);
-    let text: string;
-    try {
-      text = readFileSync(p, 'utf8');
-    } catch (err) {
-      throw new CliError('NOT_FOUND', `--mesh-config: cannot read ${p}: ${(err as Error).message}`);
-    }
-    try {
-      base = parseMeshConfig(text);
-    } catch (err) {
-      if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${p}: ${err.message}`);
-      throw err;
-    }
-  }
+  const base = file !== undefined ? readMeshConfigFile(file, cwd) : DEFAULT_MESH_CONFIG;
   return meshConfigWith({
     ...base,
     ...(logFile !== undefined ? { accessLogFile: logFile } : {}),
     ...(encoding !== undefined ? { accessLogEncoding: encoding } : {}),
   });
+}
+
+/**
+ * Reads an Istio MeshConfig file (`--mesh-config`, `--meshConfigFile`) relative to `cwd`; unreadable
+ * or invalid files become CliErrors (`LOAD_FAILED`, `INVALID_MESH_CONFIG`) naming the file.
+ */
+export function readMeshConfigFile(file: string, cwd: string): MeshConfig {
+  const p = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (err) {
+    throw new CliError('LOAD_FAILED', `cannot read mesh config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseMeshConfig(text);
+  } catch (err) {
+    if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${file}: ${err.message}`);
+    throw err;
+  }
 }
