@@ -1,13 +1,16 @@
 /**
  * Proxy benchmark (issue 3, design.md §8): wrk and a constant-rate client against one upstream
- * (nginx, static 1 KiB body) on four paths — direct; nginx as reverse proxy; one Weft sidecar
- * (outbound listener, origin-form + Host); Weft gateway → app sidecar (inbound) → upstream —
+ * (nginx, static 1 KiB body) on six paths — direct; nginx as reverse proxy; one Weft sidecar
+ * (outbound listener, origin-form + Host); the same with retries + outlier detection on the route
+ * (issue 5); Weft gateway → app sidecar (inbound) → upstream; client sidecar → mTLS (STRICT) →
+ * server sidecar → upstream with certificates from the control plane's CA (issue 6) —
  * with the proxies in their own processes pinned to another core than the load, CPU and RSS read
  * from /proc around every run, Node proxies warmed up first, runs interleaved, medians of N.
  * Also: idle sidecar RSS with 1,000 services of config, and one CPU profile of a sidecar under load.
  * Every process started here is stopped by PID in `finally`; temp dirs are removed.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateMeshYaml } from './mesh-generator.js';
@@ -19,7 +22,7 @@ import { cpuSecondsOf, processTree, rssMB, statusMB } from './lib/proc-stats.js'
 import { ProcessGroup } from './lib/processes.js';
 import { corePlan, ensureTools, type CorePlan, type ToolsReport } from './lib/tools.js';
 import { runWrk, writeWrkScript, wrkArgs, type WrkOptions } from './lib/wrk.js';
-import { ADDR, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
+import { ADDR, MTLS_SA, proxyIdentity, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
 import type { RateOptions, RateResult } from './rate-child.js';
 import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from '../src/control/control-plane.js';
@@ -48,8 +51,8 @@ export function proxyBenchSettings(quick: boolean): ProxyBenchSettings {
     : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 3, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 3 };
 }
 
-/** The four request paths. */
-export type PathId = 'direct' | 'nginx' | 'sidecar' | 'gateway';
+/** The request paths. */
+export type PathId = 'direct' | 'nginx' | 'sidecar' | 'retry' | 'gateway' | 'mtls';
 /** The four measurements per path. */
 export type MeasureId = 'tp16' | 'tp64' | 'lat1' | 'rate';
 
@@ -100,8 +103,39 @@ export interface ProxyBenchResult {
   readonly loadAtStart: string;
   readonly loadAtEnd: string;
   readonly foreignCoresSection: number;
+  /** What the retry path's sidecar was given and did (from its admin API). */
+  readonly retryCheck: RetryCheck;
+  /** Evidence that the mTLS path is mutual TLS end to end, with Istio metrics (from the admin APIs and a plaintext probe). */
+  readonly mtlsCheck: MtlsCheck;
   readonly elapsedSeconds: number;
   readonly errors: readonly string[];
+}
+
+/** The retry path's route and cluster as the sidecar runs them, and its retry counters after the rounds. */
+export interface RetryCheck {
+  readonly numRetries: number | undefined;
+  readonly perTryTimeout: string | undefined;
+  readonly retryOn: string | undefined;
+  readonly outlierDetection: boolean;
+  /** The plain sidecar's route retry policy (Istio's default when no VirtualService). */
+  readonly plainRetryOn: string | undefined;
+  readonly plainNumRetries: number | undefined;
+  /** `upstream_rq_retry` of the retry cluster after all rounds (0 expected: the upstream always answers 200). */
+  readonly retries: number;
+  readonly perTryTimeouts: number;
+  readonly ejections: number;
+}
+
+/** The mTLS path as observed. */
+export interface MtlsCheck {
+  /** Client sidecar: TLS handshakes to the server's cluster. */
+  readonly handshakes: number;
+  /** Server sidecar's `istio_requests_total` series with `reporter="destination"`, `connection_security_policy="mutual_tls"` and the client's principal. */
+  readonly serverMutualTlsRequests: number;
+  /** Client sidecar's `istio_requests_total` with `reporter="source"` and the server's principal. */
+  readonly clientSourceRequests: number;
+  /** A plaintext request straight to the server sidecar's inbound port: how it ended (STRICT refuses it). */
+  readonly plaintextProbe: string;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -135,22 +169,37 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     const gwPort = await freePort(ADDR.gateway);
     const meshDir = tmp('mesh');
     writeBenchMesh(meshDir, upPort, gwPort);
-    const { cp, xds } = await startControlPlane(meshDir);
+    const { cp, xds } = await startControlPlane(meshDir, undefined, true);
     cps.push(cp);
     const directCluster = `outbound|${upPort}||direct.default.svc.cluster.local`;
+    const retryCluster = `outbound|${upPort}||direct-retry.default.svc.cluster.local`;
+    const secureCluster = `outbound|${upPort}||secure.default.svc.cluster.local`;
     const sidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.clientSidecar, podName: 'client-0', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: directCluster }, cores.proxy, 'weft sidecar');
     const smallConfigRssMB = rssMB(sidecar.child.pid);
     const appSidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.appSidecar, podName: 'app-0', namespace: 'default', labels: { app: 'app' }, xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort }, cores.proxy, 'weft app sidecar');
     const gateway = await startProxyChild(group, { role: 'gateway', ip: ADDR.gateway, podName: 'ingressgateway-0', namespace: 'default', labels: { istio: 'ingressgateway' }, xds, exactPorts: true, waitCluster: `outbound|${upPort}||app.default.svc.cluster.local` }, cores.proxy, 'weft gateway');
+    // Issue 5: the plain sidecar's twin, calling `direct-retry` (same upstream; retries + outlier detection).
+    const retrySidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.retrySidecar, podName: 'client-retry-0', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: retryCluster }, cores.proxy, 'weft sidecar (retries)');
+    // Issue 6: the mTLS pair, each proxy with a workload certificate from the CA (single-use bootstrap token).
+    const mtlsServer = await startProxyChild(group, {
+      role: 'sidecar', ip: ADDR.mtlsServerSidecar, podName: 'secure-0', namespace: 'default', labels: { app: 'secure', 'security.istio.io/tlsMode': 'istio' },
+      serviceAccount: MTLS_SA.server, identity: await proxyIdentity(cp, 'default', MTLS_SA.server), xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort,
+    }, cores.proxy, 'weft mTLS server sidecar');
+    const mtlsClient = await startProxyChild(group, {
+      role: 'sidecar', ip: ADDR.mtlsClientSidecar, podName: 'client-mtls-0', namespace: 'default', labels: { app: 'client' },
+      serviceAccount: MTLS_SA.client, identity: await proxyIdentity(cp, 'default', MTLS_SA.client), xds, exactPorts: false, waitCluster: secureCluster,
+    }, cores.proxy, 'weft mTLS client sidecar');
 
     const paths: PathInfo[] = [
       { id: 'direct', label: 'direct to the upstream', url: `http://${ADDR.upstream}:${upPort}${BODY_PATH}`, headers: [], procs: [] },
       { id: 'nginx', label: 'nginx reverse proxy (1 worker, keep-alive pool)', url: `http://${ADDR.nginxProxy}:${rpPort}${BODY_PATH}`, headers: [], procs: [{ name: 'nginx', pids: processTree(rp.child.pid) }] },
       { id: 'sidecar', label: 'one Weft sidecar (outbound listener)', url: `http://${ADDR.clientSidecar}:${sidecar.ready.outbound}${BODY_PATH}`, headers: [`Host: direct:${upPort}`], procs: [{ name: 'sidecar', pids: [sidecar.child.pid] }] },
+      { id: 'retry', label: 'one Weft sidecar, route with retries + outlier detection', url: `http://${ADDR.retrySidecar}:${retrySidecar.ready.outbound}${BODY_PATH}`, headers: [`Host: direct-retry:${upPort}`], procs: [{ name: 'sidecar', pids: [retrySidecar.child.pid] }] },
       { id: 'gateway', label: 'Weft gateway → app sidecar (inbound) → upstream', url: `http://${ADDR.gateway}:${gwPort}${BODY_PATH}`, headers: [], procs: [{ name: 'gateway', pids: [gateway.child.pid] }, { name: 'app sidecar', pids: [appSidecar.child.pid] }] },
+      { id: 'mtls', label: 'client sidecar → mTLS (STRICT) → server sidecar (inbound) → upstream, Istio metrics on', url: `http://${ADDR.mtlsClientSidecar}:${mtlsClient.ready.outbound}${BODY_PATH}`, headers: [`Host: secure:${upPort}`], procs: [{ name: 'client sidecar', pids: [mtlsClient.child.pid] }, { name: 'server sidecar', pids: [mtlsServer.child.pid] }] },
     ];
     const script = writeWrkScript(tmp('wrk'));
-    const live = () => [upstream.child, rp.child, sidecar.child, appSidecar.child, gateway.child].reduce((n, c) => n + cpuSecondsOf(processTree(c.pid)), 0);
+    const live = () => [upstream.child, rp.child, sidecar.child, appSidecar.child, gateway.child, retrySidecar.child, mtlsServer.child, mtlsClient.child].reduce((n, c) => n + cpuSecondsOf(processTree(c.pid)), 0);
     const errors: string[] = [];
     const wrkFor = (p: PathInfo, connections: number, seconds: number): WrkOptions => ({
       url: p.url, headers: p.headers, connections, threads: connections === 1 ? 1 : 2, seconds, cores: cores.load,
@@ -195,9 +244,16 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
 
     // Warm-up: Node proxies need 10–20 s of load (design.md §8a); nginx a moment.
     for (const p of paths) {
-      const seconds = p.id === 'sidecar' || p.id === 'gateway' ? settings.warmSeconds : 2;
+      const seconds = p.id === 'direct' || p.id === 'nginx' ? 2 : settings.warmSeconds;
       log(`bench proxy: warming up ${p.id} for ${seconds} s`);
       await runWrk(group, wrkFor(p, 16, seconds), script);
+    }
+
+    // Before the rounds: the mTLS path really is mutual TLS (and STRICT), with Istio metrics.
+    const mtlsCheck = await checkMtls(mtlsClient, mtlsServer, secureCluster, upPort);
+    log(`bench proxy: mTLS check: ${JSON.stringify(mtlsCheck)}`);
+    if (mtlsCheck.handshakes < 1 || mtlsCheck.serverMutualTlsRequests < 1 || mtlsCheck.clientSourceRequests < 1 || !mtlsCheck.plaintextProbe.startsWith('refused')) {
+      errors.push(`mTLS path not verified: ${JSON.stringify(mtlsCheck)}`);
     }
 
     const samples = new Map<PathId, Map<MeasureId, Sample[]>>(paths.map((p) => [p.id, new Map()]));
@@ -215,6 +271,10 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
       }
     }
 
+    const retryCheck = await checkRetry(retrySidecar, sidecar, retryCluster, directCluster, upPort);
+    log(`bench proxy: retry check: ${JSON.stringify(retryCheck)}`);
+    if (retryCheck.numRetries !== 3 || !retryCheck.outlierDetection || retryCheck.retries > 0) errors.push(`retry path not configured as intended: ${JSON.stringify(retryCheck)}`);
+
     let profile: ProxyBenchResult['profile'] | undefined;
     try {
       profile = await profileSidecar(group, settings, cores, xds, directCluster, upPort, script, tmp('profile'), log);
@@ -225,11 +285,14 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     await group.stop(sidecar.child);
     await group.stop(appSidecar.child);
     await group.stop(gateway.child);
+    await group.stop(retrySidecar.child);
+    await group.stop(mtlsClient.child);
+    await group.stop(mtlsServer.child);
     const idle = await idleSidecar(group, settings, cores, tmp('idle-mesh'), cps, log);
     await group.stopAll();
     return {
       settings, tools, cores, paths, samples, commands, rateEngine, idle, smallConfigRssMB, profile,
-      loadAtStart, loadAtEnd: loadLine(), foreignCoresSection: foreignCores(sectionMark, cpuMark(0)),
+      loadAtStart, loadAtEnd: loadLine(), foreignCoresSection: foreignCores(sectionMark, cpuMark(0)), retryCheck, mtlsCheck,
       elapsedSeconds: (performance.now() - started) / 1000, errors,
     };
   } finally {
@@ -237,6 +300,106 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     for (const cp of cps) await cp.stop().catch(() => undefined);
     for (const d of dirs) removeTempDir(d);
   }
+}
+
+/** GET on a proxy's admin API. */
+function adminGet(ip: string, port: number, p: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: ip, port, path: p, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject).on('timeout', function (this: http.ClientRequest) {
+      this.destroy(new Error(`admin ${p} timed out`));
+    });
+  });
+}
+
+/** A `/stats` counter (`name: value`); undefined when absent. */
+async function adminStat(ip: string, port: number, name: string): Promise<number | undefined> {
+  const line = (await adminGet(ip, port, '/stats')).split('\n').find((l) => l.startsWith(`${name}: `));
+  return line ? Number(line.slice(name.length + 2)) : undefined;
+}
+
+/** Sum of the Prometheus series (`/stats/prometheus`) of `metric` whose labels contain every one of `labels`. */
+async function promSum(ip: string, port: number, metric: string, labels: readonly string[]): Promise<number> {
+  const text = await adminGet(ip, port, '/stats/prometheus');
+  let n = 0;
+  for (const l of text.split('\n')) {
+    if (!l.startsWith(`${metric}{`) || !labels.every((x) => l.includes(x))) continue;
+    n += Number(l.slice(l.lastIndexOf(' ') + 1)) || 0;
+  }
+  return n;
+}
+
+/** Evidence for the mTLS path: handshakes, the server's mutual_tls metric with the client's principal, a refused plaintext probe. */
+async function checkMtls(client: ProxyProcess, server: ProxyProcess, cluster: string, upPort: number): Promise<MtlsCheck> {
+  const principal = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
+  const plaintextProbe = await new Promise<string>((resolve) => {
+    const req = http.get({ host: ADDR.mtlsServerSidecar, port: server.ready.inbound[String(upPort)] ?? upPort, path: BODY_PATH, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(`answered ${res.statusCode}`);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve(`refused (${(e as NodeJS.ErrnoException).code ?? e.message})`));
+  });
+  return {
+    handshakes: (await adminStat(ADDR.mtlsClientSidecar, client.ready.admin, `cluster.${cluster}.ssl.handshake`)) ?? 0,
+    serverMutualTlsRequests: await promSum(ADDR.mtlsServerSidecar, server.ready.admin, 'istio_requests_total', ['reporter="destination"', 'connection_security_policy="mutual_tls"', `source_principal="${principal(MTLS_SA.client)}"`]),
+    clientSourceRequests: await promSum(ADDR.mtlsClientSidecar, client.ready.admin, 'istio_requests_total', ['reporter="source"', `destination_principal="${principal(MTLS_SA.server)}"`]),
+    plaintextProbe,
+  };
+}
+
+/** The retry sidecar's route and cluster config (from `/config_dump`) and its retry counters; the plain sidecar's route retry policy. */
+async function checkRetry(retry: ProxyProcess, plain: ProxyProcess, retryCluster: string, plainCluster: string, upPort: number): Promise<RetryCheck> {
+  interface RetryPolicy { retryOn?: string; numRetries?: number | { value?: number }; perTryTimeout?: string | { seconds?: number | string; nanos?: number } }
+  const policyFor = async (ip: string, admin: number, host: string): Promise<RetryPolicy | undefined> => {
+    const dump = await adminGet(ip, admin, '/config_dump');
+    // Find the route of the virtual host serving `host:port` without depending on the dump's exact nesting.
+    let found: RetryPolicy | undefined;
+    const walk = (v: unknown): void => {
+      if (found || typeof v !== 'object' || v === null) return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      const o = v as Record<string, unknown>;
+      if (Array.isArray(o['domains']) && (o['domains'] as string[]).includes(`${host}:${upPort}`) && Array.isArray(o['routes'])) {
+        const route = (o['routes'] as { route?: { retryPolicy?: RetryPolicy } }[])[0];
+        found = route?.route?.retryPolicy ?? {};
+        return;
+      }
+      Object.values(o).forEach(walk);
+    };
+    walk(JSON.parse(dump));
+    return found;
+  };
+  const duration = (d: RetryPolicy['perTryTimeout']): string | undefined =>
+    d === undefined || typeof d === 'string' ? d : `${Number(d.seconds ?? 0) + (d.nanos ?? 0) / 1e9}s`;
+  const num = (p: RetryPolicy | undefined) => (typeof p?.numRetries === 'object' ? p.numRetries.value : p?.numRetries);
+  const rp = await policyFor(ADDR.retrySidecar, retry.ready.admin, 'direct-retry');
+  const pp = await policyFor(ADDR.clientSidecar, plain.ready.admin, 'direct');
+  // The retry cluster (by name) carries outlierDetection; the plain one does not.
+  const clusterHas = async (ip: string, admin: number, name: string): Promise<boolean> => {
+    let has = false;
+    const walk = (v: unknown): void => {
+      if (has || typeof v !== 'object' || v === null) return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      const o = v as Record<string, unknown>;
+      if (o['name'] === name && 'outlierDetection' in o) has = true;
+      else Object.values(o).forEach(walk);
+    };
+    walk(JSON.parse(await adminGet(ip, admin, '/config_dump')));
+    return has;
+  };
+  const outlierDetection = (await clusterHas(ADDR.retrySidecar, retry.ready.admin, retryCluster)) && !(await clusterHas(ADDR.clientSidecar, plain.ready.admin, plainCluster));
+  return {
+    numRetries: num(rp), perTryTimeout: duration(rp?.perTryTimeout), retryOn: rp?.retryOn, outlierDetection,
+    plainRetryOn: pp?.retryOn, plainNumRetries: num(pp),
+    // Counters a proxy never incremented may be absent from /stats: 0.
+    retries: (await adminStat(ADDR.retrySidecar, retry.ready.admin, `cluster.${retryCluster}.upstream_rq_retry`)) ?? 0,
+    perTryTimeouts: (await adminStat(ADDR.retrySidecar, retry.ready.admin, `cluster.${retryCluster}.upstream_rq_per_try_timeout`)) ?? 0,
+    ejections: (await adminStat(ADDR.retrySidecar, retry.ready.admin, `cluster.${retryCluster}.outlier_detection.ejections_enforced_total`)) ?? 0,
+  };
 }
 
 /** One sidecar child under `node --cpu-prof`, wrk at 16 connections; samples of the measured window only. */

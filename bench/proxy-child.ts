@@ -14,7 +14,10 @@ export interface ProxyChildOptions {
   readonly podName: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
+  readonly serviceAccount?: string;
   readonly xds: string;
+  /** Workload identity from the mesh CA (mTLS); the token is single-use. */
+  readonly identity?: { readonly caAddress: string; readonly rootCertPem: string; readonly token: string };
   readonly appAddress?: string;
   /** true: inbound and gateway listeners bind their configured ports; false: any free port. */
   readonly exactPorts: boolean;
@@ -46,7 +49,9 @@ async function main(): Promise<void> {
     podName: o.podName,
     namespace: o.namespace,
     labels: o.labels,
+    serviceAccount: o.serviceAccount,
     xds: o.xds,
+    identity: o.identity,
     appAddress: o.appAddress,
     outboundPort: 0,
     adminPort: 0,

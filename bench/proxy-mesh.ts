@@ -3,6 +3,13 @@
  * - Service `direct` → WorkloadEntry at the upstream nginx (path c: client sidecar → upstream);
  * - Service `app` → WorkloadEntry at the app sidecar's pod IP, whose inbound forwards to the same
  *   upstream (path d: gateway → app sidecar → upstream), and a Gateway + VirtualService for it;
+ * - Service `direct-retry` → the same upstream, with a VirtualService route carrying retries
+ *   (attempts 3, perTryTimeout 2s, retryOn 5xx,reset,connect-failure) and a DestinationRule with
+ *   outlierDetection (issue 5's bench: a client sidecar calls it exactly as it calls `direct`);
+ * - Service `secure` → WorkloadEntry at the server sidecar's pod IP (`tlsMode: istio`, service
+ *   account `secure`), whose inbound forwards to the same upstream, under a workload-selected
+ *   PeerAuthentication STRICT (issue 6's bench: client sidecar → mTLS → server sidecar → upstream,
+ *   both proxies with workload certificates from the control plane's CA);
  * and the proxies as child processes (bench/proxy-child.ts), pinned to the proxy core.
  */
 import { writeFileSync } from 'node:fs';
@@ -20,7 +27,13 @@ export const ADDR = {
   gateway: '127.77.0.20',
   appSidecar: '127.77.0.21',
   profiledSidecar: '127.77.0.11',
+  retrySidecar: '127.77.0.12',
+  mtlsClientSidecar: '127.77.0.13',
+  mtlsServerSidecar: '127.77.0.22',
 } as const;
+
+/** Service accounts of the mTLS pair (their SPIFFE identities come from the mesh CA). */
+export const MTLS_SA = { client: 'client', server: 'secure' } as const;
 
 /** The mesh YAML: `upstreamPort` is the nginx port (also the `app` service port); `gatewayPort` the Gateway's. */
 export function benchMeshYaml(upstreamPort: number, gatewayPort: number): string {
@@ -66,14 +79,71 @@ spec:
   http:
   - route:
     - destination: {host: app.default.svc.cluster.local, port: {number: ${upstreamPort}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: direct-retry, namespace: default}
+spec:
+  selector: {app: upstream}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct-retry, namespace: default}
+spec:
+  hosts: [direct-retry.default.svc.cluster.local]
+  http:
+  - route:
+    - destination: {host: direct-retry.default.svc.cluster.local, port: {number: ${upstreamPort}}}
+    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,reset,connect-failure"}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: direct-retry, namespace: default}
+spec:
+  host: direct-retry.default.svc.cluster.local
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: default}
+spec:
+  selector: {app: secure}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: secure-0, namespace: default}
+spec:
+  address: ${ADDR.mtlsServerSidecar}
+  serviceAccount: ${MTLS_SA.server}
+  labels: {app: secure, security.istio.io/tlsMode: istio}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: secure-strict, namespace: default}
+spec:
+  selector: {matchLabels: {app: secure}}
+  mtls: {mode: STRICT}
 `;
 }
 
-/** Starts a control plane over `dir` (files written by the caller) on free ports; returns it and its ADS address. */
-export async function startControlPlane(dir: string, podAddress?: ConstructorParameters<typeof ControlPlane>[0]['podAddress']): Promise<{ cp: ControlPlane; xds: string }> {
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, podAddress });
+/**
+ * Starts a control plane over `dir` (files written by the caller) on free ports; returns it and its
+ * ADS address. `withCa`: the mesh CA too (CSR service on a free port, root in memory only).
+ */
+export async function startControlPlane(dir: string, podAddress?: ConstructorParameters<typeof ControlPlane>[0]['podAddress'], withCa = false): Promise<{ cp: ControlPlane; xds: string }> {
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, podAddress, ...(withCa ? { ca: { port: 0 } } : {}) });
   const { xdsPort } = await cp.start();
   return { cp, xds: `127.0.0.1:${xdsPort}` };
+}
+
+/** Identity options for a proxy child of a control plane started `withCa` (a fresh single-use token). */
+export async function proxyIdentity(cp: ControlPlane, namespace: string, serviceAccount: string): Promise<NonNullable<ProxyChildOptions['identity']>> {
+  const ca = cp.ca;
+  if (!ca) throw new Error('the control plane has no CA (startControlPlane(…, withCa = true))');
+  return { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token: await ca.mintToken(namespace, serviceAccount) };
 }
 
 /** Writes the benchmark mesh into `dir`. */

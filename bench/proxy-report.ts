@@ -1,7 +1,8 @@
 /**
  * Markdown for the proxy benchmark's BENCHMARKS.md section: medians per path, ratios to direct
  * and to nginx, CPU-seconds per 10k requests and RSS of each proxy process, the budget lines of
- * design.md §8b marked met / not met, every run's raw figures, and the CPU profile summary.
+ * design.md §8b and issues 5 and 6 marked met / not met (with what was checked about the retry and
+ * mTLS paths), every run's raw figures, and the CPU profile summary.
  */
 import type { MeasureId, PathId, PathInfo, ProxyBenchResult, Sample } from './proxy-bench.js';
 import { fmt, kilo, median, verdict } from './lib/stats.js';
@@ -53,10 +54,12 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   const nginx = sums.get('nginx')!;
   const sidecar = sums.get('sidecar')!;
   const gateway = sums.get('gateway')!;
+  const retry = sums.get('retry')!;
+  const mtls = sums.get('mtls')!;
   const out: string[] = [];
   out.push(`Command: \`npm run bench -- proxy\` (bench/proxy-bench.ts${st.quick ? ', **WEFT_BENCH_QUICK=1: short runs, not budget figures**' : ''}). Machine: ${machine}.`);
   out.push('');
-  out.push(`Tools: ${r.tools.wrkVersion}, nginx ${r.tools.nginxVersion}${r.tools.installed.length ? ` (installed by this run: ${r.tools.installed.join(', ')})` : ''}. ${r.cores.describe}. HTTP/1.1 keep-alive, GET of a 1 KiB static body from one nginx upstream (1 worker) on 127.77.0.2; every proxy in its own process. Each Node proxy warmed up with ${st.warmSeconds} s of wrk at 16 connections first; then ${st.reps} rounds, each running every measurement on every path in turn (order rotating per round); figures are medians of the ${st.reps} rounds. Section took ${fmt(r.elapsedSeconds)} s; ${r.loadAtStart} at start, ${r.loadAtEnd} at end; other processes on the machine used ${fmt(r.foreignCoresSection, 2)} cores on average during the section (busy time in /proc/stat minus the benchmark's own).`);
+  out.push(`Tools: ${r.tools.wrkVersion}, nginx ${r.tools.nginxVersion}${r.tools.installed.length ? ` (installed by this run: ${r.tools.installed.join(', ')})` : ''}. ${r.cores.describe}. HTTP/1.1 keep-alive, GET of a 1 KiB static body from one nginx upstream (1 worker) on 127.77.0.2; every proxy in its own process (the two proxies of a two-proxy path share the proxy core). Each Node proxy warmed up with ${st.warmSeconds} s of wrk at 16 connections first; then ${st.reps} rounds, each running every measurement on every path in turn (order rotating per round); figures are medians of the ${st.reps} rounds. Section took ${fmt(r.elapsedSeconds)} s; ${r.loadAtStart} at start, ${r.loadAtEnd} at end; other processes on the machine used ${fmt(r.foreignCoresSection, 2)} cores on average during the section (busy time in /proc/stat minus the benchmark's own).`);
   out.push('');
   out.push('Commands (ports chosen at run time; `report.lua` prints wrk\'s own percentiles as JSON):');
   out.push('');
@@ -78,7 +81,7 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   out.push('| path | rps at 16 c ÷ direct / ÷ nginx | rps at 64 c ÷ direct / ÷ nginx | added p50 / p99 at 1 conn (ms) | added p50 / p99 at 1000 rps (ms) | CPU-s per 10k ÷ nginx\'s (16 c) |');
   out.push('| --- | --- | --- | --- | --- | --- |');
   const nginxCpu = nginx.procs[0]?.cpu10k16 ?? NaN;
-  for (const s of [nginx, sidecar, gateway]) {
+  for (const s of [nginx, sidecar, retry, gateway, mtls]) {
     const cpu = s.procs.reduce((n, p) => n + p.cpu10k16, 0);
     out.push(`| ${s.info.label} | ${fmt(s.rps16 / direct.rps16, 2)} / ${fmt(s.rps16 / nginx.rps16, 2)} | ${fmt(s.rps64 / direct.rps64, 2)} / ${fmt(s.rps64 / nginx.rps64, 2)} | ${fmt(s.p50at1 - direct.p50at1, 3)} / ${fmt(s.p99at1 - direct.p99at1, 3)} | ${fmt(s.p50rate - direct.p50rate, 3)} / ${fmt(s.p99rate - direct.p99rate, 3)} | ${fmt(cpu / nginxCpu, 1)} × |`);
   }
@@ -95,7 +98,32 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   out.push(`| one sidecar ≥ 0.40 × nginx's throughput on one core (16 conns, same run) | ${fmt(ratio, 2)} × (${kilo(sidecar.rps16)} vs ${kilo(nginx.rps16)} rps; at 64 conns ${fmt(sidecar.rps64 / nginx.rps64, 2)} ×) | ${verdict(ratio >= 0.4)} |`);
   out.push(`| one sidecar ≤ 0.5 CPU-s per 10k requests | ${fmt(sc.cpu10k16, 2)} at 16 c, ${fmt(sc.cpu10k64, 2)} at 64 c, ${fmt(sc.cpu10kRate, 2)} at 1000 rps | ${verdict(sc.cpu10k16 <= 0.5)} |`);
   out.push(`| idle sidecar ≤ 50 MB RSS with 1,000 services of config | ${fmt(r.idle.rssMB)} MB (${r.idle.services} services, ${r.idle.clusters} clusters, ${r.idle.endpoints} endpoints; peak ${fmt(r.idle.hwmMB)} MB while loading; ${fmt(r.smallConfigRssMB)} MB with the 2-service bench config) | ${verdict(r.idle.rssMB <= 50)} |`);
-  out.push(`| sidecar pair with mTLS and telemetry ≤ 0.8 CPU-s per 10k per proxy; added p50 ≤ 0.3 ms, p99 ≤ 1 ms at 1000 rps | not measured yet (mTLS is issue 6). Nearest: gateway + app sidecar, plaintext: ${gateway.procs.map((p) => `${p.name} ${fmt(p.cpu10k16, 2)}`).join(', ')} CPU-s/10k; added ${fmt(gwAddP50, 3)} / ${fmt(gwAddP99, 3)} ms | indicative only: CPU ${gwCpu <= 0.8 ? 'within' : 'over'}, p50 ${gwAddP50 <= 0.3 ? 'within' : 'over'}, p99 ${gwAddP99 <= 1 ? 'within' : 'over'} |`);
+  // Issue 5: retries + outlier detection vs the plain sidecar, same rounds: median of the per-round ratios.
+  const perRound = (m: MeasureId) => samplesOf(r, 'retry', m).flatMap((x) => {
+    const plain = samplesOf(r, 'sidecar', m).find((y) => y.rep === x.rep);
+    return plain ? [{ pct: ((x.cpu['sidecar']! / x.requests) / (plain.cpu['sidecar']! / plain.requests) - 1) * 100, foreign: Math.max(x.foreign, plain.foreign) }] : [];
+  });
+  const extra = (m: MeasureId) => median(perRound(m).map((x) => x.pct));
+  const rounds = (m: MeasureId) => perRound(m).map((x) => `${x.pct >= 0 ? '+' : ''}${fmt(x.pct, 1)}`).join(', ');
+  const roundsForeign = (m: MeasureId) => perRound(m).map((x) => fmt(x.foreign, 2)).join(', ');
+  const rt = retry.procs[0]!;
+  const pct = (v: number) => `${v >= 0 ? '+' : ''}${fmt(v, 1)} %`;
+  const ex16 = extra('tp16');
+  out.push(`| issue 5: a sidecar with retries (attempts 3, perTryTimeout 2s, retryOn 5xx,reset,connect-failure) and outlier detection (consecutive5xxErrors 5, interval 10s, baseEjectionTime 30s) on the route costs < 10 % more CPU per request than the plain sidecar (same run; no retry fires) | extra CPU per request, median of the per-round ratios (rounds in brackets; other processes' cores, worst of the pair, per round): ${pct(ex16)} at 16 c [${rounds('tp16')}; ${roundsForeign('tp16')}]; ${pct(extra('tp64'))} at 64 c [${rounds('tp64')}; ${roundsForeign('tp64')}]; ${pct(extra('rate'))} at 1000 rps [${rounds('rate')}]. Medians: ${fmt(rt.cpu10k16, 3)} vs ${fmt(sc.cpu10k16, 3)} CPU-s/10k at 16 c, ${fmt(rt.cpu10k64, 3)} vs ${fmt(sc.cpu10k64, 3)} at 64 c, ${fmt(rt.cpu10kRate, 2)} vs ${fmt(sc.cpu10kRate, 2)} at 1000 rps; throughput ${fmt(retry.rps16 / sidecar.rps16, 2)} × the plain sidecar's at 16 c | verdict at 16 c: ${verdict(ex16 < 10)} |`);
+  // Issue 6 / §8b: the mTLS pair.
+  const mtlsCpu16 = Math.max(...mtls.procs.map((p) => p.cpu10k16));
+  const mtlsCpuRate = Math.max(...mtls.procs.map((p) => p.cpu10kRate));
+  const addP50 = mtls.p50rate - direct.p50rate;
+  const addP99 = mtls.p99rate - direct.p99rate;
+  const parts = [`CPU ${mtlsCpu16 <= 0.8 ? 'within' : 'over'} at 16 c (worst proxy ${fmt(mtlsCpu16, 2)}), ${mtlsCpuRate <= 0.8 ? 'within' : 'over'} at 1000 rps (${fmt(mtlsCpuRate, 2)})`, `added p50 ${addP50 <= 0.3 ? 'within' : 'over'}`, `added p99 ${addP99 <= 1 ? 'within' : 'over'}`];
+  out.push(`| sidecar pair with mTLS and telemetry ≤ 0.8 CPU-s per 10k per proxy; added p50 ≤ 0.3 ms, p99 ≤ 1 ms at 1000 rps (issue 6) | CPU-s/10k at 16 c / 64 c / 1000 rps: ${mtls.procs.map((p) => `${p.name} ${fmt(p.cpu10k16, 2)} / ${fmt(p.cpu10k64, 2)} / ${fmt(p.cpu10kRate, 2)}`).join('; ')}; added at 1000 rps ${fmt(addP50, 3)} / ${fmt(addP99, 3)} ms (p50 / p99; ${fmt(mtls.p50rate, 3)} / ${fmt(mtls.p99rate, 3)} vs direct ${fmt(direct.p50rate, 3)} / ${fmt(direct.p99rate, 3)}) | ${verdict(mtlsCpu16 <= 0.8 && mtlsCpuRate <= 0.8 && addP50 <= 0.3 && addP99 <= 1)} (${parts.join(', ')}) |`);
+  out.push(`| for comparison, plaintext two proxies: gateway → app sidecar, same limits | ${gateway.procs.map((p) => `${p.name} ${fmt(p.cpu10k16, 2)} / ${fmt(p.cpu10kRate, 2)}`).join('; ')} CPU-s/10k (16 c / 1000 rps); added ${fmt(gwAddP50, 3)} / ${fmt(gwAddP99, 3)} ms | reference only: CPU ${gwCpu <= 0.8 ? 'within' : 'over'} at 16 c, p50 ${gwAddP50 <= 0.3 ? 'within' : 'over'}, p99 ${gwAddP99 <= 1 ? 'within' : 'over'} |`);
+  out.push('');
+  const rc = r.retryCheck;
+  out.push(`Retry path as the sidecar ran it (admin \`/config_dump\`, \`/stats\`): route retryPolicy numRetries ${rc.numRetries ?? '—'}, perTryTimeout ${rc.perTryTimeout ?? '—'}, retryOn \`${rc.retryOn ?? '—'}\`; cluster outlierDetection ${rc.outlierDetection ? 'present (absent on the plain sidecar\'s cluster)' : '**missing**'}; after all rounds upstream_rq_retry ${rc.retries}, upstream_rq_per_try_timeout ${rc.perTryTimeouts}, outlier ejections ${rc.ejections}. The plain sidecar's route (no VirtualService) carries Istio's default retry policy: numRetries ${rc.plainNumRetries ?? '—'}, retryOn \`${rc.plainRetryOn ?? '—'}\`.`);
+  out.push('');
+  const mc = r.mtlsCheck;
+  out.push(`mTLS path as observed after warm-up (admin APIs): client sidecar \`ssl.handshake\` to the server's cluster ${mc.handshakes}; server sidecar \`istio_requests_total{reporter="destination",connection_security_policy="mutual_tls",source_principal="spiffe://cluster.local/ns/default/sa/client"}\` ${mc.serverMutualTlsRequests}; client sidecar \`istio_requests_total{reporter="source",destination_principal="…/sa/secure"}\` ${mc.clientSourceRequests}; a plaintext GET straight to the server sidecar's STRICT inbound port: ${mc.plaintextProbe}. Certificates: each proxy's from the control plane's CA (\`ControlPlane({ca})\`, \`cp.ca.mintToken(ns, sa)\` → proxy \`identity: {caAddress, rootCertPem, token}\`).`);
   out.push('');
   out.push('Every run (round: value), for the spread:');
   out.push('');
