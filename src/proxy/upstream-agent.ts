@@ -9,13 +9,14 @@
  * are parked in `waiters` by the cluster's {@link ConnPool}.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ConnPool } from './conn-pool.js';
 import type { ClusterStats } from './proxy-stats.js';
 import type { ProxyStream } from './proxy-stream.js';
 import type { ConnectTarget, UpstreamTlsConnector } from './tls/upstream-connector.js';
 import { H2SessionPool } from './h2/h2-session-pool.js';
+import { H1Pool, type UpstreamSocketFactory } from './h1/h1-pool.js';
 
 /** Error code given to a socket destroyed because connecting took longer than the connect timeout. */
 export const CONNECT_TIMEOUT_CODE = 'WEFT_CONNECT_TIMEOUT';
@@ -34,8 +35,11 @@ export interface UpstreamAgentOptions {
 const REQUESTS: unique symbol = Symbol('weft.socketRequests');
 type CountedSocket = Socket & { [REQUESTS]?: number };
 
-/** A keep-alive Agent that counts connections and times out connects. */
-export class UpstreamAgent extends http.Agent {
+/**
+ * The connections of one upstream host: HTTP/1.1 attempts use its own pool ({@link H1Pool}), mirrors
+ * the node:http Agent it extends, HTTP/2 its session pool; all are counted the same way.
+ */
+export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   /** Streams waiting for a connection of this host (owned by the cluster's {@link ConnPool}). */
   readonly waiters: ProxyStream[] = [];
   /** The cluster pool this host belongs to (set by the cluster manager). */
@@ -46,6 +50,8 @@ export class UpstreamAgent extends http.Agent {
   tlsKey = '';
   /** HTTP/2 sessions to this host (src/proxy/h2); undefined until a request needs one. */
   h2: H2SessionPool | undefined;
+  /** HTTP/1.1 connections of the router's attempts (src/proxy/h1); undefined until the first. */
+  h1: H1Pool | undefined;
   private opts: UpstreamAgentOptions;
   private poolName: string | undefined;
 
@@ -68,14 +74,47 @@ export class UpstreamAgent extends http.Agent {
 
   /** Idle pooled connections to `address:port` (the one host of this agent). */
   freeCount(address: string, port: number): number {
-    const n = this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
+    let n = this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
+    if (this.h1 !== undefined) n += this.h1.idleCount;
     return this.h2 === undefined ? n : n + this.h2.freeCount();
   }
 
   /** All connections (busy and idle) to `address:port`. */
   socketCount(address: string, port: number): number {
     const n = this.nameOf(address, port);
-    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0) + (this.h2?.sessionCount ?? 0);
+    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0) + (this.h2?.sessionCount ?? 0) + (this.h1?.size ?? 0);
+  }
+
+  /** The host's HTTP/1.1 pool, created on first use. */
+  h1Pool(address: string, port: number): H1Pool {
+    return (this.h1 ??= new H1Pool(this, address, port));
+  }
+
+  /** Idle timeout of connections (ms). */
+  get idleTimeoutMs(): number {
+    return this.opts.idleTimeoutMs;
+  }
+
+  /** Requests per connection before it is closed (0 = unlimited). */
+  get maxRequestsPerConnection(): number {
+    return this.opts.maxRequestsPerConnection ?? 0;
+  }
+
+  /** An H1 connection reached `maxRequestsPerConnection`. */
+  onMaxRequests(): void {
+    this.pool?.countMaxRequests();
+  }
+
+  /** An H1 connection became idle: a request waiting for this host may take it. */
+  onIdle(): void {
+    if (this.waiters.length > 0) this.pool?.onFree(this);
+  }
+
+  /** Opens a counted connection to the host (H1 pool). */
+  openSocket(address: string, port: number): Socket {
+    const socket = this.tls ? this.tls.connect({ host: address, port }) : net.connect({ host: address, port });
+    socket.setNoDelay(true);
+    return this.track(socket);
   }
 
   /** The host's HTTP/2 sessions (clusters speaking HTTP/2 upstream), created on first use. */
@@ -87,6 +126,7 @@ export class UpstreamAgent extends http.Agent {
   override destroy(): void {
     super.destroy();
     this.h2?.destroy();
+    this.h1?.destroy();
   }
 
   private nameOf(address: string, port: number): string {
@@ -99,6 +139,11 @@ export class UpstreamAgent extends http.Agent {
     const create = http.Agent.prototype.createConnection as unknown as (this: http.Agent, o: object, cb?: unknown) => Socket;
     const socket = (this.tls ? this.tls.connect(options as ConnectTarget) : create.call(this, options, callback)) as CountedSocket;
     socket[REQUESTS] = 1;
+    return this.track(socket);
+  }
+
+  /** Counts a new connection in the cluster's stats and breaker, with TCP keepalive and a connect deadline. */
+  private track(socket: Socket): Socket {
     const stats = this.stats;
     const breaker = this.breaker;
     stats.cxTotal.inc();
@@ -142,6 +187,7 @@ export class UpstreamAgent extends http.Agent {
   closeIdle(): void {
     for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
     this.h2?.closeIdle();
+    this.h1?.closeIdle();
   }
 }
 

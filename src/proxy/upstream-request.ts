@@ -11,12 +11,13 @@
  * Handlers are module functions reaching the stream through a symbol on the Node objects, so the
  * first attempt allocates no closures; retry state exists only once a retriable failure happened.
  */
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import type http from 'node:http';
+import { type ClientRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { portStart } from '../envoy/route-table.js';
 import type { RouteConfiguration } from '../envoy/types.js';
 import type { LbContext } from './lb/load-balancer.js';
-import { sendLocalReply } from './connection-manager.js';
+import { asProxyError, sendLocalReply } from './connection-manager.js';
 import { Admission, PoolSlot, setPoolDispatch } from './conn-pool.js';
 import type { HostRuntime } from './cluster-manager.js';
 import { applyHeaderOps, headerOps, type MutableHeaders } from './header-ops.js';
@@ -29,6 +30,8 @@ import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
 import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
 import { H2_REFUSED_STREAM_CODE, H2UpstreamRequest } from './h2/h2-upstream-request.js';
 import { usesH2 } from './h2/upstream-protocol.js';
+import { H1UpstreamRequest } from './h1/h1-upstream-request.js';
+import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';
 
 const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE, UPSTREAM_TLS_FAILURE_CODE]);
 /** Reused pick context (picks are synchronous). */
@@ -91,36 +94,49 @@ function overflow(s: ProxyStream): void {
 /** Issues the current attempt's request on its host's pool and wires the handlers. */
 function sendUpstream(s: ProxyStream): void {
   const rt = s.host!;
-  // Clusters speaking HTTP/2 upstream get an attempt shaped like a ClientRequest (src/proxy/h2).
-  const up: WithStream<ClientRequest> = usesH2(s.cluster!.config, s.req) ? (new H2UpstreamRequest(s, rt) as unknown as ClientRequest) : http.request({
-    agent: rt.agent,
-    host: rt.address,
-    port: rt.port,
-    method: s.method,
-    path: s.upstreamPath,
-    headers: s.headers as http.OutgoingHttpHeaders,
-    setHost: false,
-  });
+  const bodyless = !hasBody(s);
+  let up: WithStream<ClientRequest>;
+  // Clusters speaking HTTP/2 upstream get an attempt shaped like a ClientRequest (src/proxy/h2);
+  // HTTP/1.1 attempts run on the host's own keep-alive connections (src/proxy/h1).
+  if (usesH2(s.cluster!.config, s.req)) up = new H2UpstreamRequest(s, rt) as unknown as ClientRequest;
+  else {
+    try {
+      up = new H1UpstreamRequest(rt.agent.h1Pool(rt.address, rt.port), s.method, s.upstreamPath, s.headers as http.OutgoingHttpHeaders, bodyless) as unknown as ClientRequest;
+    } catch (err) {
+      releaseAttempt(s);
+      giveUp(s);
+      sendLocalReply(s, asProxyError(err));
+      return;
+    }
+  }
   up[STREAM] = s;
   s.upstreamReq = up;
   up.on('response', onUpstreamResponse);
   up.on('error', onUpstreamError);
-  if ((s.poolState & PoolSlot.Pending) !== 0) up.once('socket', onAttemptSocket);
+  if ((s.poolState & PoolSlot.Pending) !== 0) {
+    if (up instanceof H1UpstreamRequest) attemptSocket(up as unknown as WithStream<ClientRequest>, up.socket);
+    else up.once('socket', onAttemptSocket);
+  }
   if (s.perTryTimeoutMs > 0) s.attemptTimer = setTimeout(onPerTryTimeout, s.perTryTimeoutMs, s, up);
   if (s.body !== undefined) s.body.attach(up);
-  else if (hasBody(s)) s.req.pipe(up);
-  else up.end();
+  else if (!bodyless) s.req.pipe(up);
+  else if (!(up instanceof H1UpstreamRequest)) up.end();
 }
 
 function onAttemptSocket(this: WithStream<ClientRequest>, socket: Socket): void {
-  const s = this[STREAM];
+  attemptSocket(this, socket);
+}
+
+/** The attempt's connection is known: once it is established the attempt stops counting as pending. */
+function attemptSocket(up: WithStream<ClientRequest>, socket: Socket): void {
+  const s = up[STREAM];
   if (s === undefined) return;
   if (!socket.connecting) {
     s.cluster!.pool.connected(s);
     return;
   }
   socket.once('connect', () => {
-    if (this[STREAM] === s) s.cluster!.pool.connected(s);
+    if (up[STREAM] === s) s.cluster!.pool.connected(s);
   });
 }
 
@@ -283,7 +299,7 @@ function onUpstreamError(this: WithStream<ClientRequest>, err: NodeJS.ErrnoExcep
   if (connectFailure && err.code !== CONNECT_TIMEOUT_CODE) s.cluster?.stats.cxConnectFail.inc();
   s.host?.outlier?.putLocalOriginFailure(connectFailure ? 'connect' : 'reset');
   releaseAttempt(s);
-  const protocol = err.code !== undefined && err.code.startsWith('HPE_');
+  const protocol = err.code !== undefined && (err.code.startsWith('HPE_') || err.code === UPSTREAM_PROTOCOL_ERROR_CODE);
   failAttempt(s, connectFailure ? ResetReason.ConnectFailure : err.code === H2_REFUSED_STREAM_CODE ? ResetReason.RefusedStream : ResetReason.Reset, err, protocol);
 }
 
