@@ -64,10 +64,7 @@ const enum State {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** A control character other than HTAB, or a CR or LF that is not part of a CRLF. */
-const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
-/** Connection-level headers: they describe this hop only and are not passed on. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade']);
+
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d\d\d)(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 const HEX = /^[0-9A-Fa-f]{1,15}$/;
@@ -220,7 +217,6 @@ export class H1ResponseParser {
   }
 
   private onHeadText(head: string): void {
-    if (BAD_HEAD.test(head)) throw new UpstreamProtocolError('invalid character in the response head');
     const lines = head.split('\r\n');
     const m = STATUS_LINE.exec(lines[0]!);
     if (m === null) throw new UpstreamProtocolError('malformed status line');
@@ -238,6 +234,8 @@ export class H1ResponseParser {
       if (colon <= 0) throw new UpstreamProtocolError(line.length === 0 ? 'empty header line' : line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 ? 'obsolete line folding' : 'header line without a colon');
       const rawName = line.slice(0, colon);
       if (!TOKEN.test(rawName)) throw new UpstreamProtocolError('invalid header name');
+      // Lines were split at CRLF: a CR or LF left in one is bare.
+      if (BAD_VALUE.test(line)) throw new UpstreamProtocolError('invalid character in the response head');
       const name = rawName.toLowerCase();
       const value = trimOws(line, colon + 1);
       if (name === 'content-length') {
@@ -247,7 +245,7 @@ export class H1ResponseParser {
         contentLength = n;
       } else if (name === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
       else if (name === 'connection') connection = connection === '' ? value.toLowerCase() : `${connection}, ${value.toLowerCase()}`;
-      if (!HOP_BY_HOP.has(name)) addHeader(headers, name, value);
+      if (!isHopByHop(name)) addHeader(headers, name, value);
     }
     if (connection !== '' && connection !== 'keep-alive' && connection !== 'close') dropNamedByConnection(headers, connection);
     if (status < 200) {
@@ -331,6 +329,11 @@ function addHeader(headers: IncomingHttpHeaders, name: string, value: string): v
   if (name === 'set-cookie') (old as string[]).push(value);
   else if (SINGLE.has(name)) return;
   else headers[name] = `${old as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+}
+
+/** Connection-level headers: they describe this hop only and are not passed on. */
+function isHopByHop(name: string): boolean {
+  return name === 'connection' || name === 'keep-alive' || name === 'te' || name === 'upgrade' || name === 'proxy-connection';
 }
 
 /** Headers named by `Connection` are hop-by-hop too (RFC 9110 §7.6.1), except the framing ones. */
