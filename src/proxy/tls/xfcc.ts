@@ -9,8 +9,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ForwardClientCertDetails } from '../../envoy/types.js';
 import type { PeerIdentity } from './peer-identity.js';
 
-/** The XFCC element for one verified peer. */
+/** Elements already built, per peer identity (one per connection, so requests reuse it). */
+const elements = new WeakMap<PeerIdentity, string>();
+
+/** The XFCC element for one verified peer (built once per identity object). */
 export function xfccElement(p: PeerIdentity): string {
+  const cached = elements.get(p);
+  if (cached !== undefined) return cached;
+  const el = buildElement(p);
+  elements.set(p, el);
+  return el;
+}
+
+function buildElement(p: PeerIdentity): string {
   const parts = [`By=${p.localPrincipal}`, `Hash=${p.certHash}`, `Subject="${p.subject.replace(/"/g, '\\"')}"`];
   for (const u of p.uriSans) parts.push(`URI=${u}`);
   for (const d of p.dnsSans) parts.push(`DNS=${d}`);
@@ -22,11 +33,11 @@ export function applyXfcc(headers: IncomingHttpHeaders, mode: ForwardClientCertD
   const m = mode ?? 'SANITIZE';
   if (m === 'FORWARD_ONLY' || m === 'ALWAYS_FORWARD_ONLY') return;
   if (!peer) {
-    if (m === 'SANITIZE' || m === 'SANITIZE_SET') delete headers['x-forwarded-client-cert'];
+    if ((m === 'SANITIZE' || m === 'SANITIZE_SET') && headers['x-forwarded-client-cert'] !== undefined) delete headers['x-forwarded-client-cert'];
     return;
   }
   if (m === 'SANITIZE') {
-    delete headers['x-forwarded-client-cert'];
+    if (headers['x-forwarded-client-cert'] !== undefined) delete headers['x-forwarded-client-cert'];
     return;
   }
   const el = xfccElement(peer);
