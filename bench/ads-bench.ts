@@ -70,18 +70,20 @@ function defaultSettings(quick: boolean): AdsBenchSettings {
     ? {
         quick, services: 1000, replicas: 10,
         scenarios: [
+          { mode: 'control-plane', kind: 'light', clients: 10, rampPerSecond: 0 },
           { mode: 'control-plane', kind: 'full', clients: 10, rampPerSecond: 0 },
-          { mode: 'shared', kind: 'full', clients: 10, rampPerSecond: 0 },
-          { mode: 'shared', kind: 'light', clients: 200, rampPerSecond: 200 },
+          { mode: 'control-plane', kind: 'light', clients: 200, rampPerSecond: 200 },
         ],
         syncTimeoutMs: 120_000, updateTimeoutMs: 60_000, steadySeconds: 2, heapMB: 12_288, memoryLimitMB: 4096,
       }
     : {
         quick, services: 1000, replicas: 10,
         scenarios: [
+          { mode: 'control-plane', kind: 'light', clients: 100, rampPerSecond: 0 },
           { mode: 'control-plane', kind: 'full', clients: 100, rampPerSecond: 0 },
-          { mode: 'shared', kind: 'full', clients: 100, rampPerSecond: 0 },
-          { mode: 'shared', kind: 'light', clients: 2000, rampPerSecond: 200 },
+          // ~7 MB of first config per proxy (CDS 2.9, EDS 3.0, RDS 1.2): a faster ramp outruns the one clients process and the
+          // control plane holds the unsent responses in memory.
+          { mode: 'control-plane', kind: 'light', clients: 2000, rampPerSecond: 25 },
         ],
         syncTimeoutMs: 600_000, updateTimeoutMs: 300_000, steadySeconds: 5, heapMB: 12_288, memoryLimitMB: 16_384,
       };
@@ -109,6 +111,8 @@ export interface AdsScenarioResult {
   readonly accepted?: LatencyStats;
   readonly received?: LatencyStats;
   readonly missing?: number;
+  /** Proxies whose accepted RouteConfiguration was decoded and found to carry the new weights. */
+  readonly verified?: number;
   readonly cpRssSyncedMB?: number;
   readonly cpRssAfterMB?: number;
   readonly cpHwmMB?: number;
@@ -153,6 +157,12 @@ spec:
     retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,connect-failure"}
 `;
 }
+
+/** What the clients check for: svc0's 80/20 split in the sidecar route config of port 8080. */
+const CHANGE_WATCH = { route: '8080', vhost: 'svc0.ns0.svc.cluster.local:8080', weights: [80, 20] } as const;
+
+/** Envoy's default HTTP/2 stream window for its xDS gRPC stream (256 MiB). */
+const ENVOY_STREAM_WINDOW = 256 * 1024 * 1024;
 
 function stats(ns: readonly number[], t0: number): LatencyStats {
   const ms = ns.map((x) => (x - t0) / 1e6);
@@ -200,12 +210,16 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
   const heap = `--max-old-space-size=${settings.heapMB}`;
   const label = `${s.mode}/${s.kind}/${s.clients}`;
   try {
-    const copts: AdsControlOptions = { mode: s.mode, dir: meshDir, nodes: s.clients, workDir: work };
+    const cpuProfileDir = process.env['WEFT_BENCH_ADS_CPUPROF'] || undefined;
+    const copts: AdsControlOptions = { mode: s.mode, dir: meshDir, nodes: s.clients, workDir: work, ...(cpuProfileDir ? { cpuProfileDir } : {}) };
     const cp = group.start(process.execPath, [heap, '--expose-gc', path.join(HERE, 'ads-control-child.js'), JSON.stringify(copts)], { name: 'ads control plane' });
     const ready = JSON.parse((await cp.waitForLine((l) => l.startsWith('READY '), 120_000)).slice(6)) as AdsControlReady;
     log(`bench ads: ${label}: control plane up in ${ready.startMs.toFixed(0)} ms (${ready.services} services, ${ready.endpoints} endpoints, ${ready.clusters} clusters per sidecar)`);
     const cpuAtConnect = cpuSeconds(cp.pid);
-    const kopts: AdsClientsOptions = { kind: s.kind, xds: ready.xds, nodes: ready.nodes, namesFile: ready.namesFile, syncTimeoutMs: settings.syncTimeoutMs, updateTimeoutMs: settings.updateTimeoutMs, rampPerSecond: s.rampPerSecond };
+    const kopts: AdsClientsOptions = {
+      kind: s.kind, xds: ready.xds, nodes: ready.nodes, namesFile: ready.namesFile, syncTimeoutMs: settings.syncTimeoutMs, updateTimeoutMs: settings.updateTimeoutMs, rampPerSecond: s.rampPerSecond,
+      watch: CHANGE_WATCH, ...(s.kind === 'light' ? { flowControlWindow: ENVOY_STREAM_WINDOW } : {}),
+    };
     const argsFile = path.join(work, 'clients.json');
     writeFileSync(argsFile, JSON.stringify(kopts));
     const clients = group.start(process.execPath, [heap, path.join(HERE, 'ads-clients-child.js'), argsFile], { name: 'ads clients' });
@@ -246,7 +260,7 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
       error: updates.missing ? `${updates.missing} of ${s.clients} proxies had no update within ${settings.updateTimeoutMs} ms` : undefined,
       services: ready.services, endpoints: ready.endpoints, clusters: ready.clusters, controlStartMs: ready.startMs,
       syncMs: synced.ms, clientsRssMB: rssMB(clients.pid),
-      accepted: stats(updates.accepted, t0), received: stats(updates.received, t0), missing: updates.missing,
+      accepted: stats(updates.accepted, t0), received: stats(updates.received, t0), missing: updates.missing, verified: updates.verified,
       cpRssSyncedMB, cpRssAfterMB: rssMB(cp.pid), cpHwmMB: statusMB(cp.pid, 'VmHWM'), cpPushCpuS, cpSteadyCores, cpSyncCpuS, foreign, pushStats,
     };
     log(`bench ads: ${label}: accepted p50 ${result.accepted!.p50.toFixed(0)} p99 ${result.accepted!.p99.toFixed(0)} max ${result.accepted!.max.toFixed(0)} ms; CP RSS ${result.cpRssAfterMB!.toFixed(0)} MB (peak ${result.cpHwmMB!.toFixed(0)})`);

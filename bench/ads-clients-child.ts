@@ -11,12 +11,13 @@
  * it accepts (ACK sent) and receives, then prints `UPDATES {json}` (or after `timeoutMs`).
  */
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import { AdsClient } from '../src/xds/ads-client.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from '../src/xds/discovery-service.js';
 import { toNodeMessage } from '../src/xds/node-info.js';
-import { TypeUrl } from '../src/xds/protos.js';
+import { decodeResource, TypeUrl } from '../src/xds/protos.js';
 import type { BenchNode } from './ads-control-child.js';
 
 /** Options from the parent. */
@@ -29,6 +30,24 @@ export interface AdsClientsOptions {
   readonly updateTimeoutMs: number;
   /** Proxies started per second (0: all at once). */
   readonly rampPerSecond: number;
+  /** The change to wait for: an update counts only once the proxy holds it (see {@link ChangeWatch}). */
+  readonly watch: ChangeWatch;
+  /**
+   * HTTP/2 flow-control window of each client's stream and connection (bytes); unset keeps
+   * @grpc/grpc-js's 64 KiB. Envoy's default for its xDS stream is 256 MiB (Http2ProtocolOptions
+   * initial_stream_window_size), so a large RouteConfiguration is not dribbled out 64 KiB per round trip.
+   */
+  readonly flowControlWindow?: number;
+}
+
+/**
+ * The applied change as the proxy must see it: RouteConfiguration `route` has virtual host `vhost`
+ * whose last route splits traffic with exactly `weights`.
+ */
+export interface ChangeWatch {
+  readonly route: string;
+  readonly vhost: string;
+  readonly weights: readonly number[];
 }
 
 /** The `UPDATES` line's payload: hrtime ns per proxy (NaN-free; missing ones left out). */
@@ -36,7 +55,43 @@ export interface AdsClientsUpdates {
   readonly accepted: number[];
   readonly received: number[];
   readonly missing: number;
+  /** Proxies whose accepted update was checked to carry the change's weights (decoded). */
+  readonly verified: number;
 }
+
+/** Weights of the weighted route in `vhost` of a decoded RouteConfiguration, or undefined. */
+function weightsIn(routeConfig: unknown, vhost: string): number[] | undefined {
+  const rc = routeConfig as { virtualHosts?: { name?: string; routes?: { route?: { weightedClusters?: { clusters?: { weight?: number | { value?: number } }[] } } }[] }[] };
+  const vh = rc.virtualHosts?.find((v) => v.name === vhost);
+  const weighted = vh?.routes?.map((r) => r.route?.weightedClusters?.clusters).filter((c) => c !== undefined).at(-1);
+  return weighted?.map((c) => (typeof c.weight === 'object' ? c.weight?.value ?? 0 : c.weight ?? 0));
+}
+
+/** True when a decoded RouteConfiguration carries the watched change. */
+function carriesChange(routeConfig: unknown, w: ChangeWatch): boolean {
+  const got = weightsIn(routeConfig, w.vhost);
+  return !!got && got.length === w.weights.length && got.every((x, i) => x === w.weights[i]);
+}
+
+/** `name` (field 1) of an encoded RouteConfiguration, read without decoding the rest. */
+function encodedName(bytes: Uint8Array): string | undefined {
+  if (bytes[0] !== 0x0a) return undefined;
+  let len = 0;
+  let shift = 0;
+  let i = 1;
+  for (; i < bytes.length && i < 6; i++) {
+    len += (bytes[i]! & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((bytes[i]! & 0x80) === 0) break;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset + i + 1, len).toString('utf8');
+}
+
+/**
+ * Distinct encoded contents of the watched route that light clients accepted after ARM (by
+ * SHA-1), decoded once each after the measurement to check they carry the change.
+ */
+const acceptedContents = new Map<string, Uint8Array>();
 
 const FOUR = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
 const now = () => Number(process.hrtime.bigint());
@@ -44,9 +99,14 @@ const now = () => Number(process.hrtime.bigint());
 /** One simulated proxy. */
 interface Sim {
   readonly synced: Promise<void>;
-  /** Called on an accepted RDS update (armed only). */
-  onAccepted: () => void;
+  /**
+   * Called when the proxy ACKed an RDS update holding the change (armed only); light clients pass
+   * the SHA-1 of the watched route's bytes, checked after the measurement.
+   */
+  onAccepted: (contentKey: string | undefined) => void;
   onReceived: () => void;
+  /** True once ARM was received. */
+  armed: boolean;
   close(): void;
 }
 
@@ -54,15 +114,21 @@ function fullClient(o: AdsClientsOptions, node: BenchNode): Sim {
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const acked = new Set<string>();
-  const client = new AdsClient({ target: o.xds, node: { id: node.id, metadata: node.metadata }, onUpdate: () => undefined });
-  const sim: Sim = { synced, onAccepted: () => undefined, onReceived: () => undefined, close: () => client.close() };
+  // Set by onUpdate (which runs before the ACK) when the RDS update holds the change.
+  let holdsChange = false;
+  const onUpdate = (typeUrl: string, resources: ReadonlyMap<string, object>) => {
+    if (typeUrl === TypeUrl.RouteConfiguration) holdsChange = carriesChange(resources.get(o.watch.route), o.watch);
+    return undefined;
+  };
+  const client = new AdsClient({ target: o.xds, node: { id: node.id, metadata: node.metadata }, onUpdate });
+  const sim: Sim = { synced, armed: false, onAccepted: () => undefined, onReceived: () => undefined, close: () => client.close() };
   client.on('response', (typeUrl) => {
     if (typeUrl === TypeUrl.RouteConfiguration) sim.onReceived();
   });
   client.on('ack', (typeUrl) => {
     acked.add(typeUrl);
     if (FOUR.every((t) => acked.has(t))) markSynced();
-    if (typeUrl === TypeUrl.RouteConfiguration) sim.onAccepted();
+    if (typeUrl === TypeUrl.RouteConfiguration && holdsChange) sim.onAccepted(undefined);
   });
   client.start();
   return sim;
@@ -72,11 +138,13 @@ function lightClient(o: AdsClientsOptions, node: BenchNode, names: { eds: string
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const seen = new Set<string>();
-  const client = new grpc.Client(o.xds, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 });
+  const window = o.flowControlWindow ? { 'grpc-node.flow_control_window': o.flowControlWindow, 'grpc.http2.lookahead_bytes': 0 } : {};
+  const client = new grpc.Client(o.xds, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, ...window });
   const m = adsServiceDefinition.StreamAggregatedResources;
   const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize) as grpc.ClientDuplexStream<DiscoveryRequestMessage, DiscoveryResponseMessage>;
   const sim: Sim = {
     synced,
+    armed: false,
     onAccepted: () => undefined,
     onReceived: () => undefined,
     close: () => {
@@ -86,12 +154,26 @@ function lightClient(o: AdsClientsOptions, node: BenchNode, names: { eds: string
   };
   const namesFor = (typeUrl: string) => (typeUrl === TypeUrl.ClusterLoadAssignment ? names.eds : typeUrl === TypeUrl.RouteConfiguration ? names.rds : []);
   call.on('error', () => undefined);
+  // SHA-1 of the watched route's bytes as last received: an update that leaves it unchanged is not the change.
+  let watchedKey: string | undefined;
   call.on('data', (r: DiscoveryResponseMessage) => {
-    if (r.typeUrl === TypeUrl.RouteConfiguration) sim.onReceived();
+    let changedKey: string | undefined;
+    if (r.typeUrl === TypeUrl.RouteConfiguration) {
+      sim.onReceived();
+      for (const a of r.resources) {
+        if (encodedName(a.value) !== o.watch.route) continue;
+        const key = createHash('sha1').update(a.value).digest('base64');
+        if (key !== watchedKey) {
+          changedKey = key;
+          watchedKey = key;
+          if (sim.armed && !acceptedContents.has(key)) acceptedContents.set(key, a.value);
+        }
+      }
+    }
     call.write({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: namesFor(r.typeUrl) });
     seen.add(r.typeUrl);
     if (FOUR.every((t) => seen.has(t))) markSynced();
-    if (r.typeUrl === TypeUrl.RouteConfiguration) sim.onAccepted();
+    if (changedKey) sim.onAccepted(changedKey);
   });
   call.write({ node: toNodeMessage({ id: node.id, metadata: node.metadata }), typeUrl: TypeUrl.Cluster, resourceNames: [] });
   call.write({ typeUrl: TypeUrl.Listener, resourceNames: [] });
@@ -126,15 +208,22 @@ async function main(): Promise<void> {
 
   const accepted: (number | undefined)[] = sims.map(() => undefined);
   const received: (number | undefined)[] = sims.map(() => undefined);
+  const contentOf: (string | undefined)[] = sims.map(() => undefined);
   let done = 0;
   let reported = false;
   const report = () => {
     if (reported) return;
     reported = true;
+    // After the measurement: decode each distinct accepted content once; a proxy whose accepted
+    // route lacks the change counts as missing (full clients were checked before their ACK).
+    const good = new Map<string, boolean>();
+    for (const [key, bytes] of acceptedContents) good.set(key, carriesChange(decodeResource(TypeUrl.RouteConfiguration, bytes), o.watch));
+    const ok = accepted.map((x, i) => x !== undefined && (contentOf[i] === undefined || good.get(contentOf[i]!) === true));
     const updates: AdsClientsUpdates = {
-      accepted: accepted.filter((x): x is number => x !== undefined),
+      accepted: accepted.filter((x, i): x is number => x !== undefined && ok[i]!),
       received: received.filter((x): x is number => x !== undefined),
-      missing: accepted.filter((x) => x === undefined).length,
+      missing: ok.filter((x) => !x).length,
+      verified: ok.filter((x) => x).length,
     };
     process.stdout.write(`UPDATES ${JSON.stringify(updates)}\n`);
   };
@@ -145,9 +234,11 @@ async function main(): Promise<void> {
       s.onReceived = () => {
         received[i] ??= now();
       };
-      s.onAccepted = () => {
+      s.armed = true;
+      s.onAccepted = (key) => {
         if (accepted[i] !== undefined) return;
         accepted[i] = now();
+        contentOf[i] = key;
         if (++done === sims.length) report();
       };
     });

@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Session } from 'node:inspector/promises';
 import { ControlPlane, proxyNodeFrom } from '../src/control/control-plane.js';
 import { ConfigStore } from '../src/control/config-store.js';
 import { buildSnapshot, type MeshSnapshot } from '../src/model/snapshot.js';
@@ -33,6 +34,8 @@ export interface AdsControlOptions {
   readonly nodes: number;
   /** Where to write the names file (not the watched directory). */
   readonly workDir: string;
+  /** When set, a CPU profile from the APPLY command to PUSHSTATS is written to this directory. */
+  readonly cpuProfileDir?: string;
 }
 
 /** A proxy identity for the clients. */
@@ -176,16 +179,30 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
+  let profiler: Session | undefined;
+  rl.on('line', async (line) => {
     const [cmd, arg] = line.split(' ');
     if (cmd === 'APPLY') {
       const text = readFileSync(arg!, 'utf8');
+      if (o.cpuProfileDir) {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+        await profiler.post('Profiler.start');
+      }
       const t0 = process.hrtime.bigint();
       running.apply(text).then(
         () => process.stdout.write(`APPLIED ${t0}\n`),
         (err: Error) => process.stdout.write(`FAILED ${err.message}\n`),
       );
     } else if (cmd === 'PUSHSTATS') {
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(path.join(o.cpuProfileDir!, `push-${o.mode}-${o.nodes}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+        profiler.disconnect();
+        profiler = undefined;
+      }
       // Heap figures after a full GC (when --expose-gc), to tell retained memory from freed-but-kept RSS.
       (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();

@@ -2,10 +2,10 @@
  * `weft control` assembled: config store → model snapshot (one per change) → per-proxy translation
  * → ADS push, plus the HTTP API. Data flows one way; a snapshot is never mutated, and a proxy's
  * resources are translated once per snapshot and cached. A {@link TranslationCache} carries built
- * objects across snapshots, so a change re-translates and re-encodes only what it touched, and a
- * proxy whose resources of a type did not change keeps the very same resource Map (the ADS
- * server's per-Map caches then answer at once). Pushes are scheduled (`AdsServer.schedulePush`):
- * batched, yielding to the event loop, coalesced per proxy.
+ * objects across snapshots, so a change re-translates and re-encodes only what it touched, and
+ * proxies that get the same resource list share one resource Map ({@link ResourceMaps}), so the
+ * ADS server's per-Map caches and diffs are computed once, not once per proxy. Pushes are
+ * scheduled (`AdsServer.schedulePush`): batched, yielding to the event loop, coalesced per proxy.
  */
 import type http from 'node:http';
 import type { Resource } from '../config/resource.js';
@@ -19,6 +19,7 @@ import type { Workload } from '../registry/types.js';
 import type { TranslateOptions } from '../translate/translate.js';
 import { SharedTranslator } from '../translate/shared-translation.js';
 import { TranslationCache } from '../translate/translation-cache.js';
+import { ResourceMaps } from './resource-maps.js';
 import { TypeUrl } from '../xds/protos.js';
 import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
@@ -62,6 +63,8 @@ export class ControlPlane {
   private translator?: SharedTranslator;
   /** Built xDS objects reused across snapshots while their inputs are unchanged. */
   private readonly translationCache = new TranslationCache();
+  /** Resource Maps shared by the proxies that get the same resource list. */
+  private readonly maps = new ResourceMaps();
   private ads?: AdsServer;
   private http?: http.Server;
   private pushes = 0;
@@ -150,13 +153,11 @@ export class ControlPlane {
     if (this.translator?.snapshot !== this.snapshot) this.translator = new SharedTranslator(this.snapshot, this.options.translate, this.translationCache);
     const out = this.translator.translate(node);
     const before = cached?.resources;
-    const byName = <T extends { name?: string; clusterName?: string }>(typeUrl: string, list: readonly T[]) =>
-      reuseIfSame(before?.get(typeUrl), new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object])));
     const resources: ProxyResources = new Map([
-      [TypeUrl.Listener, byName(TypeUrl.Listener, out.listeners)],
-      [TypeUrl.RouteConfiguration, byName(TypeUrl.RouteConfiguration, out.routes)],
-      [TypeUrl.Cluster, byName(TypeUrl.Cluster, out.clusters)],
-      [TypeUrl.ClusterLoadAssignment, byName(TypeUrl.ClusterLoadAssignment, out.endpoints)],
+      [TypeUrl.Listener, reuseIfSame(before?.get(TypeUrl.Listener), this.maps.wildcard(out.listeners))],
+      [TypeUrl.RouteConfiguration, this.maps.named(out.routes, this.snapshot.version)],
+      [TypeUrl.Cluster, reuseIfSame(before?.get(TypeUrl.Cluster), this.maps.wildcard(out.clusters))],
+      [TypeUrl.ClusterLoadAssignment, this.maps.named(out.endpoints, this.snapshot.version)],
     ]);
     const secrets = new Map<string, object>(this.meshCa ? this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount) : []);
     // Gateway credentials (SDS `kubernetes://<credentialName>`), see gateway-secrets.ts.

@@ -100,8 +100,8 @@ export function buildProxyScope(snapshot: MeshSnapshot, node: ProxyNode): ProxyS
 
   const clusterHosts = new Map(services.map((s) => [s.hostname, s]));
   for (const vs of virtualServices) {
-    for (const host of destinationHosts(vs)) {
-      const svc = byHost.get(snapshot.resolveHost(host, vs.namespace));
+    for (const host of resolvedDestinationHosts(snapshot, vs)) {
+      const svc = byHost.get(host);
       if (svc && !clusterHosts.has(svc.hostname)) clusterHosts.set(svc.hostname, svc);
     }
   }
@@ -143,6 +143,18 @@ export function destinationHosts(vs: IndexedVirtualService): string[] {
   for (const t of vs.spec.tcp ?? []) for (const d of t.route ?? []) out.push(d.destination.host);
   for (const t of vs.spec.tls ?? []) for (const d of t.route ?? []) out.push(d.destination.host);
   return out;
+}
+
+const resolvedHosts = new WeakMap<IndexedVirtualService, readonly string[]>();
+
+/** `destinationHosts(vs)` resolved in the VirtualService's namespace; once per indexed VirtualService (per snapshot). */
+function resolvedDestinationHosts(snapshot: MeshSnapshot, vs: IndexedVirtualService): readonly string[] {
+  let hosts = resolvedHosts.get(vs);
+  if (!hosts) {
+    hosts = destinationHosts(vs).map((h) => snapshot.resolveHost(h, vs.namespace));
+    resolvedHosts.set(vs, hosts);
+  }
+  return hosts;
 }
 
 /**

@@ -8,8 +8,11 @@
  * `translate()` for every proxy (tested).
  *
  * With a {@link TranslationCache} (which outlives snapshots), unchanged clusters and load
- * assignments are not rebuilt at all, and every listener, route and cluster whose content did not
- * change keeps its object identity from the previous snapshot (see translation-cache.ts).
+ * assignments are not rebuilt at all (a scope's whole lists are remembered under a key of their
+ * inputs), a VirtualService's routes are rebuilt only when it or what it resolves against changed
+ * (cached-routes.ts), every listener, route, virtual host and cluster whose content did not change
+ * keeps its object identity from the previous snapshot, and so do the lists: a proxy whose
+ * resources did not change gets the very same arrays (see translation-cache.ts).
  */
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from '../envoy/types.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
@@ -21,7 +24,8 @@ import { buildProxyScope, type ProxyScope } from './proxy-scope.js';
 import { buildSidecarOutboundRoutes } from './route/sidecar-outbound-routes.js';
 import { applyTelemetry } from './telemetry/apply-telemetry.js';
 import { cachedEndpoints, cachedOutboundClusters } from './cached-clusters.js';
-import type { TranslationCache } from './translation-cache.js';
+import { digest, type TranslationCache } from './translation-cache.js';
+import { internRouteConfigs, sidecarRouteScopeKey, virtualServiceRoutesMemo } from './cached-routes.js';
 import { hashPolicyLookup, translate, type TranslateOptions, type XdsResources } from './translate.js';
 
 interface OutboundPart {
@@ -30,6 +34,8 @@ interface OutboundPart {
   readonly routes: readonly RouteConfiguration[];
   readonly clusters: readonly Cluster[];
   readonly endpoints: readonly ClusterLoadAssignment[];
+  /** Names of `clusters` (inbound clusters of the same name are left out). */
+  readonly clusterNames: ReadonlySet<string | undefined>;
 }
 
 /**
@@ -61,25 +67,57 @@ export class SharedTranslator {
     // The shared scope with this proxy's identity, for its inbound side only.
     const scope: ProxyScope = { ...part.scope, node };
     const inboundListener = this.internAll('lds', applyTelemetry([buildSidecarInboundListener(scope)], this.snapshot, node));
-    const outboundNames = new Set(part.clusters.map((c) => c.name));
-    const inboundClusters = this.internAll('cds', buildInboundClusters(this.snapshot, node).filter((c) => !outboundNames.has(c.name)));
+    const inboundClusters = this.internAll('cds', buildInboundClusters(this.snapshot, node).filter((c) => !part.clusterNames.has(c.name)));
     return {
-      listeners: byName([...part.listeners, ...inboundListener]),
+      listeners: this.merged('lds', part.listeners, inboundListener),
       routes: part.routes,
-      clusters: byName([...part.clusters, ...inboundClusters]),
+      clusters: this.merged('cds', part.clusters, inboundClusters),
       endpoints: part.endpoints,
     };
+  }
+
+  /**
+   * `byName([...shared, ...own])`; with a cache, remembered under the identities of the shared
+   * list and of the proxy's own (interned) objects, so proxies and snapshots with the same parts
+   * get the same array without sorting thousands of names again.
+   */
+  private merged<T extends { readonly name?: string }>(kind: string, shared: readonly T[], own: readonly T[]): readonly T[] {
+    const cache = this.cache;
+    if (!cache) return byName([...shared, ...own]);
+    const key = `merged|${kind}|${cache.idOf(shared)}|${own.map((o) => cache.idOf(o)).join(',')}`;
+    return cache.memo(key, () => byName([...shared, ...own]));
   }
 
   private buildOutbound(node: ProxyNode): OutboundPart {
     const scope = buildProxyScope(this.snapshot, node);
     const listeners = this.internAll('lds', applyTelemetry(buildSidecarOutboundListeners(scope), this.snapshot, node).filter((l) => l.name !== VIRTUAL_INBOUND.name));
-    const routes = this.internAll('rds', byName(buildSidecarOutboundRoutes(scope, { hashPolicy: hashPolicyLookup(scope) })));
     const cache = this.cache;
-    const clusters = cache ? cachedOutboundClusters(cache, this.snapshot, node, scope.clusterServices) : buildOutboundClusters(this.snapshot, node, scope.clusterServices);
-    const built = cache ? cachedEndpoints(cache, this.snapshot, node, clusters) : buildEndpoints(this.snapshot, node, clusters);
-    const endpoints = [...built].sort((a, b) => cmp(a.clusterName ?? '', b.clusterName ?? ''));
-    return { scope, listeners, routes, clusters, endpoints };
+    if (!cache) {
+      const routes = byName(buildSidecarOutboundRoutes(scope, { hashPolicy: hashPolicyLookup(scope) }));
+      const clusters = buildOutboundClusters(this.snapshot, node, scope.clusterServices);
+      const endpoints = sortAssignments(buildEndpoints(this.snapshot, node, clusters));
+      return { scope, listeners, routes, clusters, endpoints, clusterNames: new Set(clusters.map((c) => c.name)) };
+    }
+    const key = this.keyOf(node);
+    const labels = this.labelSensitive ? labelsKey(node) : '';
+    const virtualServiceRoutes = virtualServiceRoutesMemo(cache, sidecarRouteScopeKey(cache, scope, labels));
+    const routes = internRouteConfigs(cache, byName(buildSidecarOutboundRoutes(scope, { hashPolicy: hashPolicyLookup(scope), virtualServiceRoutes })));
+    // A scope's whole cluster list, and its load assignments, depend on: the proxy's role, IP family,
+    // namespace (and labels when config selects by them), the mesh-wide inputs, every service with
+    // its endpoints, the DestinationRules, and which services the scope builds clusters for.
+    const env = `${node.role}|${key}|${cache.globalKey()}|${cache.registryKey()}|${cache.kindKey('DestinationRule')}`;
+    const clusters = cache.memo(`scope-cds|${env}|${digest(scope.clusterServices.map((s) => cache.serviceKey(s)).join(','))}`, () =>
+      cachedOutboundClusters(cache, this.snapshot, node, scope.clusterServices),
+    );
+    const endpoints = cache.memo(`scope-eds|${env}|${cache.idOf(clusters)}`, () => sortAssignments(cachedEndpoints(cache, this.snapshot, node, clusters)));
+    // Lists whose members are unchanged keep their identity across snapshots (see merged()).
+    const shared = {
+      listeners: cache.internList(`out|${key}|lds`, listeners),
+      routes: cache.internList(`out|${key}|rds`, routes),
+      clusters: cache.internList(`out|${key}|cds`, clusters),
+      endpoints: cache.internList(`out|${key}|eds`, endpoints),
+    };
+    return { scope, ...shared, clusterNames: new Set(clusters.map((c) => c.name)) };
   }
 
   /** Each object replaced by an earlier one of equal content, when there is a cache. */
@@ -100,7 +138,7 @@ export class SharedTranslator {
 
   private keyOf(node: ProxyNode): string {
     const family = node.ip.includes(':') ? '6' : '4';
-    const labels = this.labelSensitive ? JSON.stringify(Object.entries(node.labels).sort()) : '';
+    const labels = this.labelSensitive ? labelsKey(node) : '';
     return `${node.namespace}|${family}|${labels}`;
   }
 }
@@ -120,6 +158,14 @@ function selectsByLabels(snapshot: MeshSnapshot): boolean {
   if (snapshot.list<{ workloadSelector?: object }>('Sidecar').some((r) => r.spec.workloadSelector)) return true;
   if (snapshot.list<{ selector?: object; targetRef?: object; targetRefs?: object }>('Telemetry').some((r) => r.spec.selector || r.spec.targetRef || r.spec.targetRefs)) return true;
   return false;
+}
+
+function labelsKey(node: ProxyNode): string {
+  return JSON.stringify(Object.entries(node.labels).sort());
+}
+
+function sortAssignments(list: readonly ClusterLoadAssignment[]): ClusterLoadAssignment[] {
+  return [...list].sort((a, b) => cmp(a.clusterName ?? '', b.clusterName ?? ''));
 }
 
 function byName<T extends { readonly name?: string }>(list: readonly T[]): T[] {

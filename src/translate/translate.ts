@@ -7,6 +7,7 @@ import type { Cluster, ClusterLoadAssignment, HashPolicy, Listener, RouteConfigu
 import type { MeshSnapshot } from '../model/snapshot.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import { buildClusters, buildEndpoints, destinationRuleFor, effectiveTrafficPolicy, hashPolicyFor } from './cluster/index.js';
+import type { ConsolidatedDestinationRule } from './cluster/destination-rule-index.js';
 import { collectGatewayServers, type GatewayPortMap } from './gateway-servers.js';
 import { buildGatewayListeners } from './listener/gateway-listeners.js';
 import { buildSidecarInboundListener } from './listener/sidecar-inbound-listener.js';
@@ -65,16 +66,26 @@ export function hashPolicyLookup(scope: ProxyScope): HashPolicyLookup {
   return (host, subset, port) => {
     const key = `${host}|${subset ?? ''}|${port}`;
     if (cache.has(key)) return cache.get(key);
-    let out: HashPolicy | undefined;
     const svc = scope.lookupService(host);
     const rule = svc ? destinationRuleFor(scope.snapshot, scope.node, svc) : undefined;
-    if (rule) {
-      const sub = subset ? rule.spec.subsets?.find((s) => s.name === subset) : undefined;
-      out = hashPolicyFor(effectiveTrafficPolicy(rule.spec.trafficPolicy, port, sub))[0];
-    }
+    const out = rule ? ruleHashPolicy(rule, subset, port) : undefined;
     cache.set(key, out);
     return out;
   };
+}
+
+/** Hash policies per consolidated rule (immutable, per snapshot), subset and port. */
+const ruleHashPolicies = new WeakMap<ConsolidatedDestinationRule, Map<string, HashPolicy | undefined>>();
+
+function ruleHashPolicy(rule: ConsolidatedDestinationRule, subset: string | undefined, port: number): HashPolicy | undefined {
+  let memo = ruleHashPolicies.get(rule);
+  if (!memo) ruleHashPolicies.set(rule, (memo = new Map()));
+  const key = `${subset ?? ''}|${port}`;
+  if (memo.has(key)) return memo.get(key);
+  const sub = subset ? rule.spec.subsets?.find((s) => s.name === subset) : undefined;
+  const out = hashPolicyFor(effectiveTrafficPolicy(rule.spec.trafficPolicy, port, sub))[0];
+  memo.set(key, out);
+  return out;
 }
 
 function byName<T extends { readonly name?: string }>(list: readonly T[]): T[] {

@@ -28,6 +28,9 @@ interface SnapshotKeys {
   readonly global: string;
   readonly services: WeakMap<Service, string>;
   readonly rules: WeakMap<ConsolidatedDestinationRule, string>;
+  readonly kinds: Map<string, string>;
+  registry?: string;
+  shape?: string;
 }
 
 /** Cross-snapshot cache of translated objects; see the module comment. */
@@ -35,6 +38,8 @@ export class TranslationCache {
   private current = new Map<string, object>();
   private previous = new Map<string, object>();
   private keys: SnapshotKeys | undefined;
+  private readonly ids = new WeakMap<object, number>();
+  private lastId = 0;
   readonly stats: TranslationCacheStats = { hits: 0, misses: 0 };
 
   /** Starts a snapshot's generation (no-op when it already is the current one). */
@@ -42,7 +47,7 @@ export class TranslationCache {
     if (this.keys?.snapshot === snapshot) return;
     this.previous = this.current;
     this.current = new Map();
-    this.keys = { snapshot, global: globalKey(snapshot), services: new WeakMap(), rules: new WeakMap() };
+    this.keys = { snapshot, global: globalKey(snapshot), services: new WeakMap(), rules: new WeakMap(), kinds: new Map() };
   }
 
   /** Number of cached objects (both generations). */
@@ -69,6 +74,33 @@ export class TranslationCache {
     return this.memo(`=${kind}|${name}|${digest(obj)}`, () => obj);
   }
 
+  /**
+   * `list`, or the array remembered under `key` when it holds the very same objects in the same
+   * order (then `list` is dropped): a list whose members did not change keeps its identity across
+   * snapshots, so whatever is keyed on it downstream (merged lists, resource Maps) is reused.
+   */
+  internList<T>(key: string, list: readonly T[]): readonly T[] {
+    const prev = this.lookup(`[]${key}`) as readonly T[] | undefined;
+    if (prev && prev.length === list.length && prev.every((x, i) => x === list[i])) return prev;
+    if (prev) this.stats.hits--;
+    this.stats.misses++;
+    this.current.set(`[]${key}`, list);
+    return list;
+  }
+
+  /**
+   * A number naming `obj` for as long as it lives (never reused), for keys built from the
+   * identities of already-interned parts (a RouteConfiguration from its virtual hosts).
+   */
+  idOf(obj: object): number {
+    let id = this.ids.get(obj);
+    if (id === undefined) {
+      id = ++this.lastId;
+      this.ids.set(obj, id);
+    }
+    return id;
+  }
+
   /** Content key of the inputs shared by every cluster and load assignment of the current snapshot. */
   globalKey(): string {
     return this.requireKeys().global;
@@ -84,6 +116,39 @@ export class TranslationCache {
       k.services.set(service, key);
     }
     return key;
+  }
+
+  /**
+   * Key of the resources of one kind in the current snapshot: the identities of the resource
+   * objects, in order. The config store hands out the same object while a resource is unchanged,
+   * so the key is stable across snapshots; a changed (or re-read) resource gives a new key.
+   */
+  kindKey(kind: string): string {
+    const k = this.requireKeys();
+    let key = k.kinds.get(kind);
+    if (key === undefined) {
+      // Digested: keys are hashed on every lookup, and a mesh has thousands of resources of a kind.
+      key = digest(k.snapshot.list(kind).map((r) => this.idOf(r)).join(','));
+      k.kinds.set(kind, key);
+    }
+    return key;
+  }
+
+  /** Content key of every service of the registry with its endpoints (current snapshot). */
+  registryKey(): string {
+    const k = this.requireKeys();
+    k.registry ??= digest(k.snapshot.registry.services.map((s) => this.serviceKey(s)));
+    return k.registry;
+  }
+
+  /**
+   * Content key of what routes read from the registry: each service's namespace, hostname, ports
+   * and exportTo (not its endpoints or addresses), so endpoint changes leave route keys unchanged.
+   */
+  servicesShapeKey(): string {
+    const k = this.requireKeys();
+    k.shape ??= digest(k.snapshot.registry.services.map((s) => [s.namespace, s.hostname, s.ports, s.exportTo]));
+    return k.shape;
   }
 
   /** Content key of a consolidated DestinationRule ('-' for none). */

@@ -42,13 +42,27 @@ export function normalizeGatewayName(ref: string, vsNamespace: string): string {
   return `${vsNamespace}/${ref}`;
 }
 
-/** Indexes every VirtualService of the snapshot, oldest first (Istio's precedence order). */
+const indexed = new WeakMap<MeshSnapshot, readonly IndexedVirtualService[]>();
+
+/**
+ * Indexes every VirtualService of the snapshot, oldest first (Istio's precedence order). Computed
+ * once per snapshot (every proxy scope reads it); the result and its entries are frozen.
+ */
 export function indexVirtualServices(snapshot: MeshSnapshot): readonly IndexedVirtualService[] {
+  let list = indexed.get(snapshot);
+  if (!list) {
+    list = Object.freeze(buildIndex(snapshot));
+    indexed.set(snapshot, list);
+  }
+  return list;
+}
+
+function buildIndex(snapshot: MeshSnapshot): IndexedVirtualService[] {
   return snapshot.list<VirtualServiceSpec>('VirtualService').map((r) => {
     const ns = r.metadata.namespace;
     const spec = r.spec;
     const gateways = spec.gateways && spec.gateways.length > 0 ? spec.gateways.map((g) => normalizeGatewayName(g, ns)) : [MESH_GATEWAY];
-    return {
+    return Object.freeze({
       resource: r,
       name: r.metadata.name,
       namespace: ns,
@@ -56,6 +70,6 @@ export function indexVirtualServices(snapshot: MeshSnapshot): readonly IndexedVi
       hosts: (spec.hosts ?? []).map((h) => snapshot.resolveHost(h, ns)),
       gateways: [...new Set(gateways)],
       exportTo: parseExportTo(spec.exportTo, ns),
-    };
+    });
   });
 }

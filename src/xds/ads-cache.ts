@@ -2,15 +2,43 @@
  * Server-wide caches that let one push cost O(changes) per proxy instead of O(resources):
  * whole-type encodings shared by proxies that get the same resource Map (LDS/CDS), and the
  * list of names that changed between two versions of a resource Map (EDS/RDS/SDS), computed
- * once per pair of Maps rather than once per proxy.
+ * once per pair of Maps rather than once per proxy. Concatenated bodies are not kept per Map
+ * (only the last few), so proxy-specific Maps cost references to shared frames, not copies.
  */
 import type { ResourceEncoder } from './ads-wire.js';
 
 /** A whole type's resources encoded: name → bytes, plus all their frames concatenated. */
 export interface EncodedSet {
-  content: ReadonlyMap<string, Uint8Array>;
-  body: Buffer;
+  readonly content: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The frames concatenated, built on each read and not kept: a proxy-specific Map (CDS with the
+   * proxy's inbound clusters) would otherwise pin a multi-MB copy per proxy for as long as the
+   * proxy is connected, although it is only read when the set is sent.
+   */
+  readonly body: Buffer;
 }
+
+/** An {@link EncodedSet} whose body is concatenated from the shared frames when read. */
+class LazyEncodedSet implements EncodedSet {
+  constructor(
+    readonly content: ReadonlyMap<string, Uint8Array>,
+    private readonly frames: readonly Buffer[],
+  ) {}
+
+  get body(): Buffer {
+    let body = recentBodies.get(this);
+    if (!body) {
+      body = Buffer.concat(this.frames);
+      // Proxies sharing a Map are usually refreshed one after another: keep the last few bodies.
+      if (recentBodies.size >= RECENT_BODIES) recentBodies.delete(recentBodies.keys().next().value!);
+      recentBodies.set(this, body);
+    }
+    return body;
+  }
+}
+
+const RECENT_BODIES = 4;
+const recentBodies = new Map<LazyEncodedSet, Buffer>();
 
 interface SetEntry {
   typeUrl: string;
@@ -43,7 +71,7 @@ export class EncodedSetCache {
       content.set(name, bytes);
       frames.push(this.encoder.frame(typeUrl, bytes));
     }
-    const set: EncodedSet = { content, body: Buffer.concat(frames) };
+    const set: EncodedSet = new LazyEncodedSet(content, frames);
     this.sets.set(resources, { typeUrl, entries, set });
     return set;
   }

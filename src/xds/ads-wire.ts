@@ -5,7 +5,8 @@
  * header fields. With thousands of proxies sharing the same resource objects, a push costs one
  * encoding per changed resource, not one per proxy.
  */
-import { encodeResource } from './protos.js';
+import { encodeResource, TypeUrl } from './protos.js';
+import { RouteConfigEncoder } from './ads-route-encoding.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
 
 const WIRE_LEN = 2;
@@ -63,7 +64,20 @@ export class ResourceEncoder {
   private readonly frames = new WeakMap<Uint8Array, Buffer>();
   readonly stats: EncoderStats = { encodes: 0, hits: 0 };
 
-  constructor(private readonly encodeFn: EncodeFn = encodeObject) {}
+  private readonly encodeFn: EncodeFn;
+
+  /**
+   * `encodeFn` defaults to protos.ts's encoder, with RouteConfigurations encoded by parts (one
+   * cached encoding per VirtualHost object, see ads-route-encoding.ts).
+   */
+  constructor(encodeFn?: EncodeFn) {
+    if (encodeFn) {
+      this.encodeFn = encodeFn;
+    } else {
+      const routes = new RouteConfigEncoder();
+      this.encodeFn = (typeUrl, obj) => (typeUrl === TypeUrl.RouteConfiguration ? routes.encode(obj) : encodeObject(typeUrl, obj));
+    }
+  }
 
   /** The resource's protobuf bytes for `typeUrl`; encoded on first sight of the object. */
   encode(typeUrl: string, obj: object): Uint8Array {

@@ -21,6 +21,7 @@ import { buildClusterMetadata } from './cluster-metadata.js';
 import { inboundClusterName } from './cluster-names.js';
 import { destinationRuleFor } from './destination-rule-index.js';
 import { portLevelTrafficPolicy } from './traffic-policy-merge.js';
+import { servicesInNamespace, workloadNamed } from '../registry-index.js';
 
 /** One service port served by the proxy's workload. */
 export interface InboundTarget {
@@ -33,10 +34,10 @@ export interface InboundTarget {
 /** Service ports whose service selects the proxy's workload (same namespace, labels), by hostname. */
 export function inboundTargets(snapshot: MeshSnapshot, node: ProxyNode): InboundTarget[] {
   if (node.role !== 'sidecar') return [];
-  const workload = snapshot.registry.workloads.find((w) => w.namespace === node.namespace && w.name === node.podName);
+  const workload = workloadNamed(snapshot.registry, node.namespace, node.podName);
   const out: InboundTarget[] = [];
-  const services = snapshot.registry.services
-    .filter((s) => s.namespace === node.namespace && s.selector && !selectorIsEmpty(s.selector) && selectorMatches(s.selector, node.labels))
+  const services = servicesInNamespace(snapshot.registry, node.namespace)
+    .filter((s) => s.selector && !selectorIsEmpty(s.selector) && selectorMatches(s.selector, node.labels))
     .slice()
     .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   for (const service of services) {

@@ -113,6 +113,23 @@ export function buildDestinationRuleIndex(snapshot: MeshSnapshot): DestinationRu
  * PushContext.destinationRule): several entries when rules with different selectors or exportTo exist.
  */
 export function destinationRulesFor(index: DestinationRuleIndex, proxyNamespace: string, service: Service): readonly ConsolidatedDestinationRule[] {
+  // Memoized per index (snapshot), service and namespace: every cluster, load assignment and
+  // route of every proxy scope asks, and the answer only depends on these three.
+  let byService = candidatesMemo.get(index);
+  if (!byService) candidatesMemo.set(index, (byService = new WeakMap()));
+  let byNamespace = byService.get(service);
+  if (!byNamespace) byService.set(service, (byNamespace = new Map()));
+  let found = byNamespace.get(proxyNamespace);
+  if (!found) {
+    found = findCandidates(index, proxyNamespace, service);
+    byNamespace.set(proxyNamespace, found);
+  }
+  return found;
+}
+
+const candidatesMemo = new WeakMap<DestinationRuleIndex, WeakMap<Service, Map<string, readonly ConsolidatedDestinationRule[]>>>();
+
+function findCandidates(index: DestinationRuleIndex, proxyNamespace: string, service: Service): readonly ConsolidatedDestinationRule[] {
   if (proxyNamespace !== index.rootNamespace) {
     const local = index.namespaceLocal.get(proxyNamespace);
     const found = local && mostSpecificHostMatch(service.hostname, local);

@@ -22,6 +22,7 @@ import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager
 import { tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 import { workloadMtlsMode } from '../cluster/peer-authentication-mode.js';
 import { inboundChainsForMode } from './inbound-mtls-chains.js';
+import { servicesInNamespace, workloadNamed } from '../registry-index.js';
 
 /** Name and port of the virtual inbound listener. */
 export const VIRTUAL_INBOUND = { name: 'virtualInbound', port: 15006 } as const;
@@ -40,10 +41,10 @@ export interface InboundPort {
  */
 export function inboundPorts(scope: ProxyScope): InboundPort[] {
   const node = scope.node;
-  const workload = scope.snapshot.registry.workloads.find((w) => w.namespace === node.namespace && w.name === node.podName);
+  const workload = workloadNamed(scope.snapshot.registry, node.namespace, node.podName);
   const byPort = new Map<number, InboundPort>();
-  const services = scope.snapshot.registry.services
-    .filter((s) => s.namespace === node.namespace && !selectorIsEmpty(s.selector) && selectorMatches(s.selector, node.labels))
+  const services = servicesInNamespace(scope.snapshot.registry, node.namespace)
+    .filter((s) => !selectorIsEmpty(s.selector) && selectorMatches(s.selector, node.labels))
     .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   for (const service of services) {
     for (const sp of service.ports) {

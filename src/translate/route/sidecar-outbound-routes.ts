@@ -13,7 +13,7 @@ import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Service } from '../../registry/types.js';
 import { PASSTHROUGH_CLUSTER, outboundClusterName } from '../cluster/cluster-names.js';
 import type { ProxyScope } from '../proxy-scope.js';
-import { MESH_GATEWAY } from '../virtual-services.js';
+import { MESH_GATEWAY, type IndexedVirtualService } from '../virtual-services.js';
 import { ZERO_DURATION } from './durations.js';
 import { buildHttpRoutesForVirtualService } from './http-routes.js';
 import { convertRetryPolicy } from './retry-policy.js';
@@ -34,6 +34,11 @@ export const MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
 /** Options of the sidecar route builder. */
 export interface SidecarRouteOptions {
   readonly hashPolicy?: HashPolicyLookup;
+  /**
+   * Builds (or hands out a remembered copy of) one VirtualService's routes; default: build. A
+   * cache passed here must return routes equal to `build()`'s (see translate/cached-routes.ts).
+   */
+  readonly virtualServiceRoutes?: (vs: IndexedVirtualService, ctx: RouteContext, build: () => Route[]) => Route[];
 }
 
 /** The HTTP ports a sidecar has outbound route configurations for (sorted). */
@@ -58,11 +63,24 @@ export function buildSidecarRouteConfig(scope: ProxyScope, port: number, options
   const claimed = new Map<string, { routes: Route[] }>();
   const nonServiceHosts: { host: string; routes: Route[] }[] = [];
 
+  // Exact hosts are looked up by name; only wildcard hosts scan the services (1,000 VirtualServices
+  // × 1,000 services would otherwise cost a million comparisons per port and scope).
+  const byHostname = new Map(services.map((s) => [s.hostname, s]));
+  const servicesMatching = (h: string): Service[] => {
+    if (!h.startsWith('*')) {
+      const s = byHostname.get(h);
+      return s ? [s] : [];
+    }
+    return services.filter((s) => hostMatches(h, s.hostname));
+  };
   for (const vs of scope.virtualServicesForPort(port)) {
-    const matched = services.filter((s) => !claimed.has(s.hostname) && vs.hosts.some((h) => h === s.hostname || (h.startsWith('*') && hostMatches(h, s.hostname))));
-    const others = port === 80 ? vs.hosts.filter((h) => !services.some((s) => hostMatches(h, s.hostname))) : [];
+    const matchedSet = new Set<Service>();
+    for (const h of vs.hosts) for (const s of servicesMatching(h)) if (!claimed.has(s.hostname)) matchedSet.add(s);
+    const matched = [...matchedSet];
+    const others = port === 80 ? vs.hosts.filter((h) => servicesMatching(h).length === 0) : [];
     if (matched.length === 0 && others.length === 0) continue;
-    const routes = buildHttpRoutesForVirtualService(vs, ctx);
+    const build = () => buildHttpRoutesForVirtualService(vs, ctx);
+    const routes = options.virtualServiceRoutes ? options.virtualServiceRoutes(vs, ctx, build) : build();
     if (routes.length === 0) continue;
     for (const s of matched) claimed.set(s.hostname, { routes });
     for (const h of others) nonServiceHosts.push({ host: h, routes });
