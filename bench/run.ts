@@ -4,7 +4,8 @@
  * Sections (select with `npm run bench -- translate proxy ads`; a partial run replaces only its
  * own sections of BENCHMARKS.md): `translate` (translate-bench.ts), `proxy` (proxy-bench.ts: wrk
  * through nginx and Weft's proxies, ~6 min), `ads` (ads-bench.ts: push convergence to simulated
- * proxies). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
+ * proxies), `idle` (idle-memory.ts: RSS of an idle sidecar holding a 1,000-service mesh, and what
+ * its node flags cost per request). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { installInterruptCleanup } from './lib/cleanup.js';
 import { adsBenchSettings, runAdsBench } from './ads-bench.js';
 import { adsReport } from './ads-report.js';
 import { bookinfoReport, runBookinfoBench } from './bookinfo-bench.js';
+import { defaultFlagVariants, flagThroughputReport, idleMemoryReport, runFlagThroughput, runIdleMemoryBench } from './idle-memory.js';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
@@ -59,6 +61,11 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
   if (want('bookinfo')) {
     const r = await runBookinfoBench(quick ? 4 : 10, 16);
     parts.push(section('Bookinfo: /productpage through the gateway and sidecars vs the apps called directly', bookinfoReport(r, machineLine())));
+  }
+  if (want('idle')) {
+    const r = await runIdleMemoryBench({ settleSeconds: quick ? 5 : 20, log });
+    const t = await runFlagThroughput(defaultFlagVariants(), { rounds: quick ? 1 : 3, seconds: quick ? 3 : 10, warmSeconds: quick ? 3 : 12, log });
+    parts.push(section('Idle sidecar memory: 1,000 services of config', `${idleMemoryReport(r, machineLine())}\n\n${flagThroughputReport(t)}`));
   }
   if (want('ads')) {
     const r = await runAdsBench(adsBenchSettings(quick), log);

@@ -9,17 +9,92 @@
  * A cluster in use carries over to the next snapshot: its runtime object itself when its Cluster
  * and ClusterLoadAssignment are unchanged (same objects, or equal content), otherwise a rebuilt
  * runtime, which still reuses the manager's per-host pools. So warm keep-alive pools survive pushes.
+ *
+ * Memory: when the resources come as wire bytes ({@link EncodedResourceMap}, what the ADS client
+ * hands over), an entry keeps the bytes of its Cluster and ClusterLoadAssignment, not their decoded
+ * objects, and decodes them when asked (building the runtime, admin output); a built entry keeps
+ * what it was built from. A cluster whose Cluster and assignment bytes equal the previous table's
+ * is neither decoded nor validated again (validation depends on nothing else), so a push that
+ * changes one assignment decodes one cluster, not thousands.
  */
 import type { Cluster, ClusterLoadAssignment } from '../envoy/types.js';
+import { encodedOf, type EncodedResourceMap } from '../xds/encoded-resources.js';
+import { sameBytes } from '../xds/ads-wire.js';
+import { decodeResource, TypeUrl } from '../xds/protos.js';
 import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
 import { sameContent } from './same-content.js';
 
-/** One configured cluster: its decoded config, its load assignment and, once built, its runtime. */
+/** One configured cluster: its config, its load assignment (both decoded on access) and, once built, its runtime. */
 export interface ClusterEntry {
   readonly config: Cluster;
   /** The EDS assignment (EDS clusters; undefined until it arrives or for other types). */
   readonly cla: ClusterLoadAssignment | undefined;
   runtime: UpstreamCluster | undefined;
+}
+
+/** A resource as an entry holds it: its wire bytes (decoded on each access) or its object. */
+interface Ref<T> {
+  readonly bytes?: Uint8Array;
+  readonly obj?: T;
+}
+
+function refTo<T extends object>(map: ReadonlyMap<string, object>, name: string): Ref<T> | undefined {
+  const bytes = encodedOf(map, name);
+  if (bytes !== undefined) return { bytes };
+  const obj = map.get(name) as T | undefined;
+  return obj === undefined ? undefined : { obj };
+}
+
+function deref<T>(typeUrl: string, r: Ref<T> | undefined): T | undefined {
+  if (r === undefined) return undefined;
+  return r.obj ?? decodeResource<T>(typeUrl, r.bytes!);
+}
+
+/** Both absent, or the same bytes (no decoding). */
+function sameBytesRef(a: Ref<unknown> | undefined, b: Ref<unknown> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.bytes !== undefined && b.bytes !== undefined && sameBytes(a.bytes, b.bytes);
+}
+
+/** Same content: bytes compared when both have them, decoded objects otherwise. */
+function sameRef<T>(typeUrl: string, a: Ref<T> | undefined, b: Ref<T> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.bytes !== undefined && b.bytes !== undefined) return sameBytes(a.bytes, b.bytes);
+  return sameContent(deref(typeUrl, a), deref(typeUrl, b));
+}
+
+/** What a compiled table knows about one cluster. */
+class Entry implements ClusterEntry {
+  runtime: UpstreamCluster | undefined = undefined;
+  /** What the runtime was built from (kept while it is built). */
+  held: { readonly config: Cluster; readonly cla: ClusterLoadAssignment | undefined } | undefined;
+
+  constructor(
+    readonly configRef: Ref<Cluster>,
+    /** EDS clusters only. */
+    readonly claRef: Ref<ClusterLoadAssignment> | undefined,
+    /** `edsClusterConfig.serviceName`, else the cluster name. */
+    readonly service: string,
+    readonly isEds: boolean,
+    readonly healthChecked: boolean,
+  ) {}
+
+  get config(): Cluster {
+    return this.held?.config ?? deref(TypeUrl.Cluster, this.configRef)!;
+  }
+
+  get cla(): ClusterLoadAssignment | undefined {
+    if (this.held !== undefined) return this.held.cla;
+    return deref(TypeUrl.ClusterLoadAssignment, this.claRef);
+  }
+
+  /** Builds the runtime from the given (decoded) config and assignment and keeps them. */
+  build(manager: ClusterManager, config: Cluster, cla: ClusterLoadAssignment | undefined): UpstreamCluster {
+    const rt = manager.build(config, cla);
+    this.runtime = rt;
+    this.held = { config, cla };
+    return rt;
+  }
 }
 
 /**
@@ -28,8 +103,9 @@ export interface ClusterEntry {
  * build every cluster (use {@link built} to walk only the clusters in use).
  */
 export class ClusterTable implements ReadonlyMap<string, UpstreamCluster> {
+  /** @internal use {@link compileClusters} */
   constructor(
-    private readonly entryMap: ReadonlyMap<string, ClusterEntry>,
+    private readonly entryMap: ReadonlyMap<string, Entry>,
     private readonly manager: ClusterManager,
   ) {}
 
@@ -89,9 +165,13 @@ export class ClusterTable implements ReadonlyMap<string, UpstreamCluster> {
     return this.entries();
   }
 
-  private buildLazily(e: ClusterEntry): UpstreamCluster {
-    const rt = this.manager.build(e.config, e.cla);
-    e.runtime = rt;
+  /** @internal Every entry, for the next table's carry-over ({@link compileClusters}). */
+  entriesForCarryOver(): ReadonlyMap<string, Entry> {
+    return this.entryMap;
+  }
+
+  private buildLazily(e: Entry): UpstreamCluster {
+    const rt = e.build(this.manager, e.config, e.cla);
     this.manager.adopt(this, rt);
     return rt;
   }
@@ -105,7 +185,8 @@ export interface ClusterSources {
 
 /**
  * The cluster table of a new snapshot. `validate` runs for every cluster (it throws for one that
- * cannot be served); runtimes are built now only for clusters with active health checks and for
+ * cannot be served) except one whose Cluster and assignment bytes equal the `previous` table's (it
+ * passed then); runtimes are built now only for clusters with active health checks and for
  * clusters the `previous` table had built (reused as they are when config and assignment are unchanged).
  * `onError` wraps a failure with the cluster's name.
  */
@@ -113,28 +194,51 @@ export function compileClusters(
   sources: ClusterSources, manager: ClusterManager, previous: ClusterTable | undefined,
   validate: (c: Cluster, cla: ClusterLoadAssignment | undefined) => void, onError: (name: string, err: unknown) => Error,
 ): ClusterTable {
-  const entries = new Map<string, ClusterEntry>();
-  for (const [name, config] of sources.clusters) {
-    const cla = sources.endpoints.get(config.edsClusterConfig?.serviceName || name);
-    try {
-      validate(config, cla);
-    } catch (err) {
-      throw onError(name, err);
+  const prev = previous?.entriesForCarryOver();
+  const entries = new Map<string, Entry>();
+  const decodedNow = new Map<string, Cluster>();
+  for (const name of sources.clusters.keys()) {
+    const configRef = refTo<Cluster>(sources.clusters, name)!;
+    const old = prev?.get(name);
+    const sameConfigBytes = old !== undefined && sameBytesRef(old.configRef, configRef);
+    let config: Cluster | undefined;
+    let service: string;
+    let isEds: boolean;
+    let healthChecked: boolean;
+    if (sameConfigBytes) {
+      ({ service, isEds, healthChecked } = old);
+    } else {
+      config = sources.clusters.get(name)!;
+      service = config.edsClusterConfig?.serviceName || name;
+      isEds = config.type === 'EDS';
+      healthChecked = (config.healthChecks?.length ?? 0) > 0;
     }
-    entries.set(name, { config, cla: config.type === 'EDS' ? cla : undefined, runtime: undefined });
+    const claRef = isEds ? refTo<ClusterLoadAssignment>(sources.endpoints, service) : undefined;
+    if (!(sameConfigBytes && sameBytesRef(old.claRef, claRef))) {
+      config ??= sources.clusters.get(name)!;
+      try {
+        // Non-EDS clusters are validated with their own loadAssignment (validate ignores `cla` for them).
+        validate(config, deref(TypeUrl.ClusterLoadAssignment, claRef));
+      } catch (err) {
+        throw onError(name, err);
+      }
+      // Kept only for the clusters the second loop may build (few): not thousands of objects at once.
+      if (old?.runtime !== undefined || healthChecked) decodedNow.set(name, config);
+    }
+    entries.set(name, new Entry(configRef, claRef, service, isEds, healthChecked));
   }
   const table = new ClusterTable(entries, manager);
-  const prev = new Map<string, Readonly<ClusterEntry>>();
-  if (previous !== undefined) for (const [name, e] of previous.configured()) if (e.runtime !== undefined) prev.set(name, e);
   for (const [name, e] of entries) {
-    const old = prev.get(name);
-    if (old !== undefined && sameContent(old.config, e.config) && sameContent(old.cla, e.cla)) {
-      e.runtime = old.runtime;
+    const old = prev?.get(name);
+    const built = old?.runtime !== undefined ? old : undefined;
+    if (built !== undefined && sameRef(TypeUrl.Cluster, built.configRef, e.configRef) && sameRef(TypeUrl.ClusterLoadAssignment, built.claRef, e.claRef)) {
+      e.runtime = built.runtime;
+      e.held = built.held;
       continue;
     }
-    if (old === undefined && (e.config.healthChecks?.length ?? 0) === 0) continue;
+    if (built === undefined && !e.healthChecked) continue;
     try {
-      e.runtime = manager.build(e.config, e.cla);
+      e.build(manager, decodedNow.get(name) ?? e.config, e.cla);
     } catch (err) {
       throw onError(name, err);
     }

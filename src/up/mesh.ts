@@ -17,6 +17,7 @@ import { PodRunner } from './pod-runner.js';
 import { httpOk, waitUntilReady } from './readiness.js';
 import { Supervisor } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
+import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { CliError } from '../cli/errors.js';
 import type { MeshConfig } from '../model/mesh-config.js';
 
@@ -167,7 +168,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       spec: {
         command: process.execPath,
         args: [
-          WEFT_BIN, 'proxy', '--role', 'gateway', '--ip', this.allocator.gatewayIp, '--gateway-host', '127.0.0.1',
+          ...PROXY_NODE_FLAGS, WEFT_BIN, 'proxy', '--role', 'gateway', '--ip', this.allocator.gatewayIp, '--gateway-host', '127.0.0.1',
           '--pod', GATEWAY_POD, '--namespace', GATEWAY_NAMESPACE, '--labels', labels, '--service-account', 'istio-ingressgateway-service-account',
           '--workload', 'istio-ingressgateway', '--xds', xds, '--drain', '2000',
         ],

@@ -14,6 +14,7 @@ import { podArgv, podEnvironment, type PodPlan } from './pod-plan.js';
 import { httpOk, tcpOpen, waitUntilReady } from './readiness.js';
 import { Supervisor, type ProcessState } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
+import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -56,7 +57,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
       spec: {
         command: process.execPath,
         args: [
-          WEFT_BIN, 'proxy', '--role', 'sidecar', '--ip', addresses.podIp, '--pod', plan.name, '--namespace', plan.namespace,
+          ...PROXY_NODE_FLAGS, WEFT_BIN, 'proxy', '--role', 'sidecar', '--ip', addresses.podIp, '--pod', plan.name, '--namespace', plan.namespace,
           '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
           '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
         ],

@@ -10,6 +10,14 @@
  * client merges them over what it holds, restricted to the names it asked for; LDS and CDS
  * responses replace the whole set. A response whose content is byte-identical to what was
  * accepted (typically right after a reconnect) is ACKed without calling `onUpdate`.
+ *
+ * Memory: the client keeps each accepted resource as wire bytes (copied out of the response, so a
+ * response buffer is not kept alive by a few of its resources) in an {@link EncodedResourceMap}.
+ * Resources of the lazy types (default Cluster and ClusterLoadAssignment: thousands of them in a
+ * large mesh, few in use) are decoded to check a push and then dropped, and decoded again on each
+ * `get`; the other types keep their decoded objects. A resource whose bytes did not change since
+ * the last accepted push is not decoded again and keeps its bytes object (and, for eager types,
+ * its decoded object), so consumers can tell unchanged resources by identity.
  */
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
@@ -17,9 +25,10 @@ import { decodeResource, TypeUrl } from './protos.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
 import { toNodeMessage, type NodeIdentity } from './node-info.js';
 import { Backoff, type BackoffOptions } from './ads-backoff.js';
-import { defaultSubscriptions, type AcceptedResources, type SubscriptionResolver } from './ads-dependencies.js';
+import { defaultSubscriptions, rememberRefs, type AcceptedResources, type SubscriptionResolver } from './ads-dependencies.js';
 import { PUSH_ORDER, WILDCARD_TYPES } from './ads-types.js';
 import { sameBytes } from './ads-wire.js';
+import { EncodedResourceMap, rawResourceName } from './encoded-resources.js';
 
 /** Decides on one update: undefined accepts it (ACK); a string rejects it (NACK) with that message. */
 export type UpdateHandler = (
@@ -46,6 +55,8 @@ export interface AdsClientOptions {
   backoff?: BackoffOptions;
   /** Extra @grpc/grpc-js channel options. */
   channelOptions?: grpc.ChannelOptions;
+  /** Types whose decoded objects are not kept (decoded on each `get`); default Cluster and ClusterLoadAssignment. */
+  lazyTypes?: readonly string[];
 }
 
 /** Events of {@link AdsClient}. */
@@ -64,9 +75,14 @@ export interface AdsClientEvents {
 
 interface Accepted {
   version: string;
-  resources: Map<string, object>;
-  bytes: Map<string, Uint8Array>;
+  resources: EncodedResourceMap;
 }
+
+/** Types whose resources carry their name in field 1 (`name`; ClusterLoadAssignment's `cluster_name`). */
+const NAME_IN_FIELD_1: ReadonlySet<string> = new Set([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Secret]);
+
+/** Default {@link AdsClientOptions.lazyTypes}. */
+const DEFAULT_LAZY_TYPES: readonly string[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment];
 
 interface StreamState {
   client: grpc.Client;
@@ -92,6 +108,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private readonly opts: AdsClientOptions;
   private readonly backoff: Backoff;
   private readonly accepted = new Map<string, Accepted>();
+  private readonly lazyTypes: ReadonlySet<string>;
   private readonly names = new Map<string, string[]>();
   private stream: StreamState | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -103,6 +120,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     super();
     this.opts = options;
     this.backoff = new Backoff(options.backoff);
+    this.lazyTypes = new Set(options.lazyTypes ?? DEFAULT_LAZY_TYPES);
   }
 
   /** Opens the first stream (later ones open by themselves). */
@@ -212,6 +230,15 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   }
 
   private async onResponse(s: StreamState, res: DiscoveryResponseMessage): Promise<void> {
+    try {
+      await this.handleResponse(s, res);
+    } finally {
+      // Objects decoded for this update are no longer needed once it is handled.
+      for (const a of this.accepted.values()) a.resources.release();
+    }
+  }
+
+  private async handleResponse(s: StreamState, res: DiscoveryResponseMessage): Promise<void> {
     if (s.done || this.closed) return;
     if (!s.gotResponse) {
       s.gotResponse = true;
@@ -228,12 +255,12 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     try {
       next = this.merge(typeUrl, version, res, wanted);
     } catch (err) {
-      next = { version, resources: new Map(), bytes: new Map() };
+      next = { version, resources: new EncodedResourceMap(typeUrl, new Map(), true) };
       error = `cannot decode ${typeUrl}: ${(err as Error).message}`;
     }
     const prev = this.accepted.get(typeUrl);
-    if (!error && prev && sameContent(prev.bytes, next.bytes)) {
-      next = { version, resources: prev.resources, bytes: prev.bytes };
+    if (!error && prev && sameContent(prev.resources, next.resources)) {
+      next = { version, resources: prev.resources };
     } else if (!error) {
       try {
         error = await this.opts.onUpdate(typeUrl, next.resources, version);
@@ -256,26 +283,70 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.emit('ack', typeUrl, version);
   }
 
-  /** The type's state after this response: replaced (wildcard) or merged by name (named types). */
+  /**
+   * The type's state after this response: replaced (wildcard) or merged by name (named types).
+   * A resource byte-identical to the accepted one of its name is taken over as it is (no decode);
+   * every other one is copied out of the response and decoded (a resource that does not decode
+   * fails the whole response). Resources of lazy types are decoded one at a time and their objects
+   * dropped at once (only what the default subscriptions need is remembered), so a response of
+   * thousands never has thousands of decoded objects alive together.
+   */
   private merge(typeUrl: string, version: string, res: DiscoveryResponseMessage, wanted: Set<string> | undefined): Accepted {
-    const out: Accepted = { version, resources: new Map(), bytes: new Map() };
-    const prev = this.accepted.get(typeUrl);
+    const bytes = new Map<string, Uint8Array>();
+    const decoded = new Map<string, object>();
+    const lazy = this.lazyTypes.has(typeUrl);
+    const prev = this.accepted.get(typeUrl)?.resources;
     if (wanted && prev) {
-      for (const [name, obj] of prev.resources) {
+      for (const [name, b] of prev.encodedEntries()) {
         if (!wanted.has(name)) continue;
-        out.resources.set(name, obj);
-        out.bytes.set(name, prev.bytes.get(name)!);
+        bytes.set(name, b);
+        const held = prev.held(name);
+        if (held !== undefined) decoded.set(name, held);
       }
     }
+    // Pass 1: names from the bytes; unchanged resources taken over, the others noted.
+    const fresh = new Map<string, Uint8Array>();
+    const byName = NAME_IN_FIELD_1.has(typeUrl);
     for (const entry of res.resources) {
       if (entry.typeUrl !== typeUrl) throw new Error(`resource of type ${entry.typeUrl} in a ${typeUrl} response`);
-      const obj = decodeResource(typeUrl, entry.value);
-      const name = resourceName(obj);
+      let name = byName ? rawResourceName(entry.value) : undefined;
+      if (name === undefined) {
+        // Not readable by hand: decode now (throws for a malformed resource).
+        const obj = decodeResource(typeUrl, entry.value);
+        name = resourceName(obj);
+        if (wanted && !wanted.has(name)) continue;
+        bytes.set(name, entry.value);
+        fresh.set(name, entry.value);
+        decoded.set(name, obj);
+        continue;
+      }
       if (wanted && !wanted.has(name)) continue;
-      out.resources.set(name, obj);
-      out.bytes.set(name, entry.value);
+      const old = prev?.encoded(name);
+      if (old !== undefined && sameBytes(old, entry.value)) {
+        bytes.set(name, old);
+        fresh.delete(name);
+        const held = prev!.held(name);
+        if (held !== undefined) decoded.set(name, held);
+        else decoded.delete(name);
+        continue;
+      }
+      bytes.set(name, entry.value);
+      fresh.set(name, entry.value);
+      decoded.delete(name);
     }
-    return out;
+    // Pass 2: the new bytes into one buffer of their own; decode each (validates it).
+    const stored = compact(fresh);
+    const remember = this.opts.subscriptions === undefined;
+    for (const [rawName, b] of stored) {
+      const obj = (decoded.get(rawName) as Record<string, unknown> | undefined) ?? decodeResource<Record<string, unknown>>(typeUrl, b);
+      const name = resourceName(obj);
+      if (name !== rawName) throw new Error(`resource name "${name}" does not match its encoding ("${rawName}")`);
+      bytes.set(name, b);
+      if (remember) rememberRefs(typeUrl, b, obj);
+      if (lazy) decoded.delete(name);
+      else decoded.set(name, obj);
+    }
+    return { version, resources: new EncodedResourceMap(typeUrl, bytes, lazy, decoded) };
   }
 
   /** Re-evaluates dependent subscriptions and sends a request for every named type whose names changed. */
@@ -291,14 +362,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       let acc = this.accepted.get(typeUrl);
       if (acc) {
         // Maps handed to onUpdate are never mutated: build pruned copies instead.
-        const keep = new Set(names);
-        const pruned: Accepted = { version: acc.version, resources: new Map(), bytes: new Map() };
-        for (const [n, obj] of acc.resources) {
-          if (!keep.has(n)) continue;
-          pruned.resources.set(n, obj);
-          pruned.bytes.set(n, acc.bytes.get(n)!);
-        }
-        this.accepted.set(typeUrl, (acc = pruned));
+        acc = { version: acc.version, resources: acc.resources.pick(new Set(names)) };
+        this.accepted.set(typeUrl, acc);
       }
       const req: DiscoveryRequestMessage = { typeUrl, versionInfo: acc?.version ?? '', resourceNames: names };
       const nonce = s.nonces.get(typeUrl);
@@ -308,11 +373,34 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   }
 }
 
-function sameContent(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint8Array>): boolean {
+function sameContent(a: EncodedResourceMap, b: EncodedResourceMap): boolean {
   if (a.size !== b.size) return false;
-  for (const [name, bytes] of b) {
-    const old = a.get(name);
+  for (const [name, bytes] of b.encodedEntries()) {
+    const old = a.encoded(name);
     if (!old || !sameBytes(old, bytes)) return false;
   }
   return true;
+}
+
+/**
+ * Copies the bytes of the `fresh` resources into one new buffer of their own (returned as name →
+ * slice of it): the gRPC message they came in (megabytes for a full CDS or EDS response) is then
+ * freed, instead of being kept alive by whichever of its resources are still accepted later.
+ */
+function compact(fresh: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  let total = 0;
+  for (const b of fresh.values()) total += b.length;
+  if (total === 0) {
+    for (const [name, b] of fresh) out.set(name, b);
+    return out;
+  }
+  const store = Buffer.allocUnsafeSlow(total);
+  let off = 0;
+  for (const [name, b] of fresh) {
+    store.set(b, off);
+    out.set(name, store.subarray(off, off + b.length));
+    off += b.length;
+  }
+  return out;
 }

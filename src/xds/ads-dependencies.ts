@@ -6,6 +6,7 @@
  * each accepted update and re-subscribes when a type's name list changed.
  */
 import { TypeUrl } from './protos.js';
+import { EncodedResourceMap } from './encoded-resources.js';
 
 /** Accepted resources of a client: type URL → name → decoded resource object. */
 export type AcceptedResources = ReadonlyMap<string, ReadonlyMap<string, object>>;
@@ -76,13 +77,73 @@ export function sdsNames(resources: Iterable<object>): string[] {
   return [...out].sort();
 }
 
+/** The names one resource references (per dependent type), memoised by its wire bytes. */
+interface Refs {
+  readonly eds: readonly string[];
+  readonly rds: readonly string[];
+  readonly sds: readonly string[];
+}
+
+const NO_REFS: Refs = { eds: [], rds: [], sds: [] } as const;
+const refsByBytes = new WeakMap<Uint8Array, Refs>();
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** `names`, or one shared empty list (thousands of resources reference nothing of a type). */
+function orNone(names: string[]): readonly string[] {
+  return names.length === 0 ? NONE : names;
+}
+
+function refsOfObject(typeUrl: string, obj: object): Refs {
+  if (typeUrl === TypeUrl.Cluster) return { eds: orNone(edsNames([obj])), rds: NONE, sds: orNone(sdsNames([obj])) };
+  return { eds: NONE, rds: orNone(rdsNames([obj])), sds: orNone(sdsNames([obj])) };
+}
+
+/**
+ * Remembers what one resource references, keyed by its bytes object, so the default resolver does
+ * not decode it again; the ADS client calls this for every resource it decodes.
+ */
+export function rememberRefs(typeUrl: string, bytes: Uint8Array, obj: object): void {
+  if (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener) refsByBytes.set(bytes, refsOfObject(typeUrl, obj));
+}
+
+/**
+ * What each resource of `map` references. Resources of an {@link EncodedResourceMap} are looked at
+ * once per distinct bytes object (an unchanged resource keeps its bytes across pushes), so after
+ * each update only the new or changed ones are decoded and walked.
+ */
+function* refsOf(typeUrl: string, map: ReadonlyMap<string, object> | undefined): Iterable<Refs> {
+  if (map === undefined) return;
+  if (!(map instanceof EncodedResourceMap)) {
+    for (const obj of map.values()) yield refsOfObject(typeUrl, obj);
+    return;
+  }
+  for (const [name, bytes] of map.encodedEntries()) {
+    let refs = refsByBytes.get(bytes);
+    if (refs === undefined) {
+      const obj = map.get(name);
+      refs = obj === undefined ? NO_REFS : refsOfObject(typeUrl, obj);
+      refsByBytes.set(bytes, refs);
+    }
+    yield refs;
+  }
+}
+
 /** Envoy's behaviour: EDS for EDS clusters, RDS for HCM `rds` references, SDS for SDS references. */
 export const defaultSubscriptions: SubscriptionResolver = (accepted) => {
-  const clusters = [...(accepted.get(TypeUrl.Cluster)?.values() ?? [])];
-  const listeners = [...(accepted.get(TypeUrl.Listener)?.values() ?? [])];
+  const eds = new Set<string>();
+  const rds = new Set<string>();
+  const sds = new Set<string>();
+  for (const typeUrl of [TypeUrl.Cluster, TypeUrl.Listener]) {
+    for (const r of refsOf(typeUrl, accepted.get(typeUrl))) {
+      for (const n of r.eds) eds.add(n);
+      for (const n of r.rds) rds.add(n);
+      for (const n of r.sds) sds.add(n);
+    }
+  }
   return new Map([
-    [TypeUrl.ClusterLoadAssignment, edsNames(clusters)],
-    [TypeUrl.RouteConfiguration, rdsNames(listeners)],
-    [TypeUrl.Secret, sdsNames([...clusters, ...listeners])],
+    [TypeUrl.ClusterLoadAssignment, [...eds].sort()],
+    [TypeUrl.RouteConfiguration, [...rds].sort()],
+    [TypeUrl.Secret, [...sds].sort()],
   ]);
 };

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypeUrl } from './protos.js';
+import { encodeResource, TypeUrl } from './protos.js';
 import type { AdsServer } from './ads-server.js';
 import type { AdsClient } from './ads-client.js';
 import type { NodeInfo } from './node-info.js';
@@ -267,4 +267,68 @@ test('a proxy disconnecting disappears from status and fires disconnect', async 
   assert.equal(node.id, SIDECAR_A);
   assert.deepEqual(server.status(), []);
   assert.deepEqual(server.push(), { proxies: 0, responses: 0 });
+});
+
+test('memory: unchanged resources keep their bytes (lazy types) or decoded objects (eager types) across pushes', async (t) => {
+  const config = baseConfig().set(LDS, 'l2', rdsListener('l2', 15002, 'r1'));
+  const server = await startServer(config);
+  const log = new UpdateLog();
+  const client = startClient(server.address, SIDECAR_A, log);
+  closeAll(t, () => server, client);
+  await synced(server);
+  const { EncodedResourceMap } = await import('./encoded-resources.js');
+  const cds = client.resources(CDS) as InstanceType<typeof EncodedResourceMap>;
+  const lds = client.resources(LDS) as InstanceType<typeof EncodedResourceMap>;
+  assert.ok(cds instanceof EncodedResourceMap && cds.lazy && !(lds as InstanceType<typeof EncodedResourceMap>).lazy);
+  const c2Bytes = cds.encoded('c2');
+  const l2 = lds.get('l2');
+  assert.equal(cds.held('c1'), undefined, 'lazy: no decoded object kept after the update');
+
+  const from = log.updates.length;
+  config.set(CDS, 'c1', edsCluster('c1', 9)).set(LDS, 'l1', rdsListener('l1', 15009, 'r1'));
+  server.push();
+  await log.next((x) => x.typeUrl === LDS, from);
+  await until(client, ['ack'], () => client.version(LDS) === log.last(LDS)!.version, 'LDS ACK');
+  const cds2 = client.resources(CDS) as InstanceType<typeof EncodedResourceMap>;
+  assert.notEqual(cds2, cds);
+  assert.equal(cds2.encoded('c2'), c2Bytes, 'unchanged cluster: same bytes object');
+  assert.deepEqual((cds2.get('c1') as { connectTimeout: unknown }).connectTimeout, { seconds: 9 });
+  assert.equal(client.resources(LDS).get('l2'), l2, 'unchanged listener: same decoded object');
+  assert.notDeepEqual(client.resources(LDS).get('l1'), lds.get('l1'));
+});
+
+test('a resource that does not decode is NACKed; byte-identical resources are not decoded again', async (t) => {
+  const grpc = await import('@grpc/grpc-js');
+  const { adsPreEncodedServiceDefinition } = await import('./discovery-service.js');
+  const { encodeResponse, ResourceEncoder } = await import('./ads-wire.js');
+  const encoder = new ResourceEncoder();
+  const good = encodeResource(CDS, edsCluster('c1'));
+  // A Cluster whose field 1 reads fine by hand but whose connect_timeout (field 4) is not a message.
+  const bad = Buffer.concat([Buffer.from(encodeResource(CDS, edsCluster('c2'))), Buffer.from([0x22, 0x02, 0xff, 0xff])]);
+  const responses = [[good], [good, bad]];
+  const server = new grpc.Server();
+  server.addService(adsPreEncodedServiceDefinition, {
+    StreamAggregatedResources: (call: import('@grpc/grpc-js').ServerDuplexStream<unknown, Buffer>) => {
+      let n = 0;
+      call.on('data', (req: { typeUrl?: string }) => {
+        if (req.typeUrl !== CDS || n >= responses.length) return;
+        const frames = responses[n]!.map((b) => encoder.frame(CDS, b));
+        call.write(encodeResponse({ versionInfo: String(++n), typeUrl: CDS, nonce: `n${n}`, frames }));
+      });
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const log = new UpdateLog();
+  const client = startClient(`127.0.0.1:${port}`, SIDECAR_A, log, { wildcardTypes: [CDS] });
+  t.after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+  const nack = await waitEvent<[string, string, string]>(client, 'nack');
+  assert.equal(nack[1], '2');
+  assert.match(nack[2], /^cannot decode type\.googleapis\.com\/envoy\.config\.cluster\.v3\.Cluster: /);
+  assert.equal(client.version(CDS), '1', 'the last good version stays accepted');
+  assert.deepEqual([...client.resources(CDS).keys()], ['c1']);
+  assert.equal(log.updates.length, 1);
 });

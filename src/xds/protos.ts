@@ -5,12 +5,8 @@
  * `google.protobuf.Any` as `{'@type': 'type.googleapis.com/…', …fields}`. These helpers convert
  * between that form and wire bytes.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import protobuf from 'protobufjs';
-
-const require = createRequire(import.meta.url);
+import type protobuf from 'protobufjs';
+import { loadEnvoyRoot, type EnvoyProtoSpec } from './envoy-descriptor.js';
 
 /** Type URLs of the resources Weft serves, as Envoy names them. */
 export const TypeUrl = {
@@ -45,7 +41,7 @@ export const TypeUrl = {
 } as const;
 
 /** The proto files Weft needs; their imports are followed automatically. */
-const PROTO_FILES = [
+const PROTO_FILES: readonly string[] = [
   'envoy/service/discovery/v3/ads.proto',
   'envoy/service/secret/v3/sds.proto',
   'envoy/config/listener/v3/listener.proto',
@@ -74,28 +70,29 @@ const PROTO_FILES = [
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
 ];
 
+/** Names looked up directly (ADS messages, the node, NACK status, ext_authz status codes). */
+const EXTRA_ROOTS = [
+  'envoy.service.discovery.v3.DiscoveryRequest',
+  'envoy.service.discovery.v3.DiscoveryResponse',
+  'envoy.config.core.v3.Node',
+  'google.rpc.Status',
+  'envoy.type.v3.StatusCode',
+  ...Object.values(TypeUrl).map((u) => u.replace(/^type\.googleapis\.com\//, '')),
+];
+
+/** What {@link envoyRoot} loads: the files above and the names Weft looks up. */
+export const ENVOY_PROTO_SPEC: EnvoyProtoSpec = { files: PROTO_FILES, extraRoots: EXTRA_ROOTS };
+
 let cachedRoot: protobuf.Root | undefined;
 
-/** The protobufjs root holding Envoy's xDS types; loaded once (about 100 ms) and cached. */
+/**
+ * The protobufjs root holding Envoy's xDS types, loaded once and cached: from a pruned JSON
+ * descriptor cached on disk (a few tens of ms), or on a first run parsed from the `.proto` files
+ * (about 100 ms; see envoy-descriptor.ts).
+ */
 export function envoyRoot(): protobuf.Root {
-  if (cachedRoot) return cachedRoot;
-  const xdsPkg = path.dirname(require.resolve('@grpc/grpc-js-xds/package.json'));
-  const protobufPkg = path.dirname(require.resolve('protobufjs/package.json'));
-  const includeDirs = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(xdsPkg, 'deps', d));
-  includeDirs.push(protobufPkg);
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin: string, target: string): string => {
-    if (path.isAbsolute(target) && existsSync(target)) return target;
-    for (const dir of includeDirs) {
-      const candidate = path.join(dir, target);
-      if (existsSync(candidate)) return candidate;
-    }
-    return target;
-  };
-  root.loadSync(PROTO_FILES, { keepCase: false });
-  root.resolveAll();
-  cachedRoot = root;
-  return root;
+  cachedRoot ??= loadEnvoyRoot(ENVOY_PROTO_SPEC);
+  return cachedRoot;
 }
 
 /** Looks up a message type by its type URL or full name. */
