@@ -25,6 +25,7 @@ import { runWrk, writeWrkScript, wrkArgs, type WrkOptions } from './lib/wrk.js';
 import { ADDR, MTLS_SA, proxyIdentity, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
 import type { RateOptions, RateResult } from './rate-child.js';
 import { fileURLToPath } from 'node:url';
+import { PROXY_NODE_FLAGS } from '../src/proxy/node-flags.js';
 import type { ControlPlane } from '../src/control/control-plane.js';
 
 /** Durations and sizes of one benchmark run. */
@@ -47,8 +48,8 @@ export interface ProxyBenchSettings {
 /** Full settings, or short ones for development (`WEFT_BENCH_QUICK=1`). */
 export function proxyBenchSettings(quick: boolean): ProxyBenchSettings {
   return quick
-    ? { quick, reps: 1, throughputSeconds: 3, latencySeconds: 2, rateSeconds: 2, rateQps: 1000, rateConnections: 4, warmSeconds: 3, profileWarmSeconds: 2, profileSeconds: 3, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 2 }
-    : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 3, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 3 };
+    ? { quick, reps: 1, throughputSeconds: 3, latencySeconds: 2, rateSeconds: 2, rateQps: 1000, rateConnections: 4, warmSeconds: 3, profileWarmSeconds: 2, profileSeconds: 3, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 5 }
+    : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 3, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 20 };
 }
 
 /** The request paths. */
@@ -418,7 +419,7 @@ async function profileSidecar(group: ProcessGroup, settings: ProxyBenchSettings,
   return {
     ...summary,
     rps: w.rps,
-    command: `taskset -c ${cores.proxy ?? '-'} node --cpu-prof dist/bench/proxy-child.js '{"role":"sidecar",…}'; wrk -t2 -c16 -d${settings.profileSeconds}s after ${settings.profileWarmSeconds} s of warm-up; samples of the measured ${settings.profileSeconds} s only`,
+    command: `taskset -c ${cores.proxy ?? '-'} node ${PROXY_NODE_FLAGS.join(' ')} --cpu-prof dist/bench/proxy-child.js '{"role":"sidecar",…}'; wrk -t2 -c16 -d${settings.profileSeconds}s after ${settings.profileWarmSeconds} s of warm-up; samples of the measured ${settings.profileSeconds} s only`,
   };
 }
 

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { ControlPlane } from '../src/control/control-plane.js';
 import type { ProxyChildOptions, ProxyChildReady } from './proxy-child.js';
 import type { Child, ProcessGroup } from './lib/processes.js';
+import { PROXY_NODE_FLAGS } from '../src/proxy/node-flags.js';
 
 /** Loopback addresses of the benchmark (a /16 of 127.0.0.0/8 that nothing else here uses). */
 export const ADDR = {
@@ -160,9 +161,12 @@ export interface ProxyProcess {
   readonly ready: ProxyChildReady;
 }
 
-/** Starts one Weft proxy as a child process (pinned to `cores`), resolving once it is READY. */
+/**
+ * Starts one Weft proxy as a child process (pinned to `cores`), resolving once it is READY. It runs
+ * with the node flags `weft up` gives its proxies ({@link PROXY_NODE_FLAGS}), plus `nodeFlags`.
+ */
 export async function startProxyChild(group: ProcessGroup, options: ProxyChildOptions, cores: string | undefined, name: string, nodeFlags: readonly string[] = [], timeoutMs = 60_000): Promise<ProxyProcess> {
-  const child = group.start(process.execPath, [...nodeFlags, PROXY_CHILD, JSON.stringify(options)], { cores, name });
+  const child = group.start(process.execPath, [...PROXY_NODE_FLAGS, ...nodeFlags, PROXY_CHILD, JSON.stringify(options)], { cores, name });
   const line = await child.waitForLine((l) => l.startsWith('READY '), timeoutMs);
   return { child, ready: JSON.parse(line.slice(6)) as ProxyChildReady };
 }

@@ -4,6 +4,7 @@
  * design.md §8b and issues 5 and 6 marked met / not met (with what was checked about the retry and
  * mTLS paths), every run's raw figures, and the CPU profile summary.
  */
+import { PROXY_NODE_FLAGS } from '../src/proxy/node-flags.js';
 import type { MeasureId, PathId, PathInfo, ProxyBenchResult, Sample } from './proxy-bench.js';
 import { fmt, kilo, median, verdict } from './lib/stats.js';
 
@@ -59,7 +60,7 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   const out: string[] = [];
   out.push(`Command: \`npm run bench -- proxy\` (bench/proxy-bench.ts${st.quick ? ', **WEFT_BENCH_QUICK=1: short runs, not budget figures**' : ''}). Machine: ${machine}.`);
   out.push('');
-  out.push(`Tools: ${r.tools.wrkVersion}, nginx ${r.tools.nginxVersion}${r.tools.installed.length ? ` (installed by this run: ${r.tools.installed.join(', ')})` : ''}. ${r.cores.describe}. HTTP/1.1 keep-alive, GET of a 1 KiB static body from one nginx upstream (1 worker) on 127.77.0.2; every proxy in its own process (the two proxies of a two-proxy path share the proxy core). Each Node proxy warmed up with ${st.warmSeconds} s of wrk at 16 connections first; then ${st.reps} rounds, each running every measurement on every path in turn (order rotating per round); figures are medians of the ${st.reps} rounds. Section took ${fmt(r.elapsedSeconds)} s; ${r.loadAtStart} at start, ${r.loadAtEnd} at end; other processes on the machine used ${fmt(r.foreignCoresSection, 2)} cores on average during the section (busy time in /proc/stat minus the benchmark's own).`);
+  out.push(`Tools: ${r.tools.wrkVersion}, nginx ${r.tools.nginxVersion}${r.tools.installed.length ? ` (installed by this run: ${r.tools.installed.join(', ')})` : ''}. ${r.cores.describe}. HTTP/1.1 keep-alive, GET of a 1 KiB static body from one nginx upstream (1 worker) on 127.77.0.2; every proxy in its own process, started with the node flags \`weft up\` gives proxies (\`${PROXY_NODE_FLAGS.join(' ')}\`) (the two proxies of a two-proxy path share the proxy core). Each Node proxy warmed up with ${st.warmSeconds} s of wrk at 16 connections first; then ${st.reps} rounds, each running every measurement on every path in turn (order rotating per round); figures are medians of the ${st.reps} rounds. Section took ${fmt(r.elapsedSeconds)} s; ${r.loadAtStart} at start, ${r.loadAtEnd} at end; other processes on the machine used ${fmt(r.foreignCoresSection, 2)} cores on average during the section (busy time in /proc/stat minus the benchmark's own).`);
   out.push('');
   out.push('Commands (ports chosen at run time; `report.lua` prints wrk\'s own percentiles as JSON):');
   out.push('');
