@@ -103,7 +103,11 @@ function sameNames(a: readonly string[] | undefined, b: readonly string[]): bool
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** HTTP/2 flow-control window of the ADS connection (bytes), Envoy's default for xDS streams. */
+export const ADS_FLOW_CONTROL_WINDOW = 256 * 1024 * 1024;
+
 /** ADS client with ACK/NACK, dependent subscriptions and reconnects. Call `start()`, later `close()`. */
+
 export class AdsClient extends EventEmitter<AdsClientEvents> {
   private readonly opts: AdsClientOptions;
   private readonly backoff: Backoff;
@@ -164,6 +168,9 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     if (this.closed) return;
     const client = new grpc.Client(this.opts.target, this.opts.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': -1,
+      // Envoy's HTTP/2 window for xDS (256 MiB): a large push arrives without one round trip to the
+      // control plane per 64 KiB of it.
+      'grpc-node.flow_control_window': ADS_FLOW_CONTROL_WINDOW,
       ...this.opts.channelOptions,
     });
     const m = adsServiceDefinition.StreamAggregatedResources;
