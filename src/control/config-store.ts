@@ -239,8 +239,16 @@ export function toManifest(r: Resource, opts: { sourceFile?: string } = {}): Rec
   return out;
 }
 
+/** Content hashes by resource object: resources are never mutated, and most survive a change unchanged. */
+const contentHashes = new WeakMap<Resource, string>();
+
 function contentHash(r: Resource): string {
-  return createHash('sha256').update(JSON.stringify([r.apiVersion, r.metadata.labels ?? {}, r.metadata.annotations ?? {}, r.spec])).digest('hex');
+  let hash = contentHashes.get(r);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(JSON.stringify([r.apiVersion, r.metadata.labels ?? {}, r.metadata.annotations ?? {}, r.spec])).digest('hex');
+    contentHashes.set(r, hash);
+  }
+  return hash;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

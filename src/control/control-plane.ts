@@ -38,9 +38,9 @@ export interface ControlPlaneOptions {
   readonly xdsPort?: number;
   /** HTTP API port, default 15014; 0 = any free port. */
   readonly httpPort?: number;
-  /** Pod addresses (from `weft up`'s allocator). */
+  /** Pod addresses (from `weft up`'s allocator); must give a pod the same address every time it is asked. */
   readonly podAddress?: (pod: PodIdentity) => string | undefined;
-  /** Endpoint health (e.g. apps not running under `weft up`). */
+  /** Endpoint health (e.g. apps not running under `weft up`); call `refresh()` when an answer changes. */
   readonly isHealthy?: (w: Workload) => boolean;
   /** Translation options (gateway port mapping). */
   readonly translate?: TranslateOptions;
@@ -123,22 +123,25 @@ export class ControlPlane {
 
   /** Rebuilds the snapshot (e.g. when `weft up` learns a workload's health changed) and pushes. */
   refresh(): void {
-    this.update(this.store.resources());
+    // Something outside the resources (endpoint health) changed: the registry is rebuilt.
+    this.update(this.store.resources(), false);
   }
 
-  private update(resources: readonly Resource[]): void {
+  private update(resources: readonly Resource[], reuseRegistry = true): void {
     const started = performance.now();
-    this.snapshot = this.build(resources);
+    this.snapshot = this.build(resources, reuseRegistry ? this.snapshot : undefined);
     // Per-proxy entries go stale by version; kept so unchanged resource Maps can be reused.
     void this.ads?.schedulePush();
     this.pushes++;
     this.lastPushMs = performance.now() - started;
   }
 
-  private build(resources: readonly Resource[]): MeshSnapshot {
+  /** A snapshot of `resources`; its registry is `previous`'s when the registry's inputs are unchanged. */
+  private build(resources: readonly Resource[], previous?: MeshSnapshot): MeshSnapshot {
     this.version++;
     return buildSnapshot({
       resources,
+      previous,
       meshConfig: this.options.meshConfig ?? DEFAULT_MESH_CONFIG,
       version: String(this.version),
       registry: { podAddress: this.options.podAddress, isHealthy: this.options.isHealthy },
@@ -223,6 +226,7 @@ export class ControlPlane {
 
 /** `prev` when it holds exactly the entries of `next` (same names, same objects, same order), else `next`. */
 function reuseIfSame(prev: ReadonlyMap<string, object> | undefined, next: ReadonlyMap<string, object>): ReadonlyMap<string, object> {
+  if (prev === next) return prev;
   if (!prev || prev.size !== next.size) return next;
   const it = prev.entries();
   for (const [name, obj] of next) {

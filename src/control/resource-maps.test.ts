@@ -15,4 +15,9 @@ test('wildcard Maps are shared per list; named Maps per list and snapshot versio
   const n2 = maps.named(list, '2');
   assert.notEqual(n2, n1, 'a new version gets a new Map (the server diffs the two)');
   assert.deepEqual([...n2.entries()], [...n1.entries()]);
+  const n3 = maps.named(list, '3');
+  assert.notEqual(n3, n2);
+  assert.deepEqual([...n3], [...n1]);
+  assert.equal(n3.get('a'), a);
+  assert.equal(n3.size, 2);
 });

@@ -11,6 +11,7 @@
  *   server answers from the one shared diff of the two (empty when nothing changed) instead of
  *   re-checking every subscribed name on every proxy.
  */
+import { markImmutable } from '../xds/ads-cache.js';
 
 type Named = { readonly name?: string; readonly clusterName?: string };
 
@@ -33,12 +34,52 @@ export class ResourceMaps {
   named(list: readonly Named[], version: string): ReadonlyMap<string, object> {
     const hit = this.namedMaps.get(list);
     if (hit && hit.version === version) return hit.map;
-    const map = toMap(list);
+    // Same list as in the last version: a copy, marked as of the same source, so the server's
+    // diff of the two is empty without comparing them.
+    const map = hit ? markImmutable(new MapView(hit.map instanceof MapView ? hit.map.base : hit.map), list) : toMap(list, list);
     this.namedMaps.set(list, { version, map });
     return map;
   }
 }
 
-function toMap(list: readonly Named[]): ReadonlyMap<string, object> {
-  return new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object]));
+function toMap(list: readonly Named[], source?: object): ReadonlyMap<string, object> {
+  // Translated objects and these Maps are never mutated (snapshots are immutable).
+  return markImmutable(new Map(list.map((r) => [r.name ?? r.clusterName ?? '', r as object])), source);
+}
+
+/** A new Map identity with the entries of another (immutable) Map, without copying them. */
+class MapView implements ReadonlyMap<string, object> {
+  constructor(readonly base: ReadonlyMap<string, object>) {}
+
+  get size(): number {
+    return this.base.size;
+  }
+
+  get(key: string): object | undefined {
+    return this.base.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.base.has(key);
+  }
+
+  forEach(fn: (value: object, key: string, map: ReadonlyMap<string, object>) => void, thisArg?: unknown): void {
+    this.base.forEach((v, k) => fn.call(thisArg, v, k, this));
+  }
+
+  entries(): MapIterator<[string, object]> {
+    return this.base.entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.base.keys();
+  }
+
+  values(): MapIterator<object> {
+    return this.base.values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, object]> {
+    return this.base.entries();
+  }
 }

@@ -61,3 +61,20 @@ test('proxy ids follow istiod and parse back', () => {
   assert.deepEqual(parseProxyId(id), { role: 'sidecar', ip: '127.1.0.4', podName: 'reviews-v2-0', namespace: 'default' });
   assert.equal(parseProxyId('nonsense'), undefined);
 });
+
+test('a snapshot reuses the previous registry only while its inputs are the same objects', () => {
+  const resources = loadTexts([{ file: 's.yaml', text: YAML }]).resources;
+  const first = buildSnapshot({ resources });
+  const vsOnly = resources.map((r) => (r.metadata.name === 'newer' ? { ...r, spec: { hosts: ['a'], http: [] } } : r));
+  const second = buildSnapshot({ resources: vsOnly, previous: first });
+  assert.equal(second.registry, first.registry, 'a VirtualService change keeps the registry');
+  assert.notEqual(buildSnapshot({ resources: vsOnly }).registry, first.registry, 'no previous, no reuse');
+  const reparsed = loadTexts([{ file: 's.yaml', text: YAML }]).resources;
+  assert.notEqual(buildSnapshot({ resources: reparsed, previous: second }).registry, second.registry, 'a re-read Service is another object');
+  const newNamespace = [...vsOnly, { ...vsOnly.find((r) => r.kind === 'VirtualService')!, metadata: { ...vsOnly[1]!.metadata, name: 'x', namespace: 'ns9' } }];
+  const third = buildSnapshot({ resources: newNamespace, previous: second });
+  assert.notEqual(third.registry, second.registry, 'a new namespace changes the registry');
+  assert.ok(third.registry.namespaces.has('ns9'));
+  const unhealthy = buildSnapshot({ resources: vsOnly, previous: second, registry: { isHealthy: () => false } });
+  assert.notEqual(unhealthy.registry, second.registry, 'other registry options rebuild it');
+});

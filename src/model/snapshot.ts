@@ -7,6 +7,7 @@ import type { Resource } from '../config/resource.js';
 import { resourceId } from '../config/resource.js';
 import type { Registry, Service, Workload } from '../registry/types.js';
 import { buildRegistry, type RegistryOptions } from '../registry/build-registry.js';
+import { registryInputs, rememberRegistryInputs, reusableRegistry } from './registry-reuse.js';
 import type { MeshConfig } from './mesh-config.js';
 import { DEFAULT_MESH_CONFIG } from './mesh-config.js';
 import { isVisible, resolveHost } from './hosts.js';
@@ -41,13 +42,21 @@ export interface SnapshotInput {
   readonly meshConfig?: MeshConfig;
   readonly version?: string;
   readonly registry?: RegistryOptions;
+  /**
+   * An earlier snapshot whose registry (the very same Service and Workload objects) is reused when
+   * the registry's inputs are unchanged: the same resource objects of the kinds it reads, the same
+   * namespaces, mesh config and registry option functions (see model/registry-reuse.ts). Leave it
+   * out when something outside the resources changed (endpoint health).
+   */
+  readonly previous?: MeshSnapshot;
 }
 
 /** Builds a snapshot (pure; the registry is derived from the same resources). */
 export function buildSnapshot(input: SnapshotInput): MeshSnapshot {
   const meshConfig = input.meshConfig ?? DEFAULT_MESH_CONFIG;
   const resources = [...input.resources].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.metadata.namespace, b.metadata.namespace) || cmp(a.metadata.name, b.metadata.name));
-  const registry = buildRegistry(resources, { ...input.registry, meshConfig });
+  const inputs = registryInputs(resources, meshConfig, input.registry);
+  const registry = reusableRegistry(input.previous?.registry, inputs) ?? rememberRegistryInputs(buildRegistry(resources, { ...input.registry, meshConfig }), inputs);
   const byKind = new Map<string, Resource[]>();
   const byId = new Map<string, Resource>();
   for (const r of resources) {

@@ -82,6 +82,9 @@ export function podName(deployment: string, replica: number): string {
   return `${deployment}-${replica}`;
 }
 
+/** The resource kinds the registry reads (besides every resource's namespace). */
+export const REGISTRY_KINDS: ReadonlySet<string> = new Set(['Namespace', 'ServiceAccount', 'Deployment', 'WorkloadEntry', 'Endpoints', 'EndpointSlice', 'Service', 'ServiceEntry']);
+
 /** Builds the registry. Pure: the same resources and options give the same registry. */
 export function buildRegistry(resources: readonly Resource[], options: RegistryOptions = {}): Registry {
   const mesh = options.meshConfig ?? DEFAULT_MESH_CONFIG;

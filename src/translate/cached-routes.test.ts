@@ -162,7 +162,9 @@ test('cached routes, clusters and load assignments equal a fresh translate() aft
   let last: MeshSnapshot | undefined;
   for (const step of steps) {
     if (last) step.before?.(last);
-    const snapshot = buildSnapshot({ resources: await documents(step.text), version: String(++version), registry: { podAddress, isHealthy } });
+    // Reuse the registry as the control plane does, except when health changed (it rebuilds then).
+    const previous = step.before ? undefined : last;
+    const snapshot = buildSnapshot({ resources: await documents(step.text), version: String(++version), registry: { podAddress, isHealthy }, previous });
     last = snapshot;
     const shared = new SharedTranslator(snapshot, {}, cache);
     for (const n of sidecars(snapshot)) assert.deepEqual(shared.translate(n), translate(snapshot, n), `${step.name}: proxy ${n.podName}`);
@@ -199,4 +201,73 @@ test('a VirtualService change rebuilds one virtual host: the others, the cluster
   assert.notEqual(rc1, rc0);
   const changed = rc1.virtualHosts!.filter((vh, i) => vh !== rc0.virtualHosts![i]).map((vh) => vh.name);
   assert.deepEqual(changed, ['a.ns1.svc.cluster.local:8080']);
+});
+
+const vsAHosts = (hosts: string, w1 = 90, gateways = '') => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: ns1}
+spec:
+  hosts: [${hosts}]${gateways}
+  http:
+  - route:
+    - {destination: {host: a, subset: v1}, weight: ${w1}}
+    - {destination: {host: a, subset: v2}, weight: ${100 - w1}}
+---
+`;
+
+const VS_A_NEWER = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a-second, namespace: ns2, creationTimestamp: "2030-01-01T00:00:00Z"}
+spec:
+  hosts: [a.ns1.svc.cluster.local]
+  http: [{route: [{destination: {host: c.ns2.svc.cluster.local}}]}]
+---
+`;
+
+const VS_NO_ROUTES = (host: string) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: empty, namespace: ns1}
+spec:
+  hosts: [${host}]
+  http: [{route: [{destination: {host: ${host}}}], delegate: {name: x}}]
+---
+`;
+
+const WORKLOAD_ENTRY = `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm-a, namespace: ns1}
+spec: {address: 10.9.9.9, labels: {app: a, version: v1}}
+---
+`;
+
+test('remembered route builds and a reused registry equal a fresh translate() through VirtualService-only and registry changes', async () => {
+  const podAddress = addresses();
+  const base = MESH + drA('{simple: RANDOM}') + VS_C_MIRROR;
+  const steps: { name: string; text: string; registryReused: boolean }[] = [
+    { name: 'initial', text: base + vsAHosts('a'), registryReused: false },
+    { name: 'weight', text: base + vsAHosts('a', 70), registryReused: true },
+    { name: 'hosts widened', text: base + vsAHosts('a, b', 70), registryReused: true },
+    { name: 'weight with two hosts', text: base + vsAHosts('a, b', 60), registryReused: true },
+    { name: 'hosts narrowed', text: base + vsAHosts('b', 60), registryReused: true },
+    { name: 'back to a', text: base + vsAHosts('a', 60), registryReused: true },
+    { name: 'a newer VirtualService for the same host', text: base + vsAHosts('a', 50) + VS_A_NEWER, registryReused: true },
+    { name: 'older one changes', text: base + vsAHosts('a', 40) + VS_A_NEWER, registryReused: true },
+    { name: 'a VirtualService without usable routes', text: base + vsAHosts('a', 40) + VS_NO_ROUTES('b'), registryReused: true },
+    { name: 'it moves to another host', text: base + vsAHosts('a', 40) + VS_NO_ROUTES('c.ns2.svc.cluster.local'), registryReused: true },
+    { name: 'bound to a gateway only', text: base + vsAHosts('a', 40, '\n  gateways: [ns1/gw]'), registryReused: true },
+    { name: 'mesh again', text: base + vsAHosts('a', 30), registryReused: true },
+    { name: 'WorkloadEntry added', text: base + vsAHosts('a', 30) + WORKLOAD_ENTRY, registryReused: false },
+    { name: 'weight after the registry changed', text: base + vsAHosts('a', 20) + WORKLOAD_ENTRY, registryReused: true },
+    { name: 'VirtualService deleted', text: base + WORKLOAD_ENTRY, registryReused: true },
+    { name: 'restored', text: base + vsAHosts('a', 10) + WORKLOAD_ENTRY, registryReused: true },
+  ];
+  const cache = new TranslationCache();
+  let last: MeshSnapshot | undefined;
+  for (const [i, step] of steps.entries()) {
+    const snapshot = buildSnapshot({ resources: await documents(step.text), version: String(i + 1), registry: { podAddress }, previous: last });
+    if (last) assert.equal(snapshot.registry === last.registry, step.registryReused, `${step.name}: registry reuse`);
+    last = snapshot;
+    const shared = new SharedTranslator(snapshot, {}, cache);
+    for (const n of sidecars(snapshot)) assert.deepEqual(shared.translate(n), translate(snapshot, n), `${step.name}: proxy ${n.podName}`);
+  }
 });

@@ -16,6 +16,11 @@
  *   service seen from other namespaces), so the ADS encoder (ads-route-encoding.ts) encodes a
  *   changed RouteConfiguration as one new virtual host plus cached bytes.
  *
+ * - A scope's build of each port is remembered ({@link routeBuildRecords}): the next snapshot's
+ *   build for the same scope inputs swaps the changed VirtualServices' routes into the remembered,
+ *   already interned, route configuration instead of building and interning 1,000 virtual hosts
+ *   again (route/route-config-update.ts).
+ *
  * Equality with an uncached build is tested in cached-routes.test.ts.
  */
 import type { HTTPRoute } from '../config/schema/virtual-service.js';
@@ -24,6 +29,7 @@ import type { Route, RouteConfiguration, VirtualHost } from '../envoy/types/rout
 import type { RouteContext } from './route/route-context.js';
 import type { ProxyScope } from './proxy-scope.js';
 import type { SidecarRouteOptions } from './route/sidecar-outbound-routes.js';
+import type { RouteBuildRecord } from './route/route-config-update.js';
 import type { IndexedVirtualService } from './virtual-services.js';
 import { digest, type TranslationCache } from './translation-cache.js';
 
@@ -81,6 +87,7 @@ export function internRouteConfigs(cache: TranslationCache, routes: readonly Rou
 }
 
 function internRouteConfig(cache: TranslationCache, rc: RouteConfiguration): RouteConfiguration {
+  if (interned.has(rc)) return rc;
   const name = rc.name ?? '';
   if (rc.virtualHosts === undefined) return cache.intern('rds', name, rc);
   const vhosts = rc.virtualHosts.map((vh) => internVirtualHost(cache, name, vh));
@@ -90,8 +97,44 @@ function internRouteConfig(cache: TranslationCache, rc: RouteConfiguration): Rou
 }
 
 function internVirtualHost(cache: TranslationCache, routeName: string, vh: VirtualHost): VirtualHost {
+  if (interned.has(vh)) return vh;
   const routes = vh.routes;
   if (!routes || !remembered.has(routes)) return cache.intern('rds-vh', `${routeName}|${vh.name ?? ''}`, vh);
   const { routes: _routes, ...rest } = vh;
   return cache.memo(`rds-vh|${routeName}|${JSON.stringify(rest)}|${cache.idOf(routes)}`, () => vh);
 }
+
+/** The `previousBuild`/`recordBuild` options of one scope's route build, plus what to call after interning. */
+export interface RouteBuildRecords {
+  readonly previousBuild: NonNullable<SidecarRouteOptions['previousBuild']>;
+  readonly recordBuild: NonNullable<SidecarRouteOptions['recordBuild']>;
+  /** Records the interned route configurations (call with {@link internRouteConfigs}' result). */
+  interned(routes: readonly RouteConfiguration[]): void;
+}
+
+/**
+ * Remembered route builds of one scope, in `cache` (two generations, like its other entries).
+ * `scopeKey` must capture every input of the build besides the VirtualServices: the route scope key
+ * ({@link sidecarRouteScopeKey}) and the outbound traffic policy (the catch-all virtual host).
+ */
+export function routeBuildRecords(cache: TranslationCache, scopeKey: string, outboundPolicy: string): RouteBuildRecords {
+  const keyOf = (port: number | string) => `rds-build|${scopeKey}|${outboundPolicy}|${port}`;
+  const fresh = new Map<string, RouteBuildRecord>();
+  return {
+    previousBuild: (port) => cache.recall<RouteBuildRecord>(keyOf(port)),
+    recordBuild: (port, record) => fresh.set(String(port), record),
+    interned: (routes) => {
+      for (const rc of routes) {
+        const record = rc.name === undefined ? undefined : fresh.get(rc.name);
+        if (!record) continue;
+        const config = rc;
+        interned.add(config);
+        for (const vh of config.virtualHosts ?? []) interned.add(vh);
+        cache.store(keyOf(rc.name!), { ...record, config });
+      }
+    },
+  };
+}
+
+/** Virtual hosts and route configurations that came out of interning (skipped when seen again). */
+const interned = new WeakSet<object>();

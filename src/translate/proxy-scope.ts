@@ -17,7 +17,7 @@ import type { MeshSnapshot } from '../model/snapshot.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import { hostMatches, hostsIntersect, isVisible, splitNamespacedHost } from '../model/hosts.js';
 import { selectorIsEmpty, selectorMatches } from '../model/labels.js';
-import type { Service } from '../registry/types.js';
+import type { Registry, Service } from '../registry/types.js';
 import { indexVirtualServices, MESH_GATEWAY, type IndexedVirtualService } from './virtual-services.js';
 
 /** One host entry of a Sidecar egress listener: namespace `*` or a concrete name, host possibly wildcard. */
@@ -161,7 +161,21 @@ function resolvedDestinationHosts(snapshot: MeshSnapshot, vs: IndexedVirtualServ
  * Services visible from `namespace`, one per hostname: when several registries define a hostname,
  * the one in the proxy's namespace wins, else the oldest (istiod's ServiceForHostname).
  */
-function visibleServices(snapshot: MeshSnapshot, namespace: string): Service[] {
+function visibleServices(snapshot: MeshSnapshot, namespace: string): readonly Service[] {
+  // Depends on the registry only: remembered per registry (reused across snapshots) and namespace.
+  let byNamespace = visibleMemo.get(snapshot.registry);
+  if (!byNamespace) visibleMemo.set(snapshot.registry, (byNamespace = new Map()));
+  let found = byNamespace.get(namespace);
+  if (!found) {
+    found = Object.freeze(computeVisibleServices(snapshot, namespace));
+    byNamespace.set(namespace, found);
+  }
+  return found;
+}
+
+const visibleMemo = new WeakMap<Registry, Map<string, readonly Service[]>>();
+
+function computeVisibleServices(snapshot: MeshSnapshot, namespace: string): Service[] {
   const chosen = new Map<string, Service>();
   for (const svc of snapshot.registry.services) {
     if (svc.namespace !== namespace && !isVisible(svc.exportTo, namespace)) continue;

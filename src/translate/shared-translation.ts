@@ -25,7 +25,7 @@ import { buildSidecarOutboundRoutes } from './route/sidecar-outbound-routes.js';
 import { applyTelemetry } from './telemetry/apply-telemetry.js';
 import { cachedEndpoints, cachedOutboundClusters } from './cached-clusters.js';
 import { digest, type TranslationCache } from './translation-cache.js';
-import { internRouteConfigs, sidecarRouteScopeKey, virtualServiceRoutesMemo } from './cached-routes.js';
+import { internRouteConfigs, routeBuildRecords, sidecarRouteScopeKey, virtualServiceRoutesMemo } from './cached-routes.js';
 import { hashPolicyLookup, translate, type TranslateOptions, type XdsResources } from './translate.js';
 
 interface OutboundPart {
@@ -66,8 +66,15 @@ export class SharedTranslator {
     }
     // The shared scope with this proxy's identity, for its inbound side only.
     const scope: ProxyScope = { ...part.scope, node };
-    const inboundListener = this.internAll('lds', applyTelemetry([buildSidecarInboundListener(scope)], this.snapshot, node));
-    const inboundClusters = this.internAll('cds', buildInboundClusters(this.snapshot, node).filter((c) => !part.clusterNames.has(c.name)));
+    const buildInbound = () => ({
+      listeners: this.internAll('lds', applyTelemetry([buildSidecarInboundListener(scope)], this.snapshot, node)),
+      clusters: this.internAll('cds', buildInboundClusters(this.snapshot, node)),
+    });
+    // The inbound side reads the node and the snapshot, never its VirtualServices (nor the shared
+    // outbound scope): with a cache it is remembered under the node and every other input.
+    const inbound = this.cache ? this.cache.memo(`inbound|${this.inboundInputsKey(this.cache)}|${JSON.stringify(node)}`, buildInbound) : buildInbound();
+    const inboundListener = inbound.listeners;
+    const inboundClusters = inbound.clusters.filter((c) => !part.clusterNames.has(c.name));
     return {
       listeners: this.merged('lds', part.listeners, inboundListener),
       routes: part.routes,
@@ -100,8 +107,12 @@ export class SharedTranslator {
     }
     const key = this.keyOf(node);
     const labels = this.labelSensitive ? labelsKey(node) : '';
-    const virtualServiceRoutes = virtualServiceRoutesMemo(cache, sidecarRouteScopeKey(cache, scope, labels));
-    const routes = internRouteConfigs(cache, byName(buildSidecarOutboundRoutes(scope, { hashPolicy: hashPolicyLookup(scope), virtualServiceRoutes })));
+    const routeScopeKey = sidecarRouteScopeKey(cache, scope, labels);
+    const virtualServiceRoutes = virtualServiceRoutesMemo(cache, routeScopeKey);
+    const records = routeBuildRecords(cache, routeScopeKey, scope.outboundTrafficPolicy);
+    const built = buildSidecarOutboundRoutes(scope, { hashPolicy: hashPolicyLookup(scope), virtualServiceRoutes, previousBuild: records.previousBuild, recordBuild: records.recordBuild });
+    const routes = internRouteConfigs(cache, byName(built));
+    records.interned(routes);
     // A scope's whole cluster list, and its load assignments, depend on: the proxy's role, IP family,
     // namespace (and labels when config selects by them), the mesh-wide inputs, every service with
     // its endpoints, the DestinationRules, and which services the scope builds clusters for.
@@ -134,6 +145,21 @@ export class SharedTranslator {
       clusters: this.internAll('cds', [...out.clusters]),
       endpoints: this.internAll('eds', [...out.endpoints]),
     };
+  }
+
+  private inboundKey: string | undefined;
+
+  /**
+   * Key of every input of a sidecar's inbound side besides the node: the registry (by identity: a
+   * registry rebuilt for a health change is another object), the mesh-wide inputs, the resources
+   * of every kind except VirtualService (by identity), and the translate options.
+   */
+  private inboundInputsKey(cache: TranslationCache): string {
+    if (this.inboundKey !== undefined) return this.inboundKey;
+    const kinds = [...new Set(this.snapshot.resources.map((r) => r.kind))].filter((k) => k !== 'VirtualService').sort();
+    const parts = [cache.idOf(this.snapshot.registry), cache.globalKey(), JSON.stringify(this.options), ...kinds.map((k) => `${k}:${cache.kindKey(k)}`)];
+    this.inboundKey = digest(parts.join('|'));
+    return this.inboundKey;
   }
 
   private keyOf(node: ProxyNode): string {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MeshSnapshot } from '../model/snapshot.js';
-import type { Service } from '../registry/types.js';
+import type { Registry, Service } from '../registry/types.js';
 import type { ConsolidatedDestinationRule } from './cluster/destination-rule-index.js';
 
 /** Hit/miss counters (tests and diagnostics). */
@@ -26,11 +26,8 @@ interface SnapshotKeys {
   readonly snapshot: MeshSnapshot;
   /** Mesh config, PeerAuthentications: inputs every cluster and load assignment depends on. */
   readonly global: string;
-  readonly services: WeakMap<Service, string>;
   readonly rules: WeakMap<ConsolidatedDestinationRule, string>;
   readonly kinds: Map<string, string>;
-  registry?: string;
-  shape?: string;
 }
 
 /** Cross-snapshot cache of translated objects; see the module comment. */
@@ -39,6 +36,13 @@ export class TranslationCache {
   private previous = new Map<string, object>();
   private keys: SnapshotKeys | undefined;
   private readonly ids = new WeakMap<object, number>();
+  /**
+   * Keys of services, and of whole registries, by object. A registry and its Service objects are
+   * immutable and a Service belongs to one registry, so these hold across snapshots: a snapshot
+   * that reuses its predecessor's registry (model/registry-reuse.ts) reuses them too.
+   */
+  private readonly serviceKeys = new WeakMap<Service, string>();
+  private readonly registryKeys = new WeakMap<Registry, { all?: string; shape?: string }>();
   private lastId = 0;
   readonly stats: TranslationCacheStats = { hits: 0, misses: 0 };
 
@@ -47,7 +51,7 @@ export class TranslationCache {
     if (this.keys?.snapshot === snapshot) return;
     this.previous = this.current;
     this.current = new Map();
-    this.keys = { snapshot, global: globalKey(snapshot), services: new WeakMap(), rules: new WeakMap(), kinds: new Map() };
+    this.keys = { snapshot, global: globalKey(snapshot), rules: new WeakMap(), kinds: new Map() };
   }
 
   /** Number of cached objects (both generations). */
@@ -88,6 +92,16 @@ export class TranslationCache {
     return list;
   }
 
+  /** The object last stored (or memoized) under `key` in this or the previous generation. */
+  recall<T extends object>(key: string): T | undefined {
+    return this.lookup(key) as T | undefined;
+  }
+
+  /** Stores `obj` under `key` in the current generation, replacing what was there. */
+  store(key: string, obj: object): void {
+    this.current.set(key, obj);
+  }
+
   /**
    * A number naming `obj` for as long as it lives (never reused), for keys built from the
    * identities of already-interned parts (a RouteConfiguration from its virtual hosts).
@@ -109,11 +123,11 @@ export class TranslationCache {
   /** Content key of a service and its endpoints on every port (current snapshot). */
   serviceKey(service: Service): string {
     const k = this.requireKeys();
-    let key = k.services.get(service);
+    let key = this.serviceKeys.get(service);
     if (key === undefined) {
       const endpoints = service.ports.map((p) => k.snapshot.registry.endpoints(service, p.port));
       key = digest({ service, endpoints });
-      k.services.set(service, key);
+      this.serviceKeys.set(service, key);
     }
     return key;
   }
@@ -136,9 +150,9 @@ export class TranslationCache {
 
   /** Content key of every service of the registry with its endpoints (current snapshot). */
   registryKey(): string {
-    const k = this.requireKeys();
-    k.registry ??= digest(k.snapshot.registry.services.map((s) => this.serviceKey(s)));
-    return k.registry;
+    const keys = this.keysOf(this.requireKeys().snapshot.registry);
+    keys.all ??= digest(this.requireKeys().snapshot.registry.services.map((s) => this.serviceKey(s)));
+    return keys.all;
   }
 
   /**
@@ -146,9 +160,10 @@ export class TranslationCache {
    * and exportTo (not its endpoints or addresses), so endpoint changes leave route keys unchanged.
    */
   servicesShapeKey(): string {
-    const k = this.requireKeys();
-    k.shape ??= digest(k.snapshot.registry.services.map((s) => [s.namespace, s.hostname, s.ports, s.exportTo]));
-    return k.shape;
+    const registry = this.requireKeys().snapshot.registry;
+    const keys = this.keysOf(registry);
+    keys.shape ??= digest(registry.services.map((s) => [s.namespace, s.hostname, s.ports, s.exportTo]));
+    return keys.shape;
   }
 
   /** Content key of a consolidated DestinationRule ('-' for none). */
@@ -161,6 +176,12 @@ export class TranslationCache {
       k.rules.set(rule, key);
     }
     return key;
+  }
+
+  private keysOf(registry: Registry): { all?: string; shape?: string } {
+    let keys = this.registryKeys.get(registry);
+    if (!keys) this.registryKeys.set(registry, (keys = {}));
+    return keys;
   }
 
   private lookup(key: string): object | undefined {

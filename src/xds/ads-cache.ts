@@ -42,8 +42,34 @@ const recentBodies = new Map<LazyEncodedSet, Buffer>();
 
 interface SetEntry {
   typeUrl: string;
-  entries: [string, object][];
+  /** The entries as encoded, to re-check on lookup; undefined for a Map marked immutable. */
+  entries: [string, object][] | undefined;
   set: EncodedSet;
+}
+
+/** Resource Maps their provider promised never to mutate (see {@link markImmutable}), with their source. */
+const immutableMaps = new WeakMap<ReadonlyMap<string, object>, object | undefined>();
+
+/**
+ * Declares that `map` (and the resource objects in it) will never be mutated: the server then
+ * trusts its cached encoding of the Map without re-checking every entry on each lookup (3,000
+ * clusters per proxy per push otherwise), and takes no copy of it to diff against. `source`, when
+ * given, is what the entries were made from (a resource list): two immutable Maps of the same
+ * source hold the same entries, so their diff is empty without comparing them. Returns `map`.
+ */
+export function markImmutable<M extends ReadonlyMap<string, object>>(map: M, source?: object): M {
+  immutableMaps.set(map, source);
+  return map;
+}
+
+function isImmutable(map: ReadonlyMap<string, object>): boolean {
+  return immutableMaps.has(map);
+}
+
+/** True when `a` and `b` are immutable Maps made from the same source. */
+function sameSource(a: ReadonlyMap<string, object>, b: ReadonlyMap<string, object>): boolean {
+  const source = immutableMaps.get(a);
+  return source !== undefined && source === immutableMaps.get(b);
 }
 
 /**
@@ -61,18 +87,19 @@ export class EncodedSetCache {
   /** The encoded set of every resource in `resources`. */
   get(typeUrl: string, resources: ReadonlyMap<string, object>): EncodedSet {
     const hit = this.sets.get(resources);
-    if (hit && hit.typeUrl === typeUrl && sameEntries(hit.entries, resources)) return hit.set;
+    if (hit && hit.typeUrl === typeUrl && (hit.entries === undefined || sameEntries(hit.entries, resources))) return hit.set;
+    const trusted = isImmutable(resources);
     const entries: [string, object][] = [];
     const content = new Map<string, Uint8Array>();
     const frames: Buffer[] = [];
     for (const [name, obj] of resources) {
       const bytes = this.encoder.encode(typeUrl, obj);
-      entries.push([name, obj]);
+      if (!trusted) entries.push([name, obj]);
       content.set(name, bytes);
       frames.push(this.encoder.frame(typeUrl, bytes));
     }
     const set: EncodedSet = new LazyEncodedSet(content, frames);
-    this.sets.set(resources, { typeUrl, entries, set });
+    this.sets.set(resources, { typeUrl, entries: trusted ? undefined : entries, set });
     return set;
   }
 
@@ -111,7 +138,7 @@ export class MapDiffs {
 
   /** Remembers the current entries of `map` (once per Map) as the basis of later diffs. */
   freeze(map: ReadonlyMap<string, object>): void {
-    if (!this.frozen.has(map)) this.frozen.set(map, new Map(map));
+    if (!isImmutable(map) && !this.frozen.has(map)) this.frozen.set(map, new Map(map));
   }
 
   /** Names that differ from `prev` (as frozen) to `next`. */
@@ -121,8 +148,10 @@ export class MapDiffs {
     if (hit) return hit;
     const before = this.frozen.get(prev) ?? prev;
     const out: string[] = [];
-    for (const [name, obj] of next) if (before.get(name) !== obj) out.push(name);
-    for (const name of before.keys()) if (!next.has(name)) out.push(name);
+    if (!sameSource(prev, next)) {
+      for (const [name, obj] of next) if (before.get(name) !== obj) out.push(name);
+      for (const name of before.keys()) if (!next.has(name)) out.push(name);
+    }
     if (!byNext) this.diffs.set(prev, (byNext = new WeakMap()));
     byNext.set(next, out);
     this.freeze(next);

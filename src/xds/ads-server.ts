@@ -22,6 +22,9 @@ import type { ProxySyncStatus } from './sync-status.js';
 
 export type { ProxyResources } from './ads-types.js';
 
+/** Versions per push round (see AdsServer.streamContext). */
+const ROUND_VERSIONS = 2 ** 20;
+
 /** Supplies already-translated resources for a proxy; undefined = nothing to send (yet). */
 export interface ResourceProvider {
   resourcesFor(node: NodeInfo): ProxyResources | undefined;
@@ -77,8 +80,13 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   private readonly conns = new Set<AdsConnection>();
   private readonly encoder: ResourceEncoder;
   private readonly instance = randomBytes(4).toString('hex');
-  private version = 0;
-  private nonce = 0;
+  /**
+   * Push round: advanced by every push. A response's version and nonce are the round and the
+   * stream's count of responses in that round, so proxies that get the same content in a push get
+   * byte-identical responses, built once (ads-wire.ts `encodeResponse`); per stream, versions still
+   * increase and nonces never repeat.
+   */
+  private round = 1;
   private streamIds = 0;
   private boundPort: number | undefined;
   private readonly scheduler: PushScheduler<AdsConnection>;
@@ -160,6 +168,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
    * SDS order.
    */
   push(filter?: (node: NodeInfo) => boolean): PushResult {
+    this.round++;
     const result: PushResult = { proxies: 0, responses: 0 };
     for (const c of this.conns) {
       if (!c.node || (filter && !filter(c.node))) continue;
@@ -177,6 +186,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
    * empty, with the counts of the round.
    */
   schedulePush(filter?: (node: NodeInfo) => boolean): Promise<ScheduledPushResult> {
+    this.round++;
     const selected: AdsConnection[] = [];
     for (const c of this.conns) if (c.node && (!filter || filter(c.node))) selected.push(c);
     return this.scheduler.schedule(selected);
@@ -214,8 +224,36 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'ADS server is stopping' });
       return;
     }
-    const conn = new AdsConnection(++this.streamIds, call, this.context());
+    const conn = new AdsConnection(++this.streamIds, call, this.streamContext());
     this.conns.add(conn);
+  }
+
+  /**
+   * The context of one stream: the server-wide one with this stream's version and nonce counters.
+   * Version `round × 2^20 + k` and nonce `<instance>-<round>.<k>`, k counting the stream's
+   * responses in the round (separately for versions and nonces, which the connection asks for in
+   * pairs): increasing, never repeated on the stream, and equal for proxies sent the same thing in
+   * the same push.
+   */
+  private streamContext(): ConnectionContext {
+    const counter = () => {
+      let round = 0;
+      let k = 0;
+      return () => {
+        if (round !== this.round) {
+          round = this.round;
+          k = 0;
+        }
+        return k++;
+      };
+    };
+    const versions = counter();
+    const nonces = counter();
+    return {
+      ...this.context(),
+      nextVersion: () => String(this.round * ROUND_VERSIONS + versions()),
+      nextNonce: () => `${this.instance}-${this.round}.${nonces()}`,
+    };
   }
 
   private ctx: ConnectionContext | undefined;
@@ -226,8 +264,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       encoder: this.encoder,
       sets: new EncodedSetCache(this.encoder),
       diffs: new MapDiffs(),
-      nextVersion: () => String(++this.version),
-      nextNonce: () => `${this.instance}-${++this.nonce}`,
+      nextVersion: () => {
+        throw new AdsError(AdsErrorCode.Protocol, 'versions are per stream (streamContext)');
+      },
+      nextNonce: () => {
+        throw new AdsError(AdsErrorCode.Protocol, 'nonces are per stream (streamContext)');
+      },
       controlPlaneId: this.opts.controlPlaneId ?? 'weft',
       resourcesFor: (node) => this.opts.provider.resourcesFor(node),
       onConnect: (conn) => this.emit('connect', conn.node!, conn.streamId),

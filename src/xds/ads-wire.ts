@@ -125,8 +125,37 @@ export interface ResponseParts {
   controlPlaneId?: string;
 }
 
-/** Builds DiscoveryResponse wire bytes (fields 1, 2*, 4, 5, 6) from prebuilt resource frames. */
+/** Responses at least this large are remembered for proxies that get the very same one. */
+const SHARE_RESPONSE_BYTES = 64 * 1024;
+/** How many (one per proxy scope in a push, typically; each pins its bytes until replaced). */
+const RECENT_RESPONSES = 16;
+const recentResponses: { key: string; frames: readonly Buffer[]; bytes: Buffer }[] = [];
+
+/**
+ * Builds DiscoveryResponse wire bytes (fields 1, 2*, 4, 5, 6) from prebuilt resource frames. The
+ * server gives proxies that get the same content in one push the same version and nonce, so a
+ * large response with the same header fields and the same frame objects as a recent one is that
+ * one's bytes (never mutated: the transport copies them into its own framing).
+ */
 export function encodeResponse(p: ResponseParts): Buffer {
+  let size = 0;
+  for (const f of p.frames) size += f.length;
+  if (size < SHARE_RESPONSE_BYTES) return buildResponse(p);
+  const key = `${p.versionInfo}\n${p.typeUrl}\n${p.nonce}\n${p.controlPlaneId ?? ''}`;
+  for (const e of recentResponses) if (e.key === key && sameFrames(e.frames, p.frames)) return e.bytes;
+  const bytes = buildResponse(p);
+  if (recentResponses.length >= RECENT_RESPONSES) recentResponses.shift();
+  recentResponses.push({ key, frames: [...p.frames], bytes });
+  return bytes;
+}
+
+function sameFrames(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function buildResponse(p: ResponseParts): Buffer {
   const version = Buffer.from(p.versionInfo, 'utf8');
   const typeUrl = Buffer.from(p.typeUrl, 'utf8');
   const nonce = Buffer.from(p.nonce, 'utf8');
@@ -155,8 +184,25 @@ export function encodeResponse(p: ResponseParts): Buffer {
   return buf;
 }
 
-/** True when two encodings are byte-for-byte equal (identity first, then contents). */
+/** Encodings at least this long have their comparisons remembered (see {@link sameBytes}). */
+const REMEMBER_COMPARE_BYTES = 64 * 1024;
+const comparisons = new WeakMap<Uint8Array, WeakMap<Uint8Array, boolean>>();
+
+/**
+ * True when two encodings are byte-for-byte equal (identity first, then contents). Encodings are
+ * never mutated once made, so the outcome for a pair of large ones (a 1 MB RouteConfiguration that
+ * every proxy of a scope compares with the one it held) is computed once and remembered by the
+ * identities of the pair.
+ */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  if (a.length !== b.length) return false;
+  if (a.length < REMEMBER_COMPARE_BYTES) return Buffer.compare(a, b) === 0;
+  let byB = comparisons.get(a);
+  const hit = byB?.get(b);
+  if (hit !== undefined) return hit;
+  const same = Buffer.compare(a, b) === 0;
+  if (!byB) comparisons.set(a, (byB = new WeakMap()));
+  byB.set(b, same);
+  return same;
 }

@@ -71,14 +71,33 @@ export interface HostRulesView {
 
 const indexCache = new WeakMap<MeshSnapshot, DestinationRuleIndex>();
 
-/** Builds (once per snapshot, then cached) the DestinationRule index. */
+/**
+ * The last index built, with its inputs: the DestinationRule resources (by identity, in order)
+ * and the mesh config. A snapshot with the very same inputs (a change of another kind) gets the
+ * same index, and with it the per-service answers memoized on it.
+ */
+let lastBuilt: { rules: readonly object[]; meshConfig: object; index: DestinationRuleIndex } | undefined;
+
+/** Builds (once per snapshot, then cached; reused while the rules and mesh config are unchanged) the DestinationRule index. */
 export function destinationRuleIndex(snapshot: MeshSnapshot): DestinationRuleIndex {
   let index = indexCache.get(snapshot);
   if (!index) {
-    index = buildDestinationRuleIndex(snapshot);
+    const rules = snapshot.list('DestinationRule');
+    if (lastBuilt && lastBuilt.meshConfig === snapshot.meshConfig && sameItems(lastBuilt.rules, rules)) {
+      index = lastBuilt.index;
+    } else {
+      index = buildDestinationRuleIndex(snapshot);
+      lastBuilt = { rules, meshConfig: snapshot.meshConfig, index };
+    }
     indexCache.set(snapshot, index);
   }
   return index;
+}
+
+function sameItems(a: readonly object[], b: readonly object[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Builds the DestinationRule index from a snapshot (pure). */

@@ -21,6 +21,7 @@ import { NO_HASH_POLICY, type HashPolicyLookup, type RouteContext } from './rout
 import { CATCH_ALL_MATCH } from './route-match.js';
 import { traceOperation } from './route-metadata.js';
 import { virtualHostDomains } from './virtual-host-domains.js';
+import { updateRouteConfig, type RouteBuildRecord } from './route-config-update.js';
 
 /** Name of istiod's catch-all virtual host and route for ALLOW_ANY. */
 export const ALLOW_ANY_VHOST = 'allow_any';
@@ -39,6 +40,13 @@ export interface SidecarRouteOptions {
    * cache passed here must return routes equal to `build()`'s (see translate/cached-routes.ts).
    */
   readonly virtualServiceRoutes?: (vs: IndexedVirtualService, ctx: RouteContext, build: () => Route[]) => Route[];
+  /**
+   * The record of an earlier build for `port` whose scope inputs other than the VirtualServices
+   * equal this one's (see route-config-update.ts); the build then only swaps changed routes in.
+   */
+  readonly previousBuild?: (port: number) => RouteBuildRecord | undefined;
+  /** Receives the record of each build, for a later `previousBuild`. */
+  readonly recordBuild?: (port: number, record: RouteBuildRecord) => void;
 }
 
 /** The HTTP ports a sidecar has outbound route configurations for (sorted). */
@@ -60,8 +68,20 @@ export function buildSidecarRouteConfig(scope: ProxyScope, port: number, options
   const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: options.hashPolicy ?? NO_HASH_POLICY };
   const services = scope.servicesForPort(port).filter((s) => s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)));
   const domainSuffix = scope.snapshot.meshConfig.domainSuffix;
+  const virtualServices = scope.virtualServicesForPort(port);
+  const routesOf = (vs: IndexedVirtualService): Route[] => {
+    const build = () => buildHttpRoutesForVirtualService(vs, ctx);
+    return options.virtualServiceRoutes ? options.virtualServiceRoutes(vs, ctx, build) : build();
+  };
+  const prev = options.previousBuild?.(port);
+  const updated = prev && updateRouteConfig(prev, virtualServices, routesOf);
+  if (updated) {
+    options.recordBuild?.(port, updated);
+    return updated.config;
+  }
   const claimed = new Map<string, { routes: Route[] }>();
   const nonServiceHosts: { host: string; routes: Route[] }[] = [];
+  const routesByVs: (Route[] | undefined)[] = [];
 
   // Exact hosts are looked up by name; only wildcard hosts scan the services (1,000 VirtualServices
   // × 1,000 services would otherwise cost a million comparisons per port and scope).
@@ -73,14 +93,15 @@ export function buildSidecarRouteConfig(scope: ProxyScope, port: number, options
     }
     return services.filter((s) => hostMatches(h, s.hostname));
   };
-  for (const vs of scope.virtualServicesForPort(port)) {
+  for (const vs of virtualServices) {
     const matchedSet = new Set<Service>();
     for (const h of vs.hosts) for (const s of servicesMatching(h)) if (!claimed.has(s.hostname)) matchedSet.add(s);
     const matched = [...matchedSet];
     const others = port === 80 ? vs.hosts.filter((h) => servicesMatching(h).length === 0) : [];
+    routesByVs.push(undefined);
     if (matched.length === 0 && others.length === 0) continue;
-    const build = () => buildHttpRoutesForVirtualService(vs, ctx);
-    const routes = options.virtualServiceRoutes ? options.virtualServiceRoutes(vs, ctx, build) : build();
+    const routes = routesOf(vs);
+    routesByVs[routesByVs.length - 1] = routes;
     if (routes.length === 0) continue;
     for (const s of matched) claimed.set(s.hostname, { routes });
     for (const h of others) nonServiceHosts.push({ host: h, routes });
@@ -107,12 +128,14 @@ export function buildSidecarRouteConfig(scope: ProxyScope, port: number, options
   }
   vhosts.sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
   vhosts.push(catchAllVirtualHost(scope.outboundTrafficPolicy === 'ALLOW_ANY'));
-  return {
+  const config: RouteConfiguration = {
     name: String(port),
     virtualHosts: vhosts,
     validateClusters: { value: false },
     maxDirectResponseBodySizeBytes: { value: MAX_DIRECT_RESPONSE_BODY },
   };
+  options.recordBuild?.(port, { virtualServices, routes: routesByVs, config });
+  return config;
 }
 
 /** istiod's BuildDefaultHTTPOutboundRoute: all paths to the service port's cluster, default retries, no timeout. */
