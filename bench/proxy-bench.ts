@@ -49,7 +49,7 @@ export interface ProxyBenchSettings {
 export function proxyBenchSettings(quick: boolean): ProxyBenchSettings {
   return quick
     ? { quick, reps: 1, throughputSeconds: 3, latencySeconds: 2, rateSeconds: 2, rateQps: 1000, rateConnections: 4, warmSeconds: 3, profileWarmSeconds: 2, profileSeconds: 3, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 5 }
-    : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 3, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 20 };
+    : { quick, reps: 3, throughputSeconds: 10, latencySeconds: 2, rateSeconds: 10, rateQps: 1000, rateConnections: 4, warmSeconds: 12, profileWarmSeconds: 5, profileSeconds: 8, idleServices: 1000, idleReplicas: 10, idleSettleSeconds: 20 };
 }
 
 /** The request paths. */
