@@ -37,6 +37,8 @@ export interface AdsBenchSettings {
   readonly syncTimeoutMs: number;
   readonly updateTimeoutMs: number;
   readonly steadySeconds: number;
+  /** Wait after the initial sync before steady CPU is measured (s). */
+  readonly quietSeconds: number;
   /** V8 heap limit of both children (MB). */
   readonly heapMB: number;
   /** A scenario stops when the two children together pass this RSS (MB) or the machine runs low on memory. */
@@ -74,7 +76,7 @@ function defaultSettings(quick: boolean): AdsBenchSettings {
           { mode: 'control-plane', kind: 'full', clients: 10, rampPerSecond: 0 },
           { mode: 'control-plane', kind: 'light', clients: 200, rampPerSecond: 200 },
         ],
-        syncTimeoutMs: 120_000, updateTimeoutMs: 60_000, steadySeconds: 2, heapMB: 12_288, memoryLimitMB: 4096,
+        syncTimeoutMs: 120_000, updateTimeoutMs: 60_000, steadySeconds: 2, quietSeconds: 1, heapMB: 12_288, memoryLimitMB: 4096,
       }
     : {
         quick, services: 1000, replicas: 10,
@@ -85,7 +87,7 @@ function defaultSettings(quick: boolean): AdsBenchSettings {
           // control plane holds the unsent responses in memory.
           { mode: 'control-plane', kind: 'light', clients: 2000, rampPerSecond: 25 },
         ],
-        syncTimeoutMs: 600_000, updateTimeoutMs: 300_000, steadySeconds: 5, heapMB: 12_288, memoryLimitMB: 16_384,
+        syncTimeoutMs: 600_000, updateTimeoutMs: 300_000, steadySeconds: 5, quietSeconds: 15, heapMB: 12_288, memoryLimitMB: 16_384,
       };
 }
 
@@ -232,8 +234,8 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
     }
     const cpSyncCpuS = cpuSeconds(cp.pid) - cpuAtConnect;
     log(`bench ads: ${label}: initial sync of ${s.clients} proxies in ${synced.ms.toFixed(0)} ms`);
-    // Quiet period, then steady CPU with every proxy connected.
-    await sleep(1000);
+    // Quiet period (the collection of the initial sync's garbage runs in it), then steady CPU with every proxy connected.
+    await sleep(settings.quietSeconds * 1000);
     const steadyFrom = cpuSeconds(cp.pid);
     await sleep(settings.steadySeconds * 1000);
     const cpSteadyCores = (cpuSeconds(cp.pid) - steadyFrom) / settings.steadySeconds;
