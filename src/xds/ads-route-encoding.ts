@@ -9,6 +9,7 @@
  * (checked in ads-route-encoding.test.ts).
  */
 import { encodeResource, TypeUrl } from './protos.js';
+import { lenFieldSize, writeLenField } from './protobuf-fields.js';
 
 const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';
 
@@ -16,24 +17,6 @@ interface RouteConfigurationObject {
   readonly name?: string;
   readonly virtualHosts?: readonly object[];
   readonly [field: string]: unknown;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
 }
 
 /** Encodes RouteConfigurations from per-VirtualHost encodings cached by object identity. */
@@ -60,10 +43,8 @@ export class RouteConfigEncoder {
     let f = this.vhosts.get(vh);
     if (f) return f;
     const bytes = encodeResource(VIRTUAL_HOST, vh);
-    f = Buffer.allocUnsafe(1 + varintSize(bytes.length) + bytes.length);
-    f[0] = (2 << 3) | 2;
-    const pos = writeVarint(f, 1, bytes.length);
-    f.set(bytes, pos);
+    f = Buffer.allocUnsafe(lenFieldSize(2, bytes.length));
+    writeLenField(f, 0, 2, bytes);
     this.vhosts.set(vh, f);
     this.vhostEncodes++;
     return f;

@@ -8,38 +8,7 @@
 import { encodeResource, TypeUrl } from './protos.js';
 import { RouteConfigEncoder } from './ads-route-encoding.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
-
-const WIRE_LEN = 2;
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
-
-/** Size of a length-delimited field (tag + length + payload) whose payload is `len` bytes. */
-function lenFieldSize(field: number, len: number): number {
-  return varintSize((field << 3) | WIRE_LEN) + varintSize(len) + len;
-}
-
-function writeLenField(buf: Buffer, pos: number, field: number, payload: Uint8Array): number {
-  pos = writeVarint(buf, pos, (field << 3) | WIRE_LEN);
-  pos = writeVarint(buf, pos, payload.length);
-  buf.set(payload, pos);
-  return pos + payload.length;
-}
+import { lenFieldSize, WIRE_LEN, writeLenField, writeVarint } from './protobuf-fields.js';
 
 /** Counters that show the caches work (tests and `/debug` read them). */
 export interface EncoderStats {
