@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateMeshYaml } from './mesh-generator.js';
-import { startControlPlane } from './proxy-mesh.js';
+import { sequentialPodAddresses, startControlPlane } from './proxy-mesh.js';
 import { ProcessGroup, type Child } from './lib/processes.js';
 import { cpuSeconds, statusMB } from './lib/proc-stats.js';
 import { BODY_PATH, freePort, startNginx, upstreamConfig } from './lib/nginx.js';
@@ -142,18 +142,7 @@ export async function runIdleMemoryBench(opts: { variants?: IdleVariant[]; settl
   const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-idle-'));
   const group = new ProcessGroup({ available: false });
   writeFileSync(path.join(dir, 'mesh.yaml'), generateMeshYaml({ services: 1000, replicas: 10, namespaces: 10 }));
-  let next = 0;
-  const addr = new Map<string, string>();
-  const { cp, xds } = await startControlPlane(dir, (pod) => {
-    const key = `${pod.namespace}/${pod.name}`;
-    let a = addr.get(key);
-    if (!a) {
-      next++;
-      a = `127.78.${(next >> 8) & 255}.${next & 255}`;
-      addr.set(key, a);
-    }
-    return a;
-  });
+  const { cp, xds } = await startControlPlane(dir, sequentialPodAddresses());
   try {
     const emptyNode = await floorOf(group, ['-e', 'console.log("HEAP " + process.memoryUsage().heapUsed / 1048576); setInterval(() => {}, 1000)']);
     const proxyPath = JSON.stringify(path.join(HERE, '../src/proxy/proxy.js'));

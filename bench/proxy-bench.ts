@@ -22,7 +22,7 @@ import { cpuSecondsOf, processTree, rssMB, statusMB } from './lib/proc-stats.js'
 import { ProcessGroup } from './lib/processes.js';
 import { corePlan, ensureTools, type CorePlan, type ToolsReport } from './lib/tools.js';
 import { runWrk, writeWrkScript, wrkArgs, type WrkOptions } from './lib/wrk.js';
-import { ADDR, MTLS_SA, proxyIdentity, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
+import { ADDR, MTLS_SA, proxyIdentity, sequentialPodAddresses, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
 import type { RateOptions, RateResult } from './rate-child.js';
 import { fileURLToPath } from 'node:url';
 import { PROXY_NODE_FLAGS } from '../src/proxy/node-flags.js';
@@ -427,18 +427,7 @@ async function profileSidecar(group: ProcessGroup, settings: ProxyBenchSettings,
 async function idleSidecar(group: ProcessGroup, settings: ProxyBenchSettings, cores: CorePlan, dir: string, cps: ControlPlane[], log: (l: string) => void): Promise<ProxyBenchResult['idle']> {
   log(`bench proxy: idle sidecar with ${settings.idleServices} services of config`);
   writeFileSync(path.join(dir, 'mesh.yaml'), generateMeshYaml({ services: settings.idleServices, replicas: settings.idleReplicas, namespaces: 10 }));
-  let next = 0;
-  const addr = new Map<string, string>();
-  const { cp, xds } = await startControlPlane(dir, (pod) => {
-    const key = `${pod.namespace}/${pod.name}`;
-    let a = addr.get(key);
-    if (!a) {
-      next++;
-      a = `127.78.${(next >> 8) & 255}.${next & 255}`;
-      addr.set(key, a);
-    }
-    return a;
-  });
+  const { cp, xds } = await startControlPlane(dir, sequentialPodAddresses());
   cps.push(cp);
   const snap = cp.current();
   const pod = snap.registry.workloads.find((w) => w.address)!;

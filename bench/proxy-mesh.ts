@@ -162,6 +162,25 @@ export interface ProxyProcess {
 }
 
 /**
+ * A `podAddress` for {@link startControlPlane} on a generated mesh: each pod gets the next address
+ * of 127.78.0.0/16, the same one every time it is asked (the control plane requires that).
+ */
+export function sequentialPodAddresses(): (pod: { namespace: string; name: string }) => string {
+  let next = 0;
+  const addr = new Map<string, string>();
+  return (pod) => {
+    const key = `${pod.namespace}/${pod.name}`;
+    let a = addr.get(key);
+    if (!a) {
+      next++;
+      a = `127.78.${(next >> 8) & 255}.${next & 255}`;
+      addr.set(key, a);
+    }
+    return a;
+  };
+}
+
+/**
  * Starts one Weft proxy as a child process (pinned to `cores`), resolving once it is READY. It runs
  * with the node flags `weft up` gives its proxies ({@link PROXY_NODE_FLAGS}), plus `nodeFlags`.
  */
