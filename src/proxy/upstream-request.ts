@@ -23,7 +23,6 @@ import type { HostRuntime } from './cluster-manager.js';
 import { applyHeaderOps, headerOps, type MutableHeaders } from './header-ops.js';
 import { addFlag, LocalReply } from './local-reply.js';
 import { STREAM, type ProxyStream, type WithStream } from './proxy-stream.js';
-import { stripHopByHop } from './request-headers-filter.js';
 import { ResetReason, wouldRetryFromHeaders, wouldRetryFromReset } from './retry-policy.js';
 import { RetryState, RetryStatus } from './retry-state.js';
 import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
@@ -31,7 +30,6 @@ import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
 import { H2_REFUSED_STREAM_CODE, H2UpstreamRequest } from './h2/h2-upstream-request.js';
 import { usesH2 } from './h2/upstream-protocol.js';
 import { H1UpstreamRequest } from './h1/h1-upstream-request.js';
-import { H1Response } from './h1/h1-response.js';
 import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';
 
 const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE, UPSTREAM_TLS_FAILURE_CODE]);
@@ -229,8 +227,6 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
     }
   }
   const headers = up.headers as MutableHeaders;
-  // The HTTP/1.1 parser already leaves connection-level headers out (src/proxy/h1).
-  if (!(up instanceof H1Response)) stripHopByHop(headers);
   headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - s.upstreamStartMs));
   if (s.attemptCountDownstream) headers['x-envoy-attempt-count'] = String(s.attempt);
   const sel = s.selectRoute();

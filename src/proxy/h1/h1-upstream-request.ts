@@ -90,9 +90,15 @@ export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (len === 0) return true;
     const s = this.socket;
-    if (this.chunked) s.write(`${len.toString(16)}\r\n`, 'latin1');
-    let ok = s.write(chunk);
-    if (this.chunked) ok = s.write('\r\n', 'latin1');
+    let ok: boolean;
+    if (this.chunked) {
+      // Size line, data and CRLF leave in one send.
+      s.cork();
+      s.write(`${len.toString(16)}\r\n`, 'latin1');
+      s.write(chunk);
+      ok = s.write('\r\n', 'latin1');
+      s.uncork();
+    } else ok = s.write(chunk);
     if (!ok) s.once('drain', () => this.emit('drain'));
     return ok;
   }

@@ -21,6 +21,7 @@ import { STREAM, type ProxyStream, type WithStream } from '../proxy-stream.js';
 import type { HostRuntime } from '../cluster-manager.js';
 import { stripConnectionSpecific } from './h2-downstream.js';
 import { upstreamProtocol } from './upstream-protocol.js';
+import { stripHopByHop } from '../request-headers-filter.js';
 
 /** Error code of an upstream stream the server refused (REFUSED_STREAM, or above a GOAWAY's last stream id). */
 export const H2_REFUSED_STREAM_CODE = 'WEFT_H2_REFUSED_STREAM';
@@ -106,6 +107,8 @@ export class H2UpstreamRequest extends Writable {
     stream.statusCode = Number(headers[':status'] ?? 502);
     const clean: IncomingHttpHeaders = {};
     for (const k in headers) if (k.charCodeAt(0) !== 58) clean[k] = headers[k] as string | string[];
+    // Connection-level headers never cross the proxy (HTTP/1.1 responses lose them in src/proxy/h1's parser).
+    stripHopByHop(clean as Record<string, unknown>);
     stream.headers = clean;
     this.emit('response', stream);
   }
