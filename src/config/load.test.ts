@@ -108,3 +108,16 @@ test('directories are read recursively, only *.yaml|*.yml|*.json, and stdin with
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a YAML alias bomb is an error with file:line, not a crash (issue 11)', () => {
+  // Each level doubles the expansion: 2^20 references from a few hundred bytes.
+  const levels = Array.from({ length: 20 }, (_, i) => `  l${i + 1}: &l${i + 1} [*l${i}, *l${i}]`).join('\n');
+  const text = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: bomb\nspec:\n  l0: &l0 "lol"\n${levels}\n`;
+  const out = parseText('bomb.yaml', text);
+  assert.equal(out.resources.length, 0);
+  const d = out.diagnostics.find((x) => x.code === LoadCodes.YamlSyntax);
+  assert.ok(d, JSON.stringify(out.diagnostics));
+  assert.match(d.message, /alias/i);
+  assert.equal(d.source?.file, 'bomb.yaml');
+  assert.equal(d.source?.line, 1);
+});

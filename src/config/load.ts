@@ -167,7 +167,20 @@ export function parseText(file: string, text: string): LoadResult {
       });
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    let value: Record<string, unknown>;
+    try {
+      // The yaml library refuses alias expansion beyond maxAliasCount (a "billion laughs" document
+      // expands exponentially); that refusal is the user's error, reported with file:line, never a crash.
+      value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    } catch (err) {
+      diagnostics.push({
+        code: LoadCodes.YamlSyntax,
+        level: 'Error',
+        message: `YAML document cannot be expanded: ${(err as Error).message} (aliases are limited to 100 expansions per document)`,
+        source: pos(root.range?.[0] ?? 0),
+      });
+      return;
+    }
     if (value.kind === 'List' && Array.isArray(value.items)) {
       value.items.forEach((item, i) => {
         const r = buildResource(item, parsed.locator(index, ['items', i]), diagnostics);
