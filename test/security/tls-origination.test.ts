@@ -1,0 +1,223 @@
+/**
+ * Attack tests of TLS origination (issue 10 item 5): a sidecar originating TLS for a DestinationRule
+ * `SIMPLE` towards a ServiceEntry host must behave as Envoy does with istiod's
+ * `auto_sni` / `auto_san_validation` (pilot/pkg/networking/core/cluster_tls.go
+ * `setAutoSniAndAutoSanValidation`): send the request's host as SNI and refuse a certificate that
+ * does not cover that host, verify against the system roots when `caCertificates` is unset, and
+ * skip verification only for `insecureSkipVerify: true`.
+ *
+ * Real processes and sockets: an in-process control plane, a real sidecar, and a real Node https
+ * upstream on loopback whose certificates come from private CAs made here; the upstream records
+ * the SNI of every ClientHello and every request it serves, so "never reached" is observed, not
+ * assumed.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import tls from 'node:tls';
+import { constants } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { caFromRoot, createSelfSignedRoot } from '../../src/security/ca/ca-store.js';
+import type { CertificateAuthority } from '../../src/security/ca/certificate-authority.js';
+import { generateP256, privateKeyToPem } from '../../src/security/ca/keys.js';
+import { startMesh, startSidecar, stat, stopAll, viaSidecar, waitUntil, type Mesh } from './mtls/mesh-fixture.js';
+
+const CLIENT = '127.0.0.131';
+const UPSTREAM = '127.0.0.132';
+const PORT = 9443;
+const HOST = 'secure.corp.example';
+const URL_ = `http://${HOST}:${PORT}/`;
+const CLUSTER = `outbound|${PORT}||${HOST}`;
+
+const REGISTRY = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: corp}
+spec:
+  hosts: [${HOST}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: ${PORT}, name: http, protocol: HTTP}]
+  endpoints: [{address: ${UPSTREAM}}]
+`;
+
+let mesh: Mesh;
+let client: ProxyHandle;
+let server: https.Server;
+let corp: CertificateAuthority;
+let rogue: CertificateAuthority;
+let corpCaFile: string;
+let rogueCaFile: string;
+/** SNI of every ClientHello the upstream received ('' = none sent). */
+const hellos: string[] = [];
+/** Requests the upstream served. */
+let served = 0;
+let generation = 0;
+
+async function leaf(issuer: CertificateAuthority, dns: string[]): Promise<{ key: string; cert: string }> {
+  const keys = await generateP256();
+  const c = await issuer.issue({ publicKey: keys.publicKey, dnsNames: dns, uris: [], subject: `CN=${dns[0]}` });
+  return { key: await privateKeyToPem(keys.privateKey), cert: c.certPem };
+}
+
+/**
+ * The upstream now presents a certificate for `dns` issued by `issuer`, with or without SNI. No
+ * session tickets: every connection is a full handshake that shows the current certificate.
+ */
+async function presents(issuer: CertificateAuthority, dns: string[]): Promise<void> {
+  const pair = await leaf(issuer, dns);
+  const opts = { ...pair, secureOptions: constants.SSL_OP_NO_TICKET };
+  current = tls.createSecureContext(opts);
+  server?.setSecureContext(opts);
+}
+let current: tls.SecureContext;
+
+/** Applies the DestinationRule and waits until the sidecar serves a cluster with it. */
+async function dr(tlsYaml: string, marker: string): Promise<void> {
+  generation++;
+  await mesh.apply('dr.yaml', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: corp, annotations: {generation: "${generation}"}}
+spec:
+  host: ${HOST}
+  trafficPolicy:
+    tls: ${tlsYaml}
+`);
+  await waitUntil(() => JSON.stringify(client.snapshot().clusters.get(CLUSTER)?.config ?? null).includes(marker), `cluster with ${marker}`);
+}
+
+function sslStat(name: string): Promise<number> {
+  return stat(client, CLIENT, `cluster.${CLUSTER}.ssl.${name}`);
+}
+
+before(async () => {
+  mesh = await startMesh({ 'registry.yaml': REGISTRY });
+  const corpRoot = await createSelfSignedRoot({ trustDomain: 'corp.example', commonName: 'Corp Private CA' });
+  corp = await caFromRoot(corpRoot, { trustDomain: 'corp.example' });
+  const rogueRoot = await createSelfSignedRoot({ trustDomain: 'rogue.example', commonName: 'Rogue CA' });
+  rogue = await caFromRoot(rogueRoot, { trustDomain: 'rogue.example' });
+  corpCaFile = path.join(mesh.dir, 'corp-ca.pem');
+  rogueCaFile = path.join(mesh.dir, 'rogue-ca.pem');
+  await writeFile(corpCaFile, corpRoot.certPem);
+  await writeFile(rogueCaFile, rogueRoot.certPem);
+  await presents(corp, [HOST]);
+  server = https.createServer({
+    // Every handshake goes through here: the SNI is recorded, refused handshakes included.
+    SNICallback: (name, cb) => {
+      hellos.push(name);
+      cb(null, current);
+    },
+  }, (_req, res) => {
+    served++;
+    // One request per connection, so each request is a new handshake against the current certificate.
+    res.writeHead(200, { connection: 'close' });
+    res.end('secure');
+  });
+  // A ClientHello without SNI does not call SNICallback: record it from the connection instead.
+  server.on('secureConnection', (s: tls.TLSSocket) => {
+    if (!(s as tls.TLSSocket & { servername?: string | false }).servername) hellos.push('');
+  });
+  server.on('tlsClientError', (_err, s: tls.TLSSocket) => {
+    if (!(s as tls.TLSSocket & { servername?: string | false }).servername) hellos.push('');
+  });
+  await presents(corp, [HOST]);
+  await new Promise<void>((resolve) => server.listen(PORT, UPSTREAM, () => resolve()));
+  client = await startSidecar(mesh, { ip: CLIENT, pod: 'curl-1', sa: 'curl', labels: { app: 'curl' } });
+  await waitUntil(() => (client.snapshot().clusters.get(CLUSTER)?.hostSet.hosts.length ?? 0) === 1, 'ServiceEntry endpoint');
+});
+
+after(async () => {
+  await stopAll(mesh, [client], server ? [server] : []);
+});
+
+test('SIMPLE without sni: the upstream handshake carries the request host as SNI', async () => {
+  await presents(corp, [HOST]);
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}}`, 'corp-ca.pem');
+  hellos.length = 0;
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.body, 'secure');
+  assert.deepEqual(hellos, [HOST], 'SNI = Host without its port');
+});
+
+test('a certificate for another hostname (same trusted CA) is refused: 503 UF, upstream never serves it, ssl.fail_verify_san counts', async () => {
+  await presents(corp, ['other.corp.example']);
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}}`, 'corp-ca.pem');
+  const before = served;
+  const sanFailures = await sslStat('fail_verify_san');
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 503, r.body);
+  assert.match(r.body, /reset reason: connection failure, transport failure reason: TLS_error:\|ERR_WEFT_TLS_SAN_MISMATCH:verify_san_failed/);
+  assert.equal(served, before, 'the upstream never got the request');
+  assert.ok((await sslStat('fail_verify_san')) > sanFailures, 'counted in cluster ssl.fail_verify_san');
+});
+
+test('a wildcard certificate covers the host (one label); one a label too wide does not', async () => {
+  await presents(corp, ['*.corp.example']);
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}}`, 'corp-ca.pem');
+  assert.equal((await viaSidecar(client, CLIENT, URL_)).status, 200);
+  await presents(corp, ['*.example']);
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 503, r.body);
+});
+
+test('no caCertificates: verified against the system roots, so a private CA is refused', async () => {
+  await presents(rogue, [HOST]);
+  // systemRootCerts in the cluster: the DestinationRule names no CA.
+  await dr('{mode: SIMPLE}', 'systemRootCerts');
+  const before = served;
+  const chainFailures = await sslStat('fail_verify_error');
+  hellos.length = 0;
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 503, r.body);
+  assert.match(r.body, /transport failure reason: TLS_error:\|(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO)[A-Z_]*:certificate_verify_failed/);
+  assert.equal(served, before);
+  assert.ok((await sslStat('fail_verify_error')) > chainFailures, 'counted in cluster ssl.fail_verify_error');
+  // Istio's default route retries connect failures: each attempt's refused handshake offered the host.
+  assert.ok(hellos.length >= 1 && hellos.every((h) => h === HOST), `SNI of the refused handshakes: ${JSON.stringify(hellos)}`);
+});
+
+test('caCertificates naming that CA: accepted, with SNI', async () => {
+  await presents(rogue, [HOST]);
+  await dr(`{mode: SIMPLE, caCertificates: ${rogueCaFile}}`, 'rogue-ca.pem');
+  hellos.length = 0;
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(hellos, [HOST]);
+});
+
+test('subjectAltNames replace the host check (auto SNI stays); a wildcard SAN satisfies an exact one', async () => {
+  await presents(corp, ['legacy.internal.example']);
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}, subjectAltNames: [legacy.internal.example]}`, 'legacy.internal.example');
+  hellos.length = 0;
+  const ok = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(ok.status, 200, ok.body);
+  assert.deepEqual(hellos, [HOST], 'SNI is still the request host');
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}, subjectAltNames: [api.other.example]}`, 'api.other.example');
+  const refused = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(refused.status, 503, refused.body);
+  await presents(corp, ['*.other.example']);
+  const wild = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(wild.status, 200, wild.body);
+});
+
+test('an explicit sni is sent as is, and the SAN list is then not automatic', async () => {
+  await presents(corp, ['other.corp.example']);
+  await dr(`{mode: SIMPLE, caCertificates: ${corpCaFile}, sni: other.corp.example}`, '"sni":"other.corp.example"');
+  hellos.length = 0;
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(hellos, ['other.corp.example']);
+});
+
+test('insecureSkipVerify: true is the only way to skip verification (and the SAN check); SNI still sent', async () => {
+  await presents(rogue, ['anything.rogue.example']);
+  await dr('{mode: SIMPLE, insecureSkipVerify: true}', '"validationContext":{}');
+  hellos.length = 0;
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(hellos, [HOST]);
+  await dr('{mode: SIMPLE, insecureSkipVerify: false}', 'systemRootCerts');
+  assert.equal((await viaSidecar(client, CLIENT, URL_)).status, 503);
+});
