@@ -16,13 +16,13 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import tls from 'node:tls';
 import { constants } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import { caFromRoot, createSelfSignedRoot } from '../../src/security/ca/ca-store.js';
 import type { CertificateAuthority } from '../../src/security/ca/certificate-authority.js';
 import { generateP256, privateKeyToPem } from '../../src/security/ca/keys.js';
-import { startMesh, startSidecar, stat, stopAll, viaSidecar, waitUntil, type Mesh } from './mtls/mesh-fixture.js';
+import { run, startMesh, startSidecar, stat, stopAll, viaSidecar, waitUntil, type Mesh } from './mtls/mesh-fixture.js';
 
 const CLIENT = '127.0.0.131';
 const UPSTREAM = '127.0.0.132';
@@ -220,4 +220,46 @@ test('insecureSkipVerify: true is the only way to skip verification (and the SAN
   assert.deepEqual(hellos, [HOST]);
   await dr('{mode: SIMPLE, insecureSkipVerify: false}', 'systemRootCerts');
   assert.equal((await viaSidecar(client, CLIENT, URL_)).status, 503);
+});
+
+/** A CA made with the openssl CLI, a leaf for HOST, an empty CRL and one revoking the leaf. */
+async function opensslCrlCa(dir: string): Promise<{ ca: string; leaf: { cert: string; key: string }; emptyCrl: string; revokedCrl: string }> {
+  const f = (n: string) => path.join(dir, n);
+  const ok = async (args: string[]) => {
+    const r = await run('openssl', args);
+    assert.equal(r.code, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  await writeFile(f('index.txt'), '');
+  await writeFile(f('crlnumber'), '01\n');
+  await writeFile(f('ca.cnf'), `[ca]\ndefault_ca = local\n[local]\ndatabase = ${f('index.txt')}\ncrlnumber = ${f('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`);
+  await writeFile(f('leaf.ext'), `subjectAltName = DNS:${HOST}\n`);
+  await ok(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('crl-ca.key'), '-out', f('crl-ca.pem'), '-subj', '/CN=Weft test CRL CA', '-days', '2',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await ok(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', `/CN=${HOST}`]);
+  await ok(['x509', '-req', '-in', f('leaf.csr'), '-CA', f('crl-ca.pem'), '-CAkey', f('crl-ca.key'), '-CAcreateserial', '-out', f('leaf.pem'), '-days', '1', '-extfile', f('leaf.ext')]);
+  await ok(['ca', '-config', f('ca.cnf'), '-keyfile', f('crl-ca.key'), '-cert', f('crl-ca.pem'), '-gencrl', '-out', f('empty.crl.pem')]);
+  await ok(['ca', '-config', f('ca.cnf'), '-keyfile', f('crl-ca.key'), '-cert', f('crl-ca.pem'), '-revoke', f('leaf.pem')]);
+  await ok(['ca', '-config', f('ca.cnf'), '-keyfile', f('crl-ca.key'), '-cert', f('crl-ca.pem'), '-gencrl', '-out', f('revoked.crl.pem')]);
+  return {
+    ca: f('crl-ca.pem'),
+    leaf: { cert: await readFile(f('leaf.pem'), 'utf8'), key: await readFile(f('leaf.key'), 'utf8') },
+    emptyCrl: f('empty.crl.pem'),
+    revokedCrl: f('revoked.crl.pem'),
+  };
+}
+
+test('caCrl: a certificate the CRL revokes is refused; the same certificate under a CRL not listing it is accepted', async () => {
+  const x = await opensslCrlCa(await mkdtemp(path.join(mesh.dir, 'crl-')));
+  const opts = { ...x.leaf, secureOptions: constants.SSL_OP_NO_TICKET };
+  current = tls.createSecureContext(opts);
+  server.setSecureContext(opts);
+  await dr(`{mode: SIMPLE, caCertificates: ${x.ca}, caCrl: ${x.emptyCrl}}`, 'empty.crl.pem');
+  const fine = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(fine.status, 200, fine.body);
+  const before = served;
+  await dr(`{mode: SIMPLE, caCertificates: ${x.ca}, caCrl: ${x.revokedCrl}}`, 'revoked.crl.pem');
+  const r = await viaSidecar(client, CLIENT, URL_);
+  assert.equal(r.status, 503, r.body);
+  assert.match(r.body, /TLS_error:\|CERT_REVOKED:certificate_verify_failed/);
+  assert.equal(served, before, 'the upstream never got the request');
 });

@@ -3,7 +3,8 @@
  * - client certificate: an SDS name (`default` = the workload certificate held in memory, or a
  *   `credentialName` secret) or files (`tlsCertificates`);
  * - validation: the SDS trust bundle (`ROOTCA`, `<credentialName>-cacert`), a `trustedCa` file, or
- *   the system roots; none at all (`validationContext: {}`, DestinationRule `insecureSkipVerify`)
+ *   the system roots, with the context's `crl` (DestinationRule `caCrl`) when given; none at all
+ *   (`validationContext: {}`, DestinationRule `insecureSkipVerify`)
  *   means no verification, as in Envoy. Chain and validity dates are checked by OpenSSL; SAN
  *   matchers and, for mesh mTLS, the trust domain by peer-verification.ts;
  * - SNI from `sni`, or per connection from the request's host when the cluster sets Envoy's
@@ -204,6 +205,10 @@ export class UpstreamTlsConnector {
     } else if (this.common.validationContext?.systemRootCerts) {
       opts.ca = [...tls.rootCertificates];
     }
+    // DestinationRule `caCrl`: as Envoy without `only_verify_leaf_cert_crl`, OpenSSL then checks
+    // every certificate of the chain against its issuer's CRL (CRL_CHECK | CRL_CHECK_ALL, which is
+    // what Node sets when given a CRL); a revoked certificate fails with CERT_REVOKED.
+    if (this.verify && this.validation?.crl) opts.crl = read(this.validation.crl);
     const context = tls.createSecureContext(opts);
     this.cached = { generation: gen, context };
     return context;
