@@ -14,6 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { constants } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -31,6 +32,10 @@ const HOST = 'secure.corp.example';
 const URL_ = `http://${HOST}:${PORT}/`;
 const CLUSTER = `outbound|${PORT}||${HOST}`;
 
+const TCP_HOST = 'db.corp.example';
+const TCP_PORT = 9444;
+const TCP_CLUSTER = `outbound|${TCP_PORT}||${TCP_HOST}`;
+
 const REGISTRY = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: corp}
@@ -39,6 +44,16 @@ spec:
   location: MESH_EXTERNAL
   resolution: STATIC
   ports: [{number: ${PORT}, name: http, protocol: HTTP}]
+  endpoints: [{address: ${UPSTREAM}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: corp-db}
+spec:
+  hosts: [${TCP_HOST}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: ${TCP_PORT}, name: tcp, protocol: TCP}]
   endpoints: [{address: ${UPSTREAM}}]
 `;
 
@@ -262,4 +277,75 @@ test('caCrl: a certificate the CRL revokes is refused; the same certificate unde
   assert.equal(r.status, 503, r.body);
   assert.match(r.body, /TLS_error:\|CERT_REVOKED:certificate_verify_failed/);
   assert.equal(served, before, 'the upstream never got the request');
+});
+
+/** A TLS echo server (the TCP upstream) recording each ClientHello's SNI and each byte it echoes. */
+async function tlsEcho(pair: { key: string; cert: string }): Promise<{ server: tls.Server; hellos: string[]; echoed: string[] }> {
+  const hellos: string[] = [];
+  const echoed: string[] = [];
+  const ctx = tls.createSecureContext({ ...pair, secureOptions: constants.SSL_OP_NO_TICKET });
+  const server = tls.createServer({ ...pair, secureOptions: constants.SSL_OP_NO_TICKET, SNICallback: (name, cb) => { hellos.push(name); cb(null, ctx); } }, (s) => {
+    if (!(s as tls.TLSSocket & { servername?: string | false }).servername) hellos.push('');
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      echoed.push(d);
+      s.write(d);
+    });
+    s.on('error', () => s.destroy());
+  });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(TCP_PORT, UPSTREAM, () => resolve()));
+  return { server, hellos, echoed };
+}
+
+/** CONNECT through the sidecar (HTTP_PROXY style) to the TCP service, send `ping`, return what came back. */
+function tcpThroughSidecar(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(client.outboundPort(), CLIENT, () => c.write(`CONNECT ${TCP_HOST}:${TCP_PORT} HTTP/1.1\r\nHost: ${TCP_HOST}:${TCP_PORT}\r\n\r\n`));
+    let out = '';
+    let sent = false;
+    c.setEncoding('latin1');
+    c.setTimeout(10_000, () => c.destroy(new Error('timed out')));
+    c.on('data', (d: string) => {
+      out += d;
+      if (!sent && out.startsWith('HTTP/1.1 200') && out.includes('\r\n\r\n')) {
+        sent = true;
+        c.write('ping');
+      }
+      if (sent && out.endsWith('ping')) c.end();
+    });
+    c.on('close', () => resolve(out));
+    c.on('error', reject);
+  });
+}
+
+test('TCP origination (CONNECT to a TCP ServiceEntry): SNI and SAN check use the service host', async () => {
+  const good = await tlsEcho(await leaf(corp, [TCP_HOST]));
+  try {
+    await mesh.apply('dr-tcp.yaml', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: corp-db}
+spec:
+  host: ${TCP_HOST}
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: ${corpCaFile}}
+`);
+    await waitUntil(() => JSON.stringify(client.snapshot().clusters.get(TCP_CLUSTER)?.config ?? null).includes('corp-ca.pem'), 'TCP cluster with TLS');
+    const out = await tcpThroughSidecar();
+    assert.match(out, /^HTTP\/1\.1 200 /, out);
+    assert.ok(out.endsWith('ping'), out);
+    assert.deepEqual(good.hellos, [TCP_HOST]);
+  } finally {
+    await new Promise<void>((r) => good.server.close(() => r()));
+  }
+  const wrong = await tlsEcho(await leaf(corp, ['other.corp.example']));
+  try {
+    const sanFailures = await stat(client, CLIENT, `cluster.${TCP_CLUSTER}.ssl.fail_verify_san`);
+    const out = await tcpThroughSidecar();
+    assert.match(out, /^HTTP\/1\.1 503 /, out);
+    assert.deepEqual(wrong.echoed, [], 'no byte reached the upstream');
+    assert.ok((await stat(client, CLIENT, `cluster.${TCP_CLUSTER}.ssl.fail_verify_san`)) > sanFailures);
+  } finally {
+    await new Promise<void>((r) => wrong.server.close(() => r()));
+  }
 });
