@@ -71,14 +71,33 @@ function rank(f: string): number {
   return i < 0 ? FLAG_ORDER.length : i;
 }
 
+/** The transport failure reason an upstream TLS error carries (upstream-connector.ts `reason`), or undefined. */
+function transportFailure(cause: unknown): string | undefined {
+  const r = (cause as { reason?: unknown } | undefined)?.reason;
+  return typeof r === 'string' && r.startsWith('TLS_error:') ? r : undefined;
+}
+
+/** Envoy's body suffix `, transport failure reason: <reason>` ('' for non-TLS failures). */
+function transportReason(cause: unknown): string {
+  const r = transportFailure(cause);
+  return r === undefined ? '' : `, transport failure reason: ${r}`;
+}
+
+/** Envoy's details suffix: the reason with spaces and `|` as `_` (`{connection_failure,TLS_error:_…}`). */
+function transportDetails(cause: unknown): string {
+  const r = transportFailure(cause);
+  return r === undefined ? '' : `,${r.replace(/[ |]/g, '_')}`;
+}
+
 /** Factories for every local reply the proxy sends. Bodies are plain text, as Envoy's are. */
 export const LocalReply = {
   noRoute: () => new ProxyError('NO_ROUTE', 'NR', 404, 'route_not_found', 'no route matched this request'),
   noCluster: (cluster: string) => new ProxyError('NO_CLUSTER', 'NC', 503, 'cluster_not_found', `cluster not found: ${cluster}`),
   noHealthyUpstream: () => new ProxyError('NO_HEALTHY_UPSTREAM', 'UH', 503, 'no_healthy_upstream', 'no healthy upstream'),
+  /** A connect failure; a TLS one names its reason as Envoy does (`transport failure reason: TLS_error:…`). */
   connectFailure: (cause?: unknown) =>
-    new ProxyError('UPSTREAM_CONNECT_FAILURE', 'UF', 503, 'upstream_reset_before_response_started{connection_failure}',
-      'upstream connect error or disconnect/reset before headers. reset reason: connection failure', { cause }),
+    new ProxyError('UPSTREAM_CONNECT_FAILURE', 'UF', 503, `upstream_reset_before_response_started{connection_failure${transportDetails(cause)}}`,
+      `upstream connect error or disconnect/reset before headers. reset reason: connection failure${transportReason(cause)}`, { cause }),
   /** Circuit breaker overflow; the router adds `x-envoy-overloaded: true` to this reply. */
   overflow: () => new ProxyError('UPSTREAM_OVERFLOW', 'UO', 503, 'upstream_reset_before_response_started{overflow}', 'upstream connect error or disconnect/reset before headers. reset reason: overflow'),
   upstreamTimeout: () => new ProxyError('UPSTREAM_TIMEOUT', 'UT', 504, 'upstream_response_timeout', 'upstream request timeout'),
@@ -88,8 +107,8 @@ export const LocalReply = {
       'upstream connect error or disconnect/reset before headers. reset reason: connection termination', { cause }),
   /** A connect failure after retries (Envoy words the body differently once it retried). */
   connectFailureRetried: (cause?: unknown) =>
-    new ProxyError('UPSTREAM_CONNECT_FAILURE', 'UF', 503, 'upstream_reset_before_response_started{connection_failure}',
-      'upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure', { cause }),
+    new ProxyError('UPSTREAM_CONNECT_FAILURE', 'UF', 503, `upstream_reset_before_response_started{connection_failure${transportDetails(cause)}}`,
+      `upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure${transportReason(cause)}`, { cause }),
   /** A reset after retries. */
   upstreamResetRetried: (cause?: unknown) =>
     new ProxyError('UPSTREAM_RESET', 'UC', 503, 'upstream_reset_before_response_started{connection_termination}',

@@ -7,6 +7,11 @@
  * config pushes so keep-alive connections survive them; {@link UpstreamAgent.configure} applies a
  * new cluster config. Requests waiting for a connection of this host (circuit breaker pending queue)
  * are parked in `waiters` by the cluster's {@link ConnPool}.
+ *
+ * With Envoy's `auto_sni` / `auto_san_validation` (tls/auto-sni.ts), connections are also keyed by
+ * the per-connection TLS options derived from the request's host: each distinct key gets its own
+ * HTTP/1.1 pool and HTTP/2 session pool, so a connection verified for one host never carries a
+ * request for another (Envoy hashes transport socket options into its pool key).
  */
 import http from 'node:http';
 import net, { type Socket } from 'node:net';
@@ -15,6 +20,7 @@ import type { ConnPool } from './conn-pool.js';
 import type { ClusterStats } from './proxy-stats.js';
 import type { ProxyStream } from './proxy-stream.js';
 import type { ConnectTarget, UpstreamTlsConnector } from './tls/upstream-connector.js';
+import { DEFAULT_TRANSPORT, type UpstreamTransport } from './tls/auto-sni.js';
 import { H2SessionPool } from './h2/h2-session-pool.js';
 import { H1Pool, type UpstreamSocketFactory } from './h1/h1-pool.js';
 
@@ -31,6 +37,12 @@ export interface UpstreamAgentOptions {
   /** TCP keepalive idle time (ms) when the cluster configures `tcpKeepalive`; undefined = OS default off. */
   readonly tcpKeepaliveMs?: number;
 }
+
+/** Request headers as the upstream request carries them (Host / `:authority`). */
+export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Per-transport pools kept before idle ones are dropped. */
+const MAX_KEYED_POOLS = 64;
 
 const REQUESTS: unique symbol = Symbol('weft.socketRequests');
 type CountedSocket = Socket & { [REQUESTS]?: number };
@@ -52,6 +64,10 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   h2: H2SessionPool | undefined;
   /** HTTP/1.1 connections of the router's attempts (src/proxy/h1); undefined until the first. */
   h1: H1Pool | undefined;
+  /** HTTP/1.1 pools per auto-SNI transport key (hosts of requests), besides the default `h1`. */
+  private h1Keyed: Map<string, H1Pool> | undefined;
+  /** HTTP/2 session pools per auto-SNI transport key, besides the default `h2`. */
+  private h2Keyed: Map<string, H2SessionPool> | undefined;
   private opts: UpstreamAgentOptions;
   private poolName: string | undefined;
 
@@ -76,18 +92,37 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   freeCount(address: string, port: number): number {
     let n = this.freeSockets[this.nameOf(address, port)]?.length ?? 0;
     if (this.h1 !== undefined) n += this.h1.idleCount;
+    if (this.h1Keyed !== undefined) for (const p of this.h1Keyed.values()) n += p.idleCount;
+    if (this.h2Keyed !== undefined) for (const p of this.h2Keyed.values()) n += p.freeCount();
     return this.h2 === undefined ? n : n + this.h2.freeCount();
   }
 
   /** All connections (busy and idle) to `address:port`. */
   socketCount(address: string, port: number): number {
     const n = this.nameOf(address, port);
-    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0) + (this.h2?.sessionCount ?? 0) + (this.h1?.size ?? 0);
+    let keyed = 0;
+    if (this.h1Keyed !== undefined) for (const p of this.h1Keyed.values()) keyed += p.size;
+    if (this.h2Keyed !== undefined) for (const p of this.h2Keyed.values()) keyed += p.sessionCount;
+    return (this.sockets[n]?.length ?? 0) + (this.freeSockets[n]?.length ?? 0) + (this.h2?.sessionCount ?? 0) + (this.h1?.size ?? 0) + keyed;
   }
 
-  /** The host's HTTP/1.1 pool, created on first use. */
-  h1Pool(address: string, port: number): H1Pool {
-    return (this.h1 ??= new H1Pool(this, address, port));
+  /** The per-connection TLS options for a request with these headers (plaintext: none). */
+  transportFor(headers?: UpstreamHeaders): UpstreamTransport {
+    return this.tls === undefined ? DEFAULT_TRANSPORT : this.tls.transportFor(headers);
+  }
+
+  /** The host's HTTP/1.1 pool for a request with these headers, created on first use. */
+  h1Pool(address: string, port: number, headers?: UpstreamHeaders): H1Pool {
+    const t = this.transportFor(headers);
+    if (t.key === '') return (this.h1 ??= new H1Pool(this, address, port));
+    const map = (this.h1Keyed ??= new Map());
+    let p = map.get(t.key);
+    if (p === undefined) {
+      if (map.size >= MAX_KEYED_POOLS) for (const [k, q] of map) if (q.size === 0) map.delete(k);
+      p = new H1Pool(this, address, port, t);
+      map.set(t.key, p);
+    }
+    return p;
   }
 
   /** Idle timeout of connections (ms). */
@@ -111,15 +146,24 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   }
 
   /** Opens a counted connection to the host (H1 pool). */
-  openSocket(address: string, port: number): Socket {
-    const socket = this.tls ? this.tls.connect({ host: address, port }) : net.connect({ host: address, port });
+  openSocket(address: string, port: number, transport?: UpstreamTransport): Socket {
+    const socket = this.tls ? this.tls.connect({ host: address, port }, transport) : net.connect({ host: address, port });
     socket.setNoDelay(true);
     return this.track(socket);
   }
 
   /** The host's HTTP/2 sessions (clusters speaking HTTP/2 upstream), created on first use. */
-  h2Pool(): H2SessionPool {
-    return (this.h2 ??= new H2SessionPool(this, this.stats, this.breaker));
+  h2Pool(headers?: UpstreamHeaders): H2SessionPool {
+    const t = this.transportFor(headers);
+    if (t.key === '') return (this.h2 ??= new H2SessionPool(this, this.stats, this.breaker));
+    const map = (this.h2Keyed ??= new Map());
+    let p = map.get(t.key);
+    if (p === undefined) {
+      if (map.size >= MAX_KEYED_POOLS) for (const [k, q] of map) if (q.sessionCount === 0) map.delete(k);
+      p = new H2SessionPool(this, this.stats, this.breaker, t);
+      map.set(t.key, p);
+    }
+    return p;
   }
 
   /** Closes every connection, HTTP/1.1 and HTTP/2 (proxy shutdown). */
@@ -127,6 +171,8 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
     super.destroy();
     this.h2?.destroy();
     this.h1?.destroy();
+    for (const p of this.h1Keyed?.values() ?? []) p.destroy();
+    for (const p of this.h2Keyed?.values() ?? []) p.destroy();
   }
 
   private nameOf(address: string, port: number): string {
@@ -137,7 +183,9 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   override createConnection(options: object, callback?: (err: Error | null, s: Socket) => void): Socket {
     // http.Agent#createConnection is untyped in @types/node for subclasses; it returns a net.Socket.
     const create = http.Agent.prototype.createConnection as unknown as (this: http.Agent, o: object, cb?: unknown) => Socket;
-    const socket = (this.tls ? this.tls.connect(options as ConnectTarget) : create.call(this, options, callback)) as CountedSocket;
+    const socket = (this.tls
+      ? this.tls.connect(options as ConnectTarget, this.tls.transportFor((options as { headers?: UpstreamHeaders }).headers))
+      : create.call(this, options, callback)) as CountedSocket;
     socket[REQUESTS] = 1;
     return this.track(socket);
   }
@@ -188,6 +236,18 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
     for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
     this.h2?.closeIdle();
     this.h1?.closeIdle();
+    for (const p of this.h1Keyed?.values() ?? []) p.closeIdle();
+    for (const p of this.h2Keyed?.values() ?? []) p.closeIdle();
+  }
+
+  /**
+   * Node's pool key for the Agent's own requests (mirrors): the per-connection TLS options are part
+   * of it, so a mirror connection made for one host is not reused for another.
+   */
+  override getName(options?: http.ClientRequestArgs): string {
+    const base = super.getName(options);
+    const auto = this.tls?.autoSni === undefined ? undefined : this.tls.transportFor(options?.headers as UpstreamHeaders | undefined);
+    return auto === undefined || auto.key === '' ? base : `${base}|${auto.key}`;
   }
 }
 

@@ -100,7 +100,7 @@ function sendUpstream(s: ProxyStream): void {
   if (usesH2(s.cluster!.config, s.req)) up = new H2UpstreamRequest(s, rt) as unknown as ClientRequest;
   else {
     try {
-      up = new H1UpstreamRequest(rt.agent.h1Pool(rt.address, rt.port), s.method, s.upstreamPath, s.headers as http.OutgoingHttpHeaders, bodyless) as unknown as ClientRequest;
+      up = new H1UpstreamRequest(rt.agent.h1Pool(rt.address, rt.port, s.headers), s.method, s.upstreamPath, s.headers as http.OutgoingHttpHeaders, bodyless) as unknown as ClientRequest;
     } catch (err) {
       releaseAttempt(s);
       giveUp(s);

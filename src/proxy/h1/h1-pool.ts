@@ -9,11 +9,12 @@
  */
 import type { Socket } from 'node:net';
 import { H1Connection, type H1ConnectionOwner } from './h1-connection.js';
+import type { UpstreamTransport } from '../tls/auto-sni.js';
 
 /** What a pool needs from its host (implemented by UpstreamAgent). */
 export interface UpstreamSocketFactory {
-  /** Opens a counted connection (plain or TLS) to the host. */
-  openSocket(address: string, port: number): Socket;
+  /** Opens a counted connection (plain or TLS, with per-connection TLS options) to the host. */
+  openSocket(address: string, port: number, transport?: UpstreamTransport): Socket;
   /** Idle timeout of connections (ms; 0 = none). */
   readonly idleTimeoutMs: number;
   /** Requests per connection before it is closed (0 = unlimited). */
@@ -29,7 +30,8 @@ export class H1Pool implements H1ConnectionOwner {
   private readonly idle: H1Connection[] = [];
   private readonly all = new Set<H1Connection>();
 
-  constructor(private readonly factory: UpstreamSocketFactory, private readonly address: string, private readonly port: number) {}
+  /** @param transport per-connection TLS options (auto SNI) every connection of this pool uses. */
+  constructor(private readonly factory: UpstreamSocketFactory, private readonly address: string, private readonly port: number, private readonly transport?: UpstreamTransport) {}
 
   /** Idle connections. */
   get idleCount(): number {
@@ -48,7 +50,7 @@ export class H1Pool implements H1ConnectionOwner {
       if (c === undefined) break;
       if (!c.closed && !c.socket.destroyed) return { conn: c, reused: true };
     }
-    const socket = this.factory.openSocket(this.address, this.port);
+    const socket = this.factory.openSocket(this.address, this.port, this.transport);
     const t = this.factory.idleTimeoutMs;
     if (t > 0) socket.setTimeout(t);
     const conn = new H1Connection(socket, this);

@@ -16,6 +16,7 @@ import net, { type Socket } from 'node:net';
 import type { CircuitBreaker } from '../circuit-breaker.js';
 import type { ClusterStats } from '../proxy-stats.js';
 import { CONNECT_TIMEOUT_CODE, type UpstreamAgent } from '../upstream-agent.js';
+import type { UpstreamTransport } from '../tls/auto-sni.js';
 
 /** One session and its stream accounting. */
 interface Entry {
@@ -45,7 +46,8 @@ export class H2SessionPool {
   /** The cluster's stream cap per session (0 = the peer's), as of the last request. */
   private maxStreams = 0;
 
-  constructor(private readonly agent: UpstreamAgent, private readonly stats: ClusterStats, private readonly breaker: CircuitBreaker | undefined) {}
+  /** @param transport per-connection TLS options (auto SNI) every session of this pool uses. */
+  constructor(private readonly agent: UpstreamAgent, private readonly stats: ClusterStats, private readonly breaker: CircuitBreaker | undefined, private readonly transport?: UpstreamTransport) {}
 
   /** Sessions open or connecting (they count as connections). */
   get sessionCount(): number {
@@ -101,7 +103,7 @@ export class H2SessionPool {
   private open(address: string, port: number): Entry {
     const agent = this.agent;
     const settings = agent.settings;
-    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }) : net.connect({ host: address, port });
+    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport) : net.connect({ host: address, port });
     socket.setNoDelay(true);
     const stats = this.stats;
     stats.cxTotal.inc();

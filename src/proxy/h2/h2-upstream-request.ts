@@ -66,7 +66,7 @@ export class H2UpstreamRequest extends Writable {
     super({ highWaterMark: 64 * 1024, autoDestroy: false });
     const h = s.req.headers;
     const bodyless = h['content-length'] === undefined && h['transfer-encoding'] === undefined;
-    const pool = rt.agent.h2Pool();
+    const pool = rt.agent.h2Pool(s.headers);
     const max = upstreamProtocol(s.cluster!.config).maxConcurrentStreams;
     const { stream, socket, session } = pool.request(rt.address, rt.port, h2RequestHeaders(s, rt.agent.tls ? 'https' : 'http'), bodyless, max);
     this.stream = stream;

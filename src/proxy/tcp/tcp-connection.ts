@@ -81,7 +81,7 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
   const stats = cluster.stats;
   const breaker = cluster.resilience.breaker;
   const settings = rt.agent.settings;
-  const upstream: Socket = rt.agent.tls ? rt.agent.tls.connect({ host: rt.address, port: rt.port }) : net.connect({ host: rt.address, port: rt.port, allowHalfOpen: true });
+  const upstream: Socket = rt.agent.tls ? rt.agent.tls.connect({ host: rt.address, port: rt.port }, rt.agent.tls.transportFor()) : net.connect({ host: rt.address, port: rt.port, allowHalfOpen: true });
   // A FIN from the server must not end our writes (half-close), TLS included.
   upstream.allowHalfOpen = true;
   upstream.setNoDelay(true);

@@ -27,3 +27,21 @@ test('typed matchers respect the SAN type; prefix matchers work', () => {
   const prefix = compilePeerCheck({ matchSubjectAltNames: [{ prefix: 'spiffe://cluster.local/' }] }, undefined);
   assert.equal(prefix(cert('URI:spiffe://cluster.local/ns/x/sa/y')), undefined);
 });
+
+test('an exact matcher accepts a wildcard DNS SAN covering it (Envoy StringSanMatcher); URIs stay exact', () => {
+  const check = compilePeerCheck({ matchSubjectAltNames: [{ exact: 'api.corp.example' }] }, undefined);
+  assert.equal(check(cert('DNS:*.corp.example')), undefined);
+  assert.equal(code(check(cert('DNS:*.example'))), PeerVerifyErrorCode.SanMismatch);
+  assert.equal(code(check(cert('URI:*.corp.example'))), PeerVerifyErrorCode.SanMismatch);
+});
+
+test('a SAN list override (auto SAN validation) replaces the configured matchers', () => {
+  const check = compilePeerCheck({ matchSubjectAltNames: [{ exact: 'configured.example' }] }, undefined, ['api.corp.example']);
+  assert.equal(check(cert('DNS:api.corp.example')), undefined);
+  assert.equal(check(cert('DNS:other.example, DNS:*.corp.example')), undefined);
+  assert.equal(code(check(cert('DNS:configured.example'))), PeerVerifyErrorCode.SanMismatch);
+  assert.equal(code(check(cert(''))), PeerVerifyErrorCode.SanMismatch);
+  const ip = compilePeerCheck({}, undefined, ['127.0.0.9']);
+  assert.equal(ip(cert('IP Address:127.0.0.9')), undefined);
+  assert.equal(code(ip(cert('DNS:127.0.0.9.example'))), PeerVerifyErrorCode.SanMismatch);
+});

@@ -3,13 +3,19 @@
  * - client certificate: an SDS name (`default` = the workload certificate held in memory, or a
  *   `credentialName` secret) or files (`tlsCertificates`);
  * - validation: the SDS trust bundle (`ROOTCA`, `<credentialName>-cacert`), a `trustedCa` file, or
- *   the system roots; none at all (`validationContext: {}`, DestinationRule `insecureSkipVerify`)
+ *   the system roots, with the context's `crl` (DestinationRule `caCrl`) when given; none at all
+ *   (`validationContext: {}`, DestinationRule `insecureSkipVerify`)
  *   means no verification, as in Envoy. Chain and validity dates are checked by OpenSSL; SAN
  *   matchers and, for mesh mTLS, the trust domain by peer-verification.ts;
- * - SNI from `sni`; ALPN from the context with `h2` replaced by `http/1.1` (this proxy speaks
+ * - SNI from `sni`, or per connection from the request's host when the cluster sets Envoy's
+ *   `auto_sni`; with `auto_san_validation` the certificate must cover that host instead of the
+ *   context's SAN matchers (auto-sni.ts, hostname-match.ts). Each connection verifies its peer's
+ *   name; Node's default `checkServerIdentity` is replaced, never skipped, while verifying;
+ * - ALPN from the context with `h2` replaced by `http/1.1` (this proxy speaks
  *   HTTP/1.1 upstream), so mesh peers see `istio` + `http/1.1`;
- * - TLS session resumption: the last session ticket is offered on the next connection, unless the
- *   secrets changed since (a resumed session would carry the previous certificate's identity).
+ * - TLS session resumption: the last session ticket of the same server name is offered on the next
+ *   connection, unless the secrets changed since (a resumed session would carry the previous
+ *   certificate's identity).
  * The secure context is rebuilt when the secret store changes (rotation), so new connections use
  * the new certificate and established ones keep theirs. A failed handshake destroys the socket
  * with an error of code {@link UPSTREAM_TLS_FAILURE_CODE} whose `reason` reads like Envoy's
@@ -23,6 +29,7 @@ import { compilePeerCheck, PeerVerifyErrorCode, type PeerCheck } from './peer-ve
 import { ROOTCA_SECRET, type SecretStore } from './secret-store.js';
 import type { TlsClusterStats } from './tls-stats.js';
 import { identityOf, setPeerIdentity } from './peer-identity.js';
+import { DEFAULT_TRANSPORT, requestHost, upstreamTransport, type AutoSniConfig, type UpstreamTransport } from './auto-sni.js';
 
 /** Error code of every upstream TLS failure (handshake, verification, missing certificate). */
 export const UPSTREAM_TLS_FAILURE_CODE = 'WEFT_UPSTREAM_TLS_FAILURE';
@@ -33,6 +40,8 @@ const TLS_VERSION: Readonly<Record<string, tls.SecureVersion | undefined>> = {
 
 const TCP_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 const VERIFY_CODE = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_CERT|HOSTNAME_MISMATCH)/;
+/** Bound of the per-host caches (transport options, compiled checks, session tickets). */
+const MAX_HOSTS = 256;
 
 /** Connection options http.Agent passes to createConnection (the subset used here). */
 export interface ConnectTarget {
@@ -51,10 +60,16 @@ export class UpstreamTlsConnector {
   private readonly peerCheck: PeerCheck;
   private readonly alpn: string[] | undefined;
   private cached: { generation: number; context: tls.SecureContext } | undefined;
-  /** Last TLS session, with the secrets generation it was made under (a rotation drops it). */
-  private session: { generation: number; ticket: Buffer } | undefined;
+  /** Last TLS session per server name, with the secrets generation it was made under (a rotation drops it). */
+  private readonly sessions = new Map<string, { generation: number; ticket: Buffer }>();
+  private readonly transports = new Map<string, UpstreamTransport>();
+  private readonly checks = new Map<string, PeerCheck>();
 
-  constructor(readonly context: UpstreamTlsContext, private readonly secrets: SecretStore, private readonly stats?: TlsClusterStats) {
+  /**
+   * @param autoSni the cluster's `auto_sni` / `auto_san_validation` (undefined: neither), applied
+   *   per connection from the request host given to {@link transportFor}.
+   */
+  constructor(readonly context: UpstreamTlsContext, private readonly secrets: SecretStore, private readonly stats?: TlsClusterStats, readonly autoSni?: AutoSniConfig) {
     const c = (this.common = context.commonTlsContext ?? {});
     this.certSecret = c.tlsCertificateSdsSecretConfigs?.[0]?.name;
     this.validationSecret = c.combinedValidationContext?.validationContextSdsSecretConfig?.name ?? c.validationContextSdsSecretConfig?.name;
@@ -67,8 +82,25 @@ export class UpstreamTlsConnector {
     this.alpn = alpn;
   }
 
-  /** Opens a TLS connection to `target` (http.Agent's createConnection). */
-  connect(target: ConnectTarget): TLSSocket {
+  /**
+   * The per-connection options for a request with these (upstream) headers, or for a connection
+   * with no request (TCP: `headers` undefined). Connections may only be shared between equal keys.
+   */
+  transportFor(headers?: Readonly<Record<string, string | string[] | undefined>>): UpstreamTransport {
+    const cfg = this.autoSni;
+    if (cfg === undefined) return DEFAULT_TRANSPORT;
+    const host = requestHost(cfg, headers);
+    let t = this.transports.get(host);
+    if (t === undefined) {
+      if (this.transports.size >= MAX_HOSTS) this.transports.clear();
+      t = upstreamTransport(cfg, host);
+      this.transports.set(host, t);
+    }
+    return t;
+  }
+
+  /** Opens a TLS connection to `target` (http.Agent's createConnection) with per-connection options. */
+  connect(target: ConnectTarget, transport: UpstreamTransport = DEFAULT_TRANSPORT): TLSSocket {
     const opts: ConnectionOptions = { host: target.host, port: Number(target.port) };
     let secureContext: tls.SecureContext;
     try {
@@ -80,18 +112,26 @@ export class UpstreamTlsConnector {
       this.stats?.connectionError.inc();
       return s;
     }
-    const sni = this.context.sni;
+    // Envoy: the per-connection server name (auto SNI) overrides the context's `sni`.
+    const sni = transport.serverName ?? this.context.sni;
+    const servername = sni && isIP(sni) === 0 ? sni : undefined;
+    const check = this.checkFor(transport);
+    const sessionKey = servername ?? '';
+    const prior = this.sessions.get(sessionKey);
     const socket = tls.connect({
       ...opts,
       secureContext,
-      servername: sni && isIP(sni) === 0 ? sni : undefined,
+      servername,
       ALPNProtocols: this.alpn,
       rejectUnauthorized: this.verify,
-      session: this.session?.generation === this.secrets.generation ? this.session.ticket : undefined,
-      checkServerIdentity: this.verify ? (_host, cert) => this.peerCheck(cert) : () => undefined,
+      session: prior?.generation === this.secrets.generation ? prior.ticket : undefined,
+      checkServerIdentity: this.verify ? (_host, cert) => check(cert) : () => undefined,
     });
     const generation = this.secrets.generation;
-    socket.on('session', (ticket: Buffer) => (this.session = { generation, ticket }));
+    socket.on('session', (ticket: Buffer) => {
+      if (this.sessions.size >= MAX_HOSTS && !this.sessions.has(sessionKey)) this.sessions.clear();
+      this.sessions.set(sessionKey, { generation, ticket });
+    });
     socket.once('secureConnect', () => {
       this.stats?.handshake.inc();
       if (this.verify) setPeerIdentity(socket, identityOf(socket, ''));
@@ -100,6 +140,18 @@ export class UpstreamTlsConnector {
     // Rewrite handshake errors before http sees them (this listener runs first).
     socket.prependListener('error', (err: NodeJS.ErrnoException) => this.classify(socket, err));
     return socket;
+  }
+
+  /** The peer check for a connection: the context's, or with the auto SAN list replacing its matchers. */
+  private checkFor(transport: UpstreamTransport): PeerCheck {
+    if (transport.verifySans === undefined) return this.peerCheck;
+    let c = this.checks.get(transport.key);
+    if (c === undefined) {
+      if (this.checks.size >= MAX_HOSTS) this.checks.clear();
+      c = compilePeerCheck(this.validation, this.validationSecret === ROOTCA_SECRET ? this.secrets.trustDomain : undefined, transport.verifySans);
+      this.checks.set(transport.key, c);
+    }
+    return c;
   }
 
   private classify(socket: TLSSocket, err: NodeJS.ErrnoException): void {
@@ -121,7 +173,7 @@ export class UpstreamTlsConnector {
       this.stats?.connectionError.inc();
     }
     err.message = `TLS error: ${kind}: ${original}: ${err.message}`;
-    Object.assign(err, { reason: `TLS_error:|${original}:${kind}`, tlsCode: original, code: UPSTREAM_TLS_FAILURE_CODE });
+    Object.assign(err, { reason: tlsReason(original, kind), tlsCode: original, code: UPSTREAM_TLS_FAILURE_CODE });
   }
 
   private secureContext(): tls.SecureContext {
@@ -153,6 +205,10 @@ export class UpstreamTlsConnector {
     } else if (this.common.validationContext?.systemRootCerts) {
       opts.ca = [...tls.rootCertificates];
     }
+    // DestinationRule `caCrl`: as Envoy without `only_verify_leaf_cert_crl`, OpenSSL then checks
+    // every certificate of the chain against its issuer's CRL (CRL_CHECK | CRL_CHECK_ALL, which is
+    // what Node sets when given a CRL); a revoked certificate fails with CERT_REVOKED.
+    if (this.verify && this.validation?.crl) opts.crl = read(this.validation.crl);
     const context = tls.createSecureContext(opts);
     this.cached = { generation: gen, context };
     return context;
@@ -169,5 +225,10 @@ function read(ds: { filename?: string; inlineString?: string; inlineBytes?: stri
 
 function failure(err: Error, kind: string): Error {
   const code = (err as NodeJS.ErrnoException).code ?? 'TLS_ERROR';
-  return Object.assign(new Error(`TLS error: ${kind}: ${err.message}`), { code: UPSTREAM_TLS_FAILURE_CODE, reason: `TLS_error:|${code}:${kind}`, tlsCode: code });
+  return Object.assign(new Error(`TLS error: ${kind}: ${err.message}`), { code: UPSTREAM_TLS_FAILURE_CODE, reason: tlsReason(code, kind), tlsCode: code });
+}
+
+/** Envoy's transport failure reason form: `TLS_error:|<code>:<what>:TLS_error_end`. */
+function tlsReason(code: string, kind: string): string {
+  return `TLS_error:|${code}:${kind}:TLS_error_end`;
 }

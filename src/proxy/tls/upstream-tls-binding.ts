@@ -3,7 +3,8 @@
  * every push the cluster manager calls {@link bindUpstreamTls} per host; a pool whose TLS setting
  * changed gets a new connector and its idle connections closed, so pools stay keyed by TLS
  * settings (connections with different settings are never shared), while an unchanged setting
- * keeps the pool, its keep-alive connections and its TLS session.
+ * keeps the pool, its keep-alive connections and its TLS session. The cluster's `auto_sni` /
+ * `auto_san_validation` go with the TLS setting (tls/auto-sni.ts) and are part of its key.
  */
 import type { Cluster, LbEndpoint } from '../../envoy/types.js';
 import type { StatsStore } from '../stats/stats-store.js';
@@ -11,6 +12,7 @@ import type { SecretStore } from './secret-store.js';
 import { tlsClusterStats } from './tls-stats.js';
 import { upstreamTlsFor } from './transport-socket.js';
 import { UpstreamTlsConnector } from './upstream-connector.js';
+import { autoSniConfig } from './auto-sni.js';
 
 /** The part of an upstream pool TLS binding touches. */
 export interface TlsCapablePool {
@@ -30,10 +32,11 @@ export interface UpstreamTlsDeps {
 /** Sets (or clears) the TLS connector of one host's pool for `cluster`/`ep`. */
 export function bindUpstreamTls(pool: TlsCapablePool, cluster: Cluster, ep: LbEndpoint, deps: UpstreamTlsDeps | undefined): void {
   const choice = deps ? upstreamTlsFor(cluster, ep, deps.hasIdentity) : undefined;
-  const key = choice?.key ?? '';
+  const auto = choice ? autoSniConfig(cluster) : undefined;
+  const key = choice ? `${choice.key}|auto=${auto ? JSON.stringify(auto) : ''}` : '';
   if (pool.tlsKey === key) return;
   const hadConnections = pool.tlsKey !== '' || pool.tls !== undefined;
   pool.tlsKey = key;
-  pool.tls = choice && deps ? new UpstreamTlsConnector(choice.context, deps.secrets, tlsClusterStats(deps.store, cluster.name ?? '')) : undefined;
+  pool.tls = choice && deps ? new UpstreamTlsConnector(choice.context, deps.secrets, tlsClusterStats(deps.store, cluster.name ?? ''), auto) : undefined;
   if (hadConnections || choice) pool.closeIdle();
 }

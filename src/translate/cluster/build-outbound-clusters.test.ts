@@ -323,3 +323,14 @@ test('round trip: every cluster encodes to Envoy protobuf and decodes back uncha
   assert.ok(clusters.length > 15);
   for (const c of clusters) assert.deepEqual(roundTrip(TypeUrl.Cluster, c), c, c.name);
 });
+
+test('auto SNI / auto SAN validation as istiod setAutoSniAndAutoSanValidation: SANs or insecureSkipVerify leave auto SNI only; caCrl is kept', () => {
+  const opts = (tls: string) => httpOpts(clustersFor([BOOKINFO, EXTERNAL, dr('x', 'httpbin.org', `  trafficPolicy: {tls: ${tls}}`)]).get('outbound|80||httpbin.org'))?.upstreamHttpProtocolOptions;
+  assert.deepEqual(opts('{mode: SIMPLE, subjectAltNames: [api.example]}'), { autoSni: true });
+  assert.deepEqual(opts('{mode: SIMPLE, insecureSkipVerify: true}'), { autoSni: true });
+  assert.deepEqual(opts('{mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}'), { autoSni: true, autoSanValidation: true });
+  assert.equal(opts('{mode: SIMPLE, sni: api.example}'), undefined);
+  assert.equal(opts('{mode: ISTIO_MUTUAL}'), undefined, 'mesh mTLS keeps its own SNI and SPIFFE SANs');
+  const crl = tlsContext(clustersFor([BOOKINFO, EXTERNAL, dr('x', 'httpbin.org', '  trafficPolicy: {tls: {mode: SIMPLE, caCrl: /etc/certs/crl.pem}}')]).get('outbound|80||httpbin.org'));
+  assert.deepEqual(crl?.commonTlsContext?.validationContext, { systemRootCerts: {}, crl: { filename: '/etc/certs/crl.pem' } });
+});
