@@ -9,6 +9,7 @@ import type { ProxyContext } from './proxy-context.js';
 import { limitsOf } from './circuit-breaker.js';
 import { configuredHostLines } from './cluster-admin-text.js';
 import type { SecretDumpEntry } from './tls/secret-store.js';
+import { redactedJson } from './admin-redact.js';
 
 /** What admin handlers read. */
 export interface AdminSource {
@@ -29,7 +30,8 @@ const prom = (src: AdminSource) => ({ status: 200, type: 'text/plain; version=0.
 const ready = (src: AdminSource) => (src.state() === 'LIVE' ? text('LIVE\n') : text(`${src.state()}\n`, 503));
 
 const ADMIN: Readonly<Record<string, Route>> = {
-  '/config_dump': (src) => json(configDump(src)),
+  // Private keys and passwords never leave the proxy (Envoy redacts sensitive fields too).
+  '/config_dump': (src) => ({ status: 200, type: 'application/json', body: redactedJson(configDump(src)) }),
   '/clusters': (src) => text(clustersText(src)),
   '/stats': (src) => text(src.ctx.stats.store.renderText()),
   '/stats/prometheus': prom,
