@@ -75,18 +75,28 @@ export function switchUserArgs(user: AppUser | undefined): string[] {
   return [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'];
 }
 
-const accessCache = new Map<string, boolean>();
+const accessCache = new Map<string, string | undefined>();
 
-/** Whether `user` can list and enter `dir` (checked by the kernel, as that user: modes, ACLs, every parent). */
-export function userCanEnter(user: AppUser, dir: string): boolean {
-  if (!user.switched) return true;
-  const key = `${user.uid}:${user.gid}:${dir}`;
-  const cached = accessCache.get(key);
-  if (cached !== undefined) return cached;
-  const r = spawnSync('setpriv', [...switchUserArgs(user), '--', 'test', '-r', dir, '-a', '-x', dir], { stdio: 'ignore' });
-  const ok = r.status === 0;
-  accessCache.set(key, ok);
-  return ok;
+/**
+ * Why `user` cannot start `command` in `dir` (undefined when it can): the kernel checks, as that
+ * user, that the directory is enterable and listable and that the command is found on `PATH` and
+ * executable (modes, ACLs and every parent directory count, e.g. a checkout under /root 0700).
+ */
+export function appCannotRun(user: AppUser, dir: string, command: string, pathEnv: string | undefined): string | undefined {
+  if (!user.switched) return undefined;
+  const key = JSON.stringify([user.uid, user.gid, dir, command, pathEnv]);
+  if (accessCache.has(key)) return accessCache.get(key);
+  const script = 'test -r "$1" -a -x "$1" || exit 3; cd "$1" || exit 3; command -v "$2" >/dev/null || exit 4; c=$(command -v "$2"); case "$c" in */*) test -x "$c" || exit 4;; esac';
+  const r = spawnSync('setpriv', [...switchUserArgs(user), '--', '/bin/sh', '-c', script, 'sh', dir, command], { stdio: 'ignore', env: { PATH: pathEnv ?? '/usr/bin:/bin' } });
+  let why: string | undefined;
+  if (r.status === 3 || (r.status !== 0 && r.status !== 4)) {
+    const blocked = firstBlockedDir(user, dir);
+    why = `app user ${user.name} cannot read ${dir} (${blocked} is not readable and enterable by it)`;
+  } else if (r.status === 4) {
+    why = `app user ${user.name} cannot find or execute "${command}" (PATH=${pathEnv ?? ''}; a directory on the way may be private to ${os.userInfo().username})`;
+  }
+  accessCache.set(key, why);
+  return why;
 }
 
 /** The first directory from `/` down to `dir` that `user` cannot enter (for the error message). */
@@ -95,7 +105,8 @@ export function firstBlockedDir(user: AppUser, dir: string): string {
   let cur: string = path.sep;
   for (const p of parts) {
     cur = path.join(cur, p);
-    if (!userCanEnter(user, cur)) return cur;
+    const r = spawnSync('setpriv', [...switchUserArgs(user), '--', 'test', '-r', cur, '-a', '-x', cur], { stdio: 'ignore' });
+    if (r.status !== 0) return cur;
   }
   return dir;
 }

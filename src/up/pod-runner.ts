@@ -21,7 +21,7 @@ import { Supervisor, type ProcessState } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/outbound-auth.js';
-import { firstBlockedDir, switchUserArgs, userCanEnter, type AppHomes, type AppUser } from './app-user.js';
+import { appCannotRun, switchUserArgs, type AppHomes, type AppUser } from './app-user.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -127,10 +127,9 @@ export class PodRunner extends EventEmitter<PodEvents> {
     const env = podEnvironment(this.plan, { podIp: this.addresses.podIp, appHost: this.addresses.appHost, outboundProxy }, this.ctx.resources());
     const [command, ...args] = podArgv(this.plan, env);
     let user = this.ctx.appUser;
-    if (user?.switched && !userCanEnter(user, this.plan.cwd)) {
-      const blocked = firstBlockedDir(user, this.plan.cwd);
-      const why = `app user ${user.name} cannot read ${this.plan.cwd} (${blocked} is not readable and enterable by it)`;
-      const fix = `make it readable (chmod o+rx ${blocked}), move the app to a directory ${user.name} can read, or choose the user with --app-user`;
+    const why = user?.switched ? appCannotRun(user, this.plan.cwd, command!, env.PATH) : undefined;
+    if (user?.switched && why !== undefined) {
+      const fix = `make the app's directory and command readable by ${user.name} (e.g. chmod o+rx on the directory named), move the app where ${user.name} can read it, or choose the user with --app-user`;
       if (!user.byDefault) {
         this.appError = `${why}; ${fix}`;
         this.ctx.warn?.(`weft up: ERROR: pod ${this.plan.namespace}/${this.plan.name} not started: ${this.appError}`);
