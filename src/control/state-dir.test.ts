@@ -17,13 +17,15 @@ test('state dir: an old 0755/0644 tree is tightened to 0700/0600; symlinks are n
     const outside = path.join(root, 'outside.txt');
     await writeFile(outside, 'y', { mode: 0o644 });
     await symlink(outside, path.join(state, 'link'));
-    const tightened = await secureStateDir(state);
+    await writeFile(path.join(state, 'user-file.txt'), 'z', { mode: 0o644 });
+    const tightened = await secureStateDir(state, ['store', 'link']);
     assert.ok(tightened.includes(secret) && tightened.includes(state));
     assert.equal((await stat(state)).mode & 0o777, 0o700);
     assert.equal((await stat(path.join(state, 'store', 'config'))).mode & 0o777, 0o700);
     assert.equal((await stat(secret)).mode & 0o777, 0o600);
     assert.equal((await stat(outside)).mode & 0o777, 0o644);
-    assert.deepEqual(await secureStateDir(state), []);
+    assert.equal((await stat(path.join(state, 'user-file.txt'))).mode & 0o777, 0o644, 'not a name weft writes');
+    assert.deepEqual(await secureStateDir(state, ['store', 'link']), []);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

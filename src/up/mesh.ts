@@ -115,7 +115,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       });
     }
     // Applied Secrets, the CA and token keys and logs live here: 0700/0600, older wider modes tightened.
-    const tightened = await secureStateDir(this.options.stateDir);
+    const tightened = await secureStateDir(this.options.stateDir, ['store', 'logs']);
     if (tightened.length > 0) this.options.warn?.(`weft up: tightened the modes of ${tightened.length} path(s) in ${this.options.stateDir} (state is private: dirs 0700, files 0600)`);
     let ports;
     try {

@@ -141,7 +141,15 @@ export class PodRunner extends EventEmitter<PodEvents> {
       user = undefined;
     }
     if (user?.switched && this.ctx.appHomes) {
-      const home = this.ctx.appHomes.dirFor(this.plan.namespace, this.plan.name);
+      let home: string;
+      try {
+        home = this.ctx.appHomes.dirFor(this.plan.namespace, this.plan.name);
+      } catch (err) {
+        this.appError = `cannot create the private HOME of ${user.name}: ${(err as Error).message}`;
+        this.ctx.warn?.(`weft up: ERROR: pod ${this.plan.namespace}/${this.plan.name} not started: ${this.appError}`);
+        this.emit('change');
+        return;
+      }
       Object.assign(env, { HOME: home, TMPDIR: home, USER: user.name, LOGNAME: user.name });
     }
     this.app = new Supervisor({ spec: { command: command!, args, env, cwd: this.plan.cwd, switchUser: switchUserArgs(user) } });
