@@ -8,6 +8,8 @@
  *   through another pod's outbound listener (HTTP_PROXY, plain and CONNECT) to act with that pod's
  *   identity — while the pod's own app (curl with the HTTP_PROXY weft up gives it) and
  *   `weft exec` (run by the user running weft up) still get through;
+ * - a web page using DNS rebinding (its own host name resolved to a pod IP) reads a sidecar's
+ *   admin `/config_dump`;
  * - the app process runs as the app user (`/proc/PID/status`), and every file weft writes is
  *   0600 in 0700 directories, including a state directory left 0755/0644 by an older Weft.
  * Needs root (to switch users), like the container CI runs in.
@@ -247,4 +249,13 @@ test("another local user's request through a pod's outbound listener is refused;
   // weft exec, run by the user who runs weft up: allowed.
   const exec = await runWeft(['exec', 'back', '--server', SERVER, '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://front:9080/']);
   assert.equal(exec.stdout, '200', exec.stderr);
+});
+
+test('admin: a DNS-rebinding request (a web site\'s name as Host) is refused; /config_dump by address holds no private key', async () => {
+  const back = sidecarOf('back-0');
+  const rebound = await get(`http://${back.ip}:15000/config_dump`, { host: `attacker.example:15000` });
+  assert.equal(rebound.status, 403, rebound.body.slice(0, 200));
+  const byAddress = await get(`http://${back.ip}:15000/config_dump`);
+  assert.equal(byAddress.status, 200);
+  assert.doesNotMatch(byAddress.body, /PRIVATE KEY/);
 });
