@@ -21,7 +21,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { closeClients, get } from '../helpers/http-client.js';
 
 const HTTP_PORT = 19380;
@@ -249,6 +249,12 @@ test("another local user's request through a pod's outbound listener is refused;
   // weft exec, run by the user who runs weft up: allowed.
   const exec = await runWeft(['exec', 'back', '--server', SERVER, '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://front:9080/']);
   assert.equal(exec.stdout, '200', exec.stderr);
+  // undici's EnvHttpProxyAgent sends the credential on CONNECT, then plain requests inside the tunnel.
+  const undici = path.join(REPO_ROOT, 'node_modules', 'undici');
+  const script = `const { EnvHttpProxyAgent, request } = require(${JSON.stringify(undici)});
+request('http://front:9080/', { dispatcher: new EnvHttpProxyAgent() }).then(async (r) => { process.stdout.write(r.statusCode + ' ' + (await r.body.text())); });`;
+  const viaUndici = await runWeft(['exec', 'back', '--server', SERVER, '--', process.execPath, '--no-warnings', '-e', script]);
+  assert.equal(viaUndici.stdout, '200 hello from front-0', viaUndici.stderr);
 });
 
 test('admin: a DNS-rebinding request (a web site\'s name as Host) is refused; /config_dump by address holds no private key', async () => {
