@@ -10,5 +10,6 @@ const keepAlive = setInterval(() => undefined, 1 << 30);
 onShutdown(() => clearInterval(keepAlive), 1_000);
 
 const pod = process.env.POD_NAME ?? 'sleep';
-const proxy = process.env.HTTP_PROXY ?? process.env.http_proxy;
+// Printed without its credential (weft up's HTTP_PROXY carries the pod's secret as user:password).
+const proxy = (process.env.HTTP_PROXY ?? process.env.http_proxy)?.replace(/\/\/[^@/]*@/, '//');
 process.stdout.write(`sleep: pod ${pod} ready${proxy ? ` (sidecar ${proxy})` : ''}; try: weft exec sleep -- curl -sS http://httpbin:8000/headers\n`);

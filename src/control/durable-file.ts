@@ -1,16 +1,17 @@
 /**
  * Crash-safe file writes: write a temp file beside the target, fsync it, rename it over the target,
  * then fsync the directory, so a crash mid-write leaves either the old or the new content, never a
- * torn file.
+ * torn file. Files are private by default (0600, directories created 0700): the state directory
+ * holds applied Secrets, the CA key and the bootstrap-token key (src/control/state-dir.ts).
  */
 import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** Writes `data` to `file` atomically and durably, creating parent directories; `mode` for secrets (0o600). */
-export async function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+/** Writes `data` to `file` atomically and durably, creating parent directories (0700); `mode` 0600 unless given. */
+export async function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {

@@ -66,6 +66,7 @@ export function buildRequest(spec: RequestSpec): BuiltRequest {
   const lines = [`${method} ${spec.target.requestTarget} HTTP/1.1`];
   if (!has('host')) lines.push(`Host: ${spec.target.authority}`);
   if (!has('user-agent')) lines.push(`User-Agent: ${spec.userAgent ?? 'weft-load'}`);
+  if (spec.target.proxyAuthorization !== undefined && !has('proxy-authorization')) lines.push(`Proxy-Authorization: ${spec.target.proxyAuthorization}`);
   for (const [k, v] of user) lines.push(`${k}: ${v}`);
   if (payload) lines.push(`Content-Length: ${payload.length}`);
   else if (method === 'POST' || method === 'PUT' || method === 'PATCH') lines.push('Content-Length: 0');

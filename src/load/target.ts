@@ -22,8 +22,13 @@ export interface LoadTarget {
   readonly requestTarget: string;
   /** Default Host header value (`host[:port]`). */
   readonly authority: string;
-  /** The proxy URL used, if any. */
+  /** The proxy URL used, if any (without its credentials). */
   readonly proxy?: string;
+  /**
+   * `Proxy-Authorization` for the proxy, from credentials in its URL (`http://user:pass@host:port`,
+   * Basic, as curl, Go and undici send them; `weft up` gives each pod such a URL).
+   */
+  readonly proxyAuthorization?: string;
 }
 
 /** A URL or proxy setting that cannot be used. Codes: `LOAD_BAD_URL`, `LOAD_BAD_PROXY`. */
@@ -75,7 +80,10 @@ export function resolveTarget(raw: string, options: TargetOptions = {}): LoadTar
     if (p.protocol !== 'http:') throw new TargetError('LOAD_BAD_PROXY', `unsupported proxy scheme ${p.protocol} (http only)`);
     if (Number(p.port) === 0 && p.port !== '') throw new TargetError('LOAD_BAD_PROXY', `proxy ${JSON.stringify(proxy)} has port 0`);
     const absolute = `http://${url.host}${origin}`;
-    return { ...base, connectHost: unbracket(p.hostname), connectPort: Number(p.port || 80), requestTarget: absolute, proxy: p.href };
+    const proxyAuthorization = p.username || p.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}`
+      : undefined;
+    return { ...base, connectHost: unbracket(p.hostname), connectPort: Number(p.port || 80), requestTarget: absolute, proxy: `http://${p.host}/`, proxyAuthorization };
   }
   return { ...base, connectHost: host, connectPort: port, requestTarget: origin };
 }

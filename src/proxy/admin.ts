@@ -4,11 +4,13 @@
  * `/stats/prometheus` on 15090, each bound to the proxy's own address.
  */
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { TypeUrl } from '../xds/protos.js';
 import type { ProxyContext } from './proxy-context.js';
 import { limitsOf } from './circuit-breaker.js';
 import { configuredHostLines } from './cluster-admin-text.js';
 import type { SecretDumpEntry } from './tls/secret-store.js';
+import { redactedJson } from './admin-redact.js';
 
 /** What admin handlers read. */
 export interface AdminSource {
@@ -29,13 +31,30 @@ const prom = (src: AdminSource) => ({ status: 200, type: 'text/plain; version=0.
 const ready = (src: AdminSource) => (src.state() === 'LIVE' ? text('LIVE\n') : text(`${src.state()}\n`, 503));
 
 const ADMIN: Readonly<Record<string, Route>> = {
-  '/config_dump': (src) => json(configDump(src)),
+  // Private keys and passwords never leave the proxy (Envoy redacts sensitive fields too).
+  '/config_dump': (src) => ({ status: 200, type: 'application/json', body: redactedJson(configDump(src)) }),
   '/clusters': (src) => text(clustersText(src)),
   '/stats': (src) => text(src.ctx.stats.store.renderText()),
   '/stats/prometheus': prom,
   '/ready': ready,
   '/server_info': (src) => json({ version: 'weft/0.1.0', state: src.state(), node: { id: src.nodeId }, uptime_current_epoch: `${Math.round((Date.now() - src.startedAt) / 1000)}s` }),
 };
+
+/**
+ * Whether a request's Host names this machine by address (an IP literal or `localhost`, any port).
+ * Admin ports are on loopback, which a web page in a local browser can reach; with DNS rebinding
+ * (a name of the page's site re-resolved to 127.x) it could read the answers. Such requests carry
+ * the site's name as Host and are refused (the defence Jupyter's local server uses).
+ */
+export function adminHostAllowed(host: string | undefined): boolean {
+  if (host === undefined || host === '') return true;
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end > 0 && /^(:\d*)?$/.test(host.slice(end + 1)) && isIP(host.slice(1, end)) === 6;
+  }
+  const h = host.replace(/:\d*$/, '');
+  return isIP(h) === 4 || h.toLowerCase() === 'localhost';
+}
 
 /** Starts an HTTP server answering `routes` on host:port; resolves with the server and port. */
 async function serve(routes: Readonly<Record<string, Route>>, src: AdminSource, host: string, port: number): Promise<{ server: http.Server; port: number }> {
@@ -44,7 +63,7 @@ async function serve(routes: Readonly<Record<string, Route>>, src: AdminSource, 
     const route = routes[path];
     let out;
     try {
-      out = route ? route(src) : text('not found\n', 404);
+      out = !adminHostAllowed(req.headers.host) ? text('admin answers only requests addressed to an IP address or localhost\n', 403) : route ? route(src) : text('not found\n', 404);
     } catch (err) {
       out = text(`error: ${(err as Error).message}\n`, 500);
     }

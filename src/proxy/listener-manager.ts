@@ -23,6 +23,7 @@ import { attachConnectTunnel } from './tcp/connect-tunnel.js';
 import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSupport } from './tls/inbound-listener-support.js';
 import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './tls/gateway-dispatch.js';
 import { closeTcpConnections } from './tls/gateway-passthrough.js';
+import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './outbound-auth.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -41,6 +42,8 @@ export interface ListenerManagerOptions {
   readonly inboundTls?: InboundTlsSupport;
   /** Gateway TLS termination / PASSTHROUGH (src/proxy/tls/gateway-dispatch.ts); plaintext-only gateway listeners when absent. */
   readonly gatewayTls?: GatewayTlsSupport;
+  /** When set, the outbound listener serves only requests carrying the pod's credential (src/proxy/outbound-auth.ts). */
+  readonly outboundAuth?: OutboundAuth;
 }
 
 const LISTENER_OPTIONS: HttpListenerOptions = { onSocketTimeout };
@@ -82,7 +85,11 @@ export class ListenerManager {
     if (role === 'sidecar') {
       if (!this.outbound) {
         const l = new HttpListener((req, res) => this.onOutbound(req, res), LISTENER_OPTIONS);
-        attachConnectTunnel(l.server, this.ctx, { podIp: ip, namespace: this.ctx.self.namespace });
+        const auth = this.opts.outboundAuth;
+        attachConnectTunnel(l.server, this.ctx, {
+          podIp: ip, namespace: this.ctx.self.namespace,
+          authorize: auth && ((req, socket) => (auth.authorize(req) ? (auth.trustTunnel(socket), true) : (rejectTunnel(socket), false))),
+        });
         this.outbound = l;
         this.outboundBoundPort = await l.listen(ip, this.opts.outboundPort);
       }
@@ -156,6 +163,12 @@ export class ListenerManager {
   }
 
   private onOutbound(req: IncomingMessage, res: ServerResponse): void {
+    if (this.opts.outboundAuth && !this.opts.outboundAuth.authorize(req)) {
+      const h = PROXY_AUTH_REQUIRED_HEAD;
+      res.writeHead(h.status, { ...h.headers, 'content-length': Buffer.byteLength(h.body) });
+      res.end(h.body);
+      return;
+    }
     const url = req.url ?? '/';
     let authority: string | undefined;
     let path: string;

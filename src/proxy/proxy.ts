@@ -22,6 +22,7 @@ import { TypeUrl } from '../xds/protos.js';
 import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
 import { FileSinks } from './access-log/file-sink.js';
 import { TracingFilter } from './tracing/tracing-filter.js';
+import { OutboundAuth } from './outbound-auth.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -54,6 +55,8 @@ export interface ProxyOptions {
   readonly log?: (line: string) => void;
   /** Workload identity from the mesh CA (mTLS); without it the proxy has no certificate. See src/proxy/tls/proxy-tls.ts. */
   readonly identity?: ProxyIdentityOptions;
+  /** Secret the sidecar's outbound listener requires as `Proxy-Authorization` (src/proxy/outbound-auth.ts); open when absent. */
+  readonly outboundCredential?: string;
 }
 
 /** A running proxy. */
@@ -114,6 +117,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     // Gateway TLS. ALPN offers http/1.1 only until the listener's HTTP/2 path (src/proxy/h2) serves
     // ALPN-h2 TLS sockets end to end; then make this ['h2', 'http/1.1'] (istiod's list).
     gatewayTls: { secrets: tls.secrets, log, httpAlpn: ['http/1.1'] },
+    outboundAuth: options.outboundCredential !== undefined ? new OutboundAuth(options.outboundCredential) : undefined,
   });
   let state = 'PRE_INITIALIZING';
   const startedAt = Date.now();

@@ -20,6 +20,8 @@ import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { CliError } from '../cli/errors.js';
 import type { MeshConfig } from '../model/mesh-config.js';
+import { secureStateDir } from '../control/state-dir.js';
+import { AppHomes, type AppUser } from './app-user.js';
 
 /** Options of `weft up`. */
 export interface MeshOptions {
@@ -41,6 +43,10 @@ export interface MeshOptions {
   readonly meshConfig?: MeshConfig;
   /** Output lines of apps and sidecars, when shown. */
   readonly onLine?: (pod: string, source: 'app' | 'sidecar' | 'gateway', line: string) => void;
+  /** The user apps run as (src/up/app-user.ts); this user when absent. */
+  readonly appUser?: AppUser;
+  /** Warnings and errors the user must see even without --logs. */
+  readonly warn?: (line: string) => void;
 }
 
 /** Events of a mesh. */
@@ -62,6 +68,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   gateway?: Supervisor;
   gatewayReady = false;
   private gatewayLog: WriteStream | undefined;
+  private readonly appHomes: AppHomes | undefined;
   private readonly allocator: AddressAllocator;
   private reconciling: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -71,6 +78,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   constructor(readonly options: MeshOptions) {
     super();
     this.allocator = new LoopbackAllocator(options.podNet ?? 10);
+    this.appHomes = options.appUser?.switched ? new AppHomes(options.appUser) : undefined;
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
     this.controlPlane = new ControlPlane({
       store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
@@ -106,6 +114,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
         details: 'Port-range placement for such hosts is not implemented yet.',
       });
     }
+    // Applied Secrets, the CA and token keys and logs live here: 0700/0600, older wider modes tightened.
+    const tightened = await secureStateDir(this.options.stateDir, ['store', 'logs']);
+    if (tightened.length > 0) this.options.warn?.(`weft up: tightened the modes of ${tightened.length} path(s) in ${this.options.stateDir} (state is private: dirs 0700, files 0600)`);
     let ports;
     try {
       ports = await this.controlPlane.start();
@@ -132,6 +143,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     await this.gateway?.stop(5000);
     this.gatewayLog?.end();
     await this.controlPlane.stop();
+    this.appHomes?.remove();
   }
 
   /** Pods in a stable order. */
@@ -178,8 +190,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       prepare: () => this.proxyIdentityEnv(GATEWAY_NAMESPACE, 'istio-ingressgateway-service-account'),
     });
     // The gateway's output (its access log too, when on) is kept in STATE/logs/<gateway pod>.log.
-    mkdirSync(path.join(this.options.stateDir, 'logs'), { recursive: true });
-    const gatewayLog = createWriteStream(path.join(this.options.stateDir, 'logs', `${GATEWAY_POD}.log`), { flags: 'a' });
+    mkdirSync(path.join(this.options.stateDir, 'logs'), { recursive: true, mode: 0o700 });
+    const gatewayLog = createWriteStream(path.join(this.options.stateDir, 'logs', `${GATEWAY_POD}.log`), { flags: 'a', mode: 0o600 });
     gatewayLog.on('error', () => undefined);
     this.gatewayLog = gatewayLog;
     this.gateway.on('line', (line) => {
@@ -233,6 +245,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
       resources,
       proxyIdentityEnv: (ns, sa) => this.proxyIdentityEnv(ns, sa),
       onLine: this.options.onLine,
+      appUser: this.options.appUser,
+      appHomes: this.appHomes,
+      warn: this.options.warn,
     });
     pod.on('ready', () => this.controlPlane.refresh());
     pod.on('change', () => this.changed());

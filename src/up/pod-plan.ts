@@ -71,14 +71,15 @@ export interface PodRuntime {
 }
 
 /**
- * The process environment of a pod's app: the parent environment minus proxy settings, Weft's
+ * The process environment of a pod's app: the parent environment minus proxy settings and Weft's
+ * own `WEFT_*` variables (tokens, credentials meant for Weft's processes), Weft's
  * variables (`HOST`, `PORT`, `HTTP_PROXY`, …), then the container's env with `$(VAR)` expansion
  * and `valueFrom` resolved (fieldRef, secretKeyRef / configMapKeyRef from the given resources).
  */
 export function podEnvironment(plan: PodPlan, rt: PodRuntime, resources: readonly Resource[], parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(parent)) {
-    if (/^(https?_proxy|no_proxy|all_proxy)$/i.test(k)) continue;
+    if (/^(https?_proxy|no_proxy|all_proxy)$/i.test(k) || k.startsWith('WEFT_')) continue;
     env[k] = v;
   }
   const own: Record<string, string> = {

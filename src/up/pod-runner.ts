@@ -2,10 +2,15 @@
  * One pod under `weft up`: its sidecar process first, then — once the sidecar answers
  * `/healthz/ready` (Istio's holdApplicationUntilProxyStarts) — its app, both supervised and
  * restarted with back-off; the pod counts as ready (its endpoints healthy) while the app accepts
- * connections on its port.
+ * connections on its port. The app runs as the mesh's app user (src/up/app-user.ts) with a private
+ * HOME/TMPDIR, and its HTTP_PROXY carries the pod's outbound credential (src/proxy/outbound-auth.ts),
+ * which the sidecar alone also knows (from its environment, readable only by the user running
+ * `weft up`). Logs are 0600 in the 0700 state directory.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
 import { proxyId } from '../model/proxy-node.js';
@@ -15,6 +20,8 @@ import { httpOk, tcpOpen, waitUntilReady } from './readiness.js';
 import { Supervisor, type ProcessState } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
+import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/outbound-auth.js';
+import { appCannotRun, switchUserArgs, type AppHomes, type AppUser } from './app-user.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -28,6 +35,12 @@ export interface PodRunnerContext {
   readonly proxyIdentityEnv?: (namespace: string, serviceAccount: string) => Promise<NodeJS.ProcessEnv>;
   /** Called with each output line when logs are shown in the terminal. */
   readonly onLine?: (pod: string, source: 'app' | 'sidecar', line: string) => void;
+  /** The user apps run as (default: this user). */
+  readonly appUser?: AppUser;
+  /** Private HOME/TMPDIR per pod when apps run as another user. */
+  readonly appHomes?: AppHomes;
+  /** Problems the user must see even without --logs (an app that cannot run as the app user). */
+  readonly warn?: (line: string) => void;
 }
 
 /** Events of a pod. */
@@ -44,6 +57,10 @@ export class PodRunner extends EventEmitter<PodEvents> {
   appReady = false;
   sidecarReady = false;
   readonly proxyId: string;
+  /** Why the app was not started (it could not run as the app user), when it was not. */
+  appError?: string;
+  /** The secret the sidecar's outbound listener requires from this pod's app. */
+  private readonly outboundCredential = randomBytes(24).toString('base64url');
   private readonly abort = new AbortController();
   private readonly logs: WriteStream[] = [];
   private stopped = false;
@@ -51,7 +68,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
   constructor(readonly plan: PodPlan, readonly addresses: PodAddresses, private readonly ctx: PodRunnerContext) {
     super();
     this.proxyId = proxyId('sidecar', addresses.podIp, plan.name, plan.namespace);
-    mkdirSync(ctx.logDir, { recursive: true });
+    mkdirSync(ctx.logDir, { recursive: true, mode: 0o700 });
     const labels = Object.entries(plan.labels).map(([k, v]) => `${k}=${v}`).join(',');
     this.sidecar = new Supervisor({
       spec: {
@@ -61,7 +78,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
           '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
           '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
         ],
-        env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG },
+        env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG, [OUTBOUND_CREDENTIAL_ENV]: this.outboundCredential },
         cwd: plan.cwd,
       },
       prepare: ctx.proxyIdentityEnv ? () => ctx.proxyIdentityEnv!(plan.namespace, plan.serviceAccount) : undefined,
@@ -88,6 +105,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
 
   /** The app's state, or `waiting` while its sidecar is not ready yet. */
   appState(): ProcessState | 'waiting' {
+    if (this.appError !== undefined) return 'failed';
     return this.app?.state ?? 'waiting';
   }
 
@@ -105,9 +123,36 @@ export class PodRunner extends EventEmitter<PodEvents> {
 
   private startApp(): void {
     if (this.plan.argv.length === 0) return; // nothing to run (a container without a command)
-    const env = podEnvironment(this.plan, { podIp: this.addresses.podIp, appHost: this.addresses.appHost, outboundProxy: `http://${this.addresses.podIp}:15001` }, this.ctx.resources());
+    const outboundProxy = outboundProxyUrl(this.addresses.podIp, 15001, this.outboundCredential);
+    const env = podEnvironment(this.plan, { podIp: this.addresses.podIp, appHost: this.addresses.appHost, outboundProxy }, this.ctx.resources());
     const [command, ...args] = podArgv(this.plan, env);
-    this.app = new Supervisor({ spec: { command: command!, args, env, cwd: this.plan.cwd } });
+    let user = this.ctx.appUser;
+    const why = user?.switched ? appCannotRun(user, this.plan.cwd, command!, env.PATH) : undefined;
+    if (user?.switched && why !== undefined) {
+      const fix = `make the app's directory and command readable by ${user.name} (e.g. chmod o+rx on the directory named), move the app where ${user.name} can read it, or choose the user with --app-user`;
+      if (!user.byDefault) {
+        this.appError = `${why}; ${fix}`;
+        this.ctx.warn?.(`weft up: ERROR: pod ${this.plan.namespace}/${this.plan.name} not started: ${this.appError}`);
+        this.emit('change');
+        return;
+      }
+      // Default user only: run as this user (root) rather than not at all, and say so loudly.
+      this.ctx.warn?.(`weft up: WARNING: pod ${this.plan.namespace}/${this.plan.name} runs as ${os.userInfo().username}, not ${user.name}: ${why}. Such an app can read the CA key and every Secret; to fix, ${fix}.`);
+      user = undefined;
+    }
+    if (user?.switched && this.ctx.appHomes) {
+      let home: string;
+      try {
+        home = this.ctx.appHomes.dirFor(this.plan.namespace, this.plan.name);
+      } catch (err) {
+        this.appError = `cannot create the private HOME of ${user.name}: ${(err as Error).message}`;
+        this.ctx.warn?.(`weft up: ERROR: pod ${this.plan.namespace}/${this.plan.name} not started: ${this.appError}`);
+        this.emit('change');
+        return;
+      }
+      Object.assign(env, { HOME: home, TMPDIR: home, USER: user.name, LOGNAME: user.name });
+    }
+    this.app = new Supervisor({ spec: { command: command!, args, env, cwd: this.plan.cwd, switchUser: switchUserArgs(user) } });
     this.attachLog(this.app, 'app', `${this.plan.name}.log`);
     this.app.on('state', (s) => {
       if (s === 'running') void this.watchAppReady();
@@ -153,7 +198,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
   }
 
   private attachLog(sup: Supervisor, source: 'app' | 'sidecar', file: string): void {
-    const out = createWriteStream(path.join(this.ctx.logDir, file), { flags: 'a' });
+    const out = createWriteStream(path.join(this.ctx.logDir, file), { flags: 'a', mode: 0o600 });
     out.on('error', () => undefined);
     this.logs.push(out);
     sup.on('line', (line) => {

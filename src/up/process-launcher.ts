@@ -2,7 +2,9 @@
  * Starts the processes of `weft up` so that none outlives it: on Linux each child is started
  * through `setpriv --pdeathsig SIGKILL`, so the kernel kills it even when `weft up` itself is
  * killed with SIGKILL; every child also gets its own process group so a normal stop can signal
- * the whole group (an app's own children included).
+ * the whole group (an app's own children included). An app that runs as another user
+ * (`weft up --app-user`, src/up/app-user.ts) is switched by the same setpriv
+ * (`--reuid --regid --clear-groups`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
@@ -12,6 +14,8 @@ export interface LaunchSpec {
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** setpriv arguments switching to the app user (src/up/app-user.ts `switchUserArgs`); none = this user. */
+  readonly switchUser?: readonly string[];
 }
 
 let setprivPath: string | null | undefined;
@@ -30,7 +34,10 @@ export function setpriv(): string | null {
 /** Starts a child bound to this process's lifetime, in its own process group, output piped. */
 export function launch(spec: LaunchSpec): ChildProcess {
   const guard = setpriv();
-  const [cmd, args] = guard ? [guard, ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]] : [spec.command, [...spec.args]];
+  const switchUser = spec.switchUser ?? [];
+  // Never start as this user what was meant to run as another one.
+  if (switchUser.length > 0 && !guard) throw new Error('setpriv is needed to run the app as another user');
+  const [cmd, args] = guard ? [guard, [...switchUser, '--pdeathsig', 'KILL', '--', spec.command, ...spec.args]] : [spec.command, [...spec.args]];
   return spawn(cmd, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -26,6 +26,12 @@ test('HTTP_PROXY is used only when asked, with absolute-form targets and NO_PROX
   assert.equal(resolveTarget('https://reviews/', { env, useEnvProxy: true }).proxy, undefined, 'https connects directly');
   assert.equal(resolveTarget('http://x/', { env: { http_proxy: 'proxy:3128' }, useEnvProxy: true }).connectPort, 3128);
   assert.throws(() => resolveTarget('http://x/', { env: { HTTP_PROXY: 'socks5://p:1' }, useEnvProxy: true }), TargetError);
+  // weft up's pod proxy URL carries the pod's outbound credential: sent as Basic, never printed.
+  const c = resolveTarget('http://x/', { env: { HTTP_PROXY: 'http://weft:s%2Fcret@127.10.0.2:15001' }, useEnvProxy: true });
+  assert.equal(c.proxyAuthorization, `Basic ${Buffer.from('weft:s/cret').toString('base64')}`);
+  assert.equal(c.proxy, 'http://127.10.0.2:15001/');
+  assert.ok(buildRequest({ target: c }).bytes.toString('latin1').includes(`\r\nProxy-Authorization: ${c.proxyAuthorization}\r\n`));
+  assert.equal(t.proxyAuthorization, undefined);
 });
 
 test('NO_PROXY matching', () => {

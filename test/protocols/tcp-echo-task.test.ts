@@ -99,7 +99,9 @@ test('from inside the mesh: sleep reaches tcp-echo with CONNECT through its side
   const script = `
 const net = require('node:net');
 const u = new URL(process.env.HTTP_PROXY);
-const s = net.connect(Number(u.port), u.hostname, () => s.write('CONNECT tcp-echo:9001 HTTP/1.1\\r\\nHost: tcp-echo:9001\\r\\n\\r\\n'));
+// The pod's proxy URL carries its outbound credential (weft up); sent as curl -p would.
+const auth = u.username ? 'Proxy-Authorization: Basic ' + Buffer.from(decodeURIComponent(u.username) + ':' + decodeURIComponent(u.password)).toString('base64') + '\\r\\n' : '';
+const s = net.connect(Number(u.port), u.hostname, () => s.write('CONNECT tcp-echo:9001 HTTP/1.1\\r\\nHost: tcp-echo:9001\\r\\n' + auth + '\\r\\n'));
 let buf = '', open = false;
 s.setEncoding('utf8');
 s.on('data', (d) => { buf += d; if (!open && buf.includes('\\r\\n\\r\\n')) { open = true; s.end('from sleep\\n'); } });

@@ -4,6 +4,7 @@
  * signing over TLS on 15012, self-signed root in the state directory or a plug-in CA) — until SIGINT
  * or SIGTERM.
  */
+import { secureStateDir, STATE_ENTRIES } from '../../control/state-dir.js';
 import path from 'node:path';
 import { numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
@@ -39,6 +40,9 @@ export const controlCommand: Command = {
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
+    // The state holds applied Secrets and the CA and token keys: private (src/control/state-dir.ts).
+    const tightened = await secureStateDir(path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state'), STATE_ENTRIES);
+    if (tightened.length > 0) io.stderr.write(`weft control: tightened the modes of ${tightened.length} path(s) in the state directory (dirs 0700, files 0600)\n`);
     const cp = new ControlPlane({
       store: {
         watchDir: config ? path.resolve(io.cwd, config) : undefined,

@@ -2,13 +2,17 @@
  * `weft exec POD|DEPLOYMENT -- COMMAND [ARGS…]`: runs a command as if inside a pod of the running
  * mesh — with the pod's environment (`HTTP_PROXY` pointing at its sidecar, `POD_NAME`, …) — so
  * `weft exec sleep -- curl -sS http://httpbin:8000/headers` sends a request from inside the mesh,
- * as `kubectl exec` does in a cluster.
+ * as `kubectl exec` does in a cluster. The pod's outbound listener takes requests only with the
+ * pod's credential (src/proxy/outbound-auth.ts), which exec reads from the pod's sidecar
+ * (src/up/sidecar-credential.ts): only the user running `weft up` (or root) can.
  */
 import { spawn } from 'node:child_process';
 import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { outboundProxyUrl } from '../../proxy/outbound-auth.js';
+import { sidecarCredential } from '../../up/sidecar-credential.js';
 
 interface WorkloadRow {
   name: string;
@@ -36,7 +40,9 @@ export const execCommand: Command = {
       inNs.filter((w) => w.origin.kind === 'Deployment' && w.origin.name === target).sort((a, b) => (a.origin.replica ?? 0) - (b.origin.replica ?? 0))[0] ??
       undefined;
     if (!pod) throw new CliError('POD_NOT_FOUND', `no running pod or Deployment "${target}" in namespace ${ns}`);
-    const proxy = `http://${pod.address}:15001`;
+    const lookup = sidecarCredential(pod.address!);
+    if (lookup.credential === undefined && lookup.open !== true) io.stderr.write(`weft exec: ${lookup.reason}; requests through ${pod.name}'s sidecar may be refused (407)\n`);
+    const proxy = lookup.credential !== undefined ? outboundProxyUrl(pod.address!, 15001, lookup.credential) : `http://${pod.address}:15001`;
     const env: NodeJS.ProcessEnv = {
       ...io.env,
       HTTP_PROXY: proxy,

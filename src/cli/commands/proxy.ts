@@ -9,6 +9,8 @@ import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { startProxy } from '../../proxy/proxy.js';
 import { identityFromFlags } from '../../proxy/tls/identity-config.js';
+import { OUTBOUND_CREDENTIAL_ENV } from '../../proxy/outbound-auth.js';
+import { readFileSync } from 'node:fs';
 
 function parseLabels(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -48,6 +50,7 @@ export const proxyCommand: Command = {
     { name: 'token-file', type: 'string', valueName: 'FILE', description: 'single-use bootstrap token for the first certificate; or WEFT_BOOTSTRAP_TOKEN' },
     { name: 'cert-ttl', type: 'string', valueName: 'DURATION', description: 'requested workload certificate lifetime (CA default 24h)' },
     { name: 'trust-domain', type: 'string', description: 'SPIFFE trust domain', default: 'cluster.local' },
+    { name: 'outbound-credential-file', type: 'string', valueName: 'FILE', description: `secret the outbound listener requires as Proxy-Authorization (http://weft:SECRET@IP:15001); or ${OUTBOUND_CREDENTIAL_ENV}` },
   ],
   async run(args, io) {
     const role = stringFlag(args, 'role');
@@ -55,6 +58,14 @@ export const proxyCommand: Command = {
     const ip = stringFlag(args, 'ip') ?? '127.0.0.1';
     let proxy;
     let identity;
+    const credentialFile = stringFlag(args, 'outbound-credential-file');
+    let outboundCredential = io.env[OUTBOUND_CREDENTIAL_ENV] || undefined;
+    try {
+      if (credentialFile !== undefined) outboundCredential = readFileSync(credentialFile, 'utf8').trim();
+    } catch (err) {
+      throw usageError(`--outbound-credential-file: ${(err as Error).message}`);
+    }
+    if (outboundCredential !== undefined && outboundCredential.length < 16) throw usageError('the outbound credential must be at least 16 characters');
     try {
       identity = identityFromFlags({
         ca: stringFlag(args, 'ca'), caRoot: stringFlag(args, 'ca-root'), tokenFile: stringFlag(args, 'token-file'),
@@ -71,7 +82,7 @@ export const proxyCommand: Command = {
         workloadName: stringFlag(args, 'workload'), outboundPort: numberFlag(args, 'outbound-port'),
         adminPort: numberFlag(args, 'admin-port'), readyPort: numberFlag(args, 'ready-port'),
         prometheusPort: numberFlag(args, 'prometheus-port'), gatewayHost: stringFlag(args, 'gateway-host'),
-        log: (line) => io.stderr.write(`${line}\n`), identity,
+        log: (line) => io.stderr.write(`${line}\n`), identity, outboundCredential,
       });
     } catch (err) {
       throw new CliError('START_FAILED', `proxy failed to start: ${(err as Error).message}`, { cause: err });

@@ -11,16 +11,18 @@ import { CliError } from '../errors.js';
 import { Mesh } from '../../up/mesh.js';
 import { showStatus } from '../../up/status-view.js';
 import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
+import { resolveAppUser } from '../../up/app-user.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
-  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs] [--access-log] [--mesh-config FILE]',
+  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
   description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
-HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). Edits to DIR and
+HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
+--app-user, default nobody). Edits to DIR and
 'weft apply' take effect while it runs. Ctrl-C drains and stops everything.`,
   flags: [
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
@@ -31,6 +33,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     { name: 'ca-port', type: 'number', description: 'CA (certificate signing) port', default: 15012 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
     { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
+    { name: 'app-user', type: 'string', valueName: 'USER', description: 'user the apps run as (needs root to differ from yours; default nobody when root, else you)' },
     ACCESS_LOG_FLAG,
     ...MESH_CONFIG_FLAGS,
   ],
@@ -39,6 +42,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     if (!existsSync(dir)) throw new CliError('NOT_FOUND', `no such directory: ${dir}`);
     const stateDir = path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft');
     const showLogs = boolFlag(args, 'logs');
+    const appUser = resolveAppUser(stringFlag(args, 'app-user'));
+    if (!appUser.switched && process.getuid?.() === 0) io.stderr.write(`weft up: WARNING: apps run as root (--app-user ${appUser.name}): they can read the CA key, the token key and every applied Secret\n`);
     const mesh = new Mesh({
       dir,
       stateDir,
@@ -49,6 +54,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
       podNet: numberFlag(args, 'pod-net'),
       caPort: numberFlag(args, 'ca-port'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
+      appUser,
+      warn: (line) => io.stderr.write(`${line}\n`),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
     });
     const started = Date.now();
@@ -63,7 +70,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     });
     await mesh.start();
     for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
-    io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014}, logs in ${path.join(stateDir, 'logs')}\n`);
+    io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014}, logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
     if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
     await stop;
     stopStatus();

@@ -26,6 +26,8 @@ export interface ConnectTunnelOptions {
   readonly podIp: string;
   /** The pod's namespace (short names resolve in it). */
   readonly namespace: string;
+  /** Refuses a CONNECT (it has answered 407 itself) unless it returns true (src/proxy/outbound-auth.ts). */
+  readonly authorize?: (req: IncomingMessage, socket: Socket) => boolean;
 }
 
 const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' };
@@ -43,6 +45,7 @@ function reply(socket: Socket, status: number, message: string, flag: string): v
 
 function onConnect(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions, req: IncomingMessage, socket: Socket, head: Buffer): void {
   socket.on('error', () => socket.destroy());
+  if (opts.authorize && !opts.authorize(req, socket)) return;
   const target = req.url ?? '';
   const p = portStart(target);
   const port = p >= 0 ? Number(target.slice(p + 1)) : NaN;

@@ -2,7 +2,7 @@
  * Where the CA's keys come from:
  * - {@link loadOrCreateSelfSignedCa}: Weft's own root, generated on first start (ECDSA P-256,
  *   10 years, `O=<trust domain>`) into the control plane's state directory as `ca-key.pem`
- *   (mode 0600) and `root-cert.pem`, and reused on every later start;
+ *   and `root-cert.pem` (both mode 0600, in a 0700 directory), and reused on every later start;
  * - {@link loadPluginCa}: a plug-in CA from a directory laid out as Istio's `cacerts` secret:
  *   `ca-cert.pem` (the signing, usually intermediate, certificate), `ca-key.pem` (its key),
  *   `root-cert.pem` (the trust anchor) and `cert-chain.pem` (ca-cert up to the root; optional).
@@ -78,7 +78,7 @@ export async function loadOrCreateSelfSignedCa(stateDir: string, opts: CaOptions
   const pair = await createSelfSignedRoot({ trustDomain: opts.trustDomain, commonName: 'Weft root CA' });
   // Key first: a crash in between leaves a key without a root, which the check above reports.
   await writeFileDurable(keyFile, pair.keyPem, 0o600);
-  await writeFileDurable(rootFile, pair.certPem, 0o644);
+  await writeFileDurable(rootFile, pair.certPem, 0o600);
   return { ca: await caFromRoot(pair, opts), created: true };
 }
 
