@@ -20,6 +20,7 @@ import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { CliError } from '../cli/errors.js';
 import type { MeshConfig } from '../model/mesh-config.js';
+import { API_TOKEN_FILE, withoutApiCredentials } from '../control/api-auth.js';
 
 /** Options of `weft up`. */
 export interface MeshOptions {
@@ -81,6 +82,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.caPort ?? 15012 },
       meshConfig: options.meshConfig,
+      // `weft apply/get/…` run in the same directory find the token in STATE/api-token.
+      api: { tokenFile: path.join(options.stateDir, API_TOKEN_FILE) },
     });
   }
 
@@ -172,7 +175,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
           '--pod', GATEWAY_POD, '--namespace', GATEWAY_NAMESPACE, '--labels', labels, '--service-account', 'istio-ingressgateway-service-account',
           '--workload', 'istio-ingressgateway', '--xds', xds, '--drain', '2000',
         ],
-        env: process.env,
+        env: withoutApiCredentials(process.env),
         cwd: this.options.dir,
       },
       prepare: () => this.proxyIdentityEnv(GATEWAY_NAMESPACE, 'istio-ingressgateway-service-account'),

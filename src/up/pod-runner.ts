@@ -15,6 +15,7 @@ import { httpOk, tcpOpen, waitUntilReady } from './readiness.js';
 import { Supervisor, type ProcessState } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
+import { withoutApiCredentials } from '../control/api-auth.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -61,7 +62,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
           '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
           '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
         ],
-        env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG },
+        env: { ...withoutApiCredentials(process.env), WEFT_DEBUG: process.env.WEFT_DEBUG },
         cwd: plan.cwd,
       },
       prepare: ctx.proxyIdentityEnv ? () => ctx.proxyIdentityEnv!(plan.namespace, plan.serviceAccount) : undefined,

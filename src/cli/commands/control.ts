@@ -11,6 +11,7 @@ import { CliError, usageError } from '../errors.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control/control-plane.js';
 import { parseDuration } from '../../config/duration.js';
 import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
+import { API_TOKEN_FILE, ApiAuthError } from '../../control/api-auth.js';
 
 /** The CA settings from flags (undefined when `--ca-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
@@ -39,16 +40,20 @@ export const controlCommand: Command = {
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
+    const stateDir = path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state');
+    // The API's bearer token, new at every start (api-auth.ts); the CLI finds it there.
+    const tokenFile = path.join(stateDir, API_TOKEN_FILE);
     const cp = new ControlPlane({
       store: {
         watchDir: config ? path.resolve(io.cwd, config) : undefined,
-        stateDir: path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state'),
+        stateDir,
         debounceMs: numberFlag(args, 'debounce'),
       },
       host: stringFlag(args, 'host'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
       xdsPort: numberFlag(args, 'xds-port'),
       httpPort: numberFlag(args, 'http-port'),
+      api: { tokenFile },
       ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
     });
     let ports;
@@ -56,10 +61,10 @@ export const controlCommand: Command = {
       ports = await cp.start();
     } catch (err) {
       await cp.stop().catch(() => undefined);
-      throw new CliError('START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
+      throw new CliError(err instanceof ApiAuthError ? err.code : 'START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
     }
     for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
-    io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on http://${stringFlag(args, 'host')}:${ports.httpPort}\n`);
+    io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on ${cp.apiScheme}://${stringFlag(args, 'host')}:${ports.httpPort} (token in ${tokenFile})\n`);
     if (cp.ca) io.stdout.write(`weft control: CA on ${stringFlag(args, 'host')}:${cp.ca.port} (${cp.ca.source}); root certificate in ${cp.ca.rootCertFile ?? '(memory)'}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
