@@ -27,7 +27,7 @@ import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
 import { MeshCa, type MeshCaOptions } from '../security/ca/mesh-ca.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
-import { generateApiToken, isLoopbackHost, removeApiTokenFile, writeApiTokenFile } from './api-auth.js';
+import { ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, generateApiToken, isLoopbackHost, removeApiTokenFile, writeApiTokenFile } from './api-auth.js';
 import { issueApiCertificate } from './api-tls.js';
 import { formatCredentialIssue, gatewaySecretsFor, type CredentialIssue } from './gateway-secrets.js';
 
@@ -58,7 +58,7 @@ export interface ControlPlaneOptions {
    * directory 0700) when given, else held in memory ({@link ControlPlane.apiToken}). Off loopback
    * the API is served over HTTPS with a mesh CA certificate, and refuses to start without the CA.
    */
-  readonly api?: { readonly tokenFile?: string };
+  readonly api?: { readonly tokenFile?: string; readonly tls?: boolean };
 }
 
 /** A running control plane. */
@@ -89,6 +89,10 @@ export class ControlPlane {
 
   /** Starts the store, the ADS server and the HTTP API. */
   async start(): Promise<{ xdsPort: number; httpPort: number }> {
+    const apiHost = this.options.host ?? '127.0.0.1';
+    const apiTls = this.options.api?.tls === true || !isLoopbackHost(apiHost);
+    // Refused before anything binds: off loopback the API (and its token) needs TLS, from the mesh CA.
+    if (apiTls && !this.options.ca) throw new ApiAuthError(ApiErrorCode.TlsRequired, apiTlsRequiredMessage(apiHost));
     await this.store.start();
     this.snapshot = this.build(this.store.resources());
     this.store.subscribe((resources) => this.update(resources));
@@ -102,9 +106,8 @@ export class ControlPlane {
     });
     const xdsPort = await this.ads.start();
     if (this.options.ca) await this.startCa(this.options.ca);
-    const apiHost = this.options.host ?? '127.0.0.1';
-    // Off loopback: HTTPS with a mesh CA certificate (without the CA, startHttpApi refuses to start).
-    const tls = !isLoopbackHost(apiHost) && this.meshCa ? await issueApiCertificate(this.meshCa.ca, apiHost) : undefined;
+    // Off loopback (or when asked): HTTPS with a mesh CA certificate.
+    const tls = apiTls && this.meshCa ? await issueApiCertificate(this.meshCa.ca, apiHost) : undefined;
     if (this.options.api?.tokenFile) await writeApiTokenFile(this.options.api.tokenFile, this.token);
     this.http = await startHttpApi(this.api(), apiHost, this.options.httpPort ?? 15014, { token: this.token, tls });
     this.apiTls = tls !== undefined;

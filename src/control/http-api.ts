@@ -12,7 +12,7 @@ import type { Diagnostic } from '../config/diagnostic.js';
 import type { Resource } from '../config/resource.js';
 import type { ApplyResult, ChangeResult } from './config-store.js';
 import { toManifest } from './config-store.js';
-import { allowedAuthorities, ApiAuthError, ApiErrorCode, bearerMatches, checkHostAndOrigin, isJsonContentType, isLoopbackHost, OPEN_PATHS } from './api-auth.js';
+import { allowedAuthorities, ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, bearerMatches, checkHostAndOrigin, isJsonContentType, isLoopbackHost, OPEN_PATHS } from './api-auth.js';
 import { findRedactedSecrets, redactManifest, REDACTED_ANNOTATION } from './secret-redaction.js';
 
 /** What the API needs from the control plane. */
@@ -47,7 +47,7 @@ export interface HttpApiSecurity {
  */
 export async function startHttpApi(api: ControlPlaneApi, host: string, port: number, security: HttpApiSecurity): Promise<http.Server> {
   if (!isLoopbackHost(host) && !security.tls) {
-    throw new ApiAuthError(ApiErrorCode.TlsRequired, `the config API may listen on ${host} (not loopback) only over TLS; enable the mesh CA (omit --ca-port -1) so the API is served over HTTPS, or bind 127.0.0.1`);
+    throw new ApiAuthError(ApiErrorCode.TlsRequired, apiTlsRequiredMessage(host));
   }
   const scheme = security.tls ? 'https' : 'http';
   let allowed = new Set<string>();

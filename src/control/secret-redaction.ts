@@ -3,7 +3,8 @@
  * returns values to anyone allowed to `get` a Secret; Weft's API has one credential for everything
  * (config writes, proxy status), so it withholds values from every answer, as `kubectl describe
  * secret` does (it prints `key: N bytes`). The value of every `data`/`stringData` key becomes the
- * empty string, and the annotation {@link REDACTED_ANNOTATION} says so with each key's size.
+ * empty string, and the annotation {@link REDACTED_ANNOTATION} says so with each key's size
+ * (`values withheld: tls.crt 1164 bytes, tls.key 1704 bytes`).
  * `kubectl.kubernetes.io/last-applied-configuration` (a full copy of the object) is dropped.
  *
  * A redacted manifest applied back would wipe the Secret, so the API refuses any apply carrying the
@@ -28,17 +29,17 @@ export function redactManifest(m: Record<string, unknown>): Record<string, unkno
   const redacted: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {
     redacted[k] = '';
-    sizes.push(`${k}: ${typeof v === 'string' ? Buffer.byteLength(v.replace(/[\r\n]/g, ''), 'base64') : 0} bytes`);
+    sizes.push(`${k} ${typeof v === 'string' ? Buffer.byteLength(v.replace(/[\r\n]/g, ''), 'base64') : 0} bytes`);
   }
   for (const [k, v] of Object.entries(stringData)) {
     if (k in redacted) continue;
     redacted[k] = '';
-    sizes.push(`${k}: ${typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : 0} bytes`);
+    sizes.push(`${k} ${typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : 0} bytes`);
   }
   const metadata = { ...((m.metadata ?? {}) as Record<string, unknown>) };
   const annotations = { ...((metadata.annotations ?? {}) as Record<string, string>) };
   delete annotations[LAST_APPLIED];
-  annotations[REDACTED_ANNOTATION] = `values withheld by the control plane API${sizes.length > 0 ? ` (${sizes.join(', ')})` : ''}`;
+  annotations[REDACTED_ANNOTATION] = `values withheld${sizes.length > 0 ? `: ${sizes.join(', ')}` : ''}`;
   metadata.annotations = annotations;
   const { stringData: _dropped, ...rest } = m;
   return { ...rest, metadata, data: redacted };

@@ -5,7 +5,7 @@
  * or SIGTERM.
  */
 import path from 'node:path';
-import { numberFlag, stringFlag } from '../args.js';
+import { boolFlag, numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control/control-plane.js';
@@ -25,13 +25,14 @@ function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: 
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--api-tls] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
-    { name: 'host', type: 'string', description: 'address to bind', default: '127.0.0.1' },
+    { name: 'host', type: 'string', description: 'address to bind (off loopback the config API is HTTPS only)', default: '127.0.0.1' },
     { name: 'xds-port', type: 'number', description: 'ADS (gRPC, plaintext)', default: 15010 },
-    { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints', default: 15014 },
+    { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints (bearer token in STATE/api-token)', default: 15014 },
+    { name: 'api-tls', type: 'boolean', description: 'serve the config API over HTTPS (mesh CA certificate) on loopback too; always on for a non-loopback --host' },
     { name: 'debounce', type: 'number', valueName: 'MS', description: 'quiet period before a change is pushed', default: 100 },
     { name: 'ca-port', type: 'number', description: 'CA: certificate signing (gRPC over TLS), default 15012 (any free port with --xds-port 0); -1 turns the CA off' },
     { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
@@ -53,7 +54,7 @@ export const controlCommand: Command = {
       meshConfig: meshConfigFromFlags(args, io.cwd),
       xdsPort: numberFlag(args, 'xds-port'),
       httpPort: numberFlag(args, 'http-port'),
-      api: { tokenFile },
+      api: { tokenFile, tls: boolFlag(args, 'api-tls') },
       ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
     });
     let ports;
