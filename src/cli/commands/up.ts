@@ -17,7 +17,8 @@ export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
   usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs] [--access-log] [--mesh-config FILE]',
-  description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
+  description: `Starts the control plane (xDS on 15010, API on 15014 with its bearer token in STATE/api-token,
+which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). Edits to DIR and
