@@ -166,7 +166,8 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: num
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  // No sniffing into HTML (a path echoed in an error stays data), no caching of config in browsers or proxies.
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
   res.end(text);
 }
 
