@@ -27,6 +27,8 @@ import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
 import { MeshCa, type MeshCaOptions } from '../security/ca/mesh-ca.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
+import { ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, generateApiToken, isLoopbackHost, removeApiTokenFile, writeApiTokenFile } from './api-auth.js';
+import { issueApiCertificate } from './api-tls.js';
 import { formatCredentialIssue, gatewaySecretsFor, type CredentialIssue } from './gateway-secrets.js';
 
 /** Options of a control plane. */
@@ -51,6 +53,12 @@ export interface ControlPlaneOptions {
   readonly ca?: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>;
   /** Diagnostics (unusable gateway credentials); default: stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * The HTTP API's credential: a token generated at every start, written to `tokenFile` (0600, its
+   * directory 0700) when given, else held in memory ({@link ControlPlane.apiToken}). Off loopback
+   * the API is served over HTTPS with a mesh CA certificate, and refuses to start without the CA.
+   */
+  readonly api?: { readonly tokenFile?: string; readonly tls?: boolean };
 }
 
 /** A running control plane. */
@@ -70,6 +78,8 @@ export class ControlPlane {
   private pushes = 0;
   private lastPushMs = 0;
   private meshCa?: MeshCa;
+  private readonly token = generateApiToken();
+  private apiTls = false;
   private readonly reportedCredentials = new Set<string>();
 
   constructor(private readonly options: ControlPlaneOptions) {
@@ -79,6 +89,10 @@ export class ControlPlane {
 
   /** Starts the store, the ADS server and the HTTP API. */
   async start(): Promise<{ xdsPort: number; httpPort: number }> {
+    const apiHost = this.options.host ?? '127.0.0.1';
+    const apiTls = this.options.api?.tls === true || !isLoopbackHost(apiHost);
+    // Refused before anything binds: off loopback the API (and its token) needs TLS, from the mesh CA.
+    if (apiTls && !this.options.ca) throw new ApiAuthError(ApiErrorCode.TlsRequired, apiTlsRequiredMessage(apiHost));
     await this.store.start();
     this.snapshot = this.build(this.store.resources());
     this.store.subscribe((resources) => this.update(resources));
@@ -92,7 +106,11 @@ export class ControlPlane {
     });
     const xdsPort = await this.ads.start();
     if (this.options.ca) await this.startCa(this.options.ca);
-    this.http = await startHttpApi(this.api(), this.options.host ?? '127.0.0.1', this.options.httpPort ?? 15014);
+    // Off loopback (or when asked): HTTPS with a mesh CA certificate.
+    const tls = apiTls && this.meshCa ? await issueApiCertificate(this.meshCa.ca, apiHost) : undefined;
+    if (this.options.api?.tokenFile) await writeApiTokenFile(this.options.api.tokenFile, this.token);
+    this.http = await startHttpApi(this.api(), apiHost, this.options.httpPort ?? 15014, { token: this.token, tls });
+    this.apiTls = tls !== undefined;
     const addr = this.http.address();
     return { xdsPort, httpPort: typeof addr === 'object' && addr ? addr.port : 0 };
   }
@@ -104,6 +122,17 @@ export class ControlPlane {
     await this.ads?.stop();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
+    if (this.options.api?.tokenFile) await removeApiTokenFile(this.options.api.tokenFile, this.token);
+  }
+
+  /** The bearer token the HTTP API requires (also in `api.tokenFile` when set). */
+  get apiToken(): string {
+    return this.token;
+  }
+
+  /** `https` when the API is served over TLS (off loopback), else `http`. */
+  get apiScheme(): 'http' | 'https' {
+    return this.apiTls ? 'https' : 'http';
   }
 
   /** The mesh CA, when enabled (root certificate, bootstrap tokens, CSR port). */

@@ -1,13 +1,19 @@
 /**
  * The control plane's HTTP API on port 15014: what `weft apply/get/delete` and `proxy-status` call,
- * plus istiod-style debug endpoints. JSON in and out; YAML accepted for apply.
+ * plus istiod-style debug endpoints. JSON in and out (YAML travels inside JSON: `{"files": [{file,
+ * text}]}`). Every request passes api-auth.ts's checks first: Host, Origin, bearer token (except
+ * `/metrics` and `/ready`), JSON bodies only. Secret values appear in no answer (secret-redaction.ts).
+ * Served over HTTPS when given a certificate (required off loopback).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Diagnostic } from '../config/diagnostic.js';
 import type { Resource } from '../config/resource.js';
 import type { ApplyResult, ChangeResult } from './config-store.js';
 import { toManifest } from './config-store.js';
+import { allowedAuthorities, ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, bearerMatches, checkHostAndOrigin, isJsonContentType, isLoopbackHost, OPEN_PATHS } from './api-auth.js';
+import { findRedactedSecrets, redactManifest, REDACTED_ANNOTATION } from './secret-redaction.js';
 
 /** What the API needs from the control plane. */
 export interface ControlPlaneApi {
@@ -26,15 +32,38 @@ export interface ControlPlaneApi {
 /** Maximum accepted request body (apply of large directories). */
 const MAX_BODY = 32 * 1024 * 1024;
 
-/** Starts the HTTP API on host:port; resolves to the server once listening. */
-export async function startHttpApi(api: ControlPlaneApi, host: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    handle(api, req, res).catch((err: Error) => send(res, 500, { error: 'INTERNAL', message: err.message }));
-  });
+/** Who may call the API. */
+export interface HttpApiSecurity {
+  /** The bearer token every request (but `/metrics`, `/ready`) must present. */
+  readonly token: string;
+  /** Serve HTTPS with this certificate chain and key (PEM); required when `host` is not loopback. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+}
+
+/**
+ * Starts the HTTP API on host:port; resolves to the server once listening. Refuses (ApiAuthError
+ * API_TLS_REQUIRED) to serve plaintext on a non-loopback address: the token would cross the network
+ * in the clear.
+ */
+export async function startHttpApi(api: ControlPlaneApi, host: string, port: number, security: HttpApiSecurity): Promise<http.Server> {
+  if (!isLoopbackHost(host) && !security.tls) {
+    throw new ApiAuthError(ApiErrorCode.TlsRequired, apiTlsRequiredMessage(host));
+  }
+  const scheme = security.tls ? 'https' : 'http';
+  let allowed = new Set<string>();
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(api, req, res, { security, allowed, scheme }).catch((err: Error) => {
+      if (!res.headersSent) send(res, 500, { error: 'INTERNAL', message: err.message });
+      else res.destroy();
+    });
+  };
+  const server = security.tls ? https.createServer({ cert: security.tls.certPem, key: security.tls.keyPem, minVersion: 'TLSv1.2' }, listener) : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  // The bound port is known only now (port 0 = any free port).
+  allowed = allowedAuthorities(host, (server.address() as AddressInfo).port, scheme);
   return server;
 }
 
@@ -43,24 +72,47 @@ export function boundPort(server: http.Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+interface RequestContext {
+  readonly security: HttpApiSecurity;
+  readonly allowed: ReadonlySet<string>;
+  readonly scheme: 'http' | 'https';
+}
+
+/** Methods whose body changes state: only JSON bodies, which no page can send cross-site without a preflight. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse, ctx: RequestContext): Promise<void> {
+  // The gate, in order, before anything reads the body or touches the store.
+  const refused = checkHostAndOrigin(req.headers as Record<string, string | undefined>, ctx.allowed, ctx.scheme);
+  if (refused) return refuse(req, res, refused.status, refused.code, refused.message);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
+  if (!(method === 'GET' && OPEN_PATHS.has(url.pathname)) && !bearerMatches(req.headers.authorization, ctx.security.token)) {
+    res.setHeader('www-authenticate', 'Bearer realm="weft"');
+    return refuse(req, res, 401, ApiErrorCode.Unauthorized, req.headers.authorization ? 'the bearer token is not valid' : 'missing "Authorization: Bearer <token>"; the token is in the api-token file of the state directory');
+  }
+  if (BODY_METHODS.has(method) && !isJsonContentType(req.headers['content-type'])) {
+    return refuse(req, res, 415, ApiErrorCode.UnsupportedMediaType, `request bodies must be application/json (got ${req.headers['content-type'] ?? 'none'})`);
+  }
   if (method === 'POST' && url.pathname === '/api/v1/apply') {
     const body = await readBody(req);
     if (body === undefined) return send(res, 413, { error: 'TOO_LARGE', message: `request body over ${MAX_BODY} bytes` });
     const dryRun = url.searchParams.get('dryRun') === 'true';
     let files: { file: string; text: string }[];
-    if ((req.headers['content-type'] ?? '').startsWith('application/json')) {
-      try {
-        const parsed = JSON.parse(body) as { files?: { file: string; text: string }[] };
-        if (!Array.isArray(parsed.files) || !parsed.files.every((f) => typeof f?.file === 'string' && typeof f?.text === 'string'))
-          throw new Error('files');
-        files = parsed.files;
-      } catch {
-        return send(res, 400, { error: 'BAD_REQUEST', message: 'JSON body must be {"files": [{"file", "text"}]}' });
-      }
-    } else files = [{ file: url.searchParams.get('file') ?? '<api>', text: body }];
+    try {
+      const parsed = JSON.parse(body) as { files?: { file: string; text: string }[] };
+      if (!Array.isArray(parsed.files) || !parsed.files.every((f) => typeof f?.file === 'string' && typeof f?.text === 'string')) throw new Error('files');
+      files = parsed.files;
+    } catch {
+      return send(res, 400, { error: 'BAD_REQUEST', message: 'JSON body must be {"files": [{"file", "text"}]}' });
+    }
+    const redacted = findRedactedSecrets(files);
+    if (redacted.length > 0) {
+      return send(res, 422, {
+        error: 'REDACTED_SECRET',
+        message: `Secret ${redacted.join(', ')} carries the ${REDACTED_ANNOTATION} annotation: its values were withheld by weft get and are empty; apply the original manifest`,
+      });
+    }
     const result = await api.apply(files, dryRun);
     return send(res, result.ok ? 200 : 422, result);
   }
@@ -69,6 +121,7 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
     let keys: { kind: string; namespace: string; name: string }[];
     try {
       keys = JSON.parse(body ?? '[]');
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k?.kind === 'string' && typeof k?.namespace === 'string' && typeof k?.name === 'string')) throw new Error('keys');
     } catch {
       return send(res, 400, { error: 'BAD_REQUEST', message: 'body must be a JSON list of {kind, namespace, name}' });
     }
@@ -83,12 +136,12 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
       const items = api.resources().filter(
         (r) => (!kind || r.kind === kind) && (!ns || r.metadata.namespace === ns) && (!name || r.metadata.name === name),
       );
-      return send(res, 200, { items: items.map((r) => toManifest(r)) });
+      return send(res, 200, { items: items.map((r) => redactManifest(toManifest(r))) });
     }
     case '/debug/syncz':
       return send(res, 200, api.syncStatus());
     case '/debug/configz':
-      return send(res, 200, { items: api.resources().map((r) => toManifest(r)), diagnostics: api.storeDiagnostics() });
+      return send(res, 200, { items: api.resources().map((r) => redactManifest(toManifest(r))), diagnostics: api.storeDiagnostics() });
     case '/debug/registryz':
       return send(res, 200, api.registry());
     case '/metrics':
@@ -104,9 +157,17 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
   }
 }
 
+/** A refusal: JSON `{error, message}`; the request body is not read, and the connection is closed after. */
+function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, code: ApiErrorCode, message: string): void {
+  res.setHeader('connection', 'close');
+  send(res, status, { error: code, message });
+  req.resume();
+}
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  // No sniffing into HTML (a path echoed in an error stays data), no caching of config in browsers or proxies.
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
   res.end(text);
 }
 

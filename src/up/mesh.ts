@@ -22,6 +22,7 @@ import { CliError } from '../cli/errors.js';
 import type { MeshConfig } from '../model/mesh-config.js';
 import { secureStateDir } from '../control/state-dir.js';
 import { AppHomes, type AppUser } from './app-user.js';
+import { API_TOKEN_FILE, withoutApiCredentials } from '../control/api-auth.js';
 
 /** Options of `weft up`. */
 export interface MeshOptions {
@@ -89,6 +90,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.caPort ?? 15012 },
       meshConfig: options.meshConfig,
+      // `weft apply/get/…` run in the same directory find the token in STATE/api-token.
+      api: { tokenFile: path.join(options.stateDir, API_TOKEN_FILE) },
     });
   }
 
@@ -184,7 +187,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
           '--pod', GATEWAY_POD, '--namespace', GATEWAY_NAMESPACE, '--labels', labels, '--service-account', 'istio-ingressgateway-service-account',
           '--workload', 'istio-ingressgateway', '--xds', xds, '--drain', '2000',
         ],
-        env: process.env,
+        env: withoutApiCredentials(process.env),
         cwd: this.options.dir,
       },
       prepare: () => this.proxyIdentityEnv(GATEWAY_NAMESPACE, 'istio-ingressgateway-service-account'),

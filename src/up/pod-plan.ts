@@ -9,6 +9,7 @@ import type { DeploymentSpec, EnvVar } from '../config/schema/kubernetes-workloa
 import type { SecretContent, ConfigMapContent } from '../config/schema/kubernetes.js';
 import { podName } from '../registry/build-registry.js';
 import { SOURCE_FILE_ANNOTATION } from '../control/config-store.js';
+import { API_TOKEN_ENV } from '../control/api-auth.js';
 
 /** One pod to run. */
 export interface PodPlan {
@@ -79,7 +80,8 @@ export interface PodRuntime {
 export function podEnvironment(plan: PodPlan, rt: PodRuntime, resources: readonly Resource[], parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(parent)) {
-    if (/^(https?_proxy|no_proxy|all_proxy)$/i.test(k) || k.startsWith('WEFT_')) continue;
+    // Apps never get Weft's own settings, nor the operator's API credential (api-auth.ts).
+    if (/^(https?_proxy|no_proxy|all_proxy)$/i.test(k) || k.startsWith('WEFT_') || k === API_TOKEN_ENV) continue;
     env[k] = v;
   }
   const own: Record<string, string> = {

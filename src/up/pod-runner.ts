@@ -22,6 +22,7 @@ import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/outbound-auth.js';
 import { appCannotRun, switchUserArgs, type AppHomes, type AppUser } from './app-user.js';
+import { withoutApiCredentials } from '../control/api-auth.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -78,7 +79,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
           '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
           '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
         ],
-        env: { ...process.env, WEFT_DEBUG: process.env.WEFT_DEBUG, [OUTBOUND_CREDENTIAL_ENV]: this.outboundCredential },
+        env: { ...withoutApiCredentials(process.env), WEFT_DEBUG: process.env.WEFT_DEBUG, [OUTBOUND_CREDENTIAL_ENV]: this.outboundCredential },
         cwd: plan.cwd,
       },
       prepare: ctx.proxyIdentityEnv ? () => ctx.proxyIdentityEnv!(plan.namespace, plan.serviceAccount) : undefined,

@@ -97,33 +97,33 @@ test('weft control serves translated config over ADS; apply/get/delete/proxy-sta
     const drFile = path.join(config, '..', `dr-${path.basename(config)}.yaml`);
     await writeFile(drFile, DR);
     dirs.push(drFile);
-    const applied = await runWeft(['apply', '-f', drFile, '--server', server]);
+    const applied = await runWeft(['apply', '-f', drFile, '--server', server, '--state', state]);
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal(applied.stdout.trim(), 'destinationrule.networking.istio.io/reviews created');
     await waitUntil(() => clusterNames().includes('outbound|9080|v2|reviews.default.svc.cluster.local'));
 
     // A typo is refused with file and line; nothing changes.
-    const bad = await runWeft(['apply', '-f', '-', '--server', server], { input: BAD_VS });
+    const bad = await runWeft(['apply', '-f', '-', '--server', server, '--state', state], { input: BAD_VS });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^-:11:\d+: Error \[IST0106\] .*wieght/m);
-    const vs = await runWeft(['get', 'vs', '--server', server]);
+    const vs = await runWeft(['get', 'vs', '--server', server, '--state', state]);
     assert.match(vs.stderr, /No resources found/);
 
-    const got = await runWeft(['get', 'dr', 'reviews', '-o', 'json', '--server', server]);
+    const got = await runWeft(['get', 'dr', 'reviews', '-o', 'json', '--server', server, '--state', state]);
     assert.equal(JSON.parse(got.stdout).spec.host, 'reviews');
 
-    const status = await runWeft(['proxy-status', '--server', server]);
+    const status = await runWeft(['proxy-status', '--server', server, '--state', state]);
     assert.equal(status.code, 0);
     assert.match(status.stdout, /^reviews-v1\.default\s+Kubernetes\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED/m);
 
     // Restart: applied config survives.
     await proc.stop();
     const second = await startControl(config, state);
-    const again = await runWeft(['get', 'destinationrule', '--server', second.server]);
+    const again = await runWeft(['get', 'destinationrule', '--server', second.server, '--state', state]);
     assert.match(again.stdout, /^reviews\s+reviews$/m);
-    const del = await runWeft(['delete', 'dr', 'reviews', '--server', second.server]);
+    const del = await runWeft(['delete', 'dr', 'reviews', '--server', second.server, '--state', state]);
     assert.equal(del.stdout.trim(), 'destinationrule.networking.istio.io "reviews" deleted');
-    const gone = await runWeft(['get', 'dr', 'reviews', '--server', second.server]);
+    const gone = await runWeft(['get', 'dr', 'reviews', '--server', second.server, '--state', state]);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /NOT_FOUND/);
   } finally {

@@ -91,11 +91,11 @@ test('traffic keeps flowing on the last config while the control plane is down; 
 
   control = await startControl(config, state);
   await waitFor(async () => {
-    const s = await runWeft(['proxy-status', '--server', SERVER]);
+    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
     return /^gw-0\.istio-system\s+\S+\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED/m.test(s.stdout);
   });
   // A change after the restart reaches the proxy.
-  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER], {
+  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', state], {
     input: CONFIG.split('---\n')[3]!.replace('  - route:', '  - headers: {response: {set: {x-after-restart: "yes"}}}\n    route:'),
   });
   assert.equal(applied.code, 0, applied.stderr);

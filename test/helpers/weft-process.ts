@@ -4,6 +4,7 @@
  * starts is stopped by PID when the test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,9 +21,9 @@ export interface RunResult {
 }
 
 /** Runs `weft ARGS…` to completion (with an upper time limit) and returns its exit code and output. */
-export function runWeft(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runWeft(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WEFT_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WEFT_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -100,4 +101,12 @@ export function startWeft(args: readonly string[], options: { cwd?: string } = {
       return code;
     },
   };
+}
+
+/**
+ * The `Authorization` header for the config API of the `weft up`/`weft control` whose state
+ * directory is `stateDir` (it writes its bearer token to STATE/api-token at start).
+ */
+export function apiAuthHeaders(stateDir: string): Record<string, string> {
+  return { authorization: `Bearer ${readFileSync(path.join(stateDir, 'api-token'), 'utf8').trim()}` };
 }

@@ -32,7 +32,7 @@ function exchange(text: string): Promise<string> {
 
 async function synced(): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER]);
+    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
     const rows = s.stdout.trim().split('\n').slice(1);
     if (rows.length >= 3 && rows.every((l) => !/STALE/.test(l))) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -41,7 +41,7 @@ async function synced(): Promise<void> {
 }
 
 async function apply(file: string): Promise<void> {
-  const r = await runWeft(['apply', '-f', file, '--server', SERVER]);
+  const r = await runWeft(['apply', '-f', file, '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
   await synced();
 }
@@ -107,7 +107,7 @@ s.setEncoding('utf8');
 s.on('data', (d) => { buf += d; if (!open && buf.includes('\\r\\n\\r\\n')) { open = true; s.end('from sleep\\n'); } });
 s.on('close', () => { process.stdout.write(buf); });
 `;
-  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--', process.execPath, '-e', script], { timeoutMs: 30_000 });
+  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--state', state, '--', process.execPath, '-e', script], { timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^HTTP\/1\.1 200 [^\r]*\r\n\r\n(one|two) from sleep\n$/);
 });

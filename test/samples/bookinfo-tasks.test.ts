@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { REPO_ROOT, apiAuthHeaders, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { closeClients, get } from '../helpers/http-client.js';
 
 const HTTP_PORT = 18480;
@@ -39,11 +39,11 @@ async function load(user?: string): Promise<{ black: number; red: number; pod: s
 }
 
 async function apply(file: string): Promise<void> {
-  const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER]);
+  const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
   // Wait until the gateway and sidecars have the new config: proxy-status all SYNCED again.
   for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER]);
+    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
     const rows = s.stdout.trim().split('\n').slice(1);
     if (rows.length >= 7 && rows.every((l) => /\sSYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s/.test(l))) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -122,7 +122,7 @@ spec:
     - destination: {host: reviews, subset: v1}
       wieght: 100
 `);
-    const refused = await runWeft(['apply', '-f', badField, '--server', SERVER]);
+    const refused = await runWeft(['apply', '-f', badField, '--server', SERVER, '--state', state]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /bad-field\.yaml:9:\d+: Error \[IST0106\]/);
     const s = await load();
@@ -171,12 +171,12 @@ test('request timeouts: ratings delay 2 s with reviews timeout 0.5 s → page in
 });
 
 test('STRICT mTLS mesh-wide: a plaintext client outside the mesh is refused; proxies hold SPIFFE identities', async () => {
-  const reg = (await (await fetch(`${SERVER}/debug/registryz`)).json()) as { workloads: { name: string; address?: string }[] };
+  const reg = (await (await fetch(`${SERVER}/debug/registryz`, { headers: apiAuthHeaders(state) })).json()) as { workloads: { name: string; address?: string }[] };
   const pod = reg.workloads.find((w) => w.name === 'productpage-v1-0');
   assert.ok(pod?.address, 'productpage pod has an address');
   const direct = await get(`http://${pod.address}:9080/productpage`, {}, { timeoutMs: 5000 });
   assert.equal(direct.status, -1, `plaintext request answered ${direct.status}`);
-  const secrets = await runWeft(['proxy-config', 'secrets', 'productpage-v1-0', '--server', SERVER]);
+  const secrets = await runWeft(['proxy-config', 'secrets', 'productpage-v1-0', '--server', SERVER, '--state', state]);
   assert.equal(secrets.code, 0, secrets.stderr);
   assert.match(secrets.stdout, /^default\s+WORKLOAD_CERT\s+ACTIVE\s+true\s+\S+.*spiffe:\/\/cluster\.local\/ns\/default\/sa\/bookinfo-productpage$/m);
   // Meanwhile mesh traffic through the gateway works.

@@ -19,7 +19,7 @@ before(async () => {
   state = await mkdtemp(path.join(os.tmpdir(), 'weft-httpbin-'));
   mesh = startWeft(['up', 'samples/httpbin', '--state', state, '--http-port', '18580', '--xds-port', '18510', '--api-port', '18514', '--ca-port', '18512', '--pod-net', '80']);
   await mesh.waitFor(/✔ mesh ready in [\d.]+ s/, 90_000);
-  const r = await runWeft(['apply', '-f', path.join(REPO_ROOT, 'samples/sleep/sleep.yaml'), '--server', SERVER]);
+  const r = await runWeft(['apply', '-f', path.join(REPO_ROOT, 'samples/sleep/sleep.yaml'), '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
   await mesh.waitFor(/sleep-0:ready\/ready/, 60_000);
   await synced();
@@ -31,7 +31,7 @@ after(async () => {
 
 async function synced(): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER]);
+    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
     const rows = s.stdout.trim().split('\n').slice(1);
     // Nothing STALE (the gateway has no routes here: its RDS is NOT SENT).
     if (rows.length >= 4 && rows.every((l) => /\s(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s/.test(l))) return;
@@ -41,14 +41,14 @@ async function synced(): Promise<void> {
 }
 
 async function apply(file: string): Promise<void> {
-  const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER]);
+  const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
   await synced();
 }
 
 /** Runs `weft load` inside the sleep pod (through its sidecar) and returns the count per status code. */
 async function loadFromSleep(args: string[]): Promise<Map<number, number>> {
-  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--', process.execPath, WEFT_BIN, 'load', '-proxy', ...args], { timeoutMs: 60_000 });
+  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--state', state, '--', process.execPath, WEFT_BIN, 'load', '-proxy', ...args], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const codes = new Map<number, number>();
   for (const m of r.stdout.matchAll(/^Code\s+(-?\d+)\s+:\s+(\d+)\s+\(/gm)) codes.set(Number(m[1]), Number(m[2]));
@@ -57,7 +57,7 @@ async function loadFromSleep(args: string[]): Promise<Map<number, number>> {
 
 /** The sleep sidecar's Envoy-style stats, read from its admin endpoint. */
 async function sleepStats(): Promise<string> {
-  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--', 'sh', '-c', 'curl -sS --noproxy "*" "http://$POD_IP:15000/stats"']);
+  const r = await runWeft(['exec', 'sleep', '--server', SERVER, '--state', state, '--', 'sh', '-c', 'curl -sS --noproxy "*" "http://$POD_IP:15000/stats"']);
   assert.equal(r.code, 0, r.stderr);
   return r.stdout;
 }

@@ -165,7 +165,7 @@ before(async () => {
   await writeFile(path.join(state, 'logs', 'old-pod.log'), 'old log line with a token\n', { mode: 0o644 });
   mesh = startWeft(['up', dir, '--state', state, '--http-port', String(HTTP_PORT), '--https-port', '19343', '--xds-port', '19310', '--api-port', String(API_PORT), '--ca-port', '19312', '--pod-net', '150']);
   await mesh.waitFor(/✔ mesh ready in [\d.]+ s/, 90_000);
-  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER], { input: SECRET });
+  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', state], { input: SECRET });
   assert.equal(applied.code, 0, applied.stdout + applied.stderr);
 });
 
@@ -247,13 +247,13 @@ test("another local user's request through a pod's outbound listener is refused;
   const own = await get(`${GATEWAY}/call`);
   assert.equal(own.body, '200', own.body);
   // weft exec, run by the user who runs weft up: allowed.
-  const exec = await runWeft(['exec', 'back', '--server', SERVER, '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://front:9080/']);
+  const exec = await runWeft(['exec', 'back', '--server', SERVER, '--state', state, '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://front:9080/']);
   assert.equal(exec.stdout, '200', exec.stderr);
   // undici's EnvHttpProxyAgent sends the credential on CONNECT, then plain requests inside the tunnel.
   const undici = path.join(REPO_ROOT, 'node_modules', 'undici');
   const script = `const { EnvHttpProxyAgent, request } = require(${JSON.stringify(undici)});
 request('http://front:9080/', { dispatcher: new EnvHttpProxyAgent() }).then(async (r) => { process.stdout.write(r.statusCode + ' ' + (await r.body.text())); });`;
-  const viaUndici = await runWeft(['exec', 'back', '--server', SERVER, '--', process.execPath, '--no-warnings', '-e', script]);
+  const viaUndici = await runWeft(['exec', 'back', '--server', SERVER, '--state', state, '--', process.execPath, '--no-warnings', '-e', script]);
   assert.equal(viaUndici.stdout, '200 hello from front-0', viaUndici.stderr);
 });
 

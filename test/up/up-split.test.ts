@@ -27,9 +27,13 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** State directory of the running mesh (its API token is there). */
+let apiState = '';
+
 async function upMesh(): Promise<{ mesh: WeftProcess; dir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-up-'));
   dirs.push(dir);
+  apiState = path.join(dir, '.state');
   await cp(path.join(REPO_ROOT, 'test/up/fixtures/split'), dir, { recursive: true });
   const mesh = startWeft(['up', dir, '--state', path.join(dir, '.state'), '--http-port', String(HTTP_PORT), '--xds-port', String(XDS_PORT), '--api-port', String(API_PORT), '--ca-port', '18112', '--pod-net', '40']);
   procs.push(mesh);
@@ -108,7 +112,7 @@ test('weft up: jason always reaches v2, others split 80/20, a live weight change
   const workers = Array.from({ length: 8 }, loadWorker);
   await new Promise((r) => setTimeout(r, 1000));
   appliedAt = performance.now();
-  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER], { input: VS(0, 100, 'all-v2') });
+  const applied = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', apiState], { input: VS(0, 100, 'all-v2') });
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal(applied.stdout.trim(), 'virtualservice.networking.istio.io/web configured');
   await new Promise((r) => setTimeout(r, 3500));
@@ -122,33 +126,33 @@ test('weft up: jason always reaches v2, others split 80/20, a live weight change
   assert.equal(v1AfterSwitch, 0, 'no v1 responses 2 s after the switch');
 
   // proxy-status shows every proxy synced.
-  const status = await runWeft(['proxy-status', '--server', SERVER]);
+  const status = await runWeft(['proxy-status', '--server', SERVER, '--state', apiState]);
   assert.equal(status.code, 0, status.stderr);
   for (const pod of ['istio-ingressgateway-0.istio-system', 'web-v1-0.default', 'web-v2-0.default']) {
     assert.match(status.stdout, new RegExp(`^${pod.replace(/\./g, '\\.')}\\s+\\S+\\s+SYNCED\\s+SYNCED\\s+SYNCED\\s+SYNCED`, 'm'));
   }
 
   // proxy-config reads each proxy's live config through its admin endpoint.
-  const clusters = await runWeft(['proxy-config', 'clusters', 'web-v1-0', '--server', SERVER]);
+  const clusters = await runWeft(['proxy-config', 'clusters', 'web-v1-0', '--server', SERVER, '--state', apiState]);
   assert.equal(clusters.code, 0, clusters.stderr);
   assert.match(clusters.stdout, /^SERVICE FQDN\s+PORT\s+SUBSET\s+DIRECTION\s+TYPE\s+DESTINATION RULE$/m);
   assert.match(clusters.stdout, /^web\.default\.svc\.cluster\.local\s+9080\s+v2\s+outbound\s+EDS\s+web\.default$/m);
-  const routes = await runWeft(['proxy-config', 'routes', 'istio-ingressgateway-0.istio-system', '--server', SERVER]);
+  const routes = await runWeft(['proxy-config', 'routes', 'istio-ingressgateway-0.istio-system', '--server', SERVER, '--state', apiState]);
   assert.match(routes.stdout, /^http\.18180\s+\S+\s+.*\s+web\.default$/m);
-  const endpoints = await runWeft(['proxy-config', 'endpoints', 'istio-ingressgateway-0.istio-system', '--server', SERVER]);
+  const endpoints = await runWeft(['proxy-config', 'endpoints', 'istio-ingressgateway-0.istio-system', '--server', SERVER, '--state', apiState]);
   assert.match(endpoints.stdout, /^127\.40\.0\.\d+:9080\s+HEALTHY\s+OK\s+outbound\|9080\|v2\|web\.default\.svc\.cluster\.local$/m);
-  const listeners = await runWeft(['proxy-config', 'listeners', 'web-v2-0', '--server', SERVER]);
+  const listeners = await runWeft(['proxy-config', 'listeners', 'web-v2-0', '--server', SERVER, '--state', apiState]);
   // PERMISSIVE (the default): a TLS chain and a plaintext chain per inbound port, as istiod emits.
   assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080; Trans: tls\s+Inline Route: inbound\|9080\|\|$/m);
   assert.match(listeners.stdout, /^0\.0\.0\.0\s+15006\s+port 9080; Trans: raw_buffer\s+Inline Route: inbound\|9080\|\|$/m);
   // Every proxy holds a workload certificate for its SPIFFE identity.
-  const secrets = await runWeft(['proxy-config', 'secrets', 'web-v1-0', '--server', SERVER]);
+  const secrets = await runWeft(['proxy-config', 'secrets', 'web-v1-0', '--server', SERVER, '--state', apiState]);
   assert.equal(secrets.code, 0, secrets.stderr);
   assert.match(secrets.stdout, /^default\s+.*spiffe:\/\/cluster\.local\/ns\/default\/sa\/default/m);
   assert.match(secrets.stdout, /^ROOTCA\s+/m);
 
   // weft exec runs curl (the real binary) inside the mesh, through web-v1-0's sidecar.
-  const exec = await runWeft(['exec', 'web-v1', '--server', SERVER, '--', 'curl', '-sS', '-H', 'end-user: exec', 'http://web:9080/']);
+  const exec = await runWeft(['exec', 'web-v1', '--server', SERVER, '--state', apiState, '--', 'curl', '-sS', '-H', 'end-user: exec', 'http://web:9080/']);
   assert.equal(exec.code, 0, exec.stderr);
   assert.match(exec.stdout, /^v[12] web-v[12]-0 end-user=exec$/m);
 

@@ -12,6 +12,7 @@ import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
 import type { GatewayView, SecretView } from '../views.js';
 import { gatewayPods } from './gateway-workloads.js';
+import { REDACTED_SECRET_ANNOTATION } from '../../config/schema/kubernetes.js';
 
 function value(s: SecretView, key: string): string | undefined {
   const d = s.data?.[key];
@@ -58,6 +59,9 @@ export const gatewaySecretAnalyzer: Analyzer = {
           out.push(message(Messages.ReferencedResourceNotFound, gw, path, 'credentialName', cn));
           return;
         }
+        // Read back from the control plane's API (`weft explain` on a running mesh), a Secret's values
+        // are withheld: its content cannot be judged here (the control plane reports unusable credentials itself).
+        if (secret.metadata.annotations?.[REDACTED_SECRET_ANNOTATION] !== undefined) return;
         const mutual = server.tls?.mode === 'MUTUAL';
         const ca = ctx.snapshot.get<SecretView>('Secret', ns, `${cn}-cacert`);
         if (credentialProblem(secret.spec, mutual, ca?.spec)) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { listFlag, boolFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { formatDiagnostic, readAll } from './shared.js';
 import { listConfigFiles } from '../../config/load.js';
 import { kindKey, kindByName } from '../../config/kinds.js';
@@ -17,19 +17,19 @@ import type { ApplyResult } from '../../control/config-store.js';
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'Validate and apply configuration to the running mesh',
-  usage: 'weft apply -f FILE|DIR|- [-f …] [--dry-run] [--server URL]',
+  usage: 'weft apply -f FILE|DIR|- [-f …] [--dry-run] [--server URL] [--state DIR | --token-file FILE]',
   description: 'Every document is validated first; if any is invalid nothing changes and each problem is printed with file:line.',
   flags: [
     { name: 'filename', aliases: ['f'], type: 'string', multiple: true, valueName: 'PATH', description: 'file, directory (recursive) or - for stdin' },
     { name: 'dry-run', type: 'boolean', description: 'validate and show what would change, change nothing' },
-    SERVER_FLAG,
+    ...API_FLAGS,
   ],
   async run(args, io) {
     const paths = listFlag(args, 'filename');
     if (paths.length === 0) throw usageError('apply needs -f FILE|DIR|-');
     const files = await readConfigFiles(paths, io.stdin);
     const dryRun = boolFlag(args, 'dry-run');
-    const server = serverUrl(stringFlag(args, 'server'), io.env);
+    const server = apiTarget(args, io.env, io.cwd);
     const { body } = await callApi<ApplyResult & { error?: string; message?: string }>(server, `/api/v1/apply?dryRun=${dryRun}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

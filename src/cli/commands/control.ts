@@ -6,12 +6,13 @@
  */
 import { secureStateDir, STATE_ENTRIES } from '../../control/state-dir.js';
 import path from 'node:path';
-import { numberFlag, stringFlag } from '../args.js';
+import { boolFlag, numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control/control-plane.js';
 import { parseDuration } from '../../config/duration.js';
 import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
+import { API_TOKEN_FILE, ApiAuthError } from '../../control/api-auth.js';
 
 /** The CA settings from flags (undefined when `--ca-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
@@ -25,13 +26,14 @@ function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: 
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--api-tls] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
-    { name: 'host', type: 'string', description: 'address to bind', default: '127.0.0.1' },
+    { name: 'host', type: 'string', description: 'address to bind (off loopback the config API is HTTPS only)', default: '127.0.0.1' },
     { name: 'xds-port', type: 'number', description: 'ADS (gRPC, plaintext)', default: 15010 },
-    { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints', default: 15014 },
+    { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints (bearer token in STATE/api-token)', default: 15014 },
+    { name: 'api-tls', type: 'boolean', description: 'serve the config API over HTTPS (mesh CA certificate) on loopback too; always on for a non-loopback --host' },
     { name: 'debounce', type: 'number', valueName: 'MS', description: 'quiet period before a change is pushed', default: 100 },
     { name: 'ca-port', type: 'number', description: 'CA: certificate signing (gRPC over TLS), default 15012 (any free port with --xds-port 0); -1 turns the CA off' },
     { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
@@ -40,19 +42,23 @@ export const controlCommand: Command = {
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
+    const stateDir = path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state');
     // The state holds applied Secrets and the CA and token keys: private (src/control/state-dir.ts).
-    const tightened = await secureStateDir(path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state'), STATE_ENTRIES);
+    const tightened = await secureStateDir(stateDir, STATE_ENTRIES);
     if (tightened.length > 0) io.stderr.write(`weft control: tightened the modes of ${tightened.length} path(s) in the state directory (dirs 0700, files 0600)\n`);
+    // The API's bearer token, new at every start (api-auth.ts); the CLI finds it there.
+    const tokenFile = path.join(stateDir, API_TOKEN_FILE);
     const cp = new ControlPlane({
       store: {
         watchDir: config ? path.resolve(io.cwd, config) : undefined,
-        stateDir: path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft/state'),
+        stateDir,
         debounceMs: numberFlag(args, 'debounce'),
       },
       host: stringFlag(args, 'host'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
       xdsPort: numberFlag(args, 'xds-port'),
       httpPort: numberFlag(args, 'http-port'),
+      api: { tokenFile, tls: boolFlag(args, 'api-tls') },
       ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
     });
     let ports;
@@ -60,10 +66,10 @@ export const controlCommand: Command = {
       ports = await cp.start();
     } catch (err) {
       await cp.stop().catch(() => undefined);
-      throw new CliError('START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
+      throw new CliError(err instanceof ApiAuthError ? err.code : 'START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
     }
     for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
-    io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on http://${stringFlag(args, 'host')}:${ports.httpPort}\n`);
+    io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on ${cp.apiScheme}://${stringFlag(args, 'host')}:${ports.httpPort} (token in ${tokenFile})\n`);
     if (cp.ca) io.stdout.write(`weft control: CA on ${stringFlag(args, 'host')}:${cp.ca.port} (${cp.ca.source}); root certificate in ${cp.ca.rootCertFile ?? '(memory)'}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

@@ -4,7 +4,7 @@
 import { listFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { kindByName, kindKey } from '../../config/kinds.js';
 import { loadPaths } from '../../config/load.js';
 import type { ChangeResult } from '../../control/config-store.js';
@@ -14,12 +14,12 @@ import { formatDiagnostic } from './shared.js';
 export const deleteCommand: Command = {
   name: 'delete',
   summary: 'Delete applied resources from the running mesh',
-  usage: 'weft delete -f FILE|DIR|-  |  weft delete KIND NAME [-n NAMESPACE] [--server URL]',
+  usage: 'weft delete -f FILE|DIR|-  |  weft delete KIND NAME [-n NAMESPACE] [--server URL] [--state DIR | --token-file FILE]',
   description: 'Resources that come from files in the watched directory are removed by deleting or editing the file.',
   flags: [
     { name: 'filename', aliases: ['f'], type: 'string', multiple: true, valueName: 'PATH', description: 'delete the resources these files define' },
     { name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' },
-    SERVER_FLAG,
+    ...API_FLAGS,
   ],
   async run(args, io) {
     let keys: { kind: string; namespace: string; name: string }[];
@@ -38,7 +38,7 @@ export const deleteCommand: Command = {
       const ns = info.namespaced ? stringFlag(args, 'namespace') ?? 'default' : '';
       keys = names.map((name) => ({ kind: info.kind, namespace: ns, name }));
     }
-    const { body } = await callApi<{ results: ChangeResult[] }>(serverUrl(stringFlag(args, 'server'), io.env), '/api/v1/delete', {
+    const { body } = await callApi<{ results: ChangeResult[] }>(apiTarget(args, io.env, io.cwd), '/api/v1/delete', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(keys),

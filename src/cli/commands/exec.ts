@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
+import { withoutApiCredentials } from '../../control/api-auth.js';
 import { outboundProxyUrl } from '../../proxy/outbound-auth.js';
 import { sidecarCredential } from '../../up/sidecar-credential.js';
 
@@ -28,12 +29,12 @@ export const execCommand: Command = {
   summary: "Run a command with a pod's environment, so its requests go through the pod's sidecar",
   usage: 'weft exec [-n NAMESPACE] POD|DEPLOYMENT -- COMMAND [ARGS...]',
   description: 'Example: weft exec sleep -- curl -sS http://httpbin:8000/headers',
-  flags: [{ name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' }, SERVER_FLAG],
+  flags: [{ name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' }, ...API_FLAGS],
   async run(args, io) {
     const target = args.positionals[0];
     if (!target || args.rest.length === 0) throw usageError('exec needs a POD or DEPLOYMENT and a command after --');
     const ns = stringFlag(args, 'namespace') ?? 'default';
-    const { body } = await callApi<{ workloads: WorkloadRow[] }>(serverUrl(stringFlag(args, 'server'), io.env), '/debug/registryz');
+    const { body } = await callApi<{ workloads: WorkloadRow[] }>(apiTarget(args, io.env, io.cwd), '/debug/registryz');
     const inNs = body.workloads.filter((w) => w.namespace === ns && w.address);
     const pod =
       inNs.find((w) => w.name === target) ??
@@ -44,7 +45,8 @@ export const execCommand: Command = {
     if (lookup.credential === undefined && lookup.open !== true) io.stderr.write(`weft exec: ${lookup.reason}; requests through ${pod.name}'s sidecar may be refused (407)\n`);
     const proxy = lookup.credential !== undefined ? outboundProxyUrl(pod.address!, 15001, lookup.credential) : `http://${pod.address}:15001`;
     const env: NodeJS.ProcessEnv = {
-      ...io.env,
+      // The app acts as the pod, not as the operator: no API credential (see api-auth.ts).
+      ...withoutApiCredentials(io.env),
       HTTP_PROXY: proxy,
       http_proxy: proxy,
       NO_PROXY: 'localhost,127.0.0.1,::1',

@@ -21,7 +21,7 @@ import type { MeshConfig } from '../../model/mesh-config.js';
 import { listFlag, stringFlag } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { readMeshConfigFile } from './mesh-config-flags.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS, type ApiTarget } from '../control-client.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { readAll } from './shared.js';
 
@@ -57,7 +57,7 @@ export const explainCommand: Command = {
     { name: 'filename', aliases: ['f'], type: 'string', multiple: true, valueName: 'PATH', description: 'explain against these files or directories instead of the running mesh ("-" = stdin); repeatable' },
     { name: 'output', aliases: ['o'], type: 'string', valueName: 'FORMAT', description: 'text or json', default: 'text' },
     { name: 'meshConfigFile', type: 'string', valueName: 'FILE', description: 'mesh config YAML (outboundTrafficPolicy, rootNamespace, ...); default: Istio\'s defaults' },
-    SERVER_FLAG,
+    ...API_FLAGS,
   ],
   async run(args, io) {
     const from = stringFlag(args, 'from');
@@ -68,7 +68,7 @@ export const explainCommand: Command = {
     const headers = parseHeaderFlags(listFlag(args, 'header'));
     const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd);
     const files = listFlag(args, 'filename');
-    const config = files.length > 0 ? await fromFiles(files, meshConfig, io) : await fromMesh(serverUrl(stringFlag(args, 'server'), io.env), meshConfig);
+    const config = files.length > 0 ? await fromFiles(files, meshConfig, io) : await fromMesh(apiTarget(args, io.env, io.cwd), meshConfig);
     const rejected = config.loadDiagnostics.filter((d) => d.level === 'Error').length;
     if (rejected > 0) io.stderr.write(`Warning: ${rejected} configuration problem(s) found while loading; rejected resources are not part of this explanation (run 'weft analyze').\n`);
     const explanation = explain(
@@ -96,9 +96,10 @@ async function fromFiles(files: readonly string[], meshConfig: MeshConfig | unde
   return { ...config, origin: `files: ${files.join(', ')} (placeholder pod addresses)` };
 }
 
-async function fromMesh(server: string, meshConfig: MeshConfig | undefined): Promise<ExplainConfig> {
-  const configz = await callApi<ConfigzBody>(server, '/debug/configz');
-  const registryz = await callApi<RegistryzBody>(server, '/debug/registryz');
+async function fromMesh(target: ApiTarget, meshConfig: MeshConfig | undefined): Promise<ExplainConfig> {
+  const server = target.server;
+  const configz = await callApi<ConfigzBody>(target, '/debug/configz');
+  const registryz = await callApi<RegistryzBody>(target, '/debug/registryz');
   if (configz.status !== 200 || !Array.isArray(configz.body.items) || registryz.status !== 200 || !Array.isArray(registryz.body.workloads)) {
     throw new CliError('BAD_RESPONSE', `unexpected answer from ${server} (HTTP ${configz.status}/${registryz.status})`);
   }

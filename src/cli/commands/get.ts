@@ -5,26 +5,34 @@ import { stringify } from 'yaml';
 import { boolFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { kindByName } from '../../config/kinds.js';
+import { secretKeys } from '../../control/secret-redaction.js';
 
 interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string; creationTimestamp?: string };
   spec?: { hosts?: string[]; gateways?: string[]; host?: string };
+  /** Secret `type` and `data` (values withheld by the API: secret-redaction.ts). */
+  type?: string;
+  data?: Record<string, string>;
 }
 
 /** The `get` command. */
 export const getCommand: Command = {
   name: 'get',
   summary: 'List resources in the running mesh',
-  usage: 'weft get KIND [NAME] [-n NAMESPACE | -A] [-o yaml|json] [--server URL]',
-  description: 'KIND takes kubectl and istioctl names: virtualservice, vs, destinationrules, dr, gateway, gw, svc, deploy, ...',
+  usage: 'weft get KIND [NAME] [-n NAMESPACE | -A] [-o yaml|json] [--server URL] [--state DIR | --token-file FILE]',
+  description: [
+    'KIND takes kubectl and istioctl names: virtualservice, vs, destinationrules, dr, gateway, gw, svc, deploy, ...',
+    'Secrets show their type and data keys; with -o yaml|json every value is empty and the annotation',
+    'weft.io/redacted lists each key\'s size: the API never returns Secret values.',
+  ].join('\n'),
   flags: [
     { name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' },
     { name: 'all-namespaces', aliases: ['A'], type: 'boolean', description: 'every namespace' },
     { name: 'output', aliases: ['o'], type: 'string', description: 'table, yaml or json', default: 'table' },
-    SERVER_FLAG,
+    ...API_FLAGS,
   ],
   async run(args, io) {
     const [kindArg, name] = args.positionals;
@@ -35,7 +43,7 @@ export const getCommand: Command = {
     const q = new URLSearchParams({ kind: info.kind });
     if (!all) q.set('namespace', stringFlag(args, 'namespace') ?? 'default');
     if (name) q.set('name', name);
-    const { body } = await callApi<{ items: Manifest[] }>(serverUrl(stringFlag(args, 'server'), io.env), `/api/v1/resources?${q}`);
+    const { body } = await callApi<{ items: Manifest[] }>(apiTarget(args, io.env, io.cwd), `/api/v1/resources?${q}`);
     const items = body.items;
     if (name && items.length === 0) throw new CliError('NOT_FOUND', `${info.plural}.${info.group || 'core'} "${name}" not found`);
     const output = stringFlag(args, 'output');
@@ -51,8 +59,10 @@ export const getCommand: Command = {
         m.metadata.name,
         ...(info.kind === 'VirtualService' ? [JSON.stringify(m.spec?.gateways ?? []), JSON.stringify(m.spec?.hosts ?? [])] : []),
         ...(info.kind === 'DestinationRule' ? [m.spec?.host ?? ''] : []),
+        // As `kubectl get secret` (NAME TYPE DATA), plus the keys: never the values.
+        ...(info.kind === 'Secret' ? [m.type ?? 'Opaque', String(secretKeys(m).length), secretKeys(m).join(',')] : []),
       ]);
-      const header = [...(all && info.namespaced ? ['NAMESPACE'] : []), 'NAME', ...(info.kind === 'VirtualService' ? ['GATEWAYS', 'HOSTS'] : []), ...(info.kind === 'DestinationRule' ? ['HOST'] : [])];
+      const header = [...(all && info.namespaced ? ['NAMESPACE'] : []), 'NAME', ...(info.kind === 'VirtualService' ? ['GATEWAYS', 'HOSTS'] : []), ...(info.kind === 'DestinationRule' ? ['HOST'] : []), ...(info.kind === 'Secret' ? ['TYPE', 'DATA', 'KEYS'] : [])];
       io.stdout.write(formatTable([header, ...rows]));
     } else throw usageError(`unknown output format "${output}"`);
     return 0;

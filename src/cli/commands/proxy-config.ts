@@ -6,7 +6,7 @@
 import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS, type ApiTarget } from '../control-client.js';
 import { formatTable } from './get.js';
 import { clusterRows, endpointRows, listenerRows, parseConfigDump, routeRows } from '../proxy-config-tables.js';
 
@@ -17,11 +17,11 @@ type Section = (typeof SECTIONS)[number];
 export const proxyConfigCommand: Command = {
   name: 'proxy-config',
   summary: "Show a proxy's listeners, routes, clusters, endpoints or secrets",
-  usage: 'weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o table|json] [--server URL] [--admin HOST:PORT]',
+  usage: 'weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o table|json] [--server URL] [--state DIR | --token-file FILE] [--admin HOST:PORT]',
   flags: [
     { name: 'output', aliases: ['o'], type: 'string', description: 'table or json', default: 'table' },
     { name: 'admin', type: 'string', valueName: 'HOST:PORT', description: "the proxy's admin address (default: found through the control plane)" },
-    SERVER_FLAG,
+    ...API_FLAGS,
   ],
   async run(args, io) {
     const [sectionArg, proxy] = args.positionals;
@@ -30,7 +30,7 @@ export const proxyConfigCommand: Command = {
     let admin = stringFlag(args, 'admin');
     if (!admin) {
       if (!proxy) throw usageError('proxy-config needs a PROXY (as weft proxy-status lists it) or --admin HOST:PORT');
-      admin = await findAdmin(proxy, serverUrl(stringFlag(args, 'server'), io.env));
+      admin = await findAdmin(proxy, apiTarget(args, io.env, io.cwd));
     }
     const dump = await fetchAdmin(admin, '/config_dump');
     if (stringFlag(args, 'output') === 'json') {
@@ -49,7 +49,7 @@ export const proxyConfigCommand: Command = {
   },
 };
 
-async function findAdmin(proxy: string, server: string): Promise<string> {
+async function findAdmin(proxy: string, server: ApiTarget): Promise<string> {
   const { body } = await callApi<{ proxies: { id: string }[] }>(server, '/debug/syncz');
   const want = proxy.includes('.') ? proxy : `${proxy}.default`;
   const match = body.proxies.find((p) => p.id === proxy || p.id.split('~')[2] === want);

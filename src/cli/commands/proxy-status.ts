@@ -4,7 +4,7 @@
  */
 import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
-import { callApi, serverUrl, SERVER_FLAG } from '../control-client.js';
+import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import type { ProxySyncStatus } from '../../xds/sync-status.js';
 import { formatTable } from './get.js';
 
@@ -12,10 +12,10 @@ import { formatTable } from './get.js';
 export const proxyStatusCommand: Command = {
   name: 'proxy-status',
   summary: 'Show the xDS sync state of every proxy',
-  usage: 'weft proxy-status [-o json] [--server URL]',
-  flags: [{ name: 'output', aliases: ['o'], type: 'string', description: 'table or json', default: 'table' }, SERVER_FLAG],
+  usage: 'weft proxy-status [-o json] [--server URL] [--state DIR | --token-file FILE]',
+  flags: [{ name: 'output', aliases: ['o'], type: 'string', description: 'table or json', default: 'table' }, ...API_FLAGS],
   async run(args, io) {
-    const { body } = await callApi<{ version: string; proxies: ProxySyncStatus[] }>(serverUrl(stringFlag(args, 'server'), io.env), '/debug/syncz');
+    const { body } = await callApi<{ version: string; proxies: ProxySyncStatus[] }>(apiTarget(args, io.env, io.cwd), '/debug/syncz');
     if (stringFlag(args, 'output') === 'json') {
       io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       return 0;

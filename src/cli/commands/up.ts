@@ -18,7 +18,8 @@ export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
   usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
-  description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
+  description: `Starts the control plane (xDS on 15010, API on 15014 with its bearer token in STATE/api-token,
+which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
@@ -70,7 +71,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     });
     await mesh.start();
     for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
-    io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014}, logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
+    io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014} (token in ${path.join(stateDir, 'api-token')}), logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
     if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
     await stop;
     stopStatus();

@@ -107,6 +107,12 @@ function normalizeSecret(s: SecretContent): SecretContent {
   return { ...rest, data };
 }
 
+/**
+ * Annotation on a Secret whose values the control plane's API withheld (src/control/secret-redaction.ts):
+ * its `data` values are empty placeholders, not the Secret's content.
+ */
+export const REDACTED_SECRET_ANNOTATION = 'weft.io/redacted';
+
 /** Secret, core v1 (content: `type`, `data`, `stringData`, `immutable`). */
 export const secretKind = defineKind<SecretContent>({
   kind: 'Secret',

@@ -152,7 +152,7 @@ test('rotation: re-applying the Secret serves the new certificate to new connect
     const first = await get();
     assert.deepEqual([first.status, first.org], [200, 'httpbin organization']);
     const rotated = issue(work, ca, 'httpbin-rotated', 'httpbin.example.com', 'rotated organization');
-    const applied = await runWeft(['apply', '-f', '-', '--server', `http://127.0.0.1:${PORTS.api}`], {
+    const applied = await runWeft(['apply', '-f', '-', '--server', `http://127.0.0.1:${PORTS.api}`, '--state', path.join(root, 'state')], {
       input: secretYaml('httpbin-credential', 'istio-system', 'kubernetes.io/tls', { 'tls.crt': read(rotated.cert), 'tls.key': read(rotated.key) }),
     });
     assert.equal(applied.code, 0, applied.stderr);
