@@ -323,3 +323,18 @@ test('round trip: every cluster encodes to Envoy protobuf and decodes back uncha
   assert.ok(clusters.length > 15);
   for (const c of clusters) assert.deepEqual(roundTrip(TypeUrl.Cluster, c), c, c.name);
 });
+
+test('DestinationRule retryBudget becomes the circuit breaker retry_budget (percent, minRetryConcurrency); subsets may set their own', () => {
+  const rule = dr('reviews', 'reviews', `  trafficPolicy: {retryBudget: {percent: 25, minRetryConcurrency: 4}}
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: {retryBudget: {percent: 5}}}
+  - {name: v2, labels: {version: v2}}
+`);
+  const cs = clustersFor([BOOKINFO, rule]);
+  assert.deepEqual(cs.get(`outbound|9080||${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+  assert.deepEqual(cs.get(`outbound|9080|v1|${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 5 } });
+  assert.deepEqual(cs.get(`outbound|9080|v2|${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+  assert.equal(cs.get('outbound|9080||details.default.svc.cluster.local')?.circuitBreakers?.thresholds?.[0]?.retryBudget, undefined);
+  const rt = roundTrip(TypeUrl.Cluster, cs.get(`outbound|9080||${REVIEWS}`)!);
+  assert.deepEqual(rt.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+});
