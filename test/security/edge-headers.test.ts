@@ -15,10 +15,16 @@
  *   and `x-envoy-max-retries: 200` is capped at 10 retries.
  */
 import assert from 'node:assert/strict';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import { eventually, listen, service, startAuthzMesh, viaSidecar, type AuthzMesh, type Reply, type Workload } from './authz/fixture.js';
+import { issue, makeCa, secretYaml } from './gateway-tls/fixture.js';
 
 const PORT = 8080;
 const GW = '127.88.0.1';
@@ -72,6 +78,33 @@ spec:
   - route: [{destination: {host: echo, port: {number: ${PORT}}}}]
 `;
 
+/** Certificates (openssl CLI) for a MUTUAL gateway server: its CA, server and client certificates. */
+const certDir = mkdtempSync(path.join(os.tmpdir(), 'weft-edge-'));
+process.on('exit', () => rmSync(certDir, { recursive: true, force: true }));
+const ca = makeCa(certDir);
+const serverCert = issue(certDir, ca, 'server', 'mtls.example.com', 'example');
+const clientCert = issue(certDir, ca, 'client', 'client.example.com', 'client org', 'client');
+const read = (p: string) => readFileSync(p, 'utf8');
+
+const MUTUAL_CONFIG = [
+  secretYaml('edge-mtls', 'istio-system', 'kubernetes.io/tls', { 'tls.crt': read(serverCert.cert), 'tls.key': read(serverCert.key), 'ca.crt': read(ca.cert) }),
+  `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge-mtls}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [mtls.example.com], tls: {mode: MUTUAL, credentialName: edge-mtls}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge-mtls}
+spec:
+  hosts: [mtls.example.com]
+  gateways: [edge-mtls]
+  http: [{route: [{destination: {host: echo, port: {number: ${PORT}}}}]}]
+`,
+].join('---\n');
+
 /** A request from outside the mesh to a gateway port (fresh connection from {@link OUTSIDE}). */
 function external(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply & { ms: number }> {
   const started = performance.now();
@@ -88,9 +121,32 @@ function external(port: number, path: string, headers: Record<string, string> = 
   });
 }
 
+/** An HTTPS request with a client certificate to a MUTUAL gateway port, from {@link OUTSIDE}. */
+function externalMutual(port: number, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: GW, port, path: '/mtls', localAddress: OUTSIDE, servername: 'mtls.example.com', ca: read(ca.cert), cert: read(clientCert.cert), key: read(clientCert.key),
+      headers: { host: 'mtls.example.com', ...headers }, agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function appHeaders(r: Reply): http.IncomingHttpHeaders {
   assert.equal(r.status, 200, r.body);
   return (JSON.parse(r.body) as { headers: http.IncomingHttpHeaders }).headers;
+}
+
+/** XFCC elements (commas inside quoted values, e.g. a Subject DN, do not split). */
+function xfccElements(v: unknown): string[] {
+  return typeof v === 'string' ? (v.match(/(?:[^,"]|"(?:\\.|[^"\\])*")+/g) ?? []) : [];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -99,6 +155,7 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
   let mesh: AuthzMesh;
   let gw: ProxyHandle;
   let gwPort = 0;
+  let mtlsPort = 0;
   let sleep: Workload;
   const echo = new App(200);
   const fail = new App(500);
@@ -109,7 +166,7 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
       service('fail', PORT, [{ ip: FAIL.ip, sa: 'fail' }]),
       service('sleep', PORT, [{ ip: SLEEP.ip, sa: 'sleep' }]),
     ].join('---\n');
-    mesh = await startAuthzMesh({ 'registry.yaml': registry, 'gateway.yaml': GATEWAY_CONFIG });
+    mesh = await startAuthzMesh({ 'registry.yaml': registry, 'gateway.yaml': GATEWAY_CONFIG, 'mutual.yaml': MUTUAL_CONFIG });
     await listen(mesh.own(echo.server), ECHO.app, PORT);
     await listen(mesh.own(fail.server), FAIL.app, PORT);
     const tls = { 'security.istio.io/tlsMode': 'istio' };
@@ -118,9 +175,13 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
     sleep = await mesh.sidecar('sleep', SLEEP.ip, SLEEP.app, 'sleep', { app: 'sleep', ...tls });
     gw = await mesh.gateway(GW);
     await eventually(async () => {
-      gwPort = [...gw.ports().gateways.values()][0] ?? 0;
+      gwPort = gw.ports().gateways.get('0.0.0.0_80') ?? 0;
       return gwPort === 0 ? 0 : (await external(gwPort, '/ready')).status;
     }, (s) => s === 200, 'gateway route to echo');
+    await eventually(async () => {
+      mtlsPort = gw.ports().gateways.get('0.0.0.0_443') ?? 0;
+      return mtlsPort === 0 ? 0 : (await externalMutual(mtlsPort, {})).status;
+    }, (s) => s === 200, 'MUTUAL gateway route to echo');
     await eventually(() => viaSidecar(sleep, `http://echo:${PORT}/ready`), (r) => r.status === 200, 'sidecar route to echo');
   });
 
@@ -171,10 +232,12 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
 
   test('XFCC forged by the client app toward another sidecar: the server app sees only the verified peer', async () => {
     const forged = 'By=spiffe://cluster.local/ns/default/sa/echo;URI=spiffe://cluster.local/ns/default/sa/admin';
-    const h = appHeaders(await viaSidecar(sleep, `http://echo:${PORT}/xfcc`, { headers: { 'x-forwarded-client-cert': forged } }));
+    const h = appHeaders(await viaSidecar(sleep, `http://echo:${PORT}/xfcc`, { headers: { 'x-forwarded-client-cert': forged, 'x-envoy-peer-metadata': 'Zm9yZ2Vk' } }));
+    // The server side consumes peer metadata (Istio's metadata exchange); an app's forged value never arrives.
+    assert.equal(h['x-envoy-peer-metadata'], undefined);
     const xfcc = String(h['x-forwarded-client-cert']);
     assert.ok(!xfcc.includes('sa/admin'), `the forged element reached the app: ${xfcc}`);
-    assert.equal(xfcc.split(',').length, 1, xfcc);
+    assert.equal(xfccElements(xfcc).length, 1, xfcc);
     assert.match(xfcc, /^By=spiffe:\/\/cluster\.local\/ns\/default\/sa\/echo;Hash=[0-9a-f]{64};Subject="[^"]*";URI=spiffe:\/\/cluster\.local\/ns\/default\/sa\/sleep$/);
   });
 
@@ -184,6 +247,16 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
     const xfcc = String(h['x-forwarded-client-cert']);
     assert.ok(!xfcc.includes('sa/admin'), xfcc);
     assert.match(xfcc, /^By=spiffe:\/\/cluster\.local\/ns\/default\/sa\/echo;Hash=[0-9a-f]{64};Subject="[^"]*";URI=spiffe:\/\/cluster\.local\/ns\/istio-system\/sa\/istio-ingressgateway-service-account$/);
+  });
+
+  test('MUTUAL gateway (SANITIZE_SET, istiod\'s default): the app sees the verified client certificate, never the forged XFCC', async () => {
+    const forged = 'Hash=0000;URI=spiffe://cluster.local/ns/default/sa/admin';
+    const h = appHeaders(await externalMutual(mtlsPort, { 'x-forwarded-client-cert': forged }));
+    const [fromGateway, fromSidecar, ...rest] = xfccElements(h['x-forwarded-client-cert']);
+    assert.deepEqual(rest, []);
+    const hash = createHash('sha256').update(new X509Certificate(read(clientCert.cert)).raw).digest('hex');
+    assert.match(fromGateway!, new RegExp(`^Hash=${hash};Subject="[^"]*CN=client\\.example\\.com[^"]*";DNS=client\\.example\\.com$`));
+    assert.match(fromSidecar!, /^By=spiffe:\/\/cluster\.local\/ns\/default\/sa\/echo;Hash=[0-9a-f]{64};Subject="[^"]*";URI=spiffe:\/\/cluster\.local\/ns\/istio-system\/sa\/istio-ingressgateway-service-account$/);
   });
 
   test('plaintext request straight to the server sidecar (PERMISSIVE) with a forged XFCC: the app gets no XFCC at all', async () => {
@@ -232,7 +305,7 @@ describe('edge header hygiene: mesh config preserveExternalRequestId and gateway
     await listen(mesh.own(echo.server), ECHO.app, PORT);
     gw = await mesh.gateway(GW);
     await eventually(async () => {
-      gwPort = [...gw.ports().gateways.values()][0] ?? 0;
+      gwPort = gw.ports().gateways.get('0.0.0.0_80') ?? 0;
       return gwPort === 0 ? 0 : (await external(gwPort, '/ready')).status;
     }, (s) => s === 200, 'gateway route to echo');
   });
