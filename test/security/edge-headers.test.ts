@@ -33,6 +33,8 @@ const OUTSIDE = '127.88.0.99';
 const ECHO = { ip: '127.88.0.10', app: '127.88.0.11' };
 const FAIL = { ip: '127.88.0.20', app: '127.88.0.21' };
 const SLEEP = { ip: '127.88.0.30', app: '127.88.0.31' };
+/** An always-500 app outside the mesh, behind a DestinationRule retryBudget. */
+const FLAKY_APP = '127.88.0.41';
 
 /** An app recording each request's headers; answers JSON `{headers}` after `?delay=ms`, with `status`. */
 class App {
@@ -290,19 +292,37 @@ describe('edge header hygiene: gateway and sidecars with Istio defaults', () => 
   });
 });
 
-describe('edge header hygiene: mesh config preserveExternalRequestId and gatewayTopology', () => {
+/** GATEWAY_CONFIG with a first route to `flaky` that retries 5xx 3 times, and a retryBudget on `flaky`. */
+const BUDGET_CONFIG = `${GATEWAY_CONFIG.replace('  http:\n', `  http:
+  - match: [{uri: {prefix: /budget}}]
+    timeout: 5s
+    retries: {attempts: 3, retryOn: 5xx}
+    route: [{destination: {host: flaky, port: {number: ${PORT}}}}]
+`)}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: flaky}
+spec:
+  host: flaky
+  trafficPolicy: {retryBudget: {percent: 0, minRetryConcurrency: 1}}
+`;
+
+describe('edge header hygiene: mesh config preserveExternalRequestId and gatewayTopology; DestinationRule retryBudget', () => {
   let mesh: AuthzMesh;
   let gw: ProxyHandle;
   let gwPort = 0;
   const echo = new App(200);
+  const flaky = new App(500);
 
   before(async () => {
-    // The app is outside the mesh (no sidecar): the gateway's request is what it receives.
-    mesh = await startAuthzMesh({ 'registry.yaml': service('echo', PORT, [{ ip: ECHO.app, sa: 'echo' }], false), 'gateway.yaml': GATEWAY_CONFIG }, {
+    // The apps are outside the mesh (no sidecar): the gateway's request is what they receive.
+    const registry = [service('echo', PORT, [{ ip: ECHO.app, sa: 'echo' }], false), service('flaky', PORT, [{ ip: FLAKY_APP, sa: 'flaky' }], false)].join('---\n');
+    mesh = await startAuthzMesh({ 'registry.yaml': registry, 'gateway.yaml': BUDGET_CONFIG }, {
       preserveExternalRequestId: true,
       gatewayTopology: { numTrustedProxies: 2, forwardClientCertDetails: 'ALWAYS_FORWARD_ONLY' },
     });
     await listen(mesh.own(echo.server), ECHO.app, PORT);
+    await listen(mesh.own(flaky.server), FLAKY_APP, PORT);
     gw = await mesh.gateway(GW);
     await eventually(async () => {
       gwPort = gw.ports().gateways.get('0.0.0.0_80') ?? 0;
@@ -329,5 +349,25 @@ describe('edge header hygiene: mesh config preserveExternalRequestId and gateway
   test('forwardClientCertDetails: ALWAYS_FORWARD_ONLY passes the client XFCC on', async () => {
     const h = appHeaders(await external(gwPort, '/echo', { 'x-forwarded-client-cert': 'Hash=abc' }));
     assert.equal(h['x-forwarded-client-cert'], 'Hash=abc');
+  });
+
+  test('retryBudget {percent: 0, minRetryConcurrency: 1}: six concurrent failing requests share one retry slot (without it: 24 upstream requests)', async () => {
+    await eventually(async () => (await external(gwPort, '/budget')).status, (st) => st === 500, 'budget route');
+    const before = flaky.seen.length;
+    const replies = await Promise.all(Array.from({ length: 6 }, () => external(gwPort, '/budget?delay=300')));
+    assert.ok(replies.every((r) => r.status === 500), JSON.stringify(replies.map((r) => r.status)));
+    await new Promise((res) => setTimeout(res, 300));
+    const n = flaky.seen.length - before;
+    assert.ok(n >= 7 && n <= 12, `upstream saw ${n} requests (6 first attempts, at most one retry at a time)`);
+    const stats = await new Promise<string>((resolve, reject) => {
+      http.get(`http://${GW}:${gw.adminPort}/stats`, (res) => {
+        let b = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (b += d));
+        res.on('end', () => resolve(b));
+      }).on('error', reject);
+    });
+    const line = stats.split('\n').find((l) => l.startsWith('cluster.outbound|8080||flaky.default.svc.cluster.local.upstream_rq_retry_overflow: '));
+    assert.ok(line !== undefined && Number(line.slice(line.lastIndexOf(' ') + 1)) >= 1, `retry overflow: ${line}`);
   });
 });
