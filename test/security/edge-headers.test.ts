@@ -8,7 +8,9 @@
  *   upstream causes one upstream request (counted at the upstream app);
  * - `x-envoy-original-path`, `x-envoy-internal` and the peer-metadata headers from outside never
  *   reach the app; an external `x-request-id` is replaced (kept when `preserveExternalRequestId`);
- *   `gatewayTopology.numTrustedProxies` picks `x-envoy-external-address` from XFF;
+ *   `gatewayTopology.numTrustedProxies` picks `x-envoy-external-address` and the address
+ *   AuthorizationPolicy `remoteIpBlocks` sees from XFF; a DestinationRule `retryBudget` bounds
+ *   concurrent retries;
  * - an app forging `x-forwarded-client-cert` toward another sidecar: the server app sees exactly
  *   the element its sidecar built from the verified peer; plaintext requests carry no XFCC;
  * - inside the mesh a sidecar client may still shorten its timeout with the header (design.md §5),
@@ -305,6 +307,14 @@ metadata: {name: flaky}
 spec:
   host: flaky
   trafficPolicy: {retryBudget: {percent: 0, minRetryConcurrency: 1}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-remote, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  action: DENY
+  rules: [{from: [{source: {remoteIpBlocks: [198.51.100.7/32]}}]}]
 `;
 
 describe('edge header hygiene: mesh config preserveExternalRequestId and gatewayTopology; DestinationRule retryBudget', () => {
@@ -344,6 +354,13 @@ describe('edge header hygiene: mesh config preserveExternalRequestId and gateway
     assert.equal(h['x-envoy-external-address'], '72.9.5.6');
     assert.equal(h['x-forwarded-for'], `56.5.6.7, 72.9.5.6, 98.1.2.3, ${OUTSIDE}`);
     assert.equal(h['x-envoy-internal'], undefined);
+  });
+
+  test('numTrustedProxies feeds AuthorizationPolicy remoteIpBlocks: the client address at the trusted XFF position is denied, the same address elsewhere is not', async () => {
+    const denied = await external(gwPort, '/echo', { 'x-forwarded-for': '1.1.1.1, 198.51.100.7, 2.2.2.2' });
+    assert.equal(denied.status, 403, denied.body);
+    const spoofed = await external(gwPort, '/echo', { 'x-forwarded-for': '1.1.1.1, 2.2.2.2, 198.51.100.7' });
+    assert.equal(spoofed.status, 200, 'with 2 trusted proxies the client is the 2nd entry from the right, here 2.2.2.2');
   });
 
   test('forwardClientCertDetails: ALWAYS_FORWARD_ONLY passes the client XFCC on', async () => {
