@@ -4,7 +4,7 @@
  * Istio's MeshConfig has many; fields Weft uses are type-checked.
  */
 import { parse } from 'yaml';
-import type { ExtensionProvider, MeshConfig } from '../model/mesh-config.js';
+import type { ExtensionProvider, ForwardClientCertMode, GatewayTopology, MeshConfig } from '../model/mesh-config.js';
 import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../model/mesh-config.js';
 
 /** A problem in a mesh config file. */
@@ -21,6 +21,24 @@ function stringList(v: unknown, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new MeshConfigError(`${field} must be a list of strings`);
   return v as string[];
+}
+
+const XFCC_MODES: readonly ForwardClientCertMode[] = ['SANITIZE', 'FORWARD_ONLY', 'APPEND_FORWARD', 'SANITIZE_SET', 'ALWAYS_FORWARD_ONLY'];
+
+/**
+ * ProxyConfig `gatewayTopology` (Istio's `Topology`): `numTrustedProxies` (uint32) and
+ * `forwardClientCertDetails` (an enum name; `UNDEFINED` means istiod's default).
+ */
+function parseGatewayTopology(v: unknown): GatewayTopology {
+  if (!isObject(v)) throw new MeshConfigError('defaultConfig.gatewayTopology must be an object');
+  const n = v.numTrustedProxies ?? 0;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 4294967295) throw new MeshConfigError('defaultConfig.gatewayTopology.numTrustedProxies must be a non-negative integer');
+  const f = v.forwardClientCertDetails;
+  if (f === undefined || f === null || f === 'UNDEFINED') return { numTrustedProxies: n };
+  if (typeof f !== 'string' || !(XFCC_MODES as readonly string[]).includes(f)) {
+    throw new MeshConfigError(`defaultConfig.gatewayTopology.forwardClientCertDetails must be one of UNDEFINED, ${XFCC_MODES.join(', ')}`);
+  }
+  return { numTrustedProxies: n, forwardClientCertDetails: f as ForwardClientCertMode };
 }
 
 /** Parses mesh config text into a MeshConfig on Istio's defaults. */
@@ -70,5 +88,14 @@ export function parseMeshConfig(text: string): MeshConfig {
   if (typeof doc.accessLogFile === 'string') o.accessLogFile = doc.accessLogFile;
   if (doc.accessLogEncoding === 'TEXT' || doc.accessLogEncoding === 'JSON') o.accessLogEncoding = doc.accessLogEncoding;
   if (typeof doc.ingressSelector === 'string' && doc.ingressSelector) o.ingressGatewaySelector = { istio: doc.ingressSelector };
+  if (doc.defaultConfig !== undefined && doc.defaultConfig !== null) {
+    if (!isObject(doc.defaultConfig)) throw new MeshConfigError('defaultConfig must be an object');
+    const topology = doc.defaultConfig.gatewayTopology;
+    if (topology !== undefined && topology !== null) o.gatewayTopology = parseGatewayTopology(topology);
+  }
+  if (doc.preserveExternalRequestId !== undefined) {
+    if (typeof doc.preserveExternalRequestId !== 'boolean') throw new MeshConfigError('preserveExternalRequestId must be a boolean');
+    o.preserveExternalRequestId = doc.preserveExternalRequestId;
+  }
   return meshConfigWith(o);
 }

@@ -26,6 +26,19 @@ export interface ExtensionProvider {
   readonly opentelemetry?: { readonly service: string; readonly port: number };
 }
 
+/** How a gateway forwards client certificate details (Istio's `Topology.ForwardClientCertDetails`, Envoy's enum). */
+export type ForwardClientCertMode = 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY';
+
+/**
+ * Istio's ProxyConfig `gatewayTopology` (mesh config `defaultConfig.gatewayTopology`): proxies in
+ * front of the gateways (XFF hops to trust) and the gateways' XFCC handling (istiod's default
+ * SANITIZE_SET when unset).
+ */
+export interface GatewayTopology {
+  readonly numTrustedProxies: number;
+  readonly forwardClientCertDetails?: ForwardClientCertMode;
+}
+
 /** Mesh configuration. */
 export interface MeshConfig {
   /** Namespace whose policies apply mesh-wide (Istio: `istio-system`). */
@@ -45,6 +58,14 @@ export interface MeshConfig {
   /** Access log path when turned on mesh-wide (`/dev/stdout`), empty = off. */
   readonly accessLogFile: string;
   readonly accessLogEncoding: 'TEXT' | 'JSON';
+  /** `defaultConfig.gatewayTopology`; Istio's default trusts no proxy in front of gateways. */
+  readonly gatewayTopology: GatewayTopology;
+  /**
+   * Weft extension: gateways keep an external client's `x-request-id` (Envoy's HCM
+   * `preserve_external_request_id`; Istio has no mesh or proxy config field for it, users patch
+   * the gateway HCM with an EnvoyFilter). Default false: external requests get a fresh id.
+   */
+  readonly preserveExternalRequestId: boolean;
 }
 
 /** Istio's defaults, with Weft's stricter path normalization. */
@@ -61,6 +82,8 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = Object.freeze({
   defaultProviders: Object.freeze({ metrics: ['prometheus'] }),
   accessLogFile: '',
   accessLogEncoding: 'TEXT' as const,
+  gatewayTopology: Object.freeze({ numTrustedProxies: 0 }),
+  preserveExternalRequestId: false,
 });
 
 /** Returns a mesh config with the given overrides applied on Istio's defaults. */

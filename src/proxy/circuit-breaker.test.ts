@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CircuitBreaker, limitsOf } from './circuit-breaker.js';
+import { CircuitBreaker, limitsOf, retryLimit } from './circuit-breaker.js';
 import { Admission, ConnPool, PoolSlot, setPoolDispatch } from './conn-pool.js';
 import { ProxyStats } from './proxy-stats.js';
 import type { ProxyStream } from './proxy-stream.js';
@@ -93,4 +93,22 @@ test('maxRequests: overflow when active requests are at the limit', () => {
   const a = fakeAgent(2, 2) as unknown as UpstreamAgent;
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Ready);
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Overflow);
+});
+
+test('retry budget: max(percent × (active + pending), minRetryConcurrency) replaces maxRetries; Envoy defaults 20 % / 3', () => {
+  const l = limitsOf({ thresholds: [{ maxRetries: { value: 1 }, retryBudget: { budgetPercent: { value: 50 }, minRetryConcurrency: { value: 2 } } }] });
+  assert.deepEqual(l.retryBudget, { percent: 50, minConcurrency: 2 });
+  assert.equal(retryLimit(l, 0, 0), 2);
+  assert.equal(retryLimit(l, 7, 2), 4);
+  const d = limitsOf({ thresholds: [{ retryBudget: {} }] });
+  assert.deepEqual(d.retryBudget, { percent: 20, minConcurrency: 3 });
+  assert.equal(retryLimit(d, 100, 0), 20);
+  assert.equal(retryLimit(limitsOf({ thresholds: [{ maxRetries: { value: 5 } }] }), 1000, 0), 5);
+  const b = new CircuitBreaker(new ProxyStats(new StatsStore()), 'budget');
+  b.configure({ thresholds: [{ retryBudget: { budgetPercent: { value: 10 }, minRetryConcurrency: { value: 1 } } }] });
+  assert.equal(b.canRetry(), true);
+  b.addRetries(1);
+  assert.equal(b.canRetry(), false, 'floor of 1 with no active requests');
+  b.addRequests(20);
+  assert.equal(b.canRetry(), true, '10 % of 20 active requests allows 2');
 });

@@ -3,6 +3,8 @@
  * counted resources — connections, pending requests, active requests, active retries — each with a
  * limit from `circuitBreakers.thresholds` (the DEFAULT-priority entry). Envoy's defaults apply when a
  * threshold is absent (1024 / 1024 / 1024 / 3); Istio always writes its own (unlimited, 2^32-1).
+ * A `retryBudget` (DestinationRule `trafficPolicy.retryBudget`) replaces the retry limit with
+ * Envoy's budget: a share of the cluster's active and pending requests, with a floor.
  *
  * Counters persist across config pushes (they count live connections and requests); limits are
  * replaced by {@link CircuitBreaker.configure}. The `circuit_breakers.default.*_open` gauges (1 while a
@@ -16,12 +18,31 @@ import type { CircuitBreakerStats, ProxyStats } from './proxy-stats.js';
 /** Envoy's defaults when a threshold is absent. */
 export const ENVOY_DEFAULT_LIMITS = Object.freeze({ maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 });
 
+/** Envoy's `retry_budget` defaults: 20 % of active requests, at least 3 concurrent retries. */
+export const ENVOY_DEFAULT_RETRY_BUDGET = Object.freeze({ percent: 20, minConcurrency: 3 });
+
+function clampPercent(p: number): number {
+  return Number.isFinite(p) ? Math.max(0, Math.min(100, p)) : ENVOY_DEFAULT_RETRY_BUDGET.percent;
+}
+
+/**
+ * Concurrent retries a cluster allows: with a retry budget Envoy's
+ * `max(percent / 100 × (active + pending requests), minRetryConcurrency)` (truncated), else `maxRetries`.
+ */
+export function retryLimit(l: CircuitBreakerLimits, activeRequests: number, pendingRequests: number): number {
+  const b = l.retryBudget;
+  if (b === undefined) return l.maxRetries;
+  return Math.max(Math.floor((b.percent / 100) * (activeRequests + pendingRequests)), b.minConcurrency);
+}
+
 /** Resolved limits of one cluster. */
 export interface CircuitBreakerLimits {
   readonly maxConnections: number;
   readonly maxPendingRequests: number;
   readonly maxRequests: number;
   readonly maxRetries: number;
+  /** Envoy's `retry_budget` (replaces `maxRetries` when set): percent of active + pending requests, and a floor. */
+  readonly retryBudget?: { readonly percent: number; readonly minConcurrency: number };
   /** Publish `remaining_*` gauges. */
   readonly trackRemaining: boolean;
 }
@@ -35,6 +56,9 @@ export function limitsOf(cb: CircuitBreakers | undefined): CircuitBreakerLimits 
     maxPendingRequests: v(t?.maxPendingRequests, ENVOY_DEFAULT_LIMITS.maxPendingRequests),
     maxRequests: v(t?.maxRequests, ENVOY_DEFAULT_LIMITS.maxRequests),
     maxRetries: v(t?.maxRetries, ENVOY_DEFAULT_LIMITS.maxRetries),
+    ...(t?.retryBudget !== undefined
+      ? { retryBudget: { percent: clampPercent(t.retryBudget.budgetPercent?.value ?? ENVOY_DEFAULT_RETRY_BUDGET.percent), minConcurrency: t.retryBudget.minRetryConcurrency?.value ?? ENVOY_DEFAULT_RETRY_BUDGET.minConcurrency } }
+      : {}),
     trackRemaining: t?.trackRemaining === true,
   };
 }
@@ -60,7 +84,7 @@ export class CircuitBreaker {
   configure(cb: CircuitBreakers | undefined): void {
     this.limits = limitsOf(cb);
     const l = this.limits;
-    const finite = l.maxConnections < UNLIMITED || l.maxPendingRequests < UNLIMITED || l.maxRequests < UNLIMITED || l.maxRetries < UNLIMITED;
+    const finite = l.maxConnections < UNLIMITED || l.maxPendingRequests < UNLIMITED || l.maxRequests < UNLIMITED || l.maxRetries < UNLIMITED || l.retryBudget !== undefined;
     // Istio writes unlimited thresholds (with trackRemaining) on every cluster; gauges for those
     // would cost memory per cluster and never change, so they are kept for finite limits only.
     if (this.gauges === undefined && finite) this.gauges = this.stats.circuitBreaker(this.cluster);
@@ -86,7 +110,7 @@ export class CircuitBreaker {
   }
   /** True when another retry may start. */
   canRetry(): boolean {
-    return this.retries < this.limits.maxRetries;
+    return this.retries < retryLimit(this.limits, this.requests, this.pending);
   }
 
   /** Adjusts the connection count by `d` (±1). */
@@ -117,12 +141,13 @@ export class CircuitBreaker {
     g.cxOpen.value = this.connections >= l.maxConnections ? 1 : 0;
     g.rqPendingOpen.value = this.pending >= l.maxPendingRequests ? 1 : 0;
     g.rqOpen.value = this.requests >= l.maxRequests ? 1 : 0;
-    g.rqRetryOpen.value = this.retries >= l.maxRetries ? 1 : 0;
+    const retryMax = retryLimit(l, this.requests, this.pending);
+    g.rqRetryOpen.value = this.retries >= retryMax ? 1 : 0;
     if (l.trackRemaining) {
       g.remainingCx.value = Math.max(0, l.maxConnections - this.connections);
       g.remainingPending.value = Math.max(0, l.maxPendingRequests - this.pending);
       g.remainingRq.value = Math.max(0, l.maxRequests - this.requests);
-      g.remainingRetries.value = Math.max(0, l.maxRetries - this.retries);
+      g.remainingRetries.value = Math.max(0, retryMax - this.retries);
     }
   }
 }

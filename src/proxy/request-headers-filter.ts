@@ -1,15 +1,20 @@
 /**
  * The connection manager's own request-header work, as Envoy's HCM does it before the filters:
- * hop-by-hop headers dropped, `x-request-id` generated when absent (`generateRequestId`, on by
- * default), `x-forwarded-proto` set when absent, and the downstream address appended to
- * `x-forwarded-for` when the HCM sets `useRemoteAddress` (gateways; sidecars leave it alone, as
- * Envoy under Istio does). At such an edge, a request from an external (non-private) address loses
- * the `x-envoy-*` control headers (retry, timeout overrides), as Envoy cleans internal headers of
- * external requests; sidecars and internal callers keep them.
+ * hop-by-hop headers dropped; at an edge (`useRemoteAddress`: gateways) the downstream address
+ * appended to `x-forwarded-for`, the trusted client address found (`xffNumTrustedHops`), and an
+ * external request (not in `internalAddressConfig`; by default every request) stripped of every
+ * `x-envoy-*` header and given `x-envoy-external-address` (see edge-policy.ts); `x-forwarded-client-cert`
+ * handled per `forwardClientCertDetails` (xfcc.ts); `x-request-id` generated when absent, and
+ * replaced on external requests unless `preserveExternalRequestId` (`generateRequestId`, on by
+ * default); `x-forwarded-proto` set when absent. Sidecars (no `useRemoteAddress`) keep their
+ * callers' `x-envoy-*` headers (design.md §5).
  */
 import { randomUUID } from 'node:crypto';
+import { edgePolicyOf, isInternalAddress, PEER_METADATA_HEADERS, setClientAddress, stripEnvoyHeaders, trustedClientAddress, unmapIpv4 } from './edge-policy.js';
 import { FilterStatus, type HttpFilter } from './http-filter.js';
 import type { ProxyStream } from './proxy-stream.js';
+import { downstreamPeer } from './tls/downstream-peer.js';
+import { applyXfcc } from './tls/xfcc.js';
 
 /** Connection-level headers that never cross a proxy. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'upgrade', 'te'] as const;
@@ -26,41 +31,40 @@ export function stripHopByHop(headers: Record<string, unknown>): void {
   for (const h of HOP_BY_HOP) if (headers[h] !== undefined) delete headers[h];
 }
 
-/** Request headers Envoy only honours from internal callers. */
-const ENVOY_CONTROL_HEADERS = [
-  'x-envoy-retry-on', 'x-envoy-retry-grpc-on', 'x-envoy-max-retries', 'x-envoy-upstream-rq-timeout-ms',
-  'x-envoy-upstream-rq-per-try-timeout-ms', 'x-envoy-retriable-status-codes', 'x-envoy-retriable-header-names',
-  'x-envoy-hedge-on-per-try-timeout', 'x-envoy-expected-rq-timeout-ms',
-] as const;
-
-/** Envoy's internal address test: RFC 1918, loopback, link-local-free IPv6 ULA / loopback. */
-export function isInternalAddress(ip: string): boolean {
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) {
-    const [a, b] = v4.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-  }
-  const l = ip.toLowerCase();
-  return l === '::1' || l.startsWith('fd') || l.startsWith('fc');
-}
-
 /** The HCM request-header filter; stateless, shared by all requests. */
 export class RequestHeadersFilter implements HttpFilter {
   readonly name = 'weft.request_headers';
 
   decodeHeaders(s: ProxyStream): FilterStatus {
-    const h = s.headers;
-    stripHopByHop(h as Record<string, unknown>);
-    if (s.hcm.generateRequestId && h['x-request-id'] === undefined) h['x-request-id'] = randomUUID();
-    if (h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = s.scheme;
-    if (s.hcm.useRemoteAddress) {
-      const remote = s.req.socket.remoteAddress;
-      if (remote !== undefined && !isInternalAddress(remote)) for (const n of ENVOY_CONTROL_HEADERS) if (h[n] !== undefined) delete h[n];
-      if (remote !== undefined) {
+    const h = s.headers as Record<string, string | string[] | undefined>;
+    stripHopByHop(h);
+    const edge = edgePolicyOf(s.hcm.config);
+    let external = false;
+    if (edge.useRemoteAddress) {
+      const raw = s.req.socket?.remoteAddress;
+      const remote = raw === undefined ? undefined : unmapIpv4(raw);
+      const client = trustedClientAddress(h['x-forwarded-for'], remote, edge.xffNumTrustedHops);
+      if (remote !== undefined && !edge.skipXffAppend) {
         const xff = h['x-forwarded-for'];
-        h['x-forwarded-for'] = xff === undefined || xff === '' ? remote : `${xff}, ${remote}`;
+        const prior = Array.isArray(xff) ? xff.join(', ') : xff;
+        h['x-forwarded-for'] = prior === undefined || prior === '' ? remote : `${prior}, ${remote}`;
       }
+      if (client !== undefined) setClientAddress(s.req, client);
+      // Envoy always drops a client's x-envoy-internal and sets it only for internal requests.
+      external = !isInternalAddress(client, edge.internalRanges);
+      if (external) {
+        stripEnvoyHeaders(h);
+        if (client !== undefined) h['x-envoy-external-address'] = client;
+      } else h['x-envoy-internal'] = 'true';
     }
+    // The server side's metadata exchange consumes the peer-metadata headers (istio/proxy
+    // peer_metadata filter); Weft reads peers from endpoint metadata, so it only drops them.
+    if (s.hcm.direction === 'inbound') for (const n of PEER_METADATA_HEADERS) if (h[n] !== undefined) delete h[n];
+    // Inbound connections had their XFCC policy applied at dispatch (tls/inbound-listener-support.ts).
+    if (s.hcm.direction !== 'inbound') applyXfcc(s.headers, s.hcm.config.forwardClientCertDetails, downstreamPeer(s.req.socket));
+    // Envoy: "force_set = !preserve_external_request_id && edge_request", else set only when absent.
+    if (s.hcm.generateRequestId && (h['x-request-id'] === undefined || (external && !edge.preserveExternalRequestId))) h['x-request-id'] = randomUUID();
+    if (h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = s.scheme;
     return FilterStatus.Continue;
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRetryHeaders, compileRetryPolicy, parseRetryOn, ResetReason, RetryOn, wouldRetryFromHeaders, wouldRetryFromReset, type RetryPolicyRuntime } from './retry-policy.js';
+import { applyRetryHeaders, capHeaderRetries, compileRetryPolicy, MAX_HEADER_RETRIES, parseRetryOn, ResetReason, RetryOn, wouldRetryFromHeaders, wouldRetryFromReset, type RetryPolicyRuntime } from './retry-policy.js';
 
 const policy = (retryOn: string, extra: object = {}): RetryPolicyRuntime => compileRetryPolicy({ retryOn, numRetries: { value: 2 }, ...extra })!;
 const H = (h: Record<string, string> = {}) => h;
@@ -72,4 +72,14 @@ test('request headers: x-envoy-retry-on adds, x-envoy-max-retries replaces, head
   const fromNothing = applyRetryHeaders(undefined, { 'x-envoy-retry-on': 'reset' })!;
   assert.equal(fromNothing.numRetries, 1);
   assert.equal(applyRetryHeaders(undefined, { 'x-envoy-max-retries': '3' }), undefined);
+});
+
+test('x-envoy-max-retries is capped at max(route retries, 10); smaller values and the route policy stand', () => {
+  assert.equal(MAX_HEADER_RETRIES, 10);
+  assert.equal(capHeaderRetries(200, 2), 10);
+  assert.equal(capHeaderRetries(3, 2), 3);
+  assert.equal(capHeaderRetries(200, 25), 25);
+  assert.equal(applyRetryHeaders(undefined, { 'x-envoy-retry-on': '5xx', 'x-envoy-max-retries': '200' })?.numRetries, 10);
+  assert.equal(applyRetryHeaders(policy('5xx'), { 'x-envoy-max-retries': '4294967295' })?.numRetries, 10);
+  assert.equal(applyRetryHeaders(policy('5xx'), { 'x-envoy-max-retries': '0' })?.numRetries, 0);
 });

@@ -127,9 +127,25 @@ const EMPTY: RetryPolicyRuntime = Object.freeze({
 });
 
 /**
+ * Most retries a request's `x-envoy-max-retries` may ask for, unless the route itself allows more.
+ * Envoy puts no number on the header and bounds retries only by the cluster's `max_retries`
+ * circuit breaker, which counts *concurrent* retries (Istio writes 2^32-1 unless
+ * `connectionPool.http.maxRetries` is set) or by a `retryBudget`; neither stops one request from
+ * retrying 200 times in a row. Weft keeps the header (callers inside the mesh use it, design.md §5;
+ * gateways strip it from external requests) and caps what it can ask for, so one request costs at
+ * most 1 + max(route retries, 10) upstream attempts.
+ */
+export const MAX_HEADER_RETRIES = 10;
+
+/** The retry count an `x-envoy-max-retries` value yields on a route allowing `routeRetries`. */
+export function capHeaderRetries(requested: number, routeRetries: number): number {
+  return Math.min(requested, Math.max(routeRetries, MAX_HEADER_RETRIES));
+}
+
+/**
  * Applies the request's retry headers to the route policy as Envoy does: `x-envoy-retry-on` and
  * `x-envoy-retry-grpc-on` add conditions, `x-envoy-max-retries` replaces numRetries (when any
- * condition is on), `x-envoy-retriable-status-codes` adds codes, `x-envoy-upstream-rq-per-try-timeout-ms`
+ * condition is on; capped by {@link capHeaderRetries}), `x-envoy-retriable-status-codes` adds codes, `x-envoy-upstream-rq-per-try-timeout-ms`
  * sets the per-try timeout. The headers are consumed (removed). Returns the route policy itself
  * (no allocation) when none of the headers is present.
  */
@@ -150,7 +166,7 @@ export function applyRetryHeaders(policy: RetryPolicyRuntime | undefined, header
   if (retryOn === 0) return undefined;
   let numRetries = base.numRetries;
   const m = str(max);
-  if (m !== undefined && /^\d+$/.test(m.trim())) numRetries = Number(m.trim());
+  if (m !== undefined && /^\d+$/.test(m.trim())) numRetries = capHeaderRetries(Number(m.trim()), base.numRetries);
   let retriableStatusCodes = base.retriableStatusCodes;
   const c = str(codes);
   if (c !== undefined) retriableStatusCodes = [...retriableStatusCodes, ...c.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x))];

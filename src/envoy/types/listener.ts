@@ -130,6 +130,8 @@ export interface HttpConnectionManager {
   readonly accessLog?: readonly AccessLog[];
   readonly useRemoteAddress?: BoolValue;
   readonly xffNumTrustedHops?: number;
+  /** Which downstream addresses make a request internal; absent = none (Envoy ≥ 1.36's default). */
+  readonly internalAddressConfig?: { readonly unixSockets?: boolean; readonly cidrRanges?: readonly CidrRange[] };
   readonly skipXffAppend?: boolean;
   readonly via?: string;
   readonly generateRequestId?: BoolValue;

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { DynamicMetadata, MetadataValue } from '../../envoy/rbac/metadata-matcher.js';
 import type { RbacRequest } from '../../envoy/rbac/rbac-matchers.js';
+import { clientAddressOf } from '../edge-policy.js';
 import type { ProxyStream } from '../proxy-stream.js';
 import { peerIdentity } from './peer-identity.js';
 
@@ -44,12 +45,13 @@ function stripMapped(ip: string | undefined): string | undefined {
 
 /**
  * The client address Envoy's connection manager settles on: with `useRemoteAddress` (gateways) the
- * connection's peer; otherwise the right-most valid x-forwarded-for entry (0 trusted hops), else
- * the peer.
+ * trusted client address the request-headers filter found (the peer, or the `xffNumTrustedHops`-th
+ * XFF entry from the right: mesh config `gatewayTopology.numTrustedProxies`); otherwise the
+ * right-most valid x-forwarded-for entry (0 trusted hops), else the peer.
  */
 export function remoteAddress(s: ProxyStream): string | undefined {
   const peer = stripMapped(s.req.socket?.remoteAddress);
-  if (s.hcm.useRemoteAddress) return peer;
+  if (s.hcm.useRemoteAddress) return clientAddressOf(s.req) ?? peer;
   const xff = s.headers['x-forwarded-for'];
   const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
   if (v) {

@@ -96,3 +96,23 @@ function applyTcpKeepalive(draft: ClusterDraft, keepalive: { probes?: number; ti
   if (interval !== undefined) ka.keepaliveInterval = { value: interval };
   draft.cluster.upstreamConnectionOptions = { tcpKeepalive: ka };
 }
+
+/**
+ * DestinationRule `trafficPolicy.retryBudget` (Istio ≥ 1.25) as Envoy's circuit-breaker
+ * `retry_budget` on the cluster's thresholds: concurrent retries are limited to `percent` % of
+ * the cluster's active plus pending requests, never below `minRetryConcurrency` (Envoy's defaults
+ * 20 % and 3 when a field is unset); Envoy then ignores `max_retries`. `budgetInterval` has no
+ * Envoy counterpart and is not translated.
+ */
+export function applyRetryBudget(draft: ClusterDraft, budget: { readonly percent?: number; readonly minRetryConcurrency?: number } | undefined): void {
+  if (budget === undefined) return;
+  const thresholds = draft.cluster.circuitBreakers?.thresholds;
+  if (thresholds === undefined || thresholds.length === 0) return;
+  const [first, ...rest] = thresholds;
+  const retryBudget = {
+    ...(budget.percent !== undefined ? { budgetPercent: { value: budget.percent } } : {}),
+    ...(budget.minRetryConcurrency !== undefined ? { minRetryConcurrency: { value: budget.minRetryConcurrency } } : {}),
+  };
+  draft.cluster.circuitBreakers = { ...draft.cluster.circuitBreakers, thresholds: [{ ...first, retryBudget }, ...rest] };
+}
+

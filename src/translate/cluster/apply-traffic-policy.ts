@@ -1,11 +1,11 @@
 /**
  * Applies one resolved traffic policy to a cluster under construction, in istiod's order
- * (applyTrafficPolicy): connection pool (inbound and outbound), then for outbound clusters the
+ * (applyTrafficPolicy): connection pool and retry budget (inbound and outbound), then for outbound clusters the
  * HTTP/2 upgrade, outlier detection, load balancer and TLS; ORIGINAL_DST clusters end up with
  * CLUSTER_PROVIDED. Which policy applies (port level, subset) is decided in `traffic-policy-merge.ts`.
  */
 import type { MeshConfig } from '../../model/mesh-config.js';
-import { applyConnectionPool, applyH2Upgrade } from './apply-connection-pool.js';
+import { applyConnectionPool, applyH2Upgrade, applyRetryBudget } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
 import { applyUpstreamTls, type UpstreamTlsOptions } from './apply-upstream-tls.js';
@@ -20,6 +20,7 @@ export type TrafficPolicyTarget =
 /** Applies `policy` (undefined = Istio's defaults) to `draft`. */
 export function applyTrafficPolicy(draft: ClusterDraft, policy: ResolvedTrafficPolicy | undefined, mesh: MeshConfig, target: TrafficPolicyTarget): void {
   applyConnectionPool(draft, mesh, policy?.connectionPool);
+  applyRetryBudget(draft, policy?.retryBudget);
   if (target.direction === 'outbound') {
     applyH2Upgrade(draft, policy?.connectionPool);
     applyOutlierDetection(draft, policy?.outlierDetection);

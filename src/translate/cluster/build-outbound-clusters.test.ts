@@ -334,3 +334,18 @@ test('auto SNI / auto SAN validation as istiod setAutoSniAndAutoSanValidation: S
   const crl = tlsContext(clustersFor([BOOKINFO, EXTERNAL, dr('x', 'httpbin.org', '  trafficPolicy: {tls: {mode: SIMPLE, caCrl: /etc/certs/crl.pem}}')]).get('outbound|80||httpbin.org'));
   assert.deepEqual(crl?.commonTlsContext?.validationContext, { systemRootCerts: {}, crl: { filename: '/etc/certs/crl.pem' } });
 });
+
+test('DestinationRule retryBudget becomes the circuit breaker retry_budget (percent, minRetryConcurrency); subsets may set their own', () => {
+  const rule = dr('reviews', 'reviews', `  trafficPolicy: {retryBudget: {percent: 25, minRetryConcurrency: 4}}
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: {retryBudget: {percent: 5}}}
+  - {name: v2, labels: {version: v2}}
+`);
+  const cs = clustersFor([BOOKINFO, rule]);
+  assert.deepEqual(cs.get(`outbound|9080||${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+  assert.deepEqual(cs.get(`outbound|9080|v1|${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 5 } });
+  assert.deepEqual(cs.get(`outbound|9080|v2|${REVIEWS}`)?.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+  assert.equal(cs.get('outbound|9080||details.default.svc.cluster.local')?.circuitBreakers?.thresholds?.[0]?.retryBudget, undefined);
+  const rt = roundTrip(TypeUrl.Cluster, cs.get(`outbound|9080||${REVIEWS}`)!);
+  assert.deepEqual(rt.circuitBreakers?.thresholds?.[0]?.retryBudget, { budgetPercent: { value: 25 }, minRetryConcurrency: { value: 4 } });
+});

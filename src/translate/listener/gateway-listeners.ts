@@ -46,13 +46,19 @@ export function buildGatewayListeners(scope: ProxyScope, servers: readonly Gatew
 }
 
 function gatewayHcm(scope: ProxyScope, s: GatewayServer, statPrefix: string) {
+  const topology = scope.snapshot.meshConfig.gatewayTopology;
   return hcmFilter(
     buildHttpConnectionManager({
       statPrefix,
       rds: s.routeName!,
       useRemoteAddress: true,
       pathNormalization: scope.snapshot.meshConfig.pathNormalization,
-      forwardClientCertDetails: 'SANITIZE_SET',
+      // istiod buildGatewayConnectionManager: SANITIZE_SET unless gatewayTopology says otherwise,
+      // xff_num_trusted_hops = gatewayTopology.numTrustedProxies; no internal_address_config, so
+      // every downstream request is external (its x-envoy-* headers are stripped).
+      forwardClientCertDetails: topology.forwardClientCertDetails ?? 'SANITIZE_SET',
+      xffNumTrustedHops: topology.numTrustedProxies,
+      preserveExternalRequestId: scope.snapshot.meshConfig.preserveExternalRequestId,
       serverName: 'istio-envoy',
       securityFilters: securityHttpFilters(scope.snapshot, scope.node).filters,
     }),

@@ -5,7 +5,7 @@
  * address handling, request-id generation, and path normalization from mesh config
  * `pathNormalization` (Weft's default WEFT_STRICT: normalize, merge slashes, reject encoded slashes).
  */
-import type { Filter, HttpConnectionManager, HttpFilter, PathWithEscapedSlashesAction, RouteConfiguration } from '../../envoy/types.js';
+import type { Filter, ForwardClientCertDetails, HttpConnectionManager, HttpFilter, PathWithEscapedSlashesAction, RouteConfiguration } from '../../envoy/types.js';
 import type { PathNormalization } from '../../model/mesh-config.js';
 import { TypeUrl } from '../../xds/protos.js';
 
@@ -24,7 +24,11 @@ export interface HcmOptions {
   /** Gateways trust the connection's peer address for XFF (istiod: true on gateways). */
   readonly useRemoteAddress: boolean;
   readonly pathNormalization: PathNormalization;
-  readonly forwardClientCertDetails: 'APPEND_FORWARD' | 'SANITIZE_SET';
+  readonly forwardClientCertDetails: ForwardClientCertDetails;
+  /** XFF hops to trust at a gateway (mesh config `gatewayTopology.numTrustedProxies`); default 0. */
+  readonly xffNumTrustedHops?: number;
+  /** Keep an external request's `x-request-id` (Envoy's `preserve_external_request_id`). */
+  readonly preserveExternalRequestId?: boolean;
   /** `istio-envoy` on inbound and gateways; unset (Envoy's default) outbound, as istiod. */
   readonly serverName?: string;
   /** jwt_authn / ext_authz / RBAC filters (inbound and gateways), placed before fault and CORS. */
@@ -72,8 +76,9 @@ export function buildHttpConnectionManager(o: HcmOptions): HttpConnectionManager
     ...(o.routeConfig ? { routeConfig: o.routeConfig } : {}),
     httpFilters: httpFilters(o.securityFilters),
     useRemoteAddress: { value: o.useRemoteAddress },
-    xffNumTrustedHops: 0,
+    xffNumTrustedHops: o.xffNumTrustedHops ?? 0,
     generateRequestId: { value: true },
+    ...(o.preserveExternalRequestId === true ? { preserveExternalRequestId: true } : {}),
     forwardClientCertDetails: o.forwardClientCertDetails,
     ...(o.serverName ? { serverName: o.serverName } : {}),
     upgradeConfigs: [{ upgradeType: 'websocket' }],

@@ -38,6 +38,12 @@ export interface AuthzMesh {
   remove(file: string): Promise<void>;
   /** Starts a sidecar for a workload (its app must listen on `appIp:port`). */
   sidecar(name: string, ip: string, appIp: string, sa: string, labels: Record<string, string>): Promise<Workload>;
+  /**
+   * Starts an ingress gateway (role gateway, `istio-system`, labels `istio: ingressgateway`, a
+   * workload identity so it reaches sidecars over mTLS); its listeners bind free ports on `ip`
+   * (`proxy.ports().gateways`).
+   */
+  gateway(ip: string): Promise<ProxyHandle>;
   /** Registers a server to close on stop. */
   own(server: http.Server): http.Server;
   stop(): Promise<void>;
@@ -78,6 +84,18 @@ export async function startAuthzMesh(files: Record<string, string>, mesh: Partia
       proxies.push(proxy);
       await proxy.ready();
       return { name, ip, appIp, proxy };
+    },
+    async gateway(ip) {
+      const sa = 'istio-ingressgateway-service-account';
+      const token = await ca.mintToken('istio-system', sa);
+      const proxy = await startProxy({
+        role: 'gateway', ip, podName: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' },
+        serviceAccount: sa, xds: `127.0.0.1:${xdsPort}`, adminPort: 0, readyPort: 0, prometheusPort: 0, gatewayHost: ip, bindPort: () => 0,
+        identity: { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token },
+      });
+      proxies.push(proxy);
+      await proxy.ready();
+      return proxy;
     },
     own(server) {
       servers.push(server);

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeshConfigError, parseMeshConfig } from './mesh-config-file.js';
+
+test('defaultConfig.gatewayTopology: numTrustedProxies and forwardClientCertDetails (UNDEFINED = istiod default); Istio defaults otherwise', () => {
+  assert.deepEqual(parseMeshConfig('trustDomain: x').gatewayTopology, { numTrustedProxies: 0 });
+  assert.equal(parseMeshConfig('trustDomain: x').preserveExternalRequestId, false);
+  const m = parseMeshConfig('defaultConfig:\n  gatewayTopology:\n    numTrustedProxies: 2\n    forwardClientCertDetails: APPEND_FORWARD\npreserveExternalRequestId: true\n');
+  assert.deepEqual(m.gatewayTopology, { numTrustedProxies: 2, forwardClientCertDetails: 'APPEND_FORWARD' });
+  assert.equal(m.preserveExternalRequestId, true);
+  assert.deepEqual(parseMeshConfig('defaultConfig: {gatewayTopology: {forwardClientCertDetails: UNDEFINED}}').gatewayTopology, { numTrustedProxies: 0 });
+  assert.deepEqual(parseMeshConfig('defaultConfig: {concurrency: 2}').gatewayTopology, { numTrustedProxies: 0 }, 'other ProxyConfig fields are ignored');
+});
+
+test('invalid gatewayTopology values and preserveExternalRequestId are refused with a reason', () => {
+  assert.throws(() => parseMeshConfig('defaultConfig: {gatewayTopology: {numTrustedProxies: -1}}'), (e) => e instanceof MeshConfigError && /numTrustedProxies/.test(e.message));
+  assert.throws(() => parseMeshConfig('defaultConfig: {gatewayTopology: {numTrustedProxies: "2"}}'), MeshConfigError);
+  assert.throws(() => parseMeshConfig('defaultConfig: {gatewayTopology: {forwardClientCertDetails: SANITISE}}'), (e) => e instanceof MeshConfigError && /forwardClientCertDetails must be one of/.test(e.message));
+  assert.throws(() => parseMeshConfig('defaultConfig: [1]'), MeshConfigError);
+  assert.throws(() => parseMeshConfig('preserveExternalRequestId: yes-please'), MeshConfigError);
+});
