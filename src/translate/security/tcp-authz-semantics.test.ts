@@ -198,3 +198,41 @@ test('HTTP ports keep HTTP RBAC only (no network RBAC in front of the HCM)', () 
   const c9000 = (l.filterChains ?? []).filter((c) => c.filterChainMatch?.destinationPort?.value === 9000);
   for (const c of c9000) assert.deepEqual(c.filters?.map((f) => f.name), ['envoy.filters.network.http_connection_manager']);
 });
+
+test('gateway TCP servers (tcp-echo on 31400) run the gateway\'s policies as network RBAC', () => {
+  const gw = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
+    spec:
+      containers: [{name: istio-proxy, image: proxy, command: [weft, proxy]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tcp-echo-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 31400, name: tcp, protocol: TCP}, hosts: ['*']}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  hosts: ['*']
+  gateways: [tcp-echo-gateway]
+  tcp: [{match: [{port: 31400}], route: [{destination: {host: tcp-echo, port: {number: 9000}}}]}]
+`;
+  const gwDeny = policy('gw-deny', `selector: {matchLabels: {istio: ingressgateway}}\naction: DENY\nrules: [{from: [{source: {ipBlocks: ["127.0.5.0/24"]}}]}]`, 'istio-system');
+  const snap = snapshotOf(TCP_ECHO + gw + gwDeny);
+  const res = resourcesFor(snap, 'istio-ingressgateway', 'istio-system');
+  const l = res.listeners.find((x) => (x.filterChains ?? []).some((c) => c.filters?.some((f) => f.name === 'envoy.filters.network.tcp_proxy')));
+  assert.ok(l, 'a gateway TCP listener');
+  const port = l.address!.socketAddress!.portValue!;
+  const sim = (sourceIp: string) => expectOk(res, { port, protocol: 'tcp', sourceIp }).authz;
+  deny(sim('127.0.5.7'), 'ns[istio-system]-policy[gw-deny]-rule[0]');
+  allow(sim('127.0.6.7'));
+});
