@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => echo.listen(PORT, APP, () => r()));
   const group = new ProcessGroup({ available: false });
   try {
-    const proxy = await startProxyChild(group, { role: 'sidecar', ip: SIDECAR, podName: 'tcp-echo-0', namespace: 'default', labels: { app: 'tcp-echo' }, xds, appAddress: APP, exactPorts: true, waitInboundPort: PORT }, undefined, 'weft tcp-echo sidecar');
+    const proxy = await startProxyChild(group, { role: 'sidecar', ip: SIDECAR, podName: 'tcp-echo-0', namespace: 'default', labels: { app: 'tcp-echo' }, xds, appAddress: APP, exactPorts: true }, undefined, 'weft tcp-echo sidecar');
     const pid = proxy.child.pid;
     const policyFile = path.join(dir, 'policy.yaml');
     await until(() => oneConnection(CLIENT), 'the sidecar to serve tcp-echo');

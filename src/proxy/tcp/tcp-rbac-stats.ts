@@ -26,8 +26,16 @@ function counter(stats: ProxyStats, name: string): Scalar {
   return c;
 }
 
-/** An observer counting each stage's decisions in `stats`. */
+const observers = new WeakMap<ProxyStats, NetworkRbacObserver>();
+
+/** An observer counting each stage's decisions in `stats` (one per stats store). */
 export function tcpRbacStatsObserver(stats: ProxyStats): NetworkRbacObserver {
+  let o = observers.get(stats);
+  if (!o) observers.set(stats, (o = newObserver(stats)));
+  return o;
+}
+
+function newObserver(stats: ProxyStats): NetworkRbacObserver {
   return {
     shadow(s: NetworkRbacStage, allowed: boolean): void {
       counter(stats, `${s.statPrefix}rbac.${s.shadowPrefix}${allowed ? 'shadow_allowed' : 'shadow_denied'}`).inc();
