@@ -129,6 +129,8 @@ export interface PolicyView {
 
 /** Istio's AuthorizationPolicy spec (namespaces in sources). */
 export interface AuthorizationPolicyView extends PolicyView {
+  readonly action?: string;
+  readonly provider?: { readonly name?: string };
   readonly rules?: readonly { readonly from?: readonly { readonly source?: { readonly namespaces?: readonly string[]; readonly notNamespaces?: readonly string[] } }[] }[];
 }
 

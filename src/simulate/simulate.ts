@@ -13,6 +13,7 @@ import { durationMs } from '../envoy/types.js';
 import type { XdsResources } from '../translate/translate.js';
 import { routeOrigin } from '../translate/route/route-metadata.js';
 import { simulateAuthz, type SimAuthz } from './authz.js';
+import { compileNetworkRbac, evaluateNetworkRbac } from '../envoy/rbac/network-rbac.js';
 import type { SimClusterChoice, SimError, SimErrorCode, SimMirror, SimRequest, SimResult, SimSuccess } from './types.js';
 
 const tables = new WeakMap<RouteConfiguration, RouteTable>();
@@ -41,7 +42,7 @@ export function simulate(resources: XdsResources, request: SimRequest): SimResul
   const hcm = chain.filters?.find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typedConfig as HttpConnectionManager | undefined;
   const tcp = chain.filters?.find((f) => f.name === 'envoy.filters.network.tcp_proxy')?.typedConfig as TcpProxy | undefined;
   if (hcm && request.protocol !== 'tcp') return simulateHttp(resources, request, target, hcm, tls, at, conn);
-  if (tcp) return simulateTcp(resources, tcp, chain, at);
+  if (tcp) return simulateTcp(resources, tcp, chain, at, tcpAuthzOf(chain, request, conn));
   return fail('no-filter-chain', `filter chain ${chainName} has neither an HTTP connection manager nor a TCP proxy`, at);
 }
 
@@ -84,7 +85,22 @@ function checkClusters(resources: XdsResources, choices: readonly SimClusterChoi
   return choices.find((c) => !known.has(c.name))?.name;
 }
 
-function simulateTcp(resources: XdsResources, tcp: TcpProxy, chain: FilterChain, at: { listener: string; filterChain: string }): SimResult {
+/**
+ * The chain's network RBAC decision for the connection (undefined when the chain has none): the same
+ * engine the proxy runs once per connection (src/envoy/rbac/network-rbac.ts).
+ */
+function tcpAuthzOf(chain: FilterChain, request: SimRequest, conn: ConnectionInfo): SimAuthz | undefined {
+  const stages = compileNetworkRbac(chain.filters ?? []);
+  if (!stages) return undefined;
+  const d = evaluateNetworkRbac(stages, {
+    destinationIp: conn.destinationIp, destinationPort: conn.destinationPort, directRemoteIp: conn.sourceIp,
+    peerPrincipal: request.peerPrincipal, requestedServerName: request.sni,
+  });
+  const stage = d.action === 'DENY' ? ('deny' as const) : d.action === 'ALLOW' ? ('allow' as const) : undefined;
+  return { decision: d.allowed ? 'allow' : 'deny', ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(stage ? { stage } : {}), path: '' };
+}
+
+function simulateTcp(resources: XdsResources, tcp: TcpProxy, chain: FilterChain, at: { listener: string; filterChain: string }, authz?: SimAuthz): SimResult {
   const clusters: SimClusterChoice[] = [];
   if (tcp.cluster) clusters.push({ name: tcp.cluster, weight: 1, share: 1 });
   const weighted = tcp.weightedClusters?.clusters ?? [];
@@ -93,7 +109,7 @@ function simulateTcp(resources: XdsResources, tcp: TcpProxy, chain: FilterChain,
   const origin = routeOrigin(chain.metadata);
   const missing = checkClusters(resources, clusters);
   if (missing) return fail('no-cluster', `cluster ${missing} is not in CDS`, { ...at, ...(origin ? { origin } : {}) });
-  return { ok: true, ...at, ...(origin ? { origin } : {}), action: { kind: 'tcp', clusters } };
+  return { ok: true, ...at, ...(origin ? { origin } : {}), action: { kind: 'tcp', clusters }, ...(authz ? { authz } : {}) };
 }
 
 function simulateHttp(

@@ -89,7 +89,7 @@ export interface SimSuccess {
   readonly rewrite?: { readonly path?: string; readonly authority?: string };
   readonly requestHeadersToAdd?: readonly HeaderValueOption[];
   readonly requestHeadersToRemove?: readonly string[];
-  /** Path normalization and authorization (jwt/ext_authz/RBAC), for connection managers that have them. */
+  /** Path normalization and authorization (jwt/ext_authz/RBAC), for connection managers that have them; for TCP chains the network RBAC decision (`path` empty). */
   readonly authz?: SimAuthz;
 }
 

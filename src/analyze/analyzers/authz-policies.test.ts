@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeYaml, lineOf, service } from './testing.js';
 import { authorizationPoliciesAnalyzer } from './authz-policies.js';
+import { meshConfigWith } from '../../model/mesh-config.js';
 
 
 const positive = service('reviews') + `---
@@ -45,4 +46,37 @@ test('authz-policies: reports the problem with code, level, resource and line', 
 
 test('authz-policies: stays quiet on consistent configuration', () => {
   assert.deepEqual(analyzeYaml(negative, authorizationPoliciesAnalyzer).map((m) => m.message), []);
+});
+
+test('authz-policies: a CUSTOM policy with an HTTP ext_authz provider on TCP ports is reported (IST0167)', () => {
+  const tcp = `apiVersion: v1
+kind: Service
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  selector: {app: tcp-echo}
+  ports: [{name: tcp, port: 9000}, {name: http, port: 9080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  selector: {matchLabels: {app: tcp-echo}}
+  template:
+    metadata: {labels: {app: tcp-echo}}
+    spec: {containers: [{name: tcp-echo, image: x, command: [x]}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext, namespace: default}
+spec:
+  selector: {matchLabels: {app: tcp-echo}}
+  action: CUSTOM
+  provider: {name: my-authz}
+  rules: [{}]
+`;
+  const mesh = meshConfigWith({ extensionProviders: [{ name: 'my-authz', envoyExtAuthzHttp: { service: 'ext-authz.default.svc.cluster.local', port: 8000 } }] });
+  const msgs = analyzeYaml(tcp, authorizationPoliciesAnalyzer, mesh);
+  assert.deepEqual(msgs.map((m) => m.code), ['IST0167']);
+  assert.match(msgs[0]!.message, /does not check TCP traffic, so TCP port\(s\) 9000 of the selected workloads/);
+  assert.deepEqual(analyzeYaml(tcp.replace('{name: tcp, port: 9000}, ', ''), authorizationPoliciesAnalyzer, mesh).map((m) => m.code), []);
 });

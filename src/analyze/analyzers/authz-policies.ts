@@ -2,6 +2,9 @@
  * authz.AuthorizationPoliciesAnalyzer: an AuthorizationPolicy must select some workload (IST0127;
  * policies in the root namespace apply mesh-wide, so they may select pods in any namespace) and the
  * namespaces its rules name must exist (IST0101 `namespace`). Policies using targetRef are skipped.
+ * Weft adds IST0167 (IneffectivePolicy) for a CUSTOM policy whose provider is `envoyExtAuthzHttp`
+ * when the workloads it selects serve TCP ports: istiod (and Weft) check TCP connections only with
+ * `envoyExtAuthzGrpc` providers, so those ports are not checked by the provider at all.
  */
 import type { Diagnostic } from '../../config/diagnostic.js';
 import type { Analyzer } from '../analyzer.js';
@@ -11,6 +14,19 @@ import { Messages } from '../messages.js';
 import { formatLabels } from '../../model/labels.js';
 import type { AuthorizationPolicyView } from '../views.js';
 import { usesTargetRef } from './policy-selectors.js';
+import { isHttpProtocol } from '../../registry/protocol.js';
+import type { Workload } from '../../registry/types.js';
+import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+
+/** The TCP (non-HTTP, non-UDP) service ports of `workloads`, sorted. */
+function tcpPorts(ctx: AnalysisContext, workloads: readonly Workload[]): number[] {
+  const out = new Set<number>();
+  for (const s of ctx.snapshot.registry.services) {
+    if (selectorIsEmpty(s.selector) || !workloads.some((w) => w.namespace === s.namespace && selectorMatches(s.selector, w.labels))) continue;
+    for (const p of s.ports) if (p.protocol !== 'UDP' && !isHttpProtocol(p.protocol)) out.add(p.port);
+  }
+  return [...out].sort((a, b) => a - b);
+}
 
 /** The analyzer. */
 export const authorizationPoliciesAnalyzer: Analyzer = {
@@ -24,8 +40,17 @@ export const authorizationPoliciesAnalyzer: Analyzer = {
       if (!usesTargetRef(r.spec)) {
         const labels = r.spec.selector?.matchLabels;
         const scope = ns === ctx.mesh.rootNamespace ? undefined : ns;
-        if (ctx.selectWorkloads(labels, scope).length === 0) {
+        const selected = ctx.selectWorkloads(labels, scope);
+        if (selected.length === 0) {
           out.push(message(Messages.NoMatchingWorkloadsFound, r, labels ? ['spec', 'selector'] : ['metadata', 'name'], formatLabels(labels)));
+        }
+        const provider = r.spec.action === 'CUSTOM' ? r.spec.provider?.name : undefined;
+        if (provider !== undefined && ctx.mesh.extensionProviders.some((p) => p.name === provider && p.envoyExtAuthzHttp)) {
+          const ports = tcpPorts(ctx, selected);
+          if (ports.length > 0) {
+            out.push(message(Messages.IneffectivePolicy, r, ['spec', 'provider', 'name'],
+              `CUSTOM provider ${provider} is an envoyExtAuthzHttp provider and does not check TCP traffic, so TCP port(s) ${ports.join(', ')} of the selected workloads are not checked by it`));
+          }
         }
       }
       (r.spec.rules ?? []).forEach((rule, i) => {

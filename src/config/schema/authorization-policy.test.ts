@@ -99,6 +99,16 @@ rules:
   it('warns, as Istio does, that a DENY rule with only HTTP attributes denies all TCP traffic', () => {
     assertIssue(validate(valid['deny-method-get with when']!), 'spec.rules[0]', 'deny all traffic to TCP ports', 'Warning');
   });
+  it('gives that warning exactly when the DENY rule then matches every TCP connection (HTTP attributes dropped)', () => {
+    const tcpWarning = (spec: string) => validate(`action: DENY\nrules: [${spec}]`).issues.some((i) => i.message.includes('deny all traffic to TCP ports'));
+    assert.equal(tcpWarning('{when: [{key: "request.headers[x-token]", values: [a]}]}'), true);
+    assert.equal(tcpWarning('{from: [{source: {requestPrincipals: ["*"]}}]}'), true);
+    assert.equal(tcpWarning('{from: [{source: {namespaces: [a]}}, {source: {requestPrincipals: ["*"]}}]}'), true);
+    assert.equal(tcpWarning('{from: [{source: {namespaces: [a]}}], to: [{operation: {methods: [GET]}}]}'), false);
+    assert.equal(tcpWarning('{to: [{operation: {methods: [GET], ports: ["80"]}}]}'), false);
+    assert.equal(tcpWarning('{to: [{operation: {methods: [GET]}}], when: [{key: destination.port, values: ["80"]}]}'), false);
+    assert.equal(tcpWarning('{}'), false);
+  });
 });
 
 describe('AuthorizationPolicy: action and provider', () => {

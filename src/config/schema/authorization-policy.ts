@@ -249,17 +249,28 @@ function checkOperation(op: Operation, sink: IssueSink, path: Path): boolean {
 
 function checkRule(rule: Rule, action: AuthorizationAction, sink: IssueSink, path: Path): void {
   const custom = action === 'CUSTOM';
-  let tcpInFrom = false;
-  let tcpInTo = false;
+  // On TCP ports a DENY rule's HTTP attributes are dropped (istiod's Generate(forTCP), Weft's
+  // network RBAC): a source or operation left without a TCP attribute matches every connection.
+  let someFromWithoutTcp = false;
+  let someToWithoutTcp = false;
+  let httpAttribute = false;
+  let tcpInWhen = false;
   if (rule.from !== undefined && rule.from.length === 0) sink.error([...path, 'from'], '`from` must not be empty');
   rule.from?.forEach((from, j) => {
     if (from.source === undefined) sink.error([...path, 'from', j], '`from.source` must not be nil');
-    else tcpInFrom = checkSource(from.source, custom, sink, [...path, 'from', j, 'source']) || tcpInFrom;
+    else {
+      if (!checkSource(from.source, custom, sink, [...path, 'from', j, 'source'])) someFromWithoutTcp = true;
+      if (from.source.requestPrincipals !== undefined || from.source.notRequestPrincipals !== undefined) httpAttribute = true;
+    }
   });
   if (rule.to !== undefined && rule.to.length === 0) sink.error([...path, 'to'], '`to` must not be empty');
   rule.to?.forEach((to, j) => {
     if (to.operation === undefined) sink.error([...path, 'to', j], '`to.operation` must not be nil');
-    else tcpInTo = checkOperation(to.operation, sink, [...path, 'to', j, 'operation']) || tcpInTo;
+    else {
+      if (!checkOperation(to.operation, sink, [...path, 'to', j, 'operation'])) someToWithoutTcp = true;
+      const op = to.operation;
+      if ([op.hosts, op.notHosts, op.methods, op.notMethods, op.paths, op.notPaths].some((v) => v !== undefined)) httpAttribute = true;
+    }
   });
   rule.when?.forEach((cond, j) => {
     const p = [...path, 'when', j];
@@ -271,15 +282,19 @@ function checkRule(rule: Rule, action: AuthorizationAction, sink: IssueSink, pat
       sink.error(p, `at least one of \`values\` or \`notValues\` must be set for key ${cond.key}`);
     }
     checkCondition(cond, sink, p);
+    if (cond.key.startsWith('request.')) httpAttribute = true;
+    else tcpInWhen = true;
     if (custom && (['source.namespace', 'source.serviceAccount', 'source.principal'].includes(cond.key) || cond.key.startsWith('request.auth.'))) {
       sink.error([...p, 'key'], `${cond.key} is currently not supported with CUSTOM action`);
     }
   });
   const fromExists = rule.from?.some((f) => f.source !== undefined) ?? false;
   const toExists = rule.to?.some((t) => t.operation !== undefined) ?? false;
-  if (action === 'DENY' && ((fromExists && !toExists && !tcpInFrom) || (toExists && !tcpInTo))) {
+  // Istio's warning, given exactly when the rule then matches every TCP connection.
+  if (action === 'DENY' && httpAttribute && (!fromExists || someFromWithoutTcp) && (!toExists || someToWithoutTcp) && !tcpInWhen) {
     sink.warn(path, 'configured AuthorizationPolicy will deny all traffic to TCP ports under its scope due to the use of only ' +
-      'HTTP attributes in a DENY rule; it is recommended to explicitly specify the port', SCHEMA_WARNING);
+      'HTTP attributes in a DENY rule (on TCP ports they are dropped, so the rule matches every connection); ' +
+      'it is recommended to explicitly specify the port', SCHEMA_WARNING);
   }
 }
 

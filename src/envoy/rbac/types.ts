@@ -92,6 +92,18 @@ export interface RbacFilterConfig {
   readonly shadowRulesStatPrefix?: string;
 }
 
+/**
+ * The network RBAC filter's config (`extensions.filters.network.rbac.v3.RBAC`): evaluated once per
+ * connection; a denied connection is closed. Stats are `<statPrefix>rbac.allowed|denied|…`.
+ */
+export interface NetworkRbacConfig extends RbacFilterConfig {
+  /** Required by Envoy; istiod sets `tcp.`. */
+  readonly statPrefix: string;
+}
+
+/** Name of the network RBAC filter (`envoy.filters.network.rbac`). */
+export const NETWORK_RBAC_FILTER = 'envoy.filters.network.rbac';
+
 /** Name of the HTTP RBAC filter (and its dynamic metadata namespace). */
 export const RBAC_FILTER = 'envoy.filters.http.rbac';
 /** Dynamic metadata key (after the shadow stat prefix) holding the shadow engine's matched policy. */

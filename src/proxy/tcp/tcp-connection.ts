@@ -6,6 +6,10 @@
  * TLS — mesh mTLS), then pipes bytes both ways with backpressure (`.pipe`) and half-close (a FIN
  * from one side ends the other side's writes only), closes both on the route's idle timeout, and
  * on failure closes the downstream with flag UH (no host), UF (connect failure), UO or NC.
+ * A route carrying network RBAC filters (AuthorizationPolicy on TCP) is authorized first, once per
+ * connection, after the TLS handshake (the peer identity is known) and before any upstream
+ * connection: a denied connection is closed, counted in `tcp.rbac.denied` and in Istio's TCP
+ * metrics (opened and closed), and never reaches the upstream.
  * Counted: cluster `upstream_cx_total` / `_active` / `_connect_fail`, the circuit breaker's
  * connections, outlier local-origin results, and Istio's TCP metrics (tcp-stats.ts).
  */
@@ -15,7 +19,10 @@ import type { LbContext } from '../lb/load-balancer.js';
 import { addFlag } from '../local-reply.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { TelemetryTarget } from '../telemetry.js';
+import { evaluateNetworkRbac, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
+import { peerIdentity } from '../tls/peer-identity.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
+import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
 import { CONNECT_TIMEOUT_CODE } from '../upstream-agent.js';
 import type { TcpRoute } from './tcp-routes.js';
 import { tcpChildren } from './tcp-stats.js';
@@ -43,6 +50,15 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
   const name = route.pickCluster();
   const cluster = name !== undefined ? snapshot.clusters.get(name) : undefined;
   const noHost = (c: UpstreamCluster | undefined): TelemetryTarget => c?.noHostTelemetry ?? (opts.inbound ? ctx.noClusterInbound : ctx.noClusterOutbound);
+  if (route.rbac !== undefined && !authorized(ctx, downstream, route.rbac, opts)) {
+    // Envoy's network RBAC closes a denied connection before tcp_proxy opens an upstream one; Istio's
+    // stats filter still saw the connection open and close.
+    const c = tcpChildren(ctx.stats, peerTelemetry(noHost(cluster), opts.inbound, downstream, undefined), '-');
+    c.opened.inc();
+    c.closed.inc();
+    downstream.destroy();
+    return;
+  }
   if (cluster === undefined) {
     fail(ctx, downstream, noHost(undefined), opts, 'NC', 503, `cluster not found: ${name ?? ''}`);
     return;
@@ -67,6 +83,26 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
     return;
   }
   connect(ctx, downstream, route, cluster, rt, opts);
+}
+
+/**
+ * The network RBAC decision for a connection: peer identity from the verified mTLS certificate,
+ * destination = the address the client connected to (the original destination), SNI when TLS.
+ */
+function authorized(ctx: ProxyContext, downstream: Socket, stages: readonly NetworkRbacStage[], opts: TcpConnectionOptions): boolean {
+  const tlsSocket = downstream as Socket & { servername?: string | false };
+  const d = evaluateNetworkRbac(stages, {
+    destinationIp: opts.originalDst?.host ?? downstream.localAddress,
+    destinationPort: opts.originalDst?.port ?? downstream.localPort,
+    directRemoteIp: stripV4Mapped(downstream.remoteAddress),
+    peerPrincipal: peerIdentity(downstream)?.principal || undefined,
+    requestedServerName: typeof tlsSocket.servername === 'string' ? tlsSocket.servername : undefined,
+  }, tcpRbacStatsObserver(ctx.stats));
+  return d.allowed;
+}
+
+function stripV4Mapped(ip: string | undefined): string | undefined {
+  return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 function fail(ctx: ProxyContext, downstream: Socket, target: TelemetryTarget, opts: TcpConnectionOptions, flag: string, status: number, message: string): void {

@@ -8,8 +8,12 @@
  *   else the port's only service chain, else the listener's default chain (passthrough/blackhole);
  * - sidecar inbound: `virtualInbound` chains by destination port, plaintext and mTLS;
  * - gateway: bound listeners whose chain (matched as a plaintext connection) is a TCP proxy.
+ * A chain's `envoy.filters.network.rbac` filters travel with its route (`rbac`); a config that does
+ * not compile denies every connection of the chain (fail closed; Envoy would reject the listener).
  */
 import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
+import { compileNetworkRbac, isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
+import { NETWORK_RBAC_FILTER } from '../../envoy/rbac/types.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
 import { durationMs } from '../durations.js';
@@ -31,6 +35,8 @@ export interface TcpRoute {
   pickCluster(): string | undefined;
   /** Idle timeout (ms; 0 = none). */
   readonly idleTimeoutMs: number;
+  /** The chain's network RBAC filters (AuthorizationPolicy on TCP), evaluated once per connection. */
+  readonly rbac?: readonly NetworkRbacStage[];
 }
 
 /** An inbound TCP port: plaintext and/or mTLS chains. */
@@ -103,9 +109,29 @@ export function compileTcpRoute(proxy: TcpProxy, name: string): TcpRoute {
   return route;
 }
 
+const chainRoutes = new WeakMap<FilterChain, TcpRoute>();
+
 function routeOf(chain: FilterChain | undefined, fallbackName: string): TcpRoute | undefined {
   const p = tcpProxyOf(chain);
-  return p ? compileTcpRoute(p, chain?.name ?? fallbackName) : undefined;
+  if (!p || !chain) return undefined;
+  const base = compileTcpRoute(p, chain.name ?? fallbackName);
+  if (!chain.filters?.some(isNetworkRbacFilter)) return base;
+  let r = chainRoutes.get(chain);
+  if (!r) chainRoutes.set(chain, (r = { ...base, rbac: chainRbac(chain, base.name) }));
+  return r;
+}
+
+/** Denies every connection: the stage used when a chain's RBAC config cannot be compiled (fail closed). */
+const INVALID_RBAC_POLICY = 'weft-invalid-network-rbac-config';
+
+/** The network RBAC filters of a chain; a config that does not compile denies every connection. */
+function chainRbac(chain: FilterChain, name: string): readonly NetworkRbacStage[] {
+  try {
+    return compileNetworkRbac(chain.filters ?? [], `${name}.filters`) ?? [];
+  } catch {
+    const any = { permissions: [{ any: true }], principals: [{ any: true }] };
+    return compileNetworkRbac([{ name: NETWORK_RBAC_FILTER, typedConfig: { '@type': TypeUrl.NetworkRbac, statPrefix: 'tcp.', rules: { action: 'DENY', policies: { [INVALID_RBAC_POLICY]: any } } } }]) ?? [];
+  }
 }
 
 function compute(snapshot: RuntimeSnapshot, podIp: string): TcpEntryPoints {

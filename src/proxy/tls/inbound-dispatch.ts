@@ -58,8 +58,10 @@ export function dispatchInbound(socket: Socket, plan: InboundPortPlan | undefine
     if (chunk[0] === TLS_HANDSHAKE) {
       terminateTls(socket, plan, deps, deliver);
     } else if (plan.plaintext) {
-      deliver(socket);
+      // Resume first: a consumer that pauses the socket while it connects upstream (tcp_proxy) keeps
+      // it paused, so the peeked bytes wait for it instead of being emitted to no listener.
       socket.resume();
+      deliver(socket);
     } else {
       // STRICT: plaintext to an mTLS-only port is refused, as Envoy closes a connection no filter chain matches.
       deps.onRefused?.('plaintext_on_mtls_port');

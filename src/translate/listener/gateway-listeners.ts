@@ -12,6 +12,7 @@ import { BLACKHOLE_CLUSTER } from '../cluster/cluster-names.js';
 import { isHttpServerProtocol, type GatewayServer } from '../gateway-servers.js';
 import type { ProxyScope } from '../proxy-scope.js';
 import { securityHttpFilters } from '../security/security-filters.js';
+import { networkAuthzFilters } from '../security/network-authz-filters.js';
 import { intersectHosts } from '../route/gateway-routes.js';
 import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
@@ -94,12 +95,16 @@ function tlsChains(scope: ProxyScope, s: GatewayServer): FilterChain[] {
     }));
   }
   const target = selectTcpRoute(vses, ctx, `outbound_0.0.0.0_${s.listenerPort}`);
+  // Plain TCP servers: the gateway's AuthorizationPolicies as network RBAC before tcp_proxy (istiod's
+  // BuildTCP on gateway TCP chains). TLS-terminating TCP servers and PASSTHROUGH chains are served by
+  // the proxy's TLS gateway path, which has no network RBAC yet, so they get none.
+  const authz = s.terminatesTls ? [] : networkAuthzFilters(scope.snapshot, { namespace: scope.node.namespace, labels: scope.node.labels }).filters;
   return [
     {
       name: chainName,
       ...match,
       ...(s.terminatesTls ? { transportSocket: tlsTransportSocket(buildDownstreamTlsContext(s.server.tls!, false)) } : {}),
-      filters: [tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(BLACKHOLE_CLUSTER))],
+      filters: [...authz, tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(BLACKHOLE_CLUSTER))],
       ...(target?.metadata ? { metadata: target.metadata } : {}),
     },
   ];

@@ -31,15 +31,19 @@ export function inboundMtlsContext(trustDomain: string, http: boolean): Downstre
   };
 }
 
-/** The filter chains of one inbound port under `mode`, all running `filter`. */
-export function inboundChainsForMode(port: number, mode: MtlsMode, filter: Filter, trustDomain: string, http: boolean): FilterChain[] {
+/**
+ * The filter chains of one inbound port under `mode`, all running `filter` (one network filter, or
+ * several in order, e.g. the TCP RBAC filters then `tcp_proxy`).
+ */
+export function inboundChainsForMode(port: number, mode: MtlsMode, filter: Filter | readonly Filter[], trustDomain: string, http: boolean): FilterChain[] {
   const name = `0.0.0.0_${port}`;
-  const plain: FilterChain = { name, filterChainMatch: { destinationPort: { value: port } }, filters: [filter] };
+  const filters: Filter[] = Array.isArray(filter) ? [...(filter as readonly Filter[])] : [filter as Filter];
+  const plain: FilterChain = { name, filterChainMatch: { destinationPort: { value: port } }, filters };
   if (mode === 'DISABLE') return [plain];
   const tlsChain: FilterChain = {
     name: `${name}_mtls`,
     filterChainMatch: { destinationPort: { value: port }, transportProtocol: 'tls' },
-    filters: [filter],
+    filters,
     transportSocket: { name: 'envoy.transport_sockets.tls', typedConfig: { '@type': TypeUrl.DownstreamTlsContext, ...inboundMtlsContext(trustDomain, http) } },
   };
   if (mode === 'STRICT') return [tlsChain];

@@ -4,7 +4,8 @@
  * (matched by destination port = the service's target port), running an HCM with an inline route
  * configuration `inbound|<port>||` (one `inbound|http|<port>` virtual host for every domain, the
  * default route to `inbound|<port>||` without timeout) for HTTP ports, or a TCP proxy to that
- * cluster for TCP ports; other ports fall through to the inbound passthrough chain. Each port's chains
+ * cluster for TCP ports (after the AuthorizationPolicy network RBAC filters, network-authz-filters.ts);
+ * other ports fall through to the inbound passthrough chain. Each port's chains
  * follow its PeerAuthentication mode (STRICT: mTLS only; PERMISSIVE: mTLS and plaintext; DISABLE:
  * plaintext), see inbound-mtls-chains.ts.
  */
@@ -18,6 +19,7 @@ import { CATCH_ALL_MATCH } from '../route/route-match.js';
 import { traceOperation } from '../route/route-metadata.js';
 import { ZERO_DURATION } from '../route/durations.js';
 import { securityHttpFilters } from '../security/security-filters.js';
+import { networkAuthzFilters } from '../security/network-authz-filters.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
 import { tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 import { workloadMtlsMode } from '../cluster/peer-authentication-mode.js';
@@ -96,6 +98,8 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
   const pathNormalization = scope.snapshot.meshConfig.pathNormalization;
   const securityFilters = securityHttpFilters(scope.snapshot, scope.node).filters;
   const { snapshot, node } = scope;
+  // TCP ports: AuthorizationPolicy as network RBAC before tcp_proxy (istiod's BuildTCP).
+  const tcpAuthz = networkAuthzFilters(snapshot, { namespace: node.namespace, labels: node.labels }).filters;
   const chains: FilterChain[] = inboundPorts(scope).flatMap((p) => {
     const cluster = inboundClusterName(p.targetPort);
     const statPrefix = `inbound_0.0.0.0_${p.targetPort}`;
@@ -111,7 +115,7 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
             securityFilters,
           }),
         )
-      : tcpProxyFilter(tcpProxyToCluster(cluster));
+      : [...tcpAuthz, tcpProxyFilter(tcpProxyToCluster(cluster))];
     // PeerAuthentication decides which transports the port accepts (inbound-mtls-chains.ts).
     const mode = workloadMtlsMode(snapshot, node.namespace, node.labels, p.targetPort);
     return inboundChainsForMode(p.targetPort, mode, filter, snapshot.meshConfig.trustDomain, isHttpProtocol(p.protocol));

@@ -38,10 +38,14 @@ export interface AuthzFilters {
   readonly notes: SecurityNote[];
 }
 
-function policiesOf(list: readonly Resource<AuthorizationPolicySpec>[], snapshot: MeshSnapshot, notes: SecurityNote[], custom = false): Record<string, RbacPolicy> {
+/**
+ * The RBAC policies of `list`, one per convertible rule, by istiod's names in name order; skipped
+ * rules are noted. `tcpAction` converts for a TCP filter chain (rule-policy.ts).
+ */
+export function policiesOf(list: readonly Resource<AuthorizationPolicySpec>[], snapshot: MeshSnapshot, notes: SecurityNote[], custom = false, tcpAction?: 'ALLOW' | 'DENY' | 'LOG'): Record<string, RbacPolicy> {
   const out: Record<string, RbacPolicy> = {};
   for (const r of list) {
-    const ctx = { policyNamespace: r.metadata.namespace, trustDomain: snapshot.meshConfig.trustDomain };
+    const ctx = { policyNamespace: r.metadata.namespace, trustDomain: snapshot.meshConfig.trustDomain, ...(tcpAction ? { tcpAction } : {}) };
     (r.spec.rules ?? []).forEach((rule, i) => {
       const name = rbacPolicyName(r.metadata.namespace, r.metadata.name, i, custom);
       try {

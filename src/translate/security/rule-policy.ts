@@ -19,6 +19,12 @@
  * matcher but does match its negation, so `notValues`, `notPrincipals`, `notRequestPrincipals` and
  * friends in a DENY rule deny requests that lack the attribute, as Istio documents for
  * "require a JWT" (`notRequestPrincipals: ["*"]`).
+ *
+ * TCP (network RBAC, `tcpAction` set), as istiod's `Model.Generate(forTCP)`: the HTTP-only fields
+ * (hosts, methods, paths, requestPrincipals and the `request.*` condition keys, each with its `notX`
+ * form) cannot be evaluated on a connection. In an ALLOW rule any of them makes the whole rule
+ * unusable ({@link HttpOnlyOnTcpError}: the rule is skipped, so it allows nothing); in a DENY or
+ * AUDIT rule they are dropped, so the rule matches more connections (istiod's `checkError`).
  */
 import type { Condition, Operation, Rule, Source } from '../../config/schema/authorization-policy.js';
 import type { HeaderMatcher, StringMatcher } from '../../envoy/types.js';
@@ -30,6 +36,8 @@ import { cidrRange, globMatcher, namespaceMatcher, pathMatcher, principalMatcher
 export interface RuleContext {
   readonly policyNamespace: string;
   readonly trustDomain: string;
+  /** Set when converting for a TCP filter chain: the RBAC action the rule is for. */
+  readonly tcpAction?: 'ALLOW' | 'DENY' | 'LOG';
 }
 
 /** Stable code of a rule that cannot be converted (the rule is skipped, as istiod does). */
@@ -42,6 +50,27 @@ export class RuleError extends Error {
     super(message);
     this.name = 'RuleError';
   }
+}
+
+/**
+ * An ALLOW rule using an HTTP-only field, converted for TCP: istiod skips the rule (it matches
+ * nothing). Code {@link RULE_ERROR_CODE}, as any rule that cannot be converted.
+ */
+export class HttpOnlyOnTcpError extends RuleError {
+  constructor(readonly field: string) {
+    super(`${field} is HTTP only: the rule matches no TCP connection`);
+    this.name = 'HttpOnlyOnTcpError';
+  }
+}
+
+/**
+ * Whether an HTTP-only field is kept: always for HTTP; on TCP an ALLOW rule fails
+ * ({@link HttpOnlyOnTcpError}) and a DENY/AUDIT rule drops the field (false).
+ */
+function keepHttpOnly(field: string, ctx: RuleContext | undefined): boolean {
+  if (ctx?.tcpAction === undefined) return true;
+  if (ctx.tcpAction === 'ALLOW') throw new HttpOnlyOnTcpError(field);
+  return false;
 }
 
 const ANY_PERMISSION: Permission = Object.freeze({ any: true });
@@ -138,6 +167,11 @@ function conditionSide(key: string, ctx: RuleContext): Side {
   throw new RuleError(`unsupported condition key ${key}`);
 }
 
+/** Condition keys only an HTTP request has (istiod's generators return an error for TCP). */
+function httpOnlyKey(key: string): boolean {
+  return key.startsWith('request.');
+}
+
 function conditionPermissions(c: Condition, side: Side, perms: Permission[], ids: Principal[]): void {
   if ('permission' in side) {
     if (c.values?.length) perms.push(orPerm(c.values.map(side.permission)));
@@ -148,29 +182,33 @@ function conditionPermissions(c: Condition, side: Side, perms: Permission[], ids
   }
 }
 
-function operationPermission(op: Operation): Permission {
+function operationPermission(op: Operation, ctx: RuleContext): Permission {
   const out: Permission[] = [];
-  const field = (values: readonly string[] | undefined, notValues: readonly string[] | undefined, one: (v: string) => Permission) => {
+  const field = (values: readonly string[] | undefined, notValues: readonly string[] | undefined, one: (v: string) => Permission, httpOnly?: string) => {
+    if (!values?.length && !notValues?.length) return;
+    if (httpOnly !== undefined && !keepHttpOnly(httpOnly, ctx)) return;
     if (values?.length) out.push(orPerm(values.map(one)));
     if (notValues?.length) out.push({ notRule: orPerm(notValues.map(one)) });
   };
-  field(op.hosts, op.notHosts, (v) => ({ header: headerGlob(':authority', v, true) }));
+  field(op.hosts, op.notHosts, (v) => ({ header: headerGlob(':authority', v, true) }), 'hosts');
   field(op.ports, op.notPorts, (v) => ({ destinationPort: Number(v) }));
-  field(op.methods, op.notMethods, (v) => ({ header: headerGlob(':method', v) }));
-  field(op.paths, op.notPaths, (v) => ({ urlPath: { path: pathMatcher(v) } }));
+  field(op.methods, op.notMethods, (v) => ({ header: headerGlob(':method', v) }), 'methods');
+  field(op.paths, op.notPaths, (v) => ({ urlPath: { path: pathMatcher(v) } }), 'paths');
   return andPerm(out);
 }
 
 function sourcePrincipal(src: Source, ctx: RuleContext): Principal {
   const out: Principal[] = [];
-  const field = (values: readonly string[] | undefined, notValues: readonly string[] | undefined, one: (v: string) => Principal) => {
+  const field = (values: readonly string[] | undefined, notValues: readonly string[] | undefined, one: (v: string) => Principal, httpOnly?: string) => {
+    if (!values?.length && !notValues?.length) return;
+    if (httpOnly !== undefined && !keepHttpOnly(httpOnly, ctx)) return;
     if (values?.length) out.push(orId(values.map(one)));
     if (notValues?.length) out.push({ notId: orId(notValues.map(one)) });
   };
   const td = ctx.trustDomain;
   const aliased = (vs: readonly string[] | undefined) => (vs ? withTrustDomainAliases(vs, td) : undefined);
   field(aliased(src.principals), aliased(src.notPrincipals), (v) => ({ authenticated: { principalName: principalMatcher(v) } }));
-  field(src.requestPrincipals, src.notRequestPrincipals, (v) => ({ metadata: authnMetadata([AuthnAttribute.Principal], { stringMatch: globMatcher(v) }) }));
+  field(src.requestPrincipals, src.notRequestPrincipals, (v) => ({ metadata: authnMetadata([AuthnAttribute.Principal], { stringMatch: globMatcher(v) }) }), 'requestPrincipals');
   field(src.namespaces, src.notNamespaces, (v) => ({ authenticated: { principalName: namespaceMatcher(v) } }));
   field(src.serviceAccounts, src.notServiceAccounts, (v) => ({ authenticated: { principalName: serviceAccountMatcher(v, ctx.policyNamespace, td) } }));
   field(src.ipBlocks, src.notIpBlocks, (v) => ({ directRemoteIp: cidrRange(v) }));
@@ -182,11 +220,15 @@ function sourcePrincipal(src: Source, ctx: RuleContext): Principal {
 export function rulePolicy(rule: Rule, ctx: RuleContext): RbacPolicy {
   const perms: Permission[] = [];
   const ids: Principal[] = [];
-  const ops = (rule.to ?? []).flatMap((t) => (t.operation ? [operationPermission(t.operation)] : []));
+  const ops = (rule.to ?? []).flatMap((t) => (t.operation ? [operationPermission(t.operation, ctx)] : []));
   if (ops.length > 0) perms.push(orPerm(ops));
   const srcs = (rule.from ?? []).flatMap((f) => (f.source ? [sourcePrincipal(f.source, ctx)] : []));
   if (srcs.length > 0) ids.push(orId(srcs));
-  for (const c of rule.when ?? []) conditionPermissions(c, conditionSide(c.key, ctx), perms, ids);
+  for (const c of rule.when ?? []) {
+    const side = conditionSide(c.key, ctx);
+    if (httpOnlyKey(c.key) && (c.values?.length || c.notValues?.length) && !keepHttpOnly(c.key, ctx)) continue;
+    conditionPermissions(c, side, perms, ids);
+  }
   return { permissions: [andPerm(perms)], principals: [andId(ids)] };
 }
 

@@ -49,13 +49,16 @@ export interface AuthzMesh {
   stop(): Promise<void>;
 }
 
-/** Registry YAML for a service whose pods are sidecar'd WorkloadEntries (`tlsMode: istio`). */
-export function service(name: string, port: number, entries: readonly { ip: string; sa: string; labels?: Record<string, string> }[], sidecar = true): string {
-  const docs = [`apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  selector: {app: ${name}}\n  ports: [{name: http, port: ${port}}]\n`];
+/**
+ * Registry YAML for a service whose pods are sidecar'd WorkloadEntries (`tlsMode: istio`); the port
+ * is named `portName` (`http` by default, `tcp` for a TCP service).
+ */
+export function service(name: string, port: number, entries: readonly { ip: string; sa: string; labels?: Record<string, string> }[], sidecar = true, portName = 'http'): string {
+  const docs = [`apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  selector: {app: ${name}}\n  ports: [{name: ${portName}, port: ${port}}]\n`];
   entries.forEach((e, i) => {
     const labels = { app: name, ...(sidecar ? { 'security.istio.io/tlsMode': 'istio' } : {}), ...e.labels };
     const l = Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ');
-    docs.push(`apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ${name}-${i}}\nspec: {address: ${e.ip}, serviceAccount: ${e.sa}, labels: {${l}}, ports: {http: ${port}}}\n`);
+    docs.push(`apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ${name}-${i}}\nspec: {address: ${e.ip}, serviceAccount: ${e.sa}, labels: {${l}}, ports: {${portName}: ${port}}}\n`);
   });
   return docs.join('---\n');
 }
