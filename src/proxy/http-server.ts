@@ -4,11 +4,17 @@
  * strict parser (llhttp; malformed requests get 400, oversized headers 431, without reaching the
  * handler), connection tracking, and a graceful close: stop accepting, let in-flight requests
  * finish, close idle keep-alive connections, and force-close whatever remains after a deadline.
+ * Resource limits: a cap on open downstream connections (Envoy's per-listener connection limit,
+ * `envoy.resource_limits.listener.<name>.connection_limit`: a connection over it is closed as soon
+ * as it is accepted and counted as `downstream_cx_overflow`), and the HTTP/2 stream and window
+ * limits of the HCM (h2/h2-limits.ts). Accept errors (EMFILE, ENFILE) are reported, never thrown.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { hardenServer } from './filters/codec-guard.js';
 import { H2Downstream } from './h2/h2-downstream.js';
+import { h2LimitsFrom } from './h2/h2-limits.js';
+import type { Http2ProtocolOptions } from '../envoy/types.js';
 import { sniffProtocol } from './h2/preface-sniffer.js';
 
 /** Handles one request; must not throw. */
@@ -32,6 +38,12 @@ export interface HttpListenerOptions {
    * calls `deliver` with the stream HTTP should read, or destroys the connection.
    */
   readonly accept?: (socket: Socket, deliver: (stream: Socket) => void) => void;
+  /** Most downstream connections open at once (TCP connections, any protocol); absent = no limit. */
+  readonly maxConnections?: number;
+  /** Called for each connection closed because the listener was at `maxConnections`. */
+  readonly onOverflow?: () => void;
+  /** Called with a server-level error after the listener is bound (e.g. accept failing with EMFILE). */
+  readonly onError?: (err: Error) => void;
 }
 
 /** Downstream timeouts a listener applies (see {@link HttpListener.configure}). */
@@ -39,6 +51,8 @@ export interface DownstreamTimeouts {
   readonly requestHeadersTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly streamIdleTimeoutMs?: number;
+  /** The HCM config; its `http2ProtocolOptions` set the HTTP/2 stream and window limits. */
+  readonly config?: { readonly http2ProtocolOptions?: Http2ProtocolOptions };
 }
 
 /** A bound listener. */
@@ -47,6 +61,7 @@ export class HttpListener {
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
   private readonly onTimeout: ((socket: Socket) => void) | undefined;
+  private readonly onServerError: ((err: Error) => void) | undefined;
   /** The HTTP/2 (h2c prior knowledge / ALPN h2) side of this listener. */
   readonly h2: H2Downstream;
 
@@ -55,6 +70,11 @@ export class HttpListener {
     this.server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 60_000;
     this.server.headersTimeout = opts.headersTimeoutMs ?? 60_000;
     hardenServer(this.server);
+    // Node closes a connection accepted while `maxConnections` are open and emits 'drop'.
+    if (opts.maxConnections !== undefined && opts.maxConnections > 0) this.server.maxConnections = opts.maxConnections;
+    const onOverflow = opts.onOverflow;
+    if (onOverflow !== undefined) this.server.on('drop', () => onOverflow());
+    this.onServerError = opts.onError;
     this.onTimeout = opts.onSocketTimeout;
     if (opts.onSocketTimeout !== undefined) this.server.on('timeout', opts.onSocketTimeout);
     this.server.on('connection', (socket: Socket) => {
@@ -93,6 +113,7 @@ export class HttpListener {
   configure(t: DownstreamTimeouts): void {
     this.server.headersTimeout = t.requestHeadersTimeoutMs ?? 60_000;
     this.h2.setIdleTimeout(t.idleTimeoutMs ?? 3_600_000);
+    this.h2.setLimits(h2LimitsFrom(t.config?.http2ProtocolOptions));
     if (this.onTimeout === undefined) return;
     const idle = t.idleTimeoutMs ?? 3_600_000;
     const stream = t.streamIdleTimeoutMs ?? 300_000;
@@ -108,6 +129,8 @@ export class HttpListener {
       this.server.once('error', onError);
       this.server.listen({ host, port, exclusive: true }, () => {
         this.server.off('error', onError);
+        // Once bound, an accept error (EMFILE under a connection flood) must not crash the proxy.
+        this.server.on('error', (err: Error) => this.onServerError?.(err));
         const addr = this.server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
       });

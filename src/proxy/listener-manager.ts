@@ -24,6 +24,7 @@ import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSu
 import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './tls/gateway-dispatch.js';
 import { closeTcpConnections } from './tls/gateway-passthrough.js';
 import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './outbound-auth.js';
+import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener-limits.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -44,6 +45,8 @@ export interface ListenerManagerOptions {
   readonly gatewayTls?: GatewayTlsSupport;
   /** When set, the outbound listener serves only requests carrying the pod's credential (src/proxy/outbound-auth.ts). */
   readonly outboundAuth?: OutboundAuth;
+  /** Connections each listener keeps open at most (listener-limits.ts; default 10,000; 0 = no limit). */
+  readonly maxConnectionsPerListener?: number;
 }
 
 const LISTENER_OPTIONS: HttpListenerOptions = { onSocketTimeout };
@@ -59,9 +62,29 @@ export class ListenerManager {
 
   /** TCP proxy listeners (src/proxy/tcp): inbound/outbound TCP ports, gateway TCP servers. */
   private readonly tcp: TcpListenerManager;
+  private readonly maxConnections: number | undefined;
+
+  /**
+   * `base` with this manager's connection limit; overflowing connections are counted under the
+   * address the listener is bound to (`host` and the bound port, known once `listen` resolves).
+   */
+  private limited(base: HttpListenerOptions, host: string): { options: HttpListenerOptions; bound: (port: number) => void } {
+    let port = 0;
+    return {
+      options: {
+        ...base,
+        ...(this.maxConnections !== undefined ? { maxConnections: this.maxConnections } : {}),
+        onOverflow: () => listenerOverflowCounter(this.ctx.stats, listenerStatAddress(host, port)).inc(),
+        onError: (err) => this.opts.onError?.(`listener ${host}:${port}: ${err.message}`),
+      },
+      bound: (p) => (port = p),
+    };
+  }
 
   constructor(private readonly ctx: ProxyContext, private readonly opts: ListenerManagerOptions) {
+    this.maxConnections = effectiveConnectionLimit(opts.maxConnectionsPerListener);
     this.tcp = new TcpListenerManager(ctx, {
+      maxConnections: this.maxConnections, onOverflow: (host, port) => listenerOverflowCounter(ctx.stats, listenerStatAddress(host, port)).inc(),
       role: opts.role, ip: opts.ip, gatewayHost: opts.gatewayHost, bindPort: opts.bindPort, onError: opts.onError, inboundTls: opts.inboundTls,
       namespace: ctx.self.namespace, reservedPorts: () => new Set([this.opts.outboundPort, this.outboundBoundPort, ...this.inbound.keys()]),
     });
@@ -84,7 +107,8 @@ export class ListenerManager {
     const bindPort = this.opts.bindPort ?? ((p: number) => p);
     if (role === 'sidecar') {
       if (!this.outbound) {
-        const l = new HttpListener((req, res) => this.onOutbound(req, res), LISTENER_OPTIONS);
+        const lim = this.limited(LISTENER_OPTIONS, ip);
+        const l = new HttpListener((req, res) => this.onOutbound(req, res), lim.options);
         const auth = this.opts.outboundAuth;
         attachConnectTunnel(l.server, this.ctx, {
           podIp: ip, namespace: this.ctx.self.namespace,
@@ -92,6 +116,7 @@ export class ListenerManager {
         });
         this.outbound = l;
         this.outboundBoundPort = await l.listen(ip, this.opts.outboundPort);
+        lim.bound(this.outboundBoundPort);
       }
       const firstOutbound = snapshot.outboundByPort.values().next().value ?? snapshot.outboundFallback;
       if (firstOutbound !== undefined) this.outbound.configure(firstOutbound);
@@ -104,10 +129,13 @@ export class ListenerManager {
           continue;
         }
         const listenerOptions = tlsSupport ? { ...LISTENER_OPTIONS, accept: inboundAcceptHook(() => this.ctx.snapshot, ip, port, tlsSupport) } : LISTENER_OPTIONS;
-        const l = new HttpListener((req, res) => this.onInbound(port, req, res), listenerOptions);
+        const lim = this.limited(listenerOptions, ip);
+        const l = new HttpListener((req, res) => this.onInbound(port, req, res), lim.options);
         l.configure(hcm);
         try {
-          this.inbound.set(port, { listener: l, bound: await l.listen(ip, bindPort(port, 'inbound')) });
+          const bound = await l.listen(ip, bindPort(port, 'inbound'));
+          lim.bound(bound);
+          this.inbound.set(port, { listener: l, bound });
         } catch (err) {
           this.opts.onError?.(`inbound ${ip}:${port}: ${(err as Error).message}`);
         }
@@ -129,10 +157,13 @@ export class ListenerManager {
         if (cur) void cur.listener.close();
         const gatewayTls = this.opts.gatewayTls;
         const gwOptions = gatewayTls ? { ...LISTENER_OPTIONS, accept: gatewayAcceptHook(() => this.ctx.snapshot, name, gatewayTls) } : LISTENER_OPTIONS;
-        const l = new HttpListener((req, res) => this.onGateway(name, req, res), gwOptions);
+        const lim = this.limited(gwOptions, host);
+        const l = new HttpListener((req, res) => this.onGateway(name, req, res), lim.options);
         l.configure(g.hcm);
         try {
-          this.gateways.set(name, { listener: l, port: g.port, bound: await l.listen(host, bindPort(g.port, 'gateway')) });
+          const bound = await l.listen(host, bindPort(g.port, 'gateway'));
+          lim.bound(bound);
+          this.gateways.set(name, { listener: l, port: g.port, bound });
         } catch (err) {
           this.gateways.delete(name);
           this.opts.onError?.(`gateway ${host}:${g.port}: ${(err as Error).message}`);

@@ -145,6 +145,9 @@ export const LocalReply = {
   tooManyHeaders: () => new HeaderedProxyError('TOO_MANY_HEADERS', 'DPE', 431, 'http1.too_many_headers', 'Request Header Fields Too Large', { connection: 'close' }),
   /** A request-target longer than the limit. */
   uriTooLong: () => new HeaderedProxyError('URI_TOO_LONG', 'DPE', 414, 'http1.uri_too_long', 'URI Too Long', { connection: 'close' }),
+  /** A request body outgrew the retry buffer while no attempt was in flight (Envoy's router: 507, no response flag). */
+  retryBufferExceeded: () =>
+    new ProxyError('RETRY_BUFFER_EXCEEDED', '-', 507, 'request_payload_exceeded_retry_buffer_limit', 'exceeded request buffer limit while retrying upstream'),
   /** The request headers did not arrive in time. */
   requestHeadersTimeout: () => new ProxyError('REQUEST_HEADERS_TIMEOUT', 'DPE', 408, 'http1.request_headers_timeout', 'Request Timeout'),
 } as const;

@@ -51,6 +51,8 @@ export interface ProxyOptions {
   readonly gatewayHost?: string;
   /** Port mapping for inbound/gateway listeners (tests). */
   readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
+  /** Connections each listener keeps open at most (src/proxy/listener-limits.ts; default 10,000; 0 = no limit). */
+  readonly maxConnectionsPerListener?: number;
   /** Diagnostics sink (NACKs, bind failures). */
   readonly log?: (line: string) => void;
   /** Workload identity from the mesh CA (mTLS); without it the proxy has no certificate. See src/proxy/tls/proxy-tls.ts. */
@@ -118,6 +120,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     // ALPN-h2 TLS sockets end to end; then make this ['h2', 'http/1.1'] (istiod's list).
     gatewayTls: { secrets: tls.secrets, log, httpAlpn: ['http/1.1'] },
     outboundAuth: options.outboundCredential !== undefined ? new OutboundAuth(options.outboundCredential) : undefined,
+    ...(options.maxConnectionsPerListener !== undefined ? { maxConnectionsPerListener: options.maxConnectionsPerListener } : {}),
   });
   let state = 'PRE_INITIALIZING';
   const startedAt = Date.now();

@@ -1,16 +1,50 @@
 /**
  * The downstream request body when it may be needed more than once: for retries (replayed to each
- * new attempt) and for mirrors (teed to shadow requests). It is buffered up to a limit (64 KiB by
- * default); a larger body is still streamed to the current attempt, but can no longer be replayed,
- * so the request is not retried (Envoy's rule when the retry buffer overflows). The current attempt
- * keeps normal backpressure on the downstream socket; mirrors never do: a mirror that falls more
- * than the limit behind is dropped. Only used for requests with a body and a retry or mirror policy;
- * others pipe the body straight to the single upstream request.
+ * new attempt) and for mirrors (teed to shadow requests). It is buffered up to a limit, Envoy's
+ * retry/shadow buffer limit: the route's `per_request_buffer_limit_bytes` (route, else virtual
+ * host) or else the connection buffer limit, Envoy's default `per_connection_buffer_limit_bytes`
+ * of 1 MiB ({@link bodyBufferLimit}). A larger body is still streamed to the current attempt, but
+ * Envoy's router then "gives up on the retry/shadow" (router.cc): the request is not retried, no
+ * mirror starts, mirrors already started are dropped, `cluster.<name>.retry_or_shadow_abandoned`
+ * counts it, and when the overflow happens while no attempt is in flight (waiting for a retry's
+ * backoff) the request is answered 507 (`exceeded request buffer limit while retrying upstream`).
+ * The router never answers 413 for this: it stops buffering instead. The current attempt keeps
+ * normal backpressure on the downstream socket (the body is paused while the upstream is not
+ * draining, so memory per stream stays bounded by the limit plus socket buffers); mirrors never do:
+ * a mirror that falls more than the limit behind is dropped. Only used for requests with a body and
+ * a retry or mirror policy; others pipe the body straight to the single upstream request.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { UInt32Value } from '../envoy/types.js';
+import type { ProxyStats } from './proxy-stats.js';
+import type { Scalar } from './stats/stats-store.js';
 
-/** Default replay buffer limit (bytes). */
-export const DEFAULT_BODY_BUFFER_LIMIT = 64 * 1024;
+/** Default replay buffer limit (bytes): Envoy's default `per_connection_buffer_limit_bytes`, 1 MiB. */
+export const DEFAULT_BODY_BUFFER_LIMIT = 1024 * 1024;
+
+/**
+ * The retry/shadow buffer limit of a request, as Envoy's router computes it: the route's
+ * `perRequestBufferLimitBytes`, else its virtual host's, else the connection limit (default 1 MiB).
+ */
+export function bodyBufferLimit(
+  route: { readonly perRequestBufferLimitBytes?: UInt32Value } | undefined,
+  vh: { readonly perRequestBufferLimitBytes?: UInt32Value } | undefined,
+  connectionLimit = DEFAULT_BODY_BUFFER_LIMIT,
+): number {
+  const v = route?.perRequestBufferLimitBytes?.value ?? vh?.perRequestBufferLimitBytes?.value;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : connectionLimit;
+}
+
+/** `cluster.<name>.retry_or_shadow_abandoned`: requests whose body outgrew the retry/shadow buffer. */
+export function retryOrShadowAbandoned(stats: ProxyStats, cluster: string): Scalar {
+  return stats.store.family<Scalar>({
+    name: 'envoy_cluster_retry_or_shadow_abandoned',
+    type: 'counter',
+    help: 'Requests whose retries and shadows were given up because the body exceeded the buffer limit.',
+    labelNames: ['cluster_name'],
+    envoyName: (l) => `cluster.${l['cluster_name']}.retry_or_shadow_abandoned`,
+  }).with({ cluster_name: cluster });
+}
 
 /** A buffered, teed request body. */
 export class RequestBody {
@@ -24,7 +58,7 @@ export class RequestBody {
   private readonly mirrors: ClientRequest[] = [];
   private paused = false;
 
-  constructor(private readonly req: IncomingMessage, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT) {
+  constructor(private readonly req: IncomingMessage, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT, private readonly onOverflow?: () => void) {
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.once('end', () => this.onEnd());
   }
@@ -75,6 +109,9 @@ export class RequestBody {
       if (this.size > this.limit) {
         this.overflowed = true;
         this.chunks = [];
+        // Envoy clears its active shadow policies: mirrors already started are dropped too.
+        for (const m of this.mirrors.splice(0)) m.destroy();
+        this.onOverflow?.();
       } else this.chunks.push(chunk);
     }
     const t = this.target;

@@ -19,7 +19,7 @@ import { FilterStatus, type HttpFilter } from './http-filter.js';
 import { LocalReply } from './local-reply.js';
 import { startMirrors } from './mirror.js';
 import type { ProxyStream } from './proxy-stream.js';
-import { DEFAULT_BODY_BUFFER_LIMIT, RequestBody } from './request-body.js';
+import { bodyBufferLimit, RequestBody, retryOrShadowAbandoned } from './request-body.js';
 import { applyRetryHeaders, compileRetryPolicy } from './retry-policy.js';
 import { hasBody, onRouteTimeout, startAttempt } from './upstream-request.js';
 
@@ -96,7 +96,11 @@ export class RouterFilter implements HttpFilter {
 
     s.upstreamPath = rewritePath(route, s.path);
     const mirrors = action.requestMirrorPolicies;
-    if ((policy !== undefined || mirrors !== undefined) && hasBody(s)) s.body = new RequestBody(s.req, DEFAULT_BODY_BUFFER_LIMIT);
+    if ((policy !== undefined || mirrors !== undefined) && hasBody(s)) {
+      const { ctx } = s;
+      const clusterName = name ?? '';
+      s.body = new RequestBody(s.req, bodyBufferLimit(route, vh), () => retryOrShadowAbandoned(ctx.stats, clusterName).inc());
+    }
     if (mirrors !== undefined) startMirrors(s, mirrors);
     s.sentUpstream = true;
     s.upstreamStartMs = performance.now();

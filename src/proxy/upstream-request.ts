@@ -191,6 +191,12 @@ function maybeRetry(s: ProxyStream, would: boolean): boolean {
 function doRetry(s: ProxyStream): void {
   s.attemptTimer = undefined;
   if (s.upstreamDone || s.res.destroyed) return;
+  // The body outgrew the retry buffer during the backoff: it cannot be replayed (Envoy: 507).
+  if (s.body !== undefined && !s.body.replayable) {
+    giveUp(s);
+    sendLocalReply(s, LocalReply.retryBufferExceeded());
+    return;
+  }
   startAttempt(s);
 }
 

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { startProxy, type ProxyHandle, type ProxyOptions } from '../../src/proxy/proxy.js';
 
 /** What an upstream does with one request. */
 export type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
@@ -114,8 +114,8 @@ export class Mesh {
 
   constructor(readonly sidecarIp: string) {}
 
-  /** Writes the config files, starts the control plane, upstreams and the sidecar. */
-  async start(files: Record<string, string>, upstreams: readonly Upstream[]): Promise<void> {
+  /** Writes the config files, starts the control plane, upstreams and the sidecar (with `proxyOptions` added). */
+  async start(files: Record<string, string>, upstreams: readonly Upstream[], proxyOptions: Partial<ProxyOptions> = {}): Promise<void> {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'weft-resilience-'));
     for (const [name, text] of Object.entries(files)) await writeFile(path.join(this.dir, name), text);
     this.cp = new ControlPlane({ store: { watchDir: this.dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0 });
@@ -123,7 +123,7 @@ export class Mesh {
     for (const u of upstreams) this.upstreams.push(await u.listen());
     this.proxy = await startProxy({
       role: 'sidecar', ip: this.sidecarIp, podName: 'client-0', namespace: 'default', labels: { app: 'client', version: 'v1' },
-      xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
+      xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0, ...proxyOptions,
     });
     await this.proxy.ready();
   }

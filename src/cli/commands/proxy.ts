@@ -44,6 +44,7 @@ export const proxyCommand: Command = {
     { name: 'ready-port', type: 'number', description: '/healthz/ready port', default: 15021 },
     { name: 'prometheus-port', type: 'number', description: '/stats/prometheus port', default: 15090 },
     { name: 'gateway-host', type: 'string', description: 'address gateway listeners bind (default: --ip)' },
+    { name: 'max-connections-per-listener', type: 'number', valueName: 'N', description: 'downstream connections each listener keeps open; more are closed and counted as downstream_cx_overflow (0 = no limit)', default: 10000 },
     { name: 'drain', type: 'number', valueName: 'MS', description: 'drain grace period on shutdown', default: 5000 },
     { name: 'ca', type: 'string', valueName: 'HOST:PORT', description: 'CA (CSR service, control plane port 15012) for the workload certificate; or WEFT_CA_ADDRESS' },
     { name: 'ca-root', type: 'string', valueName: 'FILE', description: 'mesh root certificate (verifies the CA and peers); or WEFT_CA_ROOT' },
@@ -82,6 +83,7 @@ export const proxyCommand: Command = {
         workloadName: stringFlag(args, 'workload'), outboundPort: numberFlag(args, 'outbound-port'),
         adminPort: numberFlag(args, 'admin-port'), readyPort: numberFlag(args, 'ready-port'),
         prometheusPort: numberFlag(args, 'prometheus-port'), gatewayHost: stringFlag(args, 'gateway-host'),
+        maxConnectionsPerListener: numberFlag(args, 'max-connections-per-listener'),
         log: (line) => io.stderr.write(`${line}\n`), identity, outboundCredential,
       });
     } catch (err) {

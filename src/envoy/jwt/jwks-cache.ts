@@ -7,6 +7,14 @@
  * refetches. A fetch that fails (network error, timeout, non-200, not a JWKS) never throws out of
  * here: tokens that need the set fail closed (`JWKS_FETCH_FAILED`), a previously fetched set stays
  * in use, and another fetch is tried at most once per `retryAfterMs` (1 s).
+ *
+ * The fetch is bounded as Envoy's jwt_authn remote JWKS fetch (JwksFetcher over the cluster's
+ * async HTTP client): one GET to the configured URI, never following a redirect (a 3xx is a
+ * failed fetch, like any non-200; Envoy's async client does not follow redirects, so a JWKS
+ * server cannot point the proxy at another host), the `http_uri.timeout` covering connect,
+ * headers and body (5 s when unset, Istio's default), and a body cap of {@link MAX_JWKS_BYTES}
+ * (Weft's choice, equal to Envoy's default per-connection buffer limit): a larger body is aborted
+ * as soon as the cap is passed, never read whole.
  */
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
@@ -55,6 +63,11 @@ export class LocalKeySource implements KeySource {
   }
 }
 
+/** Largest JWKS body accepted (bytes): 1 MiB. Real key sets are a few KiB. */
+export const MAX_JWKS_BYTES = 1024 * 1024;
+/** Fetch timeout when the provider sets none (ms): Istio's 5 s. */
+export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 5000;
+
 /** Options of a remote key source. */
 export interface RemoteKeyOptions {
   readonly uri: string;
@@ -64,6 +77,35 @@ export interface RemoteKeyOptions {
   readonly cacheMs?: number;
   /** Minimum time between failed fetches (ms), default 1000. */
   readonly retryAfterMs?: number;
+  /** Largest body accepted (bytes), default {@link MAX_JWKS_BYTES}. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads a response body as UTF-8 text, failing (and cancelling the body) once it passes
+ * `maxBytes`; a `content-length` over the cap fails before any byte is read.
+ */
+export async function readCappedText(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new JwksError(JwksErrorCode.FetchFailed, `jwks body of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new JwksError(JwksErrorCode.FetchFailed, `jwks body exceeds the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** Keys fetched from a URI and cached. */
@@ -96,9 +138,15 @@ export class RemoteKeySource implements KeySource {
   private async fetch(): Promise<JWTVerifyGetKey | undefined> {
     this.fetches++;
     try {
-      const res = await fetch(this.opts.uri, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000), headers: { accept: 'application/json' } });
-      const text = await res.text();
-      if (res.status !== 200) throw new JwksError(JwksErrorCode.FetchFailed, `GET ${this.opts.uri}: status ${res.status}`);
+      const res = await fetch(this.opts.uri, {
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_JWKS_FETCH_TIMEOUT_MS), headers: { accept: 'application/json' }, redirect: 'manual',
+      });
+      if (res.status !== 200) {
+        await res.body?.cancel().catch(() => undefined);
+        const where = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'} not followed)` : '';
+        throw new JwksError(JwksErrorCode.FetchFailed, `GET ${this.opts.uri}: status ${res.status}${where}`);
+      }
+      const text = await readCappedText(res, this.opts.maxBytes ?? MAX_JWKS_BYTES);
       this.getKey = createLocalJWKSet(parseJwks(text));
       this.expiresAt = Date.now() + (this.opts.cacheMs ?? 300_000);
       this.lastError = undefined;

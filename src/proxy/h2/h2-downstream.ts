@@ -10,10 +10,16 @@
  * - responses drop connection-specific headers HTTP/2 forbids (`connection`, `keep-alive`,
  *   `transfer-encoding`, …) instead of failing, and report `destroyed` like node:http's.
  * Sessions close after the listener's idle timeout without streams and drain with GOAWAY on close.
+ * Resource limits (h2-limits.ts) bound each connection: at most `maxConcurrentStreams` open streams
+ * (100 unless the HCM's `http2_protocol_options` says otherwise; nghttp2 answers a HEADERS beyond
+ * it with RST_STREAM REFUSED_STREAM, RFC 9113 §5.1.2, and closes a session that keeps opening
+ * refused streams), a 64 KiB stream and 1 MiB connection flow-control window (a paused request
+ * body stops window updates, so a client cannot push more than that into the proxy's memory).
  */
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { EDGE_H2_LIMITS, sameH2Limits, type H2Limits } from './h2-limits.js';
 
 /** Handles one request (the HTTP/1.1 listener's handler; h2 objects satisfy what it uses). */
 export type H2RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -22,8 +28,8 @@ export type H2RequestHandler = (req: IncomingMessage, res: ServerResponse) => vo
 export interface H2DownstreamOptions {
   /** Session idle timeout (ms; 0 = none). Default 1 h (Envoy's connection idle timeout). */
   readonly idleTimeoutMs?: number;
-  /** SETTINGS_MAX_CONCURRENT_STREAMS advertised to clients (Envoy's default 2^31-1; node's 2^32-1). */
-  readonly maxConcurrentStreams?: number;
+  /** Streams and flow-control windows per connection (default: Envoy's edge guidance, {@link EDGE_H2_LIMITS}). */
+  readonly limits?: H2Limits;
   /** Largest header list accepted (bytes). */
   readonly maxHeaderListSize?: number;
 }
@@ -88,18 +94,25 @@ Object.defineProperty(ProxyH2Request.prototype, 'headers', {
   },
 });
 
+/** SETTINGS advertised for a set of limits. */
+function settingsOf(l: H2Limits): http2.Settings {
+  return { maxConcurrentStreams: l.maxConcurrentStreams, initialWindowSize: l.initialStreamWindowSize };
+}
+
 /** The HTTP/2 server of one listener. */
 export class H2Downstream {
   readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private idleTimeoutMs: number;
+  private limits: H2Limits;
 
   constructor(handler: H2RequestHandler, opts: H2DownstreamOptions = {}) {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 3_600_000;
+    this.limits = opts.limits ?? EDGE_H2_LIMITS;
     this.server = http2.createServer({
       Http2ServerRequest: ProxyH2Request,
       Http2ServerResponse: ProxyH2Response as unknown as typeof http2.Http2ServerResponse,
-      settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 2 ** 31 - 1 },
+      settings: settingsOf(this.limits),
       maxSessionMemory: 64,
       ...(opts.maxHeaderListSize !== undefined ? { maxHeaderListSize: opts.maxHeaderListSize } : {}),
     });
@@ -111,6 +124,14 @@ export class H2Downstream {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
       session.on('error', () => session.destroy());
+      // The connection window is not a SETTINGS value: raise it from the default 65,535 with a
+      // WINDOW_UPDATE once the session exists (Envoy's initial_connection_window_size).
+      const win = this.limits.initialConnectionWindowSize;
+      try {
+        session.setLocalWindowSize(win);
+      } catch {
+        // A session destroyed before it started has no window to set.
+      }
       if (this.idleTimeoutMs > 0) session.setTimeout(this.idleTimeoutMs, () => session.close());
     });
     // A stream error (client reset) must not become an uncaught exception.
@@ -120,6 +141,18 @@ export class H2Downstream {
   /** Sets the idle timeout of sessions opened from now on (ms; 0 = none). */
   setIdleTimeout(ms: number): void {
     this.idleTimeoutMs = ms;
+  }
+
+  /** Sets the stream and window limits of sessions opened from now on (open sessions keep theirs, as Envoy's do). */
+  setLimits(limits: H2Limits): void {
+    if (sameH2Limits(limits, this.limits)) return;
+    this.limits = limits;
+    this.server.updateSettings(settingsOf(limits));
+  }
+
+  /** The limits new sessions get. */
+  get currentLimits(): H2Limits {
+    return this.limits;
   }
 
   /** Serves one connection (its preface bytes still unread on it). */

@@ -4,7 +4,10 @@
  * `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`; anything else is HTTP/1.x. One peek per connection (never per
  * request): the first chunk is read, put back with `unshift`, and the socket handed to the right
  * server. A connection whose first byte is not `P` is decided at once; one that sends a prefix of
- * the preface and stalls is decided when more bytes arrive or closed after `timeoutMs`. A TLS
+ * the preface and stalls is decided when more bytes arrive or closed after `timeoutMs`; one that
+ * ends before saying anything is closed at once (listeners are half-open capable, so without this a
+ * client that connects and leaves would keep its socket, and a slot of the listener's connection
+ * limit, until the timeout). A TLS
  * socket that negotiated ALPN `h2` skips the peek (see {@link negotiatedH2}).
  */
 import type { Socket } from 'node:net';
@@ -50,6 +53,11 @@ export function sniffProtocol(socket: Socket, onH1: (s: Socket) => void, onH2: (
     socket.off('data', onData);
     socket.off('close', cleanup);
     socket.off('error', cleanup);
+    socket.off('end', onEnd);
+  };
+  const onEnd = (): void => {
+    cleanup();
+    socket.destroy();
   };
   const onData = (chunk: Buffer): void => {
     seen = seen === undefined ? chunk : Buffer.concat([seen, chunk]);
@@ -67,4 +75,5 @@ export function sniffProtocol(socket: Socket, onH1: (s: Socket) => void, onH2: (
   socket.on('data', onData);
   socket.once('close', cleanup);
   socket.once('error', cleanup);
+  socket.once('end', onEnd);
 }

@@ -34,6 +34,10 @@ export interface TcpListenerOptions {
   readonly namespace?: string;
   /** Ports never bound for outbound TCP (the HTTP listeners' own). */
   readonly reservedPorts?: () => ReadonlySet<number>;
+  /** Connections each TCP listener keeps open at most (src/proxy/listener-limits.ts); absent = no limit. */
+  readonly maxConnections?: number;
+  /** Counts a connection closed on accept because its listener (bound host and port) was full. */
+  readonly onOverflow?: (host: string, port: number) => void;
 }
 
 interface Bound {
@@ -86,6 +90,9 @@ export class TcpListenerManager {
     for (const [key, w] of want) {
       if (this.bound.has(key)) continue;
       const b: Bound = { key, server: net.createServer({ allowHalfOpen: true, pauseOnConnect: true }), sockets: new Set(), bound: 0 };
+      if (this.opts.maxConnections !== undefined) b.server.maxConnections = this.opts.maxConnections;
+      const onOverflow = this.opts.onOverflow;
+      if (onOverflow !== undefined) b.server.on('drop', () => onOverflow(w.host, b.bound));
       b.server.on('connection', (s: Socket) => {
         b.sockets.add(s);
         s.once('close', () => b.sockets.delete(s));
@@ -94,6 +101,8 @@ export class TcpListenerManager {
       });
       try {
         b.bound = await listen(b.server, w.host, w.port);
+        // Accept errors (EMFILE under a connection flood) are reported, never thrown.
+        b.server.on('error', (err: Error) => this.opts.onError?.(`tcp ${w.host}:${b.bound}: ${err.message}`));
         this.bound.set(key, b);
       } catch (err) {
         this.opts.onError?.(`tcp ${w.host}:${w.port}: ${(err as Error).message}`);
