@@ -13,6 +13,7 @@ import { SecurityFiltersFilter } from './filters/security-filters-filter.js';
 import { ListenerManager } from './listener-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyStats } from './proxy-stats.js';
+import { tcpRbacStatsObserver } from './tcp/tcp-rbac-stats.js';
 import { RequestHeadersFilter } from './request-headers-filter.js';
 import { RouterFilter } from './router.js';
 import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
@@ -118,7 +119,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     bindPort: options.bindPort, onError: (m) => log(`proxy: bind failed: ${m}`), inboundTls: tls.inboundSupport(),
     // Gateway TLS. ALPN offers http/1.1 only until the listener's HTTP/2 path (src/proxy/h2) serves
     // ALPN-h2 TLS sockets end to end; then make this ['h2', 'http/1.1'] (istiod's list).
-    gatewayTls: { secrets: tls.secrets, log, httpAlpn: ['http/1.1'] },
+    gatewayTls: { secrets: tls.secrets, log, httpAlpn: ['http/1.1'], rbacObserver: tcpRbacStatsObserver(stats) },
     outboundAuth: options.outboundCredential !== undefined ? new OutboundAuth(options.outboundCredential) : undefined,
     ...(options.maxConnectionsPerListener !== undefined ? { maxConnectionsPerListener: options.maxConnectionsPerListener } : {}),
   });

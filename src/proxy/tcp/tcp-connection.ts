@@ -19,8 +19,7 @@ import type { LbContext } from '../lb/load-balancer.js';
 import { addFlag } from '../local-reply.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { TelemetryTarget } from '../telemetry.js';
-import { evaluateNetworkRbac, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
-import { peerIdentity } from '../tls/peer-identity.js';
+import { networkRbacAllows } from './network-authz.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
 import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
 import { CONNECT_TIMEOUT_CODE } from '../upstream-agent.js';
@@ -50,7 +49,7 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
   const name = route.pickCluster();
   const cluster = name !== undefined ? snapshot.clusters.get(name) : undefined;
   const noHost = (c: UpstreamCluster | undefined): TelemetryTarget => c?.noHostTelemetry ?? (opts.inbound ? ctx.noClusterInbound : ctx.noClusterOutbound);
-  if (route.rbac !== undefined && !authorized(ctx, downstream, route.rbac, opts)) {
+  if (route.rbac !== undefined && !networkRbacAllows(route.rbac, downstream, tcpRbacStatsObserver(ctx.stats), opts.originalDst)) {
     // Envoy's network RBAC closes a denied connection before tcp_proxy opens an upstream one; Istio's
     // stats filter still saw the connection open and close.
     const c = tcpChildren(ctx.stats, peerTelemetry(noHost(cluster), opts.inbound, downstream, undefined), '-');
@@ -83,26 +82,6 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
     return;
   }
   connect(ctx, downstream, route, cluster, rt, opts);
-}
-
-/**
- * The network RBAC decision for a connection: peer identity from the verified mTLS certificate,
- * destination = the address the client connected to (the original destination), SNI when TLS.
- */
-function authorized(ctx: ProxyContext, downstream: Socket, stages: readonly NetworkRbacStage[], opts: TcpConnectionOptions): boolean {
-  const tlsSocket = downstream as Socket & { servername?: string | false };
-  const d = evaluateNetworkRbac(stages, {
-    destinationIp: opts.originalDst?.host ?? downstream.localAddress,
-    destinationPort: opts.originalDst?.port ?? downstream.localPort,
-    directRemoteIp: stripV4Mapped(downstream.remoteAddress),
-    peerPrincipal: peerIdentity(downstream)?.principal || undefined,
-    requestedServerName: typeof tlsSocket.servername === 'string' ? tlsSocket.servername : undefined,
-  }, tcpRbacStatsObserver(ctx.stats));
-  return d.allowed;
-}
-
-function stripV4Mapped(ip: string | undefined): string | undefined {
-  return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 function fail(ctx: ProxyContext, downstream: Socket, target: TelemetryTarget, opts: TcpConnectionOptions, flag: string, status: number, message: string): void {

@@ -12,8 +12,8 @@
  * not compile denies every connection of the chain (fail closed; Envoy would reject the listener).
  */
 import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
-import { compileNetworkRbac, isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
-import { NETWORK_RBAC_FILTER } from '../../envoy/rbac/types.js';
+import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
+import { chainRbac } from './chain-rbac.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
 import { durationMs } from '../durations.js';
@@ -119,19 +119,6 @@ function routeOf(chain: FilterChain | undefined, fallbackName: string): TcpRoute
   let r = chainRoutes.get(chain);
   if (!r) chainRoutes.set(chain, (r = { ...base, rbac: chainRbac(chain, base.name) }));
   return r;
-}
-
-/** Denies every connection: the stage used when a chain's RBAC config cannot be compiled (fail closed). */
-const INVALID_RBAC_POLICY = 'weft-invalid-network-rbac-config';
-
-/** The network RBAC filters of a chain; a config that does not compile denies every connection. */
-function chainRbac(chain: FilterChain, name: string): readonly NetworkRbacStage[] {
-  try {
-    return compileNetworkRbac(chain.filters ?? [], `${name}.filters`) ?? [];
-  } catch {
-    const any = { permissions: [{ any: true }], principals: [{ any: true }] };
-    return compileNetworkRbac([{ name: NETWORK_RBAC_FILTER, typedConfig: { '@type': TypeUrl.NetworkRbac, statPrefix: 'tcp.', rules: { action: 'DENY', policies: { [INVALID_RBAC_POLICY]: any } } } }]) ?? [];
-  }
 }
 
 function compute(snapshot: RuntimeSnapshot, podIp: string): TcpEntryPoints {

@@ -16,6 +16,8 @@ import tls from 'node:tls';
 import type { GatewayBinding, HcmRuntime, RuntimeSnapshot } from '../runtime-snapshot.js';
 import { inspectClientHello } from './client-hello.js';
 import { proxyTcp } from './gateway-passthrough.js';
+import type { NetworkRbacObserver } from '../../envoy/rbac/network-rbac.js';
+import { networkRbacAllows } from '../tcp/network-authz.js';
 import { GatewayTlsError, gatewayTlsSettings, type GatewayTlsSettings } from './gateway-secure-context.js';
 import type { GatewayChainRuntime } from './gateway-tls-plan.js';
 import type { SecretStore } from './secret-store.js';
@@ -37,6 +39,8 @@ export interface GatewayTlsSupport {
   readonly httpAlpn?: readonly string[];
   /** Counts closed connections by reason (optional). */
   readonly onRefused?: (reason: string) => void;
+  /** Counts network RBAC decisions (`tcp.rbac.*`) of TLS and PASSTHROUGH TCP chains (optional). */
+  readonly rbacObserver?: NetworkRbacObserver;
 }
 
 /** The chain a downstream TLS connection was accepted on. */
@@ -67,12 +71,18 @@ export function gatewayAcceptHook(current: () => RuntimeSnapshot, listenerName: 
       });
       if (!chain) return refuse(socket, deps, `no_filter_chain:${hello.serverName ?? '(no sni)'}`);
       if (!chain.tls) {
+        // PASSTHROUGH: the gateway's AuthorizationPolicy on TCP (Envoy network RBAC before tcp_proxy).
+        if (chain.rbac && !networkRbacAllows(chain.rbac, socket, deps.rbacObserver, undefined, hello.serverName)) return refuse(socket, deps, 'rbac_access_denied');
         if (!chain.tcpProxy || !proxyTcp(socket, chain.tcpProxy, snap, listenerName, (r) => deps.onRefused?.(r))) refuse(socket, deps, 'no_tcp_route');
         return;
       }
       const server = serverFor(chain, deps, (t) => {
         chainOfSocket.set(t, chain);
         if (chain.hcm) deliver(t);
+        else if (chain.rbac && !networkRbacAllows(chain.rbac, t, deps.rbacObserver)) {
+          deps.onRefused?.('rbac_access_denied');
+          t.destroy();
+        }
         else if (!chain.tcpProxy || !proxyTcp(t, chain.tcpProxy, current(), listenerName, (r) => deps.onRefused?.(r))) t.destroy();
       });
       if (!server) return refuse(socket, deps, `credential_unavailable:${chain.name}`);

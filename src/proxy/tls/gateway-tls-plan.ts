@@ -5,6 +5,8 @@
  * passing the raw bytes through (PASSTHROUGH: a TCP proxy to the cluster of a VirtualService `tls`
  * route). Built once per runtime snapshot; connections pick their chain from the ClientHello.
  */
+import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
+import { chainRbac } from '../tcp/chain-rbac.js';
 import { compileFilterChainMatcher, type FilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
@@ -23,6 +25,8 @@ export interface GatewayChainRuntime {
   readonly hcm: HcmRuntime | undefined;
   /** The TCP proxy (TLS servers, PASSTHROUGH): `cluster` or `weightedClusters`. */
   readonly tcpProxy: TcpProxy | undefined;
+  /** The chain's network RBAC (AuthorizationPolicy on TCP), checked before `tcpProxy` connects. */
+  readonly rbac: readonly NetworkRbacStage[] | undefined;
 }
 
 /** What the dispatcher knows about a new connection. */
@@ -62,7 +66,8 @@ export function compileGatewayTls(l: Listener, listenerName: string, hcmOf: HcmC
   const all = [...(l.filterChains ?? []), ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])];
   all.forEach((chain, i) => {
     const name = chain.name ?? `${listenerName}#${i}`;
-    byChain.set(chain, { name, tls: downstreamTls(chain), hcm: hcmOf(chain, name), tcpProxy: tcpProxyOf(chain) });
+    const rbac = chain.filters?.some(isNetworkRbacFilter) ? chainRbac(chain, name) : undefined;
+    byChain.set(chain, { name, tls: downstreamTls(chain), hcm: hcmOf(chain, name), tcpProxy: tcpProxyOf(chain), rbac });
   });
   return {
     listenerName,

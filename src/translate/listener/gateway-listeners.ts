@@ -85,20 +85,19 @@ function tlsChains(scope: ProxyScope, s: GatewayServer): FilterChain[] {
   if (s.protocol === 'HTTPS' && s.terminatesTls && s.routeName) {
     return [{ name: chainName, ...match, transportSocket: tlsTransportSocket(buildDownstreamTlsContext(s.server.tls!, true)), filters: [gatewayHcm(scope, s, s.server.name || `outbound_0.0.0.0_${s.listenerPort}`)] }];
   }
+  // Every TCP chain of a gateway (plain TCP, TLS-terminating TCP and PASSTHROUGH) runs the gateway's
+  // AuthorizationPolicies as network RBAC before tcp_proxy, as istiod's BuildTCP does for gateways.
+  const authz = networkAuthzFilters(scope.snapshot, { namespace: scope.node.namespace, labels: scope.node.labels }).filters;
   if (!s.terminatesTls && s.server.tls) {
     // PASSTHROUGH: route by SNI with the VirtualServices' tls rules.
     return selectTlsRoutes(vses, ctx, `outbound_0.0.0.0_${s.listenerPort}`).map((t) => ({
       name: `${chainName}/${t.sniHosts.join(',')}`,
       filterChainMatch: { serverNames: [...t.sniHosts] },
-      filters: [tcpProxyFilter(t.proxy)],
+      filters: [...authz, tcpProxyFilter(t.proxy)],
       ...(t.metadata ? { metadata: t.metadata } : {}),
     }));
   }
   const target = selectTcpRoute(vses, ctx, `outbound_0.0.0.0_${s.listenerPort}`);
-  // Plain TCP servers: the gateway's AuthorizationPolicies as network RBAC before tcp_proxy (istiod's
-  // BuildTCP on gateway TCP chains). TLS-terminating TCP servers and PASSTHROUGH chains are served by
-  // the proxy's TLS gateway path, which has no network RBAC yet, so they get none.
-  const authz = s.terminatesTls ? [] : networkAuthzFilters(scope.snapshot, { namespace: scope.node.namespace, labels: scope.node.labels }).filters;
   return [
     {
       name: chainName,

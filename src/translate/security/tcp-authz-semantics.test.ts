@@ -236,3 +236,37 @@ spec:
   deny(sim('127.0.5.7'), 'ns[istio-system]-policy[gw-deny]-rule[0]');
   allow(sim('127.0.6.7'));
 });
+
+test('gateway PASSTHROUGH and TLS-terminating TCP chains carry the gateway\'s network RBAC too (connection.sni)', () => {
+  const gw = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
+    spec:
+      containers: [{name: istio-proxy, image: proxy, command: [weft, proxy]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: pt-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: [echo.example.com], tls: {mode: PASSTHROUGH}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: pt, namespace: default}
+spec:
+  hosts: [echo.example.com]
+  gateways: [pt-gateway]
+  tls: [{match: [{port: 443, sniHosts: [echo.example.com]}], route: [{destination: {host: tcp-echo, port: {number: 9000}}}]}]
+`;
+  const gwDeny = policy('gw-sni', `selector: {matchLabels: {istio: ingressgateway}}\naction: DENY\nrules: [{when: [{key: connection.sni, values: [echo.example.com]}]}]`, 'istio-system');
+  const res = resourcesFor(snapshotOf(TCP_ECHO + gw + gwDeny), 'istio-ingressgateway', 'istio-system');
+  const chains = res.listeners.flatMap((l) => l.filterChains ?? []).filter((c) => c.filterChainMatch?.serverNames?.includes('echo.example.com'));
+  assert.equal(chains.length, 1, 'one PASSTHROUGH chain for the SNI host');
+  assert.deepEqual(chains[0]!.filters?.map((f) => f.name), ['envoy.filters.network.rbac', 'envoy.filters.network.tcp_proxy']);
+});

@@ -165,3 +165,32 @@ test('rotation: re-applying the Secret serves the new certificate to new connect
     agent.destroy();
   }
 });
+
+test('AuthorizationPolicy on the gateway applies to PASSTHROUGH connections (network RBAC): denied SNI closed, other hosts unaffected, then restored', async () => {
+  const api = ['--server', `http://127.0.0.1:${PORTS.api}`, '--state', path.join(root, 'state')];
+  const policy = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-nginx-sni, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  action: DENY
+  rules:
+  - when:
+    - key: connection.sni
+      values: [nginx.example.com]
+`;
+  const applied = await runWeft(['apply', '-f', '-', ...api], { input: policy });
+  assert.equal(applied.code, 0, applied.stderr);
+  try {
+    const denied = await eventually(async () => (await curlHttps('nginx.example.com', '/', ca.cert)).code !== 0);
+    assert.ok(denied, 'the PASSTHROUGH connection was never refused by the DENY policy');
+    const r = await curlHttps('nginx.example.com', '/', ca.cert);
+    assert.doesNotMatch(r.stdout, /passthrough-backend/, 'no byte of the backend reaches a denied client');
+    assert.equal(statusOf(await curlHttps('httpbin.example.com', '/status/418', ca.cert)), 418, 'other SNI hosts keep working');
+  } finally {
+    const removed = await runWeft(['delete', 'authorizationpolicy', 'deny-nginx-sni', '-n', 'istio-system', ...api]);
+    assert.equal(removed.code, 0, removed.stderr);
+  }
+  const back = await eventually(async () => /passthrough-backend/.test((await curlHttps('nginx.example.com', '/', ca.cert)).stdout));
+  assert.ok(back, 'PASSTHROUGH never recovered after the policy was deleted');
+});
