@@ -11,13 +11,14 @@ import { CliError } from '../errors.js';
 import { Mesh } from '../../up/mesh.js';
 import { showStatus } from '../../up/status-view.js';
 import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
+import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
   usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--logs] [--access-log] [--mesh-config FILE]',
-  description: `Starts the control plane (xDS on 15010, API on 15014), an ingress gateway (Gateway port 80 →
+  description: `Starts the control plane (xDS and CA over TLS on 15012, API on 15014), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). Edits to DIR and
@@ -26,9 +27,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
     { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'state directory (applied config, logs)', default: '.weft' },
-    { name: 'xds-port', type: 'number', description: 'control plane ADS port', default: 15010 },
+    ...XDS_PORT_FLAGS,
     { name: 'api-port', type: 'number', description: 'control plane HTTP API port', default: 15014 },
-    { name: 'ca-port', type: 'number', description: 'CA (certificate signing) port', default: 15012 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
     { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
     ACCESS_LOG_FLAG,
@@ -44,10 +44,10 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
       stateDir,
       httpPort: numberFlag(args, 'http-port') ?? 8080,
       httpsPort: numberFlag(args, 'https-port') ?? 8443,
-      xdsPort: numberFlag(args, 'xds-port') ?? 15010,
+      xdsPort: secureXdsPort(args, (l) => io.stderr.write(`weft up: ${l}\n`)),
+      insecureXdsPort: insecureXdsPort(args),
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
-      caPort: numberFlag(args, 'ca-port'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
     });

@@ -29,7 +29,7 @@ export interface Mesh {
 export async function startMesh(files: Record<string, string>): Promise<Mesh> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-mtls-'));
   for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, ca: { port: 0 } });
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 } });
   const { xdsPort } = await cp.start();
   const ca = cp.ca!;
   return {
