@@ -7,7 +7,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { boolFlag, numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { Mesh } from '../../up/mesh.js';
 import { showStatus } from '../../up/status-view.js';
 import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
@@ -39,12 +39,14 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env). E
     if (!existsSync(dir)) throw new CliError('NOT_FOUND', `no such directory: ${dir}`);
     const stateDir = path.resolve(io.cwd, stringFlag(args, 'state') ?? '.weft');
     const showLogs = boolFlag(args, 'logs');
+    const xdsPort = secureXdsPort(args, (l) => io.stderr.write(`weft up: ${l}\n`));
+    if (xdsPort < 0) throw usageError('--xds-port: weft up needs the CA and authenticated xDS (its proxies have workload identities); give a port, 0 for any');
     const mesh = new Mesh({
       dir,
       stateDir,
       httpPort: numberFlag(args, 'http-port') ?? 8080,
       httpsPort: numberFlag(args, 'https-port') ?? 8443,
-      xdsPort: secureXdsPort(args, (l) => io.stderr.write(`weft up: ${l}\n`)),
+      xdsPort,
       insecureXdsPort: insecureXdsPort(args),
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
