@@ -103,8 +103,8 @@ interface Running {
 }
 
 async function startControlPlane(o: AdsControlOptions): Promise<Running> {
-  const cp = new ControlPlane({ store: { watchDir: o.dir }, xdsPort: 0, httpPort: 0, podAddress: podAllocator() });
-  const { xdsPort } = await cp.start();
+  const cp = new ControlPlane({ store: { watchDir: o.dir }, insecureXdsPort: 0, httpPort: 0, podAddress: podAllocator() });
+  const { insecureXdsPort: xdsPort } = await cp.start();
   return {
     xds: `127.0.0.1:${xdsPort}`,
     apply: async (text) => {

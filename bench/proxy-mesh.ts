@@ -135,9 +135,10 @@ spec:
  * ADS address. `withCa`: the mesh CA too (CSR service on a free port, root in memory only).
  */
 export async function startControlPlane(dir: string, podAddress?: ConstructorParameters<typeof ControlPlane>[0]['podAddress'], withCa = false): Promise<{ cp: ControlPlane; xds: string }> {
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, podAddress, ...(withCa ? { ca: { port: 0 } } : {}) });
-  const { xdsPort } = await cp.start();
-  return { cp, xds: `127.0.0.1:${xdsPort}` };
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, podAddress, ...(withCa ? { ca: { port: 0 } } : { insecureXdsPort: 0 }) });
+  // With the CA, proxies have identities and dial the authenticated port; without, the plaintext one.
+  const { xdsPort, insecureXdsPort } = await cp.start();
+  return { cp, xds: `127.0.0.1:${withCa ? xdsPort : insecureXdsPort}` };
 }
 
 /** Identity options for a proxy child of a control plane started `withCa` (a fresh single-use token). */

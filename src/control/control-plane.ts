@@ -21,7 +21,8 @@ import { SharedTranslator } from '../translate/shared-translation.js';
 import { TranslationCache } from '../translate/translation-cache.js';
 import { ResourceMaps } from './resource-maps.js';
 import { TypeUrl } from '../xds/protos.js';
-import { AdsServer, type ProxyResources } from '../xds/ads-server.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { AdsServer, type AdsAccessPolicy, type ProxyResources } from '../xds/ads-server.js';
 import type { NodeInfo } from '../xds/node-info.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
 import { ConfigStore, type ConfigStoreOptions } from './config-store.js';
@@ -29,15 +30,22 @@ import { MeshCa, type MeshCaOptions } from '../security/ca/mesh-ca.js';
 import { startHttpApi, type ControlPlaneApi } from './http-api.js';
 import { ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, generateApiToken, isLoopbackHost, removeApiTokenFile, writeApiTokenFile } from './api-auth.js';
 import { issueApiCertificate } from './api-tls.js';
-import { formatCredentialIssue, gatewaySecretsFor, type CredentialIssue } from './gateway-secrets.js';
+import { formatCredentialIssue, gatewaySecretsFor, mayReadCredentials, type CredentialIssue } from './gateway-secrets.js';
+import { authenticateXdsPeer, authorizeXdsNode, formatRefusal } from './xds-authorization.js';
 
 /** Options of a control plane. */
 export interface ControlPlaneOptions {
   readonly store: ConfigStoreOptions;
   readonly meshConfig?: MeshConfig;
   readonly host?: string;
-  /** ADS port (plaintext), default 15010; 0 = any free port. */
-  readonly xdsPort?: number;
+  /**
+   * Plaintext ADS port (Istio's 15010) for local debugging and proxies without an identity; off
+   * unless set (0 = any free port). Streams on it are unauthenticated and never get Secrets. The
+   * authenticated xDS port is the CA's (`ca.port`, 15012), as istiod's.
+   */
+  readonly insecureXdsPort?: number;
+  /** `namespace/serviceAccount` of gateways allowed their namespace's credentials; default Istio's ingress gateway's. */
+  readonly gatewayServiceAccounts?: readonly string[];
   /** HTTP API port, default 15014; 0 = any free port. */
   readonly httpPort?: number;
   /** Pod addresses (from `weft up`'s allocator); must give a pod the same address every time it is asked. */
@@ -47,7 +55,7 @@ export interface ControlPlaneOptions {
   /** Translation options (gateway port mapping). */
   readonly translate?: TranslateOptions;
   /**
-   * The mesh CA (certificate signing on 15012, SDS secrets `default`/`ROOTCA`); off when absent.
+   * The mesh CA (certificate signing and authenticated xDS on 15012, SDS secrets `default`/`ROOTCA`); off when absent.
    * `stateDir` defaults to the store's state directory; the trust domain comes from the mesh config.
    */
   readonly ca?: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>;
@@ -66,7 +74,10 @@ export class ControlPlane {
   readonly store: ConfigStore;
   private snapshot: MeshSnapshot;
   private version = 0;
-  private readonly cache = new Map<string, { version: string; resources: ProxyResources }>();
+  /** Per-proxy translations, keyed by the authenticated principal plus the whole node translated ({@link cacheKey}). */
+  private readonly cache = new Map<string, { version: string; nodeId: string; resources: ProxyResources }>();
+  /** Registry pods by `<name>.<namespace>`, for the snapshot they were indexed from. */
+  private pods?: { snapshot: MeshSnapshot; byName: Map<string, Workload> };
   /** Shares outbound translation among proxies of one scope; replaced with every snapshot. */
   private translator?: SharedTranslator;
   /** Built xDS objects reused across snapshots while their inputs are unchanged. */
@@ -87,8 +98,12 @@ export class ControlPlane {
     this.snapshot = this.build([]);
   }
 
-  /** Starts the store, the ADS server and the HTTP API. */
-  async start(): Promise<{ xdsPort: number; httpPort: number }> {
+  /**
+   * Starts the store, ADS (authenticated, on the CA's TLS port; plaintext only when
+   * `insecureXdsPort` is set) and the HTTP API. `xdsPort` is the authenticated xDS port (the CA's;
+   * undefined without a CA), `insecureXdsPort` the plaintext one when enabled.
+   */
+  async start(): Promise<{ xdsPort: number | undefined; insecureXdsPort: number | undefined; httpPort: number }> {
     const apiHost = this.options.host ?? '127.0.0.1';
     const apiTls = this.options.api?.tls === true || !isLoopbackHost(apiHost);
     // Refused before anything binds: off loopback the API (and its token) needs TLS, from the mesh CA.
@@ -96,15 +111,25 @@ export class ControlPlane {
     await this.store.start();
     this.snapshot = this.build(this.store.resources());
     this.store.subscribe((resources) => this.update(resources));
-    this.ads = new AdsServer({
+    const ads = new AdsServer({
       provider: { resourcesFor: (node) => this.resourcesFor(node) },
       host: this.options.host ?? '127.0.0.1',
-      port: this.options.xdsPort ?? 15010,
+      port: this.options.insecureXdsPort,
+      // Plaintext: nobody is authenticated, so no Secret is ever sent (see resourcesFor too).
+      secrets: false,
+      authorize: (node) => ({ node: { ...node, principal: undefined } }),
     });
-    this.ads.on('disconnect', (node) => {
-      if (!this.ads?.nodes().some((n) => n.id === node.id)) this.cache.delete(node.id);
+    this.ads = ads;
+    ads.on('disconnect', (node) => {
+      const key = cacheKey(node);
+      if (key !== undefined && !ads.nodes().some((n) => cacheKey(n) === key)) this.cache.delete(key);
     });
-    const xdsPort = await this.ads.start();
+    ads.on('refused', (r, _node, peer) => this.log(formatRefusal(r, peer)));
+    let insecureXdsPort: number | undefined;
+    if (this.options.insecureXdsPort !== undefined) {
+      insecureXdsPort = await ads.start();
+      this.log(`WARNING: plaintext xDS on ${this.options.host ?? '127.0.0.1'}:${insecureXdsPort} is enabled (for local debugging): its streams are not authenticated; they get no secrets`);
+    }
     if (this.options.ca) await this.startCa(this.options.ca);
     // Off loopback (or when asked): HTTPS with a mesh CA certificate.
     const tls = apiTls && this.meshCa ? await issueApiCertificate(this.meshCa.ca, apiHost) : undefined;
@@ -112,14 +137,15 @@ export class ControlPlane {
     this.http = await startHttpApi(this.api(), apiHost, this.options.httpPort ?? 15014, { token: this.token, tls });
     this.apiTls = tls !== undefined;
     const addr = this.http.address();
-    return { xdsPort, httpPort: typeof addr === 'object' && addr ? addr.port : 0 };
+    return { xdsPort: this.meshCa?.port, insecureXdsPort, httpPort: typeof addr === 'object' && addr ? addr.port : 0 };
   }
 
   /** Stops everything. */
   async stop(): Promise<void> {
     this.store.stop();
-    await this.meshCa?.stop();
+    // ADS first: it ends the streams of the CA's server too, which then shuts down promptly.
     await this.ads?.stop();
+    await this.meshCa?.stop();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
     if (this.options.api?.tokenFile) await removeApiTokenFile(this.options.api.tokenFile, this.token);
@@ -177,10 +203,25 @@ export class ControlPlane {
     });
   }
 
+  private log(line: string): void {
+    (this.options.log ?? ((l: string) => process.stderr.write(`weft control: ${l}\n`)))(line);
+  }
+
+  /** The registry's pod `<name>.<namespace>` in the current snapshot. */
+  private findPod(name: string, namespace: string): Workload | undefined {
+    if (this.pods?.snapshot !== this.snapshot) {
+      const byName = new Map<string, Workload>();
+      for (const w of this.snapshot.registry.workloads) if (w.origin.kind === 'Deployment') byName.set(`${w.name}.${w.namespace}`, w);
+      this.pods = { snapshot: this.snapshot, byName };
+    }
+    return this.pods.byName.get(`${name}.${namespace}`);
+  }
+
   private resourcesFor(info: NodeInfo): ProxyResources | undefined {
     const node = proxyNodeFrom(info);
-    if (!node) return undefined;
-    const cached = this.cache.get(info.id);
+    const key = cacheKey(info, node);
+    if (!node || key === undefined) return undefined;
+    const cached = this.cache.get(key);
     if (cached && cached.version === this.snapshot.version) return cached.resources;
     if (this.translator?.snapshot !== this.snapshot) this.translator = new SharedTranslator(this.snapshot, this.options.translate, this.translationCache);
     const out = this.translator.translate(node);
@@ -191,11 +232,17 @@ export class ControlPlane {
       [TypeUrl.Cluster, reuseIfSame(before?.get(TypeUrl.Cluster), this.maps.wildcard(out.clusters))],
       [TypeUrl.ClusterLoadAssignment, this.maps.named(out.endpoints, this.snapshot.version)],
     ]);
-    const secrets = new Map<string, object>(this.meshCa ? this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount) : []);
-    // Gateway credentials (SDS `kubernetes://<credentialName>`), see gateway-secrets.ts.
-    for (const [k, v] of gatewaySecretsFor(this.snapshot, node, out.listeners, (i) => this.credentialIssue(i))) secrets.set(k, v);
-    if (this.meshCa || secrets.size > 0) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, reuseIfSame(before?.get(TypeUrl.Secret), secrets));
-    this.cache.set(info.id, { version: this.snapshot.version, resources });
+    // Secrets only to an authenticated stream, and only its own (istiod's pilot/pkg/xds/sds.go):
+    // `default`/`ROOTCA` for its identity (the node's namespace and service account were checked
+    // against the certificate, xds-authorization.ts), gateway credentials its own listeners name.
+    const authenticated = info.principal !== undefined;
+    const secrets = new Map<string, object>(this.meshCa && authenticated ? this.meshCa.secretsFor(info.id, node.namespace, node.serviceAccount) : []);
+    if (authenticated && mayReadCredentials(this.snapshot, node, this.options.gatewayServiceAccounts)) {
+      // Gateway credentials (SDS `kubernetes://<credentialName>`), see gateway-secrets.ts.
+      for (const [k, v] of gatewaySecretsFor(this.snapshot, node, out.listeners, (i) => this.credentialIssue(i))) secrets.set(k, v);
+    }
+    if ((this.meshCa && authenticated) || secrets.size > 0) (resources as Map<string, ReadonlyMap<string, object>>).set(TypeUrl.Secret, reuseIfSame(before?.get(TypeUrl.Secret), secrets));
+    this.cache.set(key, { version: this.snapshot.version, nodeId: info.id, resources });
     return resources;
   }
 
@@ -205,7 +252,7 @@ export class ControlPlane {
     if (this.reportedCredentials.has(line)) return;
     if (this.reportedCredentials.size > 1000) this.reportedCredentials.clear();
     this.reportedCredentials.add(line);
-    (this.options.log ?? ((l: string) => process.stderr.write(`weft control: ${l}\n`)))(line);
+    this.log(line);
   }
 
   private async startCa(opts: Omit<MeshCaOptions, 'trustDomain' | 'onIssued'>): Promise<void> {
@@ -217,12 +264,26 @@ export class ControlPlane {
       onIssued: (r) => {
         // The proxy's `default` secret changed: re-translate and push that proxy only.
         if (!r.nodeId) return;
-        this.cache.delete(r.nodeId);
+        for (const [k, v] of this.cache) if (v.nodeId === r.nodeId) this.cache.delete(k);
         void this.ads?.schedulePush((n) => n.id === r.nodeId);
       },
+      // Authenticated xDS on the CA's TLS port (istiod: one gRPC server on 15012 for both).
+      serverOptions: AdsServer.GRPC_OPTIONS,
+      register: (server) => this.ads?.attach(server, this.secureXdsPolicy()),
     });
     await ca.start();
     this.meshCa = ca;
+  }
+
+  /** Access policy of the authenticated xDS port: a verified workload certificate, a node that fits it. */
+  private secureXdsPolicy(): AdsAccessPolicy {
+    const trustDomain = (this.options.meshConfig ?? DEFAULT_MESH_CONFIG).trustDomain;
+    return {
+      authenticate: (call) => authenticateXdsPeer(call, trustDomain),
+      authorize: (node, principal) =>
+        principal === undefined ? { code: grpcStatus.UNAUTHENTICATED, reason: 'no authenticated identity' } : authorizeXdsNode(node, principal, (n, ns) => this.findPod(n, ns)),
+      secrets: true,
+    };
   }
 
   private api(): ControlPlaneApi {
@@ -263,6 +324,16 @@ function reuseIfSame(prev: ReadonlyMap<string, object> | undefined, next: Readon
     if (pn !== name || po !== obj) return next;
   }
   return prev;
+}
+
+/**
+ * The translation cache key of a stream's node: its authenticated principal (empty on plaintext)
+ * plus every field translation reads (the whole ProxyNode), never the claimed id alone, so a
+ * second stream claiming a proxy's id with other metadata cannot change what that proxy is sent.
+ */
+export function cacheKey(info: NodeInfo, node: ProxyNode | undefined = proxyNodeFrom(info)): string | undefined {
+  if (!node) return undefined;
+  return `${info.principal ?? ''}\n${JSON.stringify(node)}`;
 }
 
 /**

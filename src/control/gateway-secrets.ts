@@ -4,10 +4,14 @@
  * src/translate/listener/gateway-credentials.ts), built from Kubernetes `Secret` manifests.
  *
  * - Served only to gateway proxies (`router`), and only the names their own listeners reference.
- * - Where the Secret is looked up: the gateway workload's namespace first (Istio's rule: a
+ * - Only to proxies whose authenticated service account may read Secrets of their namespace
+ *   ({@link mayReadCredentials}): istiod checks, before serving any credential, that the proxy's
+ *   verified identity is authorized for Secrets (pilot/pkg/xds/sds.go, a SubjectAccessReview
+ *   against the gateway's Role); Weft has no RBAC, so the readers are the service accounts of the
+ *   workloads a Gateway selects plus those configured (Istio's default ingress gateway's).
+ * - Where the Secret is looked up: the gateway workload's own namespace only (Istio's rule: a
  *   credentialName Secret lives with the gateway deployment, `istio-system` for the default
- *   ingress under `weft up`), then the namespaces of the Gateway resources that select the proxy
- *   (a Weft convenience for Secrets kept next to their Gateway).
+ *   ingress under `weft up`; sds.go serves other namespaces only with an explicit grant).
  * - Keys, as istiod reads them: `tls.crt`/`tls.key` (or `cert`/`key`) for the key pair;
  *   `ca.crt` (or `cacert`) for the CA, taken from a `<name>-cacert` Secret when one exists, else
  *   from the `<name>` Secret itself.
@@ -126,13 +130,28 @@ function value(r: Resource<SecretContent>, key: string): string | undefined {
   return text === '' ? undefined : text;
 }
 
-/** The proxy's namespace, then those of the Gateways that select it (sorted, without repeats). */
-function lookupNamespaces(snapshot: MeshSnapshot, node: ProxyNode): string[] {
-  const extra = new Set<string>();
-  for (const gw of snapshot.list<GatewaySpec>('Gateway')) {
-    if (gw.metadata.namespace !== node.namespace && selectorMatches(gw.spec.selector, node.labels)) extra.add(gw.metadata.namespace);
-  }
-  return [node.namespace, ...[...extra].sort()];
+/** Where a gateway's credential Secrets are looked up: its own namespace only (see the header). */
+function lookupNamespaces(_snapshot: MeshSnapshot, node: ProxyNode): string[] {
+  return [node.namespace];
+}
+
+/** Istio's default ingress gateway service account (`istio-system/istio-ingressgateway-service-account`). */
+export const DEFAULT_GATEWAY_SERVICE_ACCOUNTS: readonly string[] = ['istio-system/istio-ingressgateway-service-account'];
+
+/**
+ * True when gateway proxy `node` (its namespace and service account authenticated) may be sent the
+ * credential Secrets of its namespace: its `namespace/serviceAccount` is in `configured`, or the
+ * registry has a workload in that namespace running as that service account whose labels a
+ * Gateway's (non-empty) selector matches (a gateway deployment). Any other workload, in the same namespace or
+ * not, gets no credentials.
+ */
+export function mayReadCredentials(snapshot: MeshSnapshot, node: ProxyNode, configured: readonly string[] = DEFAULT_GATEWAY_SERVICE_ACCOUNTS): boolean {
+  if (node.role !== 'router') return false;
+  if (configured.includes(`${node.namespace}/${node.serviceAccount}`)) return true;
+  const gateways = snapshot.list<GatewaySpec>('Gateway');
+  return snapshot.registry.workloads.some(
+    (w) => w.namespace === node.namespace && w.serviceAccount === node.serviceAccount && gateways.some((gw) => Object.keys(gw.spec.selector ?? {}).length > 0 && selectorMatches(gw.spec.selector, w.labels)),
+  );
 }
 
 /** Formats an issue as one log line: `CODE: <secret>: <message> (SDS <resource>)`. */

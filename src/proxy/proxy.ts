@@ -41,7 +41,10 @@ export interface ProxyOptions {
   readonly workloadName?: string;
   /** Explicit node id (default Istio's `<type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`). */
   readonly id?: string;
-  /** Control plane ADS address `host:port`. */
+  /**
+   * Control plane ADS address `host:port`: with `identity`, the authenticated xDS port (the CA's,
+   * 15012), dialled over mTLS with the workload certificate; without, the plaintext debug port.
+   */
   readonly xds: string;
   /** Ports; 0 = any free port. Defaults 15001, 15000, 15021, 15090. */
   readonly outboundPort?: number;
@@ -138,8 +141,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
   if (options.appAddress) metadata['APP_ADDRESS'] = options.appAddress;
 
+  const xdsSecurity = tls.xdsSecurity();
   const ads = new AdsClient({
     target: options.xds,
+    ...(xdsSecurity ? { credentials: xdsSecurity.credentials, channelOptions: xdsSecurity.channelOptions } : {}),
     node: { id: nodeId, metadata, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
     onUpdate: async (typeUrl, update, version) => {
       if (typeUrl === TypeUrl.Secret) tls.secrets.updateSds(update, version);

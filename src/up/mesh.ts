@@ -34,10 +34,11 @@ export interface MeshOptions {
   readonly httpPort: number;
   /** Gateway HTTPS port for Gateway port 443. */
   readonly httpsPort: number;
+  /** Authenticated xDS and CA (CSR) port, one gRPC-over-TLS port as istiod's 15012; proxies dial it with their workload certificate. */
   readonly xdsPort: number;
   readonly apiPort: number;
-  /** CA (CSR) port, Istio's 15012. */
-  readonly caPort?: number;
+  /** Plaintext xDS for debugging (unauthenticated, no secrets); off when absent. */
+  readonly insecureXdsPort?: number;
   /** Second octet of the pods' loopback network (127.N.x.y; apps on 127.N+1.x.y); default 10. */
   readonly podNet?: number;
   /** Mesh config (access logs, providers); Istio's defaults when absent. */
@@ -83,12 +84,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
     this.controlPlane = new ControlPlane({
       store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
-      xdsPort: options.xdsPort,
+      insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
       podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
       isHealthy: (w) => this.isHealthy(w),
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
-      ca: { port: options.caPort ?? 15012 },
+      ca: { port: options.xdsPort },
       meshConfig: options.meshConfig,
       // `weft apply/get/…` run in the same directory find the token in STATE/api-token.
       api: { tokenFile: path.join(options.stateDir, API_TOKEN_FILE) },

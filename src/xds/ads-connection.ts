@@ -32,6 +32,7 @@ import { PUSH_ORDER, WILDCARD_TYPES, isServedType, type ProxyResources } from '.
 import { encodeResponse, sameBytes, type ResourceEncoder } from './ads-wire.js';
 import type { EncodedSetCache, MapDiffs } from './ads-cache.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
+import { TypeUrl } from './protos.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {
@@ -45,6 +46,10 @@ export interface ConnectionContext {
   /** Next nonce; unique across server instances. */
   nextNonce(): string;
   controlPlaneId?: string;
+  /** Whether this stream may receive Secret (SDS) resources (false on plaintext ports). */
+  secrets: boolean;
+  /** Admits the node of the first request: the node to serve, or a refusal that closes the stream. */
+  admit?(node: NodeInfo): { node: NodeInfo } | { code: GrpcStatus; reason: string };
   /** Resources for the proxy; may throw (reported, treated as undefined). */
   resourcesFor(node: NodeInfo): ProxyResources | undefined;
   onConnect(conn: AdsConnection): void;
@@ -159,7 +164,12 @@ export class AdsConnection {
 
   private compute(node: NodeInfo): ProxyResources | undefined {
     try {
-      return this.ctx.resourcesFor(node);
+      const all = this.ctx.resourcesFor(node);
+      if (this.ctx.secrets || !all?.has(TypeUrl.Secret)) return all;
+      // A port that may not carry secrets never sends one, whatever the provider gave.
+      const out = new Map(all);
+      out.delete(TypeUrl.Secret);
+      return out;
     } catch (cause) {
       this.ctx.onError(this, new AdsError(AdsErrorCode.Provider, `resources for ${node.id}: ${(cause as Error).message}`, { cause }));
       return this.resources;
@@ -173,7 +183,16 @@ export class AdsConnection {
         this.fail(GrpcStatus.INVALID_ARGUMENT, 'the first DiscoveryRequest on a stream must carry node.id');
         return;
       }
-      this.node = parseNode(req.node);
+      let node = parseNode(req.node);
+      if (this.ctx.admit) {
+        const admitted = this.ctx.admit(node);
+        if ('code' in admitted) {
+          this.fail(admitted.code, admitted.reason);
+          return;
+        }
+        node = admitted.node;
+      }
+      this.node = node;
       this.tracker = new SyncTracker(this.node.id, this.node.cluster, this.streamId);
       this.resources = this.compute(this.node);
       this.ctx.onConnect(this);

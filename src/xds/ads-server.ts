@@ -30,8 +30,37 @@ export interface ResourceProvider {
   resourcesFor(node: NodeInfo): ProxyResources | undefined;
 }
 
+/** A server-side ADS stream as grpc-js hands it over. */
+export type AdsCall = grpc.ServerDuplexStream<DiscoveryRequestMessage, Buffer>;
+
+/** Refusal of a stream: the gRPC status the client gets and why (sent as status details, logged). */
+export interface AdsRefusal {
+  code: grpc.status;
+  reason: string;
+}
+
+/**
+ * How the streams of one listening port are admitted, as istiod's `authenticate` and
+ * `checkConnectionIdentity` do (pilot/pkg/xds/authentication.go): the transport proves who the
+ * peer is when the stream opens; the node the first request claims must then fit that identity.
+ */
+export interface AdsAccessPolicy {
+  /**
+   * Called when a stream opens, before any request is read: the principal the transport
+   * authenticated (undefined: none, e.g. plaintext), or a refusal (the stream is closed with it).
+   */
+  authenticate?: (call: AdsCall) => { principal: string | undefined } | AdsRefusal;
+  /**
+   * Called with the first request's node and the stream's principal: the node to serve (the
+   * claimed one, or one with fields corrected from authoritative sources), or a refusal.
+   */
+  authorize?: (node: NodeInfo, principal: string | undefined) => { node: NodeInfo } | AdsRefusal;
+  /** Whether streams of this port may receive Secret (SDS) resources; default true. */
+  secrets?: boolean;
+}
+
 /** Options of {@link AdsServer}. */
-export interface AdsServerOptions {
+export interface AdsServerOptions extends AdsAccessPolicy {
   provider: ResourceProvider;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
@@ -63,6 +92,8 @@ export interface AdsServerEvents {
   nack: [node: NodeInfo, typeUrl: string, version: string, message: string];
   /** A stream-level failure (provider threw, a resource did not encode, a protocol error). */
   error: [err: AdsError, node: NodeInfo | undefined];
+  /** A stream was refused by its port's {@link AdsAccessPolicy} (node: as claimed, when known). */
+  refused: [refusal: AdsRefusal, node: NodeInfo | undefined, peer: string];
 }
 
 /** Outcome of one {@link AdsServer.push}. */
@@ -89,6 +120,8 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   private round = 1;
   private streamIds = 0;
   private boundPort: number | undefined;
+  /** Servers owned by someone else that carry this ADS service too (see {@link attach}). */
+  private attached = 0;
   private readonly scheduler: PushScheduler<AdsConnection>;
 
   constructor(options: AdsServerOptions) {
@@ -121,12 +154,27 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     return this.conns.size;
   }
 
+  /** gRPC server options ADS needs on any server that carries it (no send limit: large pushes). */
+  static readonly GRPC_OPTIONS: grpc.ServerOptions = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
+
+  /**
+   * Serves ADS on a server someone else owns and binds (istiod serves xDS and the CA on one port,
+   * 15012), with that port's access `policy`. Call before the server binds. `stop()` ends this
+   * server's streams; shutting the server down stays with its owner.
+   */
+  attach(server: grpc.Server, policy: AdsAccessPolicy): void {
+    server.addService(adsPreEncodedServiceDefinition, {
+      StreamAggregatedResources: (call: AdsCall) => this.accept(call, policy),
+    });
+    this.attached++;
+  }
+
   /** Binds and starts serving; resolves with the bound port. */
   async start(): Promise<number> {
     if (this.server) return this.port;
-    const server = new grpc.Server({ 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': 16 * 1024 * 1024, ...this.opts.grpcOptions });
+    const server = new grpc.Server({ ...AdsServer.GRPC_OPTIONS, ...this.opts.grpcOptions });
     server.addService(adsPreEncodedServiceDefinition, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequestMessage, Buffer>) => this.accept(call),
+      StreamAggregatedResources: (call: AdsCall) => this.accept(call, this.opts),
     });
     const host = this.opts.host ?? '127.0.0.1';
     const target = `${host.includes(':') ? `[${host}]` : host}:${this.opts.port ?? 15010}`;
@@ -147,7 +195,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
    */
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
+    this.stopped = true;
+    if (!server) {
+      for (const c of [...this.conns]) c.end();
+      this.conns.clear();
+      return;
+    }
     this.server = undefined;
     const done = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     for (const c of [...this.conns]) c.end();
@@ -219,12 +272,34 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     return [...this.conns].flatMap((c) => (c.node ? [c.node] : []));
   }
 
-  private accept(call: grpc.ServerDuplexStream<DiscoveryRequestMessage, Buffer>): void {
-    if (!this.server) {
+  private stopped = false;
+
+  private accept(call: AdsCall, policy: AdsAccessPolicy): void {
+    if (this.stopped || (!this.server && this.attached === 0)) {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'ADS server is stopping' });
       return;
     }
-    const conn = new AdsConnection(++this.streamIds, call, this.streamContext());
+    let principal: string | undefined;
+    if (policy.authenticate) {
+      const auth = policy.authenticate(call);
+      if ('code' in auth) {
+        this.emit('refused', auth, undefined, call.getPeer());
+        call.emit('error', { code: auth.code, details: auth.reason });
+        return;
+      }
+      principal = auth.principal;
+    }
+    const ctx = this.streamContext();
+    ctx.secrets = policy.secrets ?? true;
+    if (policy.authorize) {
+      const authorize = policy.authorize;
+      ctx.admit = (node) => {
+        const r = authorize(node, principal);
+        if ('code' in r) this.emit('refused', r, node, call.getPeer());
+        return r;
+      };
+    }
+    const conn = new AdsConnection(++this.streamIds, call, ctx);
     this.conns.add(conn);
   }
 
@@ -271,6 +346,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
         throw new AdsError(AdsErrorCode.Protocol, 'nonces are per stream (streamContext)');
       },
       controlPlaneId: this.opts.controlPlaneId ?? 'weft',
+      secrets: true,
       resourcesFor: (node) => this.opts.provider.resourcesFor(node),
       onConnect: (conn) => this.emit('connect', conn.node!, conn.streamId),
       onClose: (conn) => {

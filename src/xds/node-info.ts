@@ -55,6 +55,11 @@ export interface NodeInfo {
   metadata: Record<string, JsonValue>;
   /** `user_agent_name/user_agent_version` when the client sent them. */
   userAgent?: string;
+  /**
+   * The SPIFFE identity the stream's transport authenticated (its verified client certificate),
+   * set by the server's access policy, never taken from the request; undefined on plaintext.
+   */
+  principal?: string;
   /** Parts of the id when it follows Istio's `type~ip~pod.ns~domain` form, else undefined. */
   type?: ProxyType;
   ip?: string;

@@ -60,10 +60,11 @@ after(async () => {
 });
 
 async function startControl(configDir: string, stateDir: string): Promise<{ proc: WeftProcess; server: string; xds: string }> {
-  const proc = startWeft(['control', '--config', configDir, '--state', stateDir, '--xds-port', '0', '--http-port', '0', '--debounce', '20']);
+  // The ADS clients below have no workload certificate: they use the explicit plaintext debug port.
+  const proc = startWeft(['control', '--config', configDir, '--state', stateDir, '--xds-port', '0', '--insecure-xds-port', '0', '--http-port', '0', '--debounce', '20']);
   procs.push(proc);
-  const m = await proc.waitFor(/xDS on ([\d.]+):(\d+), API on (http:\/\/[\d.]+:\d+)/);
-  return { proc, xds: `${m[1]}:${m[2]}`, server: m[3]! };
+  const m = await proc.waitFor(/xDS on [\d.]+:\d+, API on (http:\/\/[\d.]+:\d+)[\s\S]*insecure xDS on ([\d.]+):(\d+)/);
+  return { proc, xds: `${m[2]}:${m[3]}`, server: m[1]! };
 }
 
 test('weft control serves translated config over ADS; apply/get/delete/proxy-status work against it', async () => {

@@ -57,7 +57,7 @@ after(async () => {
 });
 
 async function startControl(config: string, state: string): Promise<WeftProcess> {
-  const p = startWeft(['control', '--config', config, '--state', state, '--xds-port', String(XDS_PORT), '--http-port', String(API_PORT), '--debounce', '20']);
+  const p = startWeft(['control', '--config', config, '--state', state, '--xds-port', '0', '--insecure-xds-port', String(XDS_PORT), '--http-port', String(API_PORT), '--debounce', '20']);
   procs.push(p);
   await p.waitFor(/xDS on 127\.0\.0\.1:\d+/);
   return p;

@@ -204,8 +204,8 @@ before(async () => {
       stream.end(Buffer.concat(chunks));
     });
   });
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0 });
-  const { xdsPort } = await cp.start();
+  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
+  const { insecureXdsPort: xdsPort } = await cp.start();
   await listen(h1Server, 9080, WEB);
   await listen(h2Server, 9090, H2UP);
   await listen(grpcServer, 9091, GRPC);

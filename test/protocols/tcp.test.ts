@@ -183,8 +183,8 @@ before(async () => {
   await listen(echoes[1]!, 9000, V2);
   await listen(echoes[2]!, 9700, V1);
   await listen(web, 9080, WEB);
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0 });
-  const { xdsPort } = await cp.start();
+  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
+  const { insecureXdsPort: xdsPort } = await cp.start();
   sidecar = await startProxy({
     role: 'sidecar', ip: SIDECAR, podName: 'sleep-0', namespace: 'default', labels: { app: 'sleep' },
     xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,

@@ -108,8 +108,8 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'weft-proxy-e2e-'));
   await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
   await writeFile(path.join(dir, 'vs.yaml'), vs(50, 50));
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0 });
-  const { xdsPort } = await cp.start();
+  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
+  const { insecureXdsPort: xdsPort } = await cp.start();
   upstreams.push(await upstream(V1, 'v1'), await upstream(V2, 'v2'));
   proxy = await startProxy({
     role: 'sidecar', ip: SIDECAR, podName: 'client-0', namespace: 'default', labels: { app: 'client', version: 'v1' },

@@ -118,8 +118,8 @@ export class Mesh {
   async start(files: Record<string, string>, upstreams: readonly Upstream[], proxyOptions: Partial<ProxyOptions> = {}): Promise<void> {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'weft-resilience-'));
     for (const [name, text] of Object.entries(files)) await writeFile(path.join(this.dir, name), text);
-    this.cp = new ControlPlane({ store: { watchDir: this.dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0 });
-    const { xdsPort } = await this.cp.start();
+    this.cp = new ControlPlane({ store: { watchDir: this.dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
+    const { insecureXdsPort: xdsPort } = await this.cp.start();
     for (const u of upstreams) this.upstreams.push(await u.listen());
     this.proxy = await startProxy({
       role: 'sidecar', ip: this.sidecarIp, podName: 'client-0', namespace: 'default', labels: { app: 'client', version: 'v1' },

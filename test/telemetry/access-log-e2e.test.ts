@@ -99,7 +99,7 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'weft-accesslog-'));
   await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
   cp = new ControlPlane({
-    store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0,
+    store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0,
     meshConfig: meshConfigWith({
       extensionProviders: [
         { name: 'text-file', envoyFileAccessLog: { path: textLog() } },
@@ -107,7 +107,7 @@ before(async () => {
       ],
     }),
   });
-  const { xdsPort } = await cp.start();
+  const { insecureXdsPort: xdsPort } = await cp.start();
   upstream = http.createServer((req, res) => {
     const body = JSON.stringify({ path: req.url });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -199,11 +199,11 @@ test('a workload Telemetry disabling the provider overrides the root namespace; 
 
 test('mesh config accessLogFile alone (weft control --access-log-file) logs every request; a second sidecar shares nothing', async () => {
   const d2 = await mkdtemp(path.join(os.tmpdir(), 'weft-accesslog2-'));
-  const cp2 = new ControlPlane({ store: { watchDir: d2, debounceMs: 20 }, xdsPort: 0, httpPort: 0, meshConfig: meshConfigWith({ accessLogFile: path.join(d2, 'mesh.log'), accessLogEncoding: 'TEXT' }) });
+  const cp2 = new ControlPlane({ store: { watchDir: d2, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0, meshConfig: meshConfigWith({ accessLogFile: path.join(d2, 'mesh.log'), accessLogEncoding: 'TEXT' }) });
   let p2: ProxyHandle | undefined;
   try {
     await writeFile(path.join(d2, 'registry.yaml'), REGISTRY);
-    const { xdsPort } = await cp2.start();
+    const { insecureXdsPort: xdsPort } = await cp2.start();
     p2 = await startProxy({ role: 'sidecar', ip: SIDECAR2, podName: 'c2-0', namespace: 'default', labels: { app: 'c2' }, xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0 });
     await p2.ready();
     const p = p2;

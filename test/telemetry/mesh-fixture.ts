@@ -90,7 +90,7 @@ export async function startTelemetryMesh(prefix: string, mesh: Partial<MeshConfi
   const ip = (n: number) => `${prefix}.${n}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-telemetry-'));
   await writeFile(path.join(dir, 'config.yaml'), config(ip));
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
   const proxies: ProxyHandle[] = [];
   const servers: http.Server[] = [];
   const seen: http.IncomingHttpHeaders[] = [];

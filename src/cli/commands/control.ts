@@ -1,8 +1,9 @@
 /**
  * `weft control`: runs the control plane — config store (a watched directory plus `weft apply`),
- * model snapshots, translation, ADS on 15010, the HTTP API on 15014 and the mesh CA (certificate
- * signing over TLS on 15012, self-signed root in the state directory or a plug-in CA) — until SIGINT
- * or SIGTERM.
+ * model snapshots, translation, the HTTP API on 15014 and, on one gRPC-over-TLS port (15012, as
+ * istiod), the mesh CA (certificate signing; self-signed root in the state directory or a plug-in CA)
+ * and authenticated ADS (workload certificates, xds-flags.ts); plaintext ADS only with
+ * `--insecure-xds-port` — until SIGINT or SIGTERM.
  */
 import { secureStateDir, STATE_ENTRIES } from '../../control/state-dir.js';
 import path from 'node:path';
@@ -13,8 +14,9 @@ import { ControlPlane, type ControlPlaneOptions } from '../../control/control-pl
 import { parseDuration } from '../../config/duration.js';
 import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 import { API_TOKEN_FILE, ApiAuthError } from '../../control/api-auth.js';
+import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
 
-/** The CA settings from flags (undefined when `--ca-port -1`). */
+/** The CA settings from flags (undefined when `--xds-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
   if (port !== undefined && port < 0) return undefined;
   const workloadTtlMs = ttl !== undefined ? parseDuration(ttl) : undefined;
@@ -26,16 +28,15 @@ function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: 
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15010] [--http-port 15014] [--api-tls] [--ca-port 15012] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15012] [--insecure-xds-port 15010] [--http-port 15014] [--api-tls] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
     { name: 'host', type: 'string', description: 'address to bind (off loopback the config API is HTTPS only)', default: '127.0.0.1' },
-    { name: 'xds-port', type: 'number', description: 'ADS (gRPC, plaintext)', default: 15010 },
+    ...XDS_PORT_FLAGS,
     { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints (bearer token in STATE/api-token)', default: 15014 },
     { name: 'api-tls', type: 'boolean', description: 'serve the config API over HTTPS (mesh CA certificate) on loopback too; always on for a non-loopback --host' },
     { name: 'debounce', type: 'number', valueName: 'MS', description: 'quiet period before a change is pushed', default: 100 },
-    { name: 'ca-port', type: 'number', description: 'CA: certificate signing (gRPC over TLS), default 15012 (any free port with --xds-port 0); -1 turns the CA off' },
     { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
     { name: 'workload-cert-ttl', type: 'string', valueName: 'DURATION', description: 'default workload certificate lifetime', default: '24h' },
     ...MESH_CONFIG_FLAGS,
@@ -56,10 +57,11 @@ export const controlCommand: Command = {
       },
       host: stringFlag(args, 'host'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
-      xdsPort: numberFlag(args, 'xds-port'),
+      insecureXdsPort: insecureXdsPort(args),
       httpPort: numberFlag(args, 'http-port'),
       api: { tokenFile, tls: boolFlag(args, 'api-tls') },
-      ca: caOptions(numberFlag(args, 'ca-port') ?? (numberFlag(args, 'xds-port') === 0 ? 0 : 15012), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
+      ca: caOptions(secureXdsPort(args, (l) => io.stderr.write(`weft control: ${l}\n`)), stringFlag(args, 'plugin-ca'), stringFlag(args, 'workload-cert-ttl'), io.cwd, (line) => io.stderr.write(`${line}\n`)),
+      log: (line) => io.stderr.write(`weft control: ${line}\n`),
     });
     let ports;
     try {
@@ -69,8 +71,11 @@ export const controlCommand: Command = {
       throw new CliError(err instanceof ApiAuthError ? err.code : 'START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
     }
     for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
-    io.stdout.write(`weft control: xDS on ${stringFlag(args, 'host')}:${ports.xdsPort}, API on ${cp.apiScheme}://${stringFlag(args, 'host')}:${ports.httpPort} (token in ${tokenFile})\n`);
-    if (cp.ca) io.stdout.write(`weft control: CA on ${stringFlag(args, 'host')}:${cp.ca.port} (${cp.ca.source}); root certificate in ${cp.ca.rootCertFile ?? '(memory)'}\n`);
+    const host = stringFlag(args, 'host');
+    const xds = ports.xdsPort !== undefined ? `${host}:${ports.xdsPort}` : 'off (no CA)';
+    io.stdout.write(`weft control: xDS on ${xds}, API on ${cp.apiScheme}://${host}:${ports.httpPort} (token in ${tokenFile})\n`);
+    if (cp.ca) io.stdout.write(`weft control: CA on ${host}:${cp.ca.port} (${cp.ca.source}); root certificate in ${cp.ca.rootCertFile ?? '(memory)'}\n`);
+    if (ports.insecureXdsPort !== undefined) io.stdout.write(`weft control: insecure xDS on ${host}:${ports.insecureXdsPort} (plaintext, unauthenticated, no secrets: debugging only)\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -27,11 +27,11 @@ function parseLabels(text: string | undefined): Record<string, string> {
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run the data-plane proxy (sidecar or gateway)',
-  usage: 'weft proxy --role sidecar|gateway --ip POD_IP [--id ID] [--xds 127.0.0.1:15010] [--namespace NS] [--labels k=v,…] [flags]',
+  usage: 'weft proxy --role sidecar|gateway --ip POD_IP [--id ID] [--xds HOST:PORT] [--ca HOST:PORT --ca-root FILE] [--namespace NS] [--labels k=v,…] [flags]',
   flags: [
     { name: 'role', type: 'string', description: 'sidecar or gateway', default: 'sidecar' },
     { name: 'id', type: 'string', description: 'node id (default Istio form: sidecar~IP~POD.NS~NS.svc.cluster.local)' },
-    { name: 'xds', type: 'string', valueName: 'HOST:PORT', description: 'control plane ADS address', default: '127.0.0.1:15010' },
+    { name: 'xds', type: 'string', valueName: 'HOST:PORT', description: 'control plane xDS address: with an identity (--ca) the authenticated port, dialled over mTLS with the workload certificate (default: the --ca address, 15012, as istiod serves both); without, the plaintext debug port (default 127.0.0.1:15010, see weft control --insecure-xds-port)' },
     { name: 'ip', type: 'string', valueName: 'POD_IP', description: 'the proxy\'s own address (listeners and admin bind here)', default: '127.0.0.1' },
     { name: 'pod', type: 'string', description: 'pod name (default derived from role and ip)' },
     { name: 'namespace', type: 'string', valueName: 'NS', description: 'workload namespace', default: 'default' },
@@ -77,7 +77,7 @@ export const proxyCommand: Command = {
     }
     try {
       proxy = await startProxy({
-        role, ip, id: stringFlag(args, 'id'), xds: stringFlag(args, 'xds') ?? '127.0.0.1:15010', podName: stringFlag(args, 'pod'),
+        role, ip, id: stringFlag(args, 'id'), xds: stringFlag(args, 'xds') ?? identity?.caAddress ?? '127.0.0.1:15010', podName: stringFlag(args, 'pod'),
         namespace: stringFlag(args, 'namespace'), labels: parseLabels(stringFlag(args, 'labels')),
         serviceAccount: stringFlag(args, 'service-account'), appAddress: stringFlag(args, 'app-address'),
         workloadName: stringFlag(args, 'workload'), outboundPort: numberFlag(args, 'outbound-port'),

@@ -7,19 +7,20 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { boolFlag, numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { Mesh } from '../../up/mesh.js';
 import { showStatus } from '../../up/status-view.js';
 import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 import { resolveAppUser } from '../../up/app-user.js';
+import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
   usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
-  description: `Starts the control plane (xDS on 15010, API on 15014 with its bearer token in STATE/api-token,
-which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
+  description: `Starts the control plane (xDS and CA over TLS on 15012, API on 15014 with its bearer token in
+STATE/api-token, which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
@@ -29,9 +30,8 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
     { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'state directory (applied config, logs)', default: '.weft' },
-    { name: 'xds-port', type: 'number', description: 'control plane ADS port', default: 15010 },
+    ...XDS_PORT_FLAGS,
     { name: 'api-port', type: 'number', description: 'control plane HTTP API port', default: 15014 },
-    { name: 'ca-port', type: 'number', description: 'CA (certificate signing) port', default: 15012 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
     { name: 'logs', type: 'boolean', description: 'print app and proxy output (always kept in STATE/logs)' },
     { name: 'app-user', type: 'string', valueName: 'USER', description: 'user the apps run as (needs root to differ from yours; default nobody when root, else you)' },
@@ -45,15 +45,17 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     const showLogs = boolFlag(args, 'logs');
     const appUser = resolveAppUser(stringFlag(args, 'app-user'));
     if (!appUser.switched && process.getuid?.() === 0) io.stderr.write(`weft up: WARNING: apps run as root (--app-user ${appUser.name}): they can read the CA key, the token key and every applied Secret\n`);
+    const xdsPort = secureXdsPort(args, (l) => io.stderr.write(`weft up: ${l}\n`));
+    if (xdsPort < 0) throw usageError('--xds-port: weft up needs the CA and authenticated xDS (its proxies have workload identities); give a port, 0 for any');
     const mesh = new Mesh({
       dir,
       stateDir,
       httpPort: numberFlag(args, 'http-port') ?? 8080,
       httpsPort: numberFlag(args, 'https-port') ?? 8443,
-      xdsPort: numberFlag(args, 'xds-port') ?? 15010,
+      xdsPort,
+      insecureXdsPort: insecureXdsPort(args),
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
-      caPort: numberFlag(args, 'ca-port'),
       meshConfig: meshConfigFromFlags(args, io.cwd),
       appUser,
       warn: (line) => io.stderr.write(`${line}\n`),

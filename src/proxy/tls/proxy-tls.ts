@@ -16,6 +16,7 @@ import type { RotationPolicy } from '../../security/identity/rotation.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { InboundTlsSupport } from './inbound-listener-support.js';
 import { SecretStore } from './secret-store.js';
+import { xdsChannelSecurity, type XdsChannelSecurity } from '../../security/identity/xds-credentials.js';
 import type { UpstreamTlsDeps } from './upstream-tls-binding.js';
 
 /** How a proxy obtains its identity. */
@@ -41,6 +42,7 @@ export class ProxyTls {
   readonly principal: string;
   readonly identity: WorkloadIdentity | undefined;
   private refused = 0;
+  private readonly rootCertPem: string | undefined;
   /** Why the last inbound connection was refused (diagnostics). */
   lastRefusal = '';
 
@@ -55,6 +57,7 @@ export class ProxyTls {
     const root = opts.rootCertPem ?? (opts.rootCertFile ? readFileSync(opts.rootCertFile, 'utf8') : undefined);
     if (!root) throw new Error('identity: a root certificate (rootCertPem or rootCertFile) is required to reach the CA');
     this.secrets.setBootstrapRoot(root);
+    this.rootCertPem = root;
     this.identity = new WorkloadIdentity({
       spiffeId: this.principal, ca: { address: opts.caAddress, rootCertPem: root }, token: opts.token,
       nodeId: who.nodeId, ttlMs: opts.ttlMs, rotation: opts.rotation, log: who.log,
@@ -68,6 +71,14 @@ export class ProxyTls {
   /** Obtains the first certificate (no-op without identity options). */
   async start(): Promise<void> {
     await this.identity?.start();
+  }
+
+  /**
+   * mTLS to the control plane's authenticated xDS port with the workload certificate (following
+   * rotation), or undefined without an identity (the proxy then needs the plaintext debug port).
+   */
+  xdsSecurity(): XdsChannelSecurity | undefined {
+    return this.identity && this.rootCertPem ? xdsChannelSecurity(this.identity, this.rootCertPem) : undefined;
   }
 
   /** Stops renewals. */

@@ -50,6 +50,14 @@ export interface CsrServerOptions {
   readonly onIssued?: (record: IssuedRecord) => void;
   /** Called on each refusal (for logs). */
   readonly onRefused?: (err: SecurityError) => void;
+  /**
+   * Adds more services to the same server before it binds (the control plane's ADS: istiod serves
+   * xDS and the CA on one TLS port, 15012). They share its TLS: the server certificate, and client
+   * certificates requested, verified against the mesh root, and optional at the TLS layer.
+   */
+  readonly register?: (server: grpc.Server) => void;
+  /** Extra @grpc/grpc-js server options (those the registered services need). */
+  readonly serverOptions?: grpc.ServerOptions;
 }
 
 const STATUS_OF: Readonly<Partial<Record<SecurityErrorCode, grpc.status>>> = {
@@ -86,7 +94,7 @@ export class CsrServer {
     const identity = { certificate: Buffer.from(serverCert.chainPems.join('')), privateKey: Buffer.from(await privateKeyToPem(keys.privateKey)) };
     const provider = new StaticCertificateProvider(root, identity);
     const creds = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-    const server = new grpc.Server();
+    const server = new grpc.Server(this.opts.serverOptions);
     server.addService(istioCertificateService, {
       CreateCertificate: (call: grpc.ServerUnaryCall<IstioCertificateRequest, IstioCertificateResponse>, cb: grpc.sendUnaryData<IstioCertificateResponse>) => {
         this.handle(call).then(
@@ -99,6 +107,7 @@ export class CsrServer {
         );
       },
     });
+    this.opts.register?.(server);
     const target = `${host.includes(':') ? `[${host}]` : host}:${this.opts.port ?? CA_PORT}`;
     this.bound = await new Promise<number>((resolve, reject) => server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))));
     this.server = server;

@@ -13,7 +13,7 @@ import { BootstrapTokens } from './bootstrap-token.js';
 import path from 'node:path';
 import { caFromRoot, createSelfSignedRoot, loadOrCreateSelfSignedCa, loadPluginCa, PLUGIN_FILES, SELF_SIGNED_FILES } from './ca-store.js';
 import type { CertificateAuthority, IssuedCertificate } from './certificate-authority.js';
-import { CsrServer, type IssuedRecord } from './csr-server.js';
+import { CsrServer, type CsrServerOptions, type IssuedRecord } from './csr-server.js';
 import type { SecurityError } from '../errors.js';
 import { formatSpiffeId, type SpiffeId } from '../identity/spiffe.js';
 
@@ -37,6 +37,10 @@ export interface MeshCaOptions {
   /** Called after a certificate was issued for a proxy (the control plane pushes its SDS). */
   readonly onIssued?: (record: IssuedRecord) => void;
   readonly log?: (line: string) => void;
+  /** More services on the CA's TLS server (the control plane's ADS); see csr-server.ts. */
+  readonly register?: CsrServerOptions['register'];
+  /** Extra @grpc/grpc-js server options for the CA's server. */
+  readonly serverOptions?: CsrServerOptions['serverOptions'];
 }
 
 /** An Envoy `Secret` in Weft's object form. */
@@ -95,6 +99,8 @@ export class MeshCa {
       port: this.opts.port,
       onIssued: (r) => this.record(r),
       onRefused: (e: SecurityError) => this.opts.log?.(`ca: refused a CSR: ${e.message}`),
+      register: this.opts.register,
+      serverOptions: this.opts.serverOptions,
     });
     return this.server.start();
   }

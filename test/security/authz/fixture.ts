@@ -67,7 +67,7 @@ export function service(name: string, port: number, entries: readonly { ip: stri
 export async function startAuthzMesh(files: Record<string, string>, mesh: Partial<MeshConfig> = {}): Promise<AuthzMesh> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-authz-'));
   for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
   const { xdsPort } = await cp.start();
   const ca = cp.ca!;
   const proxies: ProxyHandle[] = [];

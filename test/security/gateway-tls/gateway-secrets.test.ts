@@ -1,7 +1,7 @@
 /**
  * SDS for gateway credentials (src/control/gateway-secrets.ts) from translated listeners: istiod's
  * names (`kubernetes://<name>`, `kubernetes://<name>-cacert`), lookup in the gateway workload's
- * namespace then the Gateway's, `ca.crt` from a `-cacert` Secret or the credential itself, only to
+ * namespace only (Istio's rule; a Secret next to the Gateway in another namespace is not served), `ca.crt` from a `-cacert` Secret or the credential itself, only to
  * gateway proxies, and a malformed key reported (naming the Secret) while other hosts are served.
  */
 import { test } from 'node:test';
@@ -53,20 +53,20 @@ function secretsFor(extra: string[], node: ProxyNode = gatewayNode): { secrets: 
   return { secrets: gatewaySecretsFor(snapshot, node, out.listeners, (i) => issues.push(i)), issues };
 }
 
-test('listeners reference istiod names; key pair inline, CA from the -cacert Secret; workload namespace first', () => {
+test('listeners reference istiod names; key pair inline, CA from the -cacert Secret; the workload namespace only', () => {
   const { secrets, issues } = secretsFor([
     secretYaml('a-cred', 'istio-system', 'kubernetes.io/tls', { 'tls.crt': read(a.cert), 'tls.key': read(a.key) }),
     secretYaml('a-cred-cacert', 'istio-system', 'Opaque', { 'ca.crt': read(ca.cert) }),
-    // In the Gateway's namespace only: accepted as a fallback.
+    // In the Gateway's namespace only, not the gateway workload's: not served (Istio's rule).
     secretYaml('b-cred', 'apps', 'Opaque', { cert: read(a.cert), key: read(a.key) }),
     // Shadowed by nothing: c-cred is missing.
   ]);
-  assert.deepEqual([...secrets.keys()].sort(), ['kubernetes://a-cred', 'kubernetes://a-cred-cacert', 'kubernetes://b-cred']);
+  assert.deepEqual([...secrets.keys()].sort(), ['kubernetes://a-cred', 'kubernetes://a-cred-cacert']);
   const pair = secrets.get('kubernetes://a-cred') as { tlsCertificate: { certificateChain: { inlineString: string }; privateKey: { inlineString: string } } };
   assert.equal(pair.tlsCertificate.certificateChain.inlineString, read(a.cert));
   assert.equal(pair.tlsCertificate.privateKey.inlineString, read(a.key));
   assert.equal((secrets.get('kubernetes://a-cred-cacert') as { validationContext: { trustedCa: { inlineString: string } } }).validationContext.trustedCa.inlineString, read(ca.cert));
-  assert.deepEqual(issues.map((i) => [i.code, i.resource]), [['GATEWAY_CREDENTIAL_NOT_FOUND', 'kubernetes://c-cred']]);
+  assert.deepEqual(issues.map((i) => [i.code, i.resource]), [['GATEWAY_CREDENTIAL_NOT_FOUND', 'kubernetes://b-cred'], ['GATEWAY_CREDENTIAL_NOT_FOUND', 'kubernetes://c-cred']]);
 });
 
 test('the CA falls back to ca.crt of the credential Secret itself', () => {

@@ -20,20 +20,26 @@ export interface Mesh {
   readonly xds: string;
   readonly caAddress: string;
   readonly rootCertPem: string;
+  /** The plaintext debug xDS address, when started with `insecureXds`. */
+  readonly insecureXds?: string;
   /** Writes (or replaces) a config file in the watched directory. */
   apply(file: string, yaml: string): Promise<void>;
   remove(file: string): Promise<void>;
 }
 
-/** Starts a control plane with the CA watching a fresh directory holding `files`. */
-export async function startMesh(files: Record<string, string>): Promise<Mesh> {
+/**
+ * Starts a control plane with the CA watching a fresh directory holding `files`; `insecureXds`: the
+ * plaintext debug xDS port too (`Mesh.insecureXds`); `log`: the control plane's log lines (default stderr).
+ */
+export async function startMesh(files: Record<string, string>, opts: { insecureXds?: boolean; log?: (line: string) => void } = {}): Promise<Mesh> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-mtls-'));
   for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, xdsPort: 0, httpPort: 0, ca: { port: 0 } });
-  const { xdsPort } = await cp.start();
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, ...(opts.insecureXds ? { insecureXdsPort: 0 } : {}), log: opts.log });
+  const { xdsPort, insecureXdsPort } = await cp.start();
   const ca = cp.ca!;
   return {
     dir, cp, xds: `127.0.0.1:${xdsPort}`, caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem,
+    insecureXds: insecureXdsPort !== undefined ? `127.0.0.1:${insecureXdsPort}` : undefined,
     apply: (f, y) => writeFile(path.join(dir, f), y),
     remove: (f) => unlink(path.join(dir, f)).catch(() => undefined),
   };
