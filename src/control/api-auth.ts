@@ -58,7 +58,7 @@ export class ApiAuthError extends Error {
 
 /** Why a plaintext API is refused on `host`, and how to provide TLS. */
 export function apiTlsRequiredMessage(host: string): string {
-  return `the config API on ${host} (not loopback) must be served over TLS, or its token would cross the network in the clear: keep the mesh CA on (do not pass --ca-port -1; a --plugin-ca works too) and the API is served over HTTPS with a certificate from it, verified by the CLI with --ca-root ROOT-CERT.pem; or bind --host 127.0.0.1`;
+  return `the config API on ${host} (not loopback) must be served over TLS, or its token would cross the network in the clear: keep the mesh CA on (do not pass --xds-port -1; a --plugin-ca works too) and the API is served over HTTPS with a certificate from it, verified by the CLI with --ca-root ROOT-CERT.pem; or bind --host 127.0.0.1`;
 }
 
 /** A fresh token: 32 random bytes, base64url (43 characters). */

@@ -264,8 +264,8 @@ test('--api-tls serves the API over HTTPS with a mesh CA certificate; off loopba
     await tls.stop();
   }
   // 0.0.0.0 without the CA: refused before any port is bound.
-  const refused = await runWeft(['control', '--state', dir, '--host', '0.0.0.0', '--ca-port', '-1', '--xds-port', '0', '--http-port', '0']);
+  const refused = await runWeft(['control', '--state', dir, '--host', '0.0.0.0', '--xds-port', '-1', '--http-port', '0']);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /^weft: API_TLS_REQUIRED: .*must be served over TLS.*--ca-port -1/m);
+  assert.match(refused.stderr, /^weft: API_TLS_REQUIRED: .*must be served over TLS.*--xds-port -1/m);
   await rm(dir, { recursive: true, force: true });
 });
