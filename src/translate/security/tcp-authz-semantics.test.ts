@@ -199,9 +199,8 @@ test('HTTP ports keep HTTP RBAC only (no network RBAC in front of the HCM)', () 
   for (const c of c9000) assert.deepEqual(c.filters?.map((f) => f.name), ['envoy.filters.network.http_connection_manager']);
 });
 
-test('gateway TCP servers (tcp-echo on 31400) run the gateway\'s policies as network RBAC', () => {
-  const gw = `---
-apiVersion: apps/v1
+/** Istio's default ingress gateway workload (istio-system, `istio: ingressgateway`). */
+const INGRESS_GATEWAY = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: istio-ingressgateway, namespace: istio-system}
 spec:
@@ -210,7 +209,11 @@ spec:
     metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
     spec:
       containers: [{name: istio-proxy, image: proxy, command: [weft, proxy]}]
----
+`;
+
+test('gateway TCP servers (tcp-echo on 31400) run the gateway\'s policies as network RBAC', () => {
+  const gw = `---
+${INGRESS_GATEWAY}---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: tcp-echo-gateway, namespace: default}
@@ -239,16 +242,7 @@ spec:
 
 test('gateway PASSTHROUGH and TLS-terminating TCP chains carry the gateway\'s network RBAC too (connection.sni)', () => {
   const gw = `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {matchLabels: {istio: ingressgateway}}
-  template:
-    metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
-    spec:
-      containers: [{name: istio-proxy, image: proxy, command: [weft, proxy]}]
----
+${INGRESS_GATEWAY}---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: pt-gateway, namespace: default}
