@@ -54,7 +54,10 @@ export interface AdsControlOptions {
   readonly nodes: number;
   /** Where to write the names file (not the watched directory). */
   readonly workDir: string;
-  /** When set, a CPU profile from the APPLY command to PUSHSTATS is written to this directory. */
+  /**
+   * When set, CPU profiles are written to this directory: `sync-…` from READY to the APPLY command
+   * (the clients' initial sync, the quiet and the steady windows) and `push-…` from APPLY to PUSHSTATS.
+   */
   readonly cpuProfileDir?: string;
 }
 
@@ -242,6 +245,20 @@ async function main(): Promise<void> {
     startMs: performance.now() - t,
     ...(certsFile ? { certsFile, issueMs } : {}),
   };
+  const startProfiler = async (): Promise<Session> => {
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    return session;
+  };
+  const stopProfiler = async (session: Session, what: string): Promise<void> => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(o.cpuProfileDir!, `${what}-${o.mode}-${o.transport ?? 'plain'}-${o.nodes}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+  let syncProfiler = o.cpuProfileDir ? await startProfiler() : undefined;
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   const rl = createInterface({ input: process.stdin });
   let profiler: Session | undefined;
@@ -249,13 +266,11 @@ async function main(): Promise<void> {
     const [cmd, arg] = line.split(' ');
     if (cmd === 'APPLY') {
       const text = readFileSync(arg!, 'utf8');
-      if (o.cpuProfileDir) {
-        profiler = new Session();
-        profiler.connect();
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
-        await profiler.post('Profiler.start');
+      if (syncProfiler) {
+        await stopProfiler(syncProfiler, 'sync');
+        syncProfiler = undefined;
       }
+      if (o.cpuProfileDir) profiler = await startProfiler();
       const t0 = process.hrtime.bigint();
       running.apply(text).then(
         () => process.stdout.write(`APPLIED ${t0}\n`),
@@ -263,9 +278,7 @@ async function main(): Promise<void> {
       );
     } else if (cmd === 'PUSHSTATS') {
       if (profiler) {
-        const { profile } = await profiler.post('Profiler.stop');
-        writeFileSync(path.join(o.cpuProfileDir!, `push-${o.mode}-${o.nodes}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
-        profiler.disconnect();
+        await stopProfiler(profiler, 'push');
         profiler = undefined;
       }
       // Heap figures after a full GC (when --expose-gc), to tell retained memory from freed-but-kept RSS.

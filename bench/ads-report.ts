@@ -25,8 +25,8 @@ export function adsReport(r: AdsBenchResult, machine: string): string {
   out.push('Processes per scenario:');
   out.push('');
   out.push('```');
-  out.push(`node --max-old-space-size=${st.heapMB} --expose-gc dist/bench/ads-control-child.js '{"mode":"control-plane"|"shared","dir":<mesh dir>,"nodes":N,…}'`);
-  out.push(`node --max-old-space-size=${st.heapMB} dist/bench/ads-clients-child.js <options.json: kind full|light, the N node identities, rampPerSecond>`);
+  out.push(`node --max-old-space-size=${st.heapMB} --expose-gc dist/bench/ads-control-child.js '{"mode":"control-plane"|"shared","transport":"tls"|"plain","dir":<mesh dir>,"nodes":N,…}'`);
+  out.push(`node --max-old-space-size=${st.heapMB} dist/bench/ads-clients-child.js <options.json: kind full|light, the N node identities, rampPerSecond, with TLS the certificates file>`);
   out.push('```');
   out.push('');
   out.push('Transport (last part of each scenario): **mTLS** is what ships — the control plane runs its mesh CA (state in a temp directory) and serves ADS only on the CA\'s TLS port; before the clients start it issues one workload certificate per proxy (fresh P-256 key, SPIFFE identity `spiffe://cluster.local/ns/<ns>/sa/<sa>` of the pod the proxy claims to be), and every proxy dials with its own certificate, so each stream is authenticated and authorized against its node and is served its SDS view; each proxy then has its own TLS connection. **Plaintext** is the debug port (`insecureXdsPort`, `WEFT_BENCH_ADS_SCENARIOS=…:plain`), unauthenticated, as before the xDS security work; there @grpc/grpc-js puts all the proxies\' channels on one shared HTTP/2 connection (`…:plain-conn` gives each its own).');
