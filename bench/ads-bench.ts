@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateMeshYaml } from './mesh-generator.js';
-import type { AdsControlOptions, AdsControlReady } from './ads-control-child.js';
+import type { AdsControlOptions, AdsControlReady, AdsTransport } from './ads-control-child.js';
 import type { AdsClientsOptions, AdsClientsUpdates } from './ads-clients-child.js';
 import { removeTempDir, tempDir } from './lib/cleanup.js';
 import { cpuMark, foreignCores, loadLine } from './lib/machine-cpu.js';
@@ -26,6 +26,14 @@ export interface AdsScenario {
   readonly clients: number;
   /** Proxies connecting per second (0: all at once). */
   readonly rampPerSecond: number;
+  /**
+   * ADS transport: `tls` (mTLS with a mesh CA workload certificate per proxy on the CA's port, as
+   * shipped; the default in `control-plane` mode) or `plain` (the plaintext debug port; the only
+   * one in `shared` mode).
+   */
+  readonly transport: AdsTransport;
+  /** Plaintext only: one HTTP/2 connection per proxy instead of the one grpc-js shares among them (TLS always has one each). */
+  readonly ownConnections?: boolean;
 }
 
 /** Settings of one benchmark run. */
@@ -45,18 +53,37 @@ export interface AdsBenchSettings {
   readonly memoryLimitMB: number;
 }
 
+/** The transport a scenario runs with when it names none: `tls` for `control-plane` (what ships), `plain` for `shared`. */
+export function defaultTransport(mode: AdsScenario['mode']): AdsTransport {
+  return mode === 'control-plane' ? 'tls' : 'plain';
+}
+
 /**
- * Scenarios from `WEFT_BENCH_ADS_SCENARIOS`: comma-separated `mode:kind:clients[:rampPerSecond]`,
- * e.g. `control-plane:full:100`; undefined when unset (the default list applies).
+ * Scenarios from `WEFT_BENCH_ADS_SCENARIOS`: comma-separated
+ * `mode:kind:clients[:rampPerSecond][:tls|plain|plain-conn]`, e.g. `control-plane:full:100`,
+ * `control-plane:light:100:plain`, `control-plane:light:2000:25:tls`; `plain-conn` is plaintext
+ * with one connection per proxy. Without a transport, `control-plane` runs over TLS and `shared`
+ * over plaintext. Undefined when unset (the default list applies).
  */
 export function scenariosFromEnv(value = process.env['WEFT_BENCH_ADS_SCENARIOS']): AdsScenario[] | undefined {
   if (!value) return undefined;
   return value.split(',').map((item) => {
-    const [mode, kind, clients, ramp] = item.trim().split(':');
-    if ((mode !== 'control-plane' && mode !== 'shared') || (kind !== 'full' && kind !== 'light') || !(Number(clients) > 0)) {
-      throw new Error(`WEFT_BENCH_ADS_SCENARIOS: bad scenario ${JSON.stringify(item)} (want mode:kind:clients[:rampPerSecond])`);
+    const [mode, kind, clients, ...rest] = item.trim().split(':');
+    const bad = () => new Error(`WEFT_BENCH_ADS_SCENARIOS: bad scenario ${JSON.stringify(item)} (want mode:kind:clients[:rampPerSecond][:tls|plain|plain-conn])`);
+    if ((mode !== 'control-plane' && mode !== 'shared') || (kind !== 'full' && kind !== 'light') || !(Number(clients) > 0)) throw bad();
+    let ramp = 0;
+    let transport: AdsTransport | undefined;
+    let ownConnections = false;
+    for (const [i, x] of rest.entries()) {
+      if (i === 0 && /^\d+$/.test(x)) ramp = Number(x);
+      else if (i === rest.length - 1 && (x === 'tls' || x === 'plain' || x === 'plain-conn') && transport === undefined) {
+        transport = x === 'tls' ? 'tls' : 'plain';
+        ownConnections = x === 'plain-conn';
+      } else throw bad();
     }
-    return { mode, kind, clients: Number(clients), rampPerSecond: Number(ramp ?? 0) };
+    transport ??= defaultTransport(mode);
+    if (mode === 'shared' && transport === 'tls') throw new Error(`WEFT_BENCH_ADS_SCENARIOS: ${JSON.stringify(item)}: mode shared has no TLS (it runs no CA)`);
+    return { mode, kind, clients: Number(clients), rampPerSecond: ramp, transport, ...(ownConnections ? { ownConnections } : {}) };
   });
 }
 
@@ -72,20 +99,20 @@ function defaultSettings(quick: boolean): AdsBenchSettings {
     ? {
         quick, services: 1000, replicas: 10,
         scenarios: [
-          { mode: 'control-plane', kind: 'light', clients: 10, rampPerSecond: 0 },
-          { mode: 'control-plane', kind: 'full', clients: 10, rampPerSecond: 0 },
-          { mode: 'control-plane', kind: 'light', clients: 200, rampPerSecond: 200 },
+          { mode: 'control-plane', kind: 'light', clients: 10, rampPerSecond: 0, transport: 'tls' },
+          { mode: 'control-plane', kind: 'full', clients: 10, rampPerSecond: 0, transport: 'tls' },
+          { mode: 'control-plane', kind: 'light', clients: 200, rampPerSecond: 200, transport: 'tls' },
         ],
         syncTimeoutMs: 120_000, updateTimeoutMs: 60_000, steadySeconds: 2, quietSeconds: 1, heapMB: 12_288, memoryLimitMB: 4096,
       }
     : {
         quick, services: 1000, replicas: 10,
         scenarios: [
-          { mode: 'control-plane', kind: 'light', clients: 100, rampPerSecond: 0 },
-          { mode: 'control-plane', kind: 'full', clients: 100, rampPerSecond: 0 },
+          { mode: 'control-plane', kind: 'light', clients: 100, rampPerSecond: 0, transport: 'tls' },
+          { mode: 'control-plane', kind: 'full', clients: 100, rampPerSecond: 0, transport: 'tls' },
           // ~7 MB of first config per proxy (CDS 2.9, EDS 3.0, RDS 1.2): a faster ramp outruns the one clients process and the
           // control plane holds the unsent responses in memory.
-          { mode: 'control-plane', kind: 'light', clients: 2000, rampPerSecond: 25 },
+          { mode: 'control-plane', kind: 'light', clients: 2000, rampPerSecond: 25, transport: 'tls' },
         ],
         syncTimeoutMs: 600_000, updateTimeoutMs: 300_000, steadySeconds: 5, quietSeconds: 15, heapMB: 12_288, memoryLimitMB: 16_384,
       };
@@ -108,6 +135,8 @@ export interface AdsScenarioResult {
   readonly endpoints?: number;
   readonly clusters?: number;
   readonly controlStartMs?: number;
+  /** TLS: time the control plane child took to issue the proxies' certificates (part of `controlStartMs`). */
+  readonly certIssueMs?: number;
   readonly syncMs?: number;
   readonly clientsRssMB?: number;
   readonly accepted?: LatencyStats;
@@ -210,10 +239,10 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
   const group = new ProcessGroup({ available: false });
   const work = tempDir('ads-work');
   const heap = `--max-old-space-size=${settings.heapMB}`;
-  const label = `${s.mode}/${s.kind}/${s.clients}`;
+  const label = `${s.mode}/${s.kind}/${s.clients}/${s.transport}${s.ownConnections ? '-conn' : ''}`;
   try {
     const cpuProfileDir = process.env['WEFT_BENCH_ADS_CPUPROF'] || undefined;
-    const copts: AdsControlOptions = { mode: s.mode, dir: meshDir, nodes: s.clients, workDir: work, ...(cpuProfileDir ? { cpuProfileDir } : {}) };
+    const copts: AdsControlOptions = { mode: s.mode, transport: s.transport, dir: meshDir, nodes: s.clients, workDir: work, ...(cpuProfileDir ? { cpuProfileDir } : {}) };
     const cp = group.start(process.execPath, [heap, '--expose-gc', path.join(HERE, 'ads-control-child.js'), JSON.stringify(copts)], { name: 'ads control plane' });
     const ready = JSON.parse((await cp.waitForLine((l) => l.startsWith('READY '), 120_000)).slice(6)) as AdsControlReady;
     log(`bench ads: ${label}: control plane up in ${ready.startMs.toFixed(0)} ms (${ready.services} services, ${ready.endpoints} endpoints, ${ready.clusters} clusters per sidecar)`);
@@ -221,7 +250,10 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
     const kopts: AdsClientsOptions = {
       kind: s.kind, xds: ready.xds, nodes: ready.nodes, namesFile: ready.namesFile, syncTimeoutMs: settings.syncTimeoutMs, updateTimeoutMs: settings.updateTimeoutMs, rampPerSecond: s.rampPerSecond,
       watch: CHANGE_WATCH, ...(s.kind === 'light' ? { flowControlWindow: ENVOY_STREAM_WINDOW } : {}),
+      ...(ready.certsFile ? { certsFile: ready.certsFile } : {}),
+      ...(s.ownConnections ? { ownConnections: true } : {}),
     };
+    if (s.transport === 'tls' && !ready.certsFile) throw new Error('transport tls but the control plane issued no certificates');
     const argsFile = path.join(work, 'clients.json');
     writeFileSync(argsFile, JSON.stringify(kopts));
     const clients = group.start(process.execPath, [heap, path.join(HERE, 'ads-clients-child.js'), argsFile], { name: 'ads clients' });
@@ -260,12 +292,12 @@ async function runScenario(s: AdsScenario, settings: AdsBenchSettings, meshDir: 
     const result: AdsScenarioResult = {
       scenario: s, ok: updates.missing === 0,
       error: updates.missing ? `${updates.missing} of ${s.clients} proxies had no update within ${settings.updateTimeoutMs} ms` : undefined,
-      services: ready.services, endpoints: ready.endpoints, clusters: ready.clusters, controlStartMs: ready.startMs,
+      services: ready.services, endpoints: ready.endpoints, clusters: ready.clusters, controlStartMs: ready.startMs, certIssueMs: ready.issueMs,
       syncMs: synced.ms, clientsRssMB: rssMB(clients.pid),
       accepted: stats(updates.accepted, t0), received: stats(updates.received, t0), missing: updates.missing, verified: updates.verified,
       cpRssSyncedMB, cpRssAfterMB: rssMB(cp.pid), cpHwmMB: statusMB(cp.pid, 'VmHWM'), cpPushCpuS, cpSteadyCores, cpSyncCpuS, foreign, pushStats,
     };
-    log(`bench ads: ${label}: accepted p50 ${result.accepted!.p50.toFixed(0)} p99 ${result.accepted!.p99.toFixed(0)} max ${result.accepted!.max.toFixed(0)} ms; CP RSS ${result.cpRssAfterMB!.toFixed(0)} MB (peak ${result.cpHwmMB!.toFixed(0)})`);
+    log(`bench ads: ${label}: accepted p50 ${result.accepted!.p50.toFixed(0)} p99 ${result.accepted!.p99.toFixed(0)} max ${result.accepted!.max.toFixed(0)} ms (${updates.verified} checked); CP push ${cpPushCpuS.toFixed(2)} CPU-s; sync ${synced.ms.toFixed(0)} ms (CP ${cpSyncCpuS.toFixed(2)} CPU-s); CP RSS ${result.cpRssAfterMB!.toFixed(0)} MB (peak ${result.cpHwmMB!.toFixed(0)}); other processes ${foreign.toFixed(2)} cores`);
     return result;
   } catch (err) {
     log(`bench ads: ${label}: ${(err as Error).message.split('\n')[0]}`);

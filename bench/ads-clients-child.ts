@@ -9,6 +9,11 @@
  * and sync, `SYNCED {json}` once every proxy has its first config; on stdin `ARM` it prints `ARMED`
  * and from then records, per proxy, the process.hrtime (ns) of the first RouteConfiguration update
  * it accepts (ACK sent) and receives, then prints `UPDATES {json}` (or after `timeoutMs`).
+ * Transport: with `certsFile` (the control plane's TLS mode) every proxy dials over mutual TLS with
+ * its own workload certificate (`grpc.credentials.createSsl(root, key, chain)`, the server checked
+ * as `istiod.istio-system.svc`, as src/security/identity/xds-credentials.ts does), so each has its
+ * own connection; without it, plaintext (grpc-js then shares one HTTP/2 connection among the
+ * proxies' channels unless `ownConnections`).
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -18,7 +23,8 @@ import { AdsClient } from '../src/xds/ads-client.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from '../src/xds/discovery-service.js';
 import { toNodeMessage } from '../src/xds/node-info.js';
 import { decodeResource, TypeUrl } from '../src/xds/protos.js';
-import type { BenchNode } from './ads-control-child.js';
+import { CA_SERVER_NAME } from '../src/security/ca/csr-server.js';
+import type { BenchCertificates, BenchNode } from './ads-control-child.js';
 
 /** Options from the parent. */
 export interface AdsClientsOptions {
@@ -38,6 +44,29 @@ export interface AdsClientsOptions {
    * initial_stream_window_size), so a large RouteConfiguration is not dribbled out 64 KiB per round trip.
    */
   readonly flowControlWindow?: number;
+  /** mTLS: JSON file with the root and each node's key and chain ({@link BenchCertificates}, same order as `nodes`). */
+  readonly certsFile?: string;
+  /** Plaintext: give every proxy its own HTTP/2 connection (grpc-js's local subchannel pool) instead of one shared one. */
+  readonly ownConnections?: boolean;
+}
+
+/** How one proxy's channel is secured. */
+interface ChannelSecurity {
+  readonly credentials: grpc.ChannelCredentials;
+  readonly channelOptions: grpc.ChannelOptions;
+}
+
+/** Per-node channel security: mTLS with the node's certificate when `certs` is given, else plaintext. */
+function channelSecurity(o: AdsClientsOptions, certs: BenchCertificates | undefined, index: number): ChannelSecurity {
+  if (!certs) {
+    return { credentials: grpc.credentials.createInsecure(), channelOptions: o.ownConnections ? { 'grpc.use_local_subchannel_pool': 1 } : {} };
+  }
+  const c = certs.nodes[index];
+  if (!c) throw new Error(`no certificate for node ${index}`);
+  return {
+    credentials: grpc.credentials.createSsl(Buffer.from(certs.rootPem), Buffer.from(c.keyPem), Buffer.from(c.chainPem)),
+    channelOptions: { 'grpc.ssl_target_name_override': CA_SERVER_NAME, 'grpc.default_authority': CA_SERVER_NAME },
+  };
 }
 
 /**
@@ -110,7 +139,7 @@ interface Sim {
   close(): void;
 }
 
-function fullClient(o: AdsClientsOptions, node: BenchNode): Sim {
+function fullClient(o: AdsClientsOptions, node: BenchNode, sec: ChannelSecurity): Sim {
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const acked = new Set<string>();
@@ -120,7 +149,7 @@ function fullClient(o: AdsClientsOptions, node: BenchNode): Sim {
     if (typeUrl === TypeUrl.RouteConfiguration) holdsChange = carriesChange(resources.get(o.watch.route), o.watch);
     return undefined;
   };
-  const client = new AdsClient({ target: o.xds, node: { id: node.id, metadata: node.metadata }, onUpdate });
+  const client = new AdsClient({ target: o.xds, node: { id: node.id, metadata: node.metadata }, onUpdate, credentials: sec.credentials, channelOptions: sec.channelOptions });
   const sim: Sim = { synced, armed: false, onAccepted: () => undefined, onReceived: () => undefined, close: () => client.close() };
   client.on('response', (typeUrl) => {
     if (typeUrl === TypeUrl.RouteConfiguration) sim.onReceived();
@@ -134,12 +163,12 @@ function fullClient(o: AdsClientsOptions, node: BenchNode): Sim {
   return sim;
 }
 
-function lightClient(o: AdsClientsOptions, node: BenchNode, names: { eds: string[]; rds: string[] }): Sim {
+function lightClient(o: AdsClientsOptions, node: BenchNode, names: { eds: string[]; rds: string[] }, sec: ChannelSecurity): Sim {
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const seen = new Set<string>();
   const window = o.flowControlWindow ? { 'grpc-node.flow_control_window': o.flowControlWindow, 'grpc.http2.lookahead_bytes': 0 } : {};
-  const client = new grpc.Client(o.xds, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, ...window });
+  const client = new grpc.Client(o.xds, sec.credentials, { 'grpc.max_receive_message_length': -1, ...window, ...sec.channelOptions });
   const m = adsServiceDefinition.StreamAggregatedResources;
   const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize) as grpc.ClientDuplexStream<DiscoveryRequestMessage, DiscoveryResponseMessage>;
   const sim: Sim = {
@@ -153,7 +182,10 @@ function lightClient(o: AdsClientsOptions, node: BenchNode, names: { eds: string
     },
   };
   const namesFor = (typeUrl: string) => (typeUrl === TypeUrl.ClusterLoadAssignment ? names.eds : typeUrl === TypeUrl.RouteConfiguration ? names.rds : []);
-  call.on('error', () => undefined);
+  call.on('error', (err: grpc.ServiceError) => {
+    // A refused stream (e.g. its certificate does not match its node) would otherwise only show as a sync timeout.
+    if (err.code !== grpc.status.CANCELLED) process.stderr.write(`ads-clients-child: ${node.id}: ${err.message}\n`);
+  });
   // SHA-1 of the watched route's bytes as last received: an update that leaves it unchanged is not the change.
   let watchedKey: string | undefined;
   call.on('data', (r: DiscoveryResponseMessage) => {
@@ -186,12 +218,14 @@ async function main(): Promise<void> {
   // Options come in a file: thousands of node identities exceed the size of one argv string.
   const o = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as AdsClientsOptions;
   const names = JSON.parse(readFileSync(o.namesFile, 'utf8')) as { eds: string[]; rds: string[] };
+  const certs = o.certsFile ? (JSON.parse(readFileSync(o.certsFile, 'utf8')) as BenchCertificates) : undefined;
   const t = performance.now();
   const sims: Sim[] = [];
   let syncedCount = 0;
   const progress = setInterval(() => process.stdout.write(`PROGRESS ${JSON.stringify({ started: sims.length, synced: syncedCount })}\n`), 1000);
-  for (const n of o.nodes) {
-    const sim = o.kind === 'full' ? fullClient(o, n) : lightClient(o, n, names);
+  for (const [i, n] of o.nodes.entries()) {
+    const sec = channelSecurity(o, certs, i);
+    const sim = o.kind === 'full' ? fullClient(o, n, sec) : lightClient(o, n, names, sec);
     void sim.synced.then(() => syncedCount++);
     sims.push(sim);
     // Ramp: start the next batch a tick later (one batch per 100 ms).

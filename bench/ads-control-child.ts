@@ -5,13 +5,19 @@
  * - `shared`: the same store and snapshot, an `AdsServer` whose provider translates once per
  *   snapshot for one representative sidecar and serves that to every proxy (as replicas of one
  *   workload would get) — the ADS distribution layer's cost without per-proxy translation.
+ * Transport (`transport`, `control-plane` mode only): `tls` (as shipped) runs the control plane with
+ * its mesh CA (`ca: {port: 0}`, state in a temp directory) and serves ADS only on the CA's mTLS port;
+ * the child then issues one workload certificate per node (a fresh P-256 key, the CA's `issue` for
+ * the node's SPIFFE identity `spiffe://<trust domain>/ns/<ns>/sa/<sa>`, which is what the node claims
+ * and what the registry's pod runs as) and writes them with the root to a file for the clients.
+ * `plain` serves ADS on the plaintext debug port (`insecureXdsPort`), as before the xDS work.
  * Prints `READY {json}` (ADS address, node identities for the clients, the EDS/RDS names a sidecar
- * subscribes to, in a file). Reads commands on stdin: `APPLY <file>` applies the YAML file through
+ * subscribes to, in a file, and with TLS the certificate file). Reads commands on stdin: `APPLY <file>` applies the YAML file through
  * the config store (as `weft apply` does) and prints `APPLIED <t0>` with t0 = process.hrtime in ns
  * taken just before; `PUSHSTATS` prints `PUSHSTATS {json}` (push timings in `shared` mode, and
  * heap/external memory after a forced GC).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Session } from 'node:inspector/promises';
@@ -24,17 +30,34 @@ import { AdsServer, type ProxyResources } from '../src/xds/ads-server.js';
 import { edsNames, rdsNames } from '../src/xds/ads-dependencies.js';
 import { parseNode, toNodeMessage, type JsonValue } from '../src/xds/node-info.js';
 import { TypeUrl } from '../src/xds/protos.js';
+import { generateP256, privateKeyToPem } from '../src/security/ca/keys.js';
+import type { CertificateAuthority } from '../src/security/ca/certificate-authority.js';
+import { formatSpiffeId } from '../src/security/identity/spiffe.js';
+
+/** How the clients reach ADS: mTLS on the CA's port (as shipped), or the plaintext debug port. */
+export type AdsTransport = 'tls' | 'plain';
+
+/** The certificate file's content (TLS transport): the mesh root and, per node (same order), its key and chain. */
+export interface BenchCertificates {
+  readonly rootPem: string;
+  readonly nodes: readonly { readonly keyPem: string; readonly chainPem: string }[];
+}
 
 /** Options from the parent. */
 export interface AdsControlOptions {
   readonly mode: 'control-plane' | 'shared';
+  /** ADS transport (default `plain`; `tls` only in `control-plane` mode). */
+  readonly transport?: AdsTransport;
   /** Directory with the mesh YAML (watched). */
   readonly dir: string;
   /** Node identities to hand out (distinct pods of the mesh). */
   readonly nodes: number;
   /** Where to write the names file (not the watched directory). */
   readonly workDir: string;
-  /** When set, a CPU profile from the APPLY command to PUSHSTATS is written to this directory. */
+  /**
+   * When set, CPU profiles are written to this directory: `sync-…` from READY to the APPLY command
+   * (the clients' initial sync, the quiet and the steady windows) and `push-…` from APPLY to PUSHSTATS.
+   */
   readonly cpuProfileDir?: string;
 }
 
@@ -54,6 +77,10 @@ export interface AdsControlReady {
   readonly endpoints: number;
   readonly clusters: number;
   readonly startMs: number;
+  /** TLS transport: JSON file with {@link BenchCertificates}. */
+  readonly certsFile?: string;
+  /** TLS transport: time spent issuing the node certificates (ms, included in `startMs`). */
+  readonly issueMs?: number;
 }
 
 /** Per-proxy resources map from a translation. */
@@ -97,16 +124,30 @@ function pickNodes(snapshot: MeshSnapshot, n: number): BenchNode[] {
 
 interface Running {
   readonly xds: string;
+  /** The mesh CA (TLS transport). */
+  readonly ca?: CertificateAuthority;
   apply(text: string): Promise<void>;
   snapshot(): MeshSnapshot;
   pushStats(): Record<string, number>;
 }
 
 async function startControlPlane(o: AdsControlOptions): Promise<Running> {
-  const cp = new ControlPlane({ store: { watchDir: o.dir }, insecureXdsPort: 0, httpPort: 0, podAddress: podAllocator() });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  const tls = o.transport === 'tls';
+  const stateDir = path.join(o.workDir, 'ca-state');
+  if (tls) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // TLS: ADS only on the CA's mTLS port (as shipped); plain: only on the plaintext debug port.
+  const cp = new ControlPlane({
+    store: { watchDir: o.dir },
+    httpPort: 0,
+    podAddress: podAllocator(),
+    ...(tls ? { ca: { port: 0, stateDir } } : { insecureXdsPort: 0 }),
+    log: (l) => process.stderr.write(`ads-control-child: ${l}\n`),
+  });
+  const started = await cp.start();
+  const xdsPort = tls ? started.xdsPort : started.insecureXdsPort;
   return {
     xds: `127.0.0.1:${xdsPort}`,
+    ...(tls ? { ca: cp.ca!.ca } : {}),
     apply: async (text) => {
       const r = await cp.store.apply([{ file: 'change.yaml', text }]);
       if (!r.ok) throw new Error(`apply failed: ${JSON.stringify(r.diagnostics)}`);
@@ -157,8 +198,26 @@ async function startShared(o: AdsControlOptions, representative: () => BenchNode
   };
 }
 
+/**
+ * One workload certificate per node, issued by `ca` for the identity the node claims (its
+ * NAMESPACE and SERVICE_ACCOUNT metadata; pickNodes takes both from the registry's pod), written
+ * with the root to `file`. What `weft up` gets through the CSR service, minus the CSR round trip.
+ */
+async function issueCertificates(ca: CertificateAuthority, nodes: readonly BenchNode[], file: string): Promise<void> {
+  const out: { keyPem: string; chainPem: string }[] = [];
+  for (const n of nodes) {
+    const keys = await generateP256();
+    const identity = { trustDomain: ca.trustDomain, namespace: String(n.metadata['NAMESPACE']), serviceAccount: String(n.metadata['SERVICE_ACCOUNT']) };
+    const issued = await ca.issue({ publicKey: keys.publicKey, uris: [formatSpiffeId(identity)] });
+    out.push({ keyPem: await privateKeyToPem(keys.privateKey), chainPem: issued.chainPems.join('') });
+  }
+  const certs: BenchCertificates = { rootPem: ca.rootCertPem, nodes: out };
+  writeFileSync(file, JSON.stringify(certs), { mode: 0o600 });
+}
+
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2] ?? '{}') as AdsControlOptions;
+  if (o.transport === 'tls' && o.mode !== 'control-plane') throw new Error(`transport tls needs mode control-plane (got ${o.mode})`);
   const t = performance.now();
   let nodes: BenchNode[] = [];
   const running = o.mode === 'shared' ? await startShared(o, () => nodes[0]!) : await startControlPlane(o);
@@ -168,6 +227,14 @@ async function main(): Promise<void> {
   const out = translate(snapshot, rep);
   const namesFile = path.join(o.workDir, 'names.json');
   writeFileSync(namesFile, JSON.stringify({ eds: edsNames(out.clusters), rds: rdsNames(out.listeners) }));
+  let certsFile: string | undefined;
+  let issueMs: number | undefined;
+  if (running.ca) {
+    const ti = performance.now();
+    certsFile = path.join(o.workDir, 'certs.json');
+    await issueCertificates(running.ca, nodes, certsFile);
+    issueMs = performance.now() - ti;
+  }
   const ready: AdsControlReady = {
     xds: running.xds,
     nodes,
@@ -176,7 +243,22 @@ async function main(): Promise<void> {
     endpoints: snapshot.registry.workloads.length,
     clusters: out.clusters.length,
     startMs: performance.now() - t,
+    ...(certsFile ? { certsFile, issueMs } : {}),
   };
+  const startProfiler = async (): Promise<Session> => {
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    return session;
+  };
+  const stopProfiler = async (session: Session, what: string): Promise<void> => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(o.cpuProfileDir!, `${what}-${o.mode}-${o.transport ?? 'plain'}-${o.nodes}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+  let syncProfiler = o.cpuProfileDir ? await startProfiler() : undefined;
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   const rl = createInterface({ input: process.stdin });
   let profiler: Session | undefined;
@@ -184,13 +266,11 @@ async function main(): Promise<void> {
     const [cmd, arg] = line.split(' ');
     if (cmd === 'APPLY') {
       const text = readFileSync(arg!, 'utf8');
-      if (o.cpuProfileDir) {
-        profiler = new Session();
-        profiler.connect();
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
-        await profiler.post('Profiler.start');
+      if (syncProfiler) {
+        await stopProfiler(syncProfiler, 'sync');
+        syncProfiler = undefined;
       }
+      if (o.cpuProfileDir) profiler = await startProfiler();
       const t0 = process.hrtime.bigint();
       running.apply(text).then(
         () => process.stdout.write(`APPLIED ${t0}\n`),
@@ -198,9 +278,7 @@ async function main(): Promise<void> {
       );
     } else if (cmd === 'PUSHSTATS') {
       if (profiler) {
-        const { profile } = await profiler.post('Profiler.stop');
-        writeFileSync(path.join(o.cpuProfileDir!, `push-${o.mode}-${o.nodes}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
-        profiler.disconnect();
+        await stopProfiler(profiler, 'push');
         profiler = undefined;
       }
       // Heap figures after a full GC (when --expose-gc), to tell retained memory from freed-but-kept RSS.

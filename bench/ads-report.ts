@@ -10,7 +10,8 @@ function scenarioLabel(r: AdsScenarioResult): string {
   const s = r.scenario;
   const cp = s.mode === 'control-plane' ? '`ControlPlane` as shipped' : '`AdsServer`, one translation served to all proxies';
   const cl = s.kind === 'full' ? '`AdsClient` (decoding)' : 'light raw-stream clients';
-  return `${cp}; ${s.clients} × ${cl}${s.rampPerSecond ? ` (connecting ${s.rampPerSecond}/s)` : ''}`;
+  const tr = s.transport === 'tls' ? 'mTLS on the CA port, a connection each' : `plaintext debug port, ${s.ownConnections ? 'a connection each' : 'one shared connection'}`;
+  return `${cp}; ${s.clients} × ${cl}${s.rampPerSecond ? ` (connecting ${s.rampPerSecond}/s)` : ''}; ${tr}`;
 }
 
 /** Renders the section body (the title is added by run.ts). */
@@ -24,9 +25,11 @@ export function adsReport(r: AdsBenchResult, machine: string): string {
   out.push('Processes per scenario:');
   out.push('');
   out.push('```');
-  out.push(`node --max-old-space-size=${st.heapMB} --expose-gc dist/bench/ads-control-child.js '{"mode":"control-plane"|"shared","dir":<mesh dir>,"nodes":N,…}'`);
-  out.push(`node --max-old-space-size=${st.heapMB} dist/bench/ads-clients-child.js <options.json: kind full|light, the N node identities, rampPerSecond>`);
+  out.push(`node --max-old-space-size=${st.heapMB} --expose-gc dist/bench/ads-control-child.js '{"mode":"control-plane"|"shared","transport":"tls"|"plain","dir":<mesh dir>,"nodes":N,…}'`);
+  out.push(`node --max-old-space-size=${st.heapMB} dist/bench/ads-clients-child.js <options.json: kind full|light, the N node identities, rampPerSecond, with TLS the certificates file>`);
   out.push('```');
+  out.push('');
+  out.push('Transport (last part of each scenario): **mTLS** is what ships — the control plane runs its mesh CA (state in a temp directory) and serves ADS only on the CA\'s TLS port; before the clients start it issues one workload certificate per proxy (fresh P-256 key, SPIFFE identity `spiffe://cluster.local/ns/<ns>/sa/<sa>` of the pod the proxy claims to be), and every proxy dials with its own certificate, so each stream is authenticated and authorized against its node and is served its SDS view; each proxy then has its own TLS connection. **Plaintext** is the debug port (`insecureXdsPort`, `WEFT_BENCH_ADS_SCENARIOS=…:plain`), unauthenticated, as before the xDS security work; there @grpc/grpc-js puts all the proxies\' channels on one shared HTTP/2 connection (`…:plain-conn` gives each its own).');
   out.push('');
   out.push('Scenarios: **ControlPlane as shipped** is the real pipeline (config store → model snapshot → translation, shared per scope and cached across snapshots → ADS server). **One translation served to all** (`shared`, not run by default) is the same store and snapshot behind an `AdsServer` whose provider translates once per snapshot for one representative sidecar. **Light** clients are the simulated ADS clients of the budget lines: a raw ADS stream per proxy that subscribes as a sidecar does, ACKs without decoding, and has an HTTP/2 window of 256 MiB (Envoy\'s default for its xDS stream); after the run each distinct RouteConfiguration a light client accepted is decoded and checked for the new 80/20 split. **`AdsClient`** is Weft\'s proxy-side client as shipped (decodes every resource, 64 KiB default window, checks the 80/20 split before its ACK counts); 100 of them share one process and one core, so their figure is mostly client-side decoding.');
   out.push('');
