@@ -4,7 +4,7 @@
  * does, and its prefix length is clamped to the address width. IPv4-mapped IPv6 addresses
  * (`::ffff:10.0.0.1`, what Node reports on dual-stack sockets) are treated as their IPv4 address.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { EnvoyConfigError, EnvoyConfigErrorCode } from './errors.js';
 import type { CidrRange } from './types.js';
 
@@ -17,6 +17,14 @@ export interface Cidr {
   readonly prefixLen: number;
   /** Canonical text, e.g. `10.0.0.0/8`, used as a map key. */
   readonly key: string;
+}
+
+/**
+ * `::ffff:a.b.c.d` (an IPv4 peer as a dual-stack socket reports it) as `a.b.c.d`; other values,
+ * and undefined, unchanged. The one place addresses are unmapped before matching or printing.
+ */
+export function unmapIpv4<T extends string | undefined>(ip: T): T {
+  return (ip !== undefined && ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip) as T;
 }
 
 function parseV4(s: string): IpBytes {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { edgePolicyOf, isInternalAddress, stripEnvoyHeaders, trustedClientAddress, unmapIpv4 } from './edge-policy.js';
+import { edgePolicyOf, isInternalAddress, stripEnvoyHeaders, trustedClientAddress } from './edge-policy.js';
+import { unmapIpv4 } from '../envoy/cidr.js';
 
 test('trusted client address: the peer with 0 hops; the N-th XFF entry from the right with N (Istio numTrustedProxies example)', () => {
   const xff = '56.5.6.7, 72.9.5.6, 98.1.2.3';

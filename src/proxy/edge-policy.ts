@@ -20,6 +20,7 @@
  * HCMs without `useRemoteAddress` (sidecars) trust their callers' `x-envoy-*` headers: inside the
  * mesh a client may set `x-envoy-upstream-rq-timeout-ms` (design.md §5).
  */
+import { unmapIpv4 } from '../envoy/cidr.js';
 import { isIP } from 'node:net';
 import { cidrContains, cidrFromRange, parseIp, type Cidr } from '../envoy/cidr.js';
 import type { HttpConnectionManager } from '../envoy/types.js';
@@ -57,11 +58,6 @@ export function edgePolicyOf(config: HttpConnectionManager): EdgePolicy {
   };
   cache.set(config, p);
   return p;
-}
-
-/** `::ffff:a.b.c.d` as `a.b.c.d`; other values unchanged. */
-export function unmapIpv4(ip: string): string {
-  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
 /**

@@ -33,7 +33,8 @@ const digest = (s: string | Buffer): Buffer => createHash('sha256').update(s).di
 /** Checks `Proxy-Authorization` against one secret. */
 export class OutboundAuth {
   private readonly expected: Buffer;
-  private readonly tunnels = new WeakSet<Socket>();
+  /** Connections that presented the secret (keep-alive connections and CONNECT tunnels). */
+  private readonly trusted = new WeakSet<Socket>();
 
   constructor(secret: string) {
     if (secret.length < 16) throw new Error('outbound credential must be at least 16 characters');
@@ -42,19 +43,24 @@ export class OutboundAuth {
 
   /**
    * True when the request may use the listener: its `Proxy-Authorization` is Basic with the
-   * secret as password, or it arrived on a tunnel opened by an authorized CONNECT. The header is
-   * removed either way, so it never reaches the upstream.
+   * secret as password, or it arrived on a connection that already proved the secret (an earlier
+   * request on the same keep-alive connection, or an authorized CONNECT tunnel), so the check costs
+   * one hash per connection, not per request. The header is removed either way, so it never
+   * reaches the upstream.
    */
   authorize(req: IncomingMessage): boolean {
     const header = req.headers['proxy-authorization'];
     delete req.headers['proxy-authorization'];
-    if (req.socket !== undefined && this.tunnels.has(req.socket)) return true;
-    return this.matches(header);
+    const socket = req.socket as Socket | undefined;
+    if (socket !== undefined && this.trusted.has(socket)) return true;
+    const ok = this.matches(header);
+    if (ok && socket !== undefined) this.trusted.add(socket);
+    return ok;
   }
 
   /** Remembers that requests on `socket` (an authorized CONNECT tunnel) need no header. */
   trustTunnel(socket: Socket): void {
-    this.tunnels.add(socket);
+    this.trusted.add(socket);
   }
 
   /** Constant-time comparison of the Basic credential's password with the secret. */

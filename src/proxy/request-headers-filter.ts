@@ -10,7 +10,8 @@
  * callers' `x-envoy-*` headers (design.md §5).
  */
 import { randomUUID } from 'node:crypto';
-import { edgePolicyOf, isInternalAddress, PEER_METADATA_HEADERS, setClientAddress, stripEnvoyHeaders, trustedClientAddress, unmapIpv4 } from './edge-policy.js';
+import { edgePolicyOf, isInternalAddress, PEER_METADATA_HEADERS, setClientAddress, stripEnvoyHeaders, trustedClientAddress } from './edge-policy.js';
+import { unmapIpv4 } from '../envoy/cidr.js';
 import { FilterStatus, type HttpFilter } from './http-filter.js';
 import type { ProxyStream } from './proxy-stream.js';
 import { downstreamPeer } from './tls/downstream-peer.js';

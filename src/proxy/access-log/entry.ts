@@ -4,6 +4,7 @@
  * without access logs never builds one). Formatters and CEL filters read this, never the stream,
  * which keeps them testable with hand-made entries.
  */
+import { unmapIpv4 } from '../../envoy/cidr.js';
 import type { IncomingHttpHeaders, OutgoingHttpHeader } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ProxyStream } from '../proxy-stream.js';
@@ -59,7 +60,7 @@ export interface AccessLogEntry {
 
 function addr(a: string | undefined, port: number | undefined): string | undefined {
   if (a === undefined) return undefined;
-  const host = a.startsWith('::ffff:') ? a.slice(7) : a;
+  const host = unmapIpv4(a);
   const h = host.includes(':') ? `[${host}]` : host;
   return port === undefined ? h : `${h}:${port}`;
 }

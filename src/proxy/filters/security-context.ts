@@ -4,6 +4,7 @@
  * WeakMap keyed by the stream, so the stream object stays the router's and streams that never meet
  * a security filter pay nothing.
  */
+import { unmapIpv4 } from '../../envoy/cidr.js';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { DynamicMetadata, MetadataValue } from '../../envoy/rbac/metadata-matcher.js';
@@ -39,10 +40,6 @@ export function metadataOf(s: ProxyStream): DynamicMetadata {
   return securityContext(s).metadata;
 }
 
-function stripMapped(ip: string | undefined): string | undefined {
-  return ip !== undefined && ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-}
-
 /**
  * The client address Envoy's connection manager settles on: with `useRemoteAddress` (gateways) the
  * trusted client address the request-headers filter found (the peer, or the `xffNumTrustedHops`-th
@@ -50,13 +47,13 @@ function stripMapped(ip: string | undefined): string | undefined {
  * right-most valid x-forwarded-for entry (0 trusted hops), else the peer.
  */
 export function remoteAddress(s: ProxyStream): string | undefined {
-  const peer = stripMapped(s.req.socket?.remoteAddress);
+  const peer = unmapIpv4(s.req.socket?.remoteAddress);
   if (s.hcm.useRemoteAddress) return clientAddressOf(s.req) ?? peer;
   const xff = s.headers['x-forwarded-for'];
   const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
   if (v) {
     const last = v.slice(v.lastIndexOf(',') + 1).trim();
-    if (isIP(last)) return stripMapped(last);
+    if (isIP(last)) return unmapIpv4(last);
   }
   return peer;
 }
@@ -69,9 +66,9 @@ export function rbacRequest(s: ProxyStream): RbacRequest {
   const streamPrincipal = (s as ProxyStream & { peerPrincipal?: string }).peerPrincipal;
   const principal = streamPrincipal ?? peerIdentity(socket);
   const sni = (socket as Partial<TLSSocket> | null)?.servername;
-  const direct = stripMapped(socket?.remoteAddress);
+  const direct = unmapIpv4(socket?.remoteAddress);
   const remote = remoteAddress(s);
-  const dstIp = stripMapped(socket?.localAddress);
+  const dstIp = unmapIpv4(socket?.localAddress);
   const dstPort = socket?.localPort;
   const view: RbacRequest = {
     get authority() { return s.authority; },

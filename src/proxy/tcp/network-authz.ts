@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import { evaluateNetworkRbac, type NetworkRbacObserver, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import { peerIdentity } from '../tls/peer-identity.js';
+import { unmapIpv4 } from '../../envoy/cidr.js';
 
 /** Where the client meant to connect, when it differs from the socket's local address. */
 export interface OriginalDestination {
@@ -23,14 +24,10 @@ export interface OriginalDestination {
 export function networkRbacAllows(stages: readonly NetworkRbacStage[], downstream: Socket, observer: NetworkRbacObserver | undefined, originalDst?: OriginalDestination, sni?: string): boolean {
   const tlsSocket = downstream as Socket & { servername?: string | false };
   return evaluateNetworkRbac(stages, {
-    destinationIp: originalDst?.host ?? stripV4Mapped(downstream.localAddress),
+    destinationIp: originalDst?.host ?? unmapIpv4(downstream.localAddress),
     destinationPort: originalDst?.port ?? downstream.localPort,
-    directRemoteIp: stripV4Mapped(downstream.remoteAddress),
+    directRemoteIp: unmapIpv4(downstream.remoteAddress),
     peerPrincipal: peerIdentity(downstream)?.principal || undefined,
     requestedServerName: sni ?? (typeof tlsSocket.servername === 'string' ? tlsSocket.servername : undefined),
   }, observer).allowed;
-}
-
-function stripV4Mapped(ip: string | undefined): string | undefined {
-  return ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
