@@ -145,3 +145,14 @@ describe('DestinationRule: webhook rules', () => {
     fails({ host: 'r', workloadSelector: { matchLabels: { app: 'a*' } } }, ['spec', 'workloadSelector', 'matchLabels', 'app'], 'wildcard is not supported');
   });
 });
+
+describe('DestinationRule: retryBudget', () => {
+  it('warns that budgetInterval is not enforced (Envoy retry_budget has no interval), and accepts the rule', () => {
+    const r = validate(tp({ retryBudget: { percent: 20, budgetInterval: '10s' } }));
+    assert.ok(r.spec, 'accepted');
+    const w = r.issues.find((i) => i.level === 'Warning' && JSON.stringify(i.path) === JSON.stringify(['spec', 'trafficPolicy', 'retryBudget', 'budgetInterval']));
+    assert.ok(w, JSON.stringify(r.issues));
+    assert.match(w.message, /not enforced/);
+    assert.equal(validate(tp({ retryBudget: { percent: 20 } })).issues.some((i) => i.message.includes('budgetInterval')), false);
+  });
+});
