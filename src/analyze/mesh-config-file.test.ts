@@ -19,3 +19,13 @@ test('invalid gatewayTopology values and preserveExternalRequestId are refused w
   assert.throws(() => parseMeshConfig('defaultConfig: [1]'), MeshConfigError);
   assert.throws(() => parseMeshConfig('preserveExternalRequestId: yes-please'), MeshConfigError);
 });
+
+test('gatewayTopology fields Weft does not enforce (proxyProtocol) are warned about, not silently ignored', () => {
+  const warnings: string[] = [];
+  const m = parseMeshConfig('defaultConfig:\n  gatewayTopology:\n    numTrustedProxies: 1\n    proxyProtocol: {}\n', (w) => warnings.push(w));
+  assert.equal(m.gatewayTopology?.numTrustedProxies, 1);
+  assert.deepEqual(warnings, ['defaultConfig.gatewayTopology.proxyProtocol is not supported by Weft and is ignored']);
+  const none: string[] = [];
+  parseMeshConfig('defaultConfig:\n  gatewayTopology: {numTrustedProxies: 2, forwardClientCertDetails: SANITIZE_SET}\n', (w) => none.push(w));
+  assert.deepEqual(none, []);
+});

@@ -29,8 +29,12 @@ const XFCC_MODES: readonly ForwardClientCertMode[] = ['SANITIZE', 'FORWARD_ONLY'
  * ProxyConfig `gatewayTopology` (Istio's `Topology`): `numTrustedProxies` (uint32) and
  * `forwardClientCertDetails` (an enum name; `UNDEFINED` means istiod's default).
  */
-function parseGatewayTopology(v: unknown): GatewayTopology {
+/** The `gatewayTopology` fields Weft enforces; others (e.g. `proxyProtocol`) are warned about. */
+const GATEWAY_TOPOLOGY_FIELDS = new Set(['numTrustedProxies', 'forwardClientCertDetails']);
+
+function parseGatewayTopology(v: unknown, warn: (message: string) => void): GatewayTopology {
   if (!isObject(v)) throw new MeshConfigError('defaultConfig.gatewayTopology must be an object');
+  for (const k of Object.keys(v)) if (!GATEWAY_TOPOLOGY_FIELDS.has(k)) warn(`defaultConfig.gatewayTopology.${k} is not supported by Weft and is ignored`);
   const n = v.numTrustedProxies ?? 0;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 4294967295) throw new MeshConfigError('defaultConfig.gatewayTopology.numTrustedProxies must be a non-negative integer');
   const f = v.forwardClientCertDetails;
@@ -41,8 +45,8 @@ function parseGatewayTopology(v: unknown): GatewayTopology {
   return { numTrustedProxies: n, forwardClientCertDetails: f as ForwardClientCertMode };
 }
 
-/** Parses mesh config text into a MeshConfig on Istio's defaults. */
-export function parseMeshConfig(text: string): MeshConfig {
+/** Parses mesh config text into a MeshConfig on Istio's defaults; `warn` hears about fields that are accepted but not enforced. */
+export function parseMeshConfig(text: string, warn: (message: string) => void = () => undefined): MeshConfig {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -52,7 +56,7 @@ export function parseMeshConfig(text: string): MeshConfig {
   if (doc === null || doc === undefined) return DEFAULT_MESH_CONFIG;
   if (!isObject(doc)) throw new MeshConfigError('mesh config must be a YAML object');
   // A ConfigMap holding the mesh config under data.mesh (as istiod reads it) is accepted too.
-  if (doc.kind === 'ConfigMap' && isObject(doc.data) && typeof doc.data.mesh === 'string') return parseMeshConfig(doc.data.mesh);
+  if (doc.kind === 'ConfigMap' && isObject(doc.data) && typeof doc.data.mesh === 'string') return parseMeshConfig(doc.data.mesh, warn);
   const o: { -readonly [K in keyof MeshConfig]?: MeshConfig[K] } = {};
   for (const key of ['rootNamespace', 'trustDomain'] as const) {
     const v = doc[key];
@@ -91,7 +95,7 @@ export function parseMeshConfig(text: string): MeshConfig {
   if (doc.defaultConfig !== undefined && doc.defaultConfig !== null) {
     if (!isObject(doc.defaultConfig)) throw new MeshConfigError('defaultConfig must be an object');
     const topology = doc.defaultConfig.gatewayTopology;
-    if (topology !== undefined && topology !== null) o.gatewayTopology = parseGatewayTopology(topology);
+    if (topology !== undefined && topology !== null) o.gatewayTopology = parseGatewayTopology(topology, warn);
   }
   if (doc.preserveExternalRequestId !== undefined) {
     if (typeof doc.preserveExternalRequestId !== 'boolean') throw new MeshConfigError('preserveExternalRequestId must be a boolean');

@@ -15,7 +15,7 @@ import type { MeshConfig } from '../../model/mesh-config.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { readAll } from './shared.js';
-import { readMeshConfigFile } from './mesh-config-flags.js';
+import { meshConfigFileFlag } from './mesh-config-flags.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 
 const LEVELS: readonly Level[] = ['Info', 'Warning', 'Error'];
@@ -73,7 +73,7 @@ export const analyzeCommand: Command = {
     const all = boolFlag(args, 'all-namespaces');
     const namespace = all ? undefined : stringFlag(args, 'namespace') ?? 'default';
     const target = all ? 'all namespaces' : `namespace: ${namespace}`;
-    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd);
+    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd, (l) => io.stderr.write(`weft analyze: ${l}\n`));
 
     const paths = args.positionals.length > 0 ? [...args.positionals] : ['.'];
     const resolved = paths.map((p) => (p === '-' ? p : path.resolve(io.cwd, p)));
@@ -129,7 +129,3 @@ function relocate<R extends { source: { file: string }; locate: (p: readonly (st
   });
 }
 
-/** `--meshConfigFile`: the mesh config it names, or Istio's defaults when absent. */
-function meshConfigFileFlag(file: string | undefined, cwd: string): MeshConfig | undefined {
-  return file === undefined ? undefined : readMeshConfigFile(file, cwd);
-}

@@ -56,7 +56,7 @@ export const controlCommand: Command = {
         debounceMs: numberFlag(args, 'debounce'),
       },
       host: stringFlag(args, 'host'),
-      meshConfig: meshConfigFromFlags(args, io.cwd),
+      meshConfig: meshConfigFromFlags(args, io.cwd, (l) => io.stderr.write(`weft control: ${l}\n`)),
       insecureXdsPort: insecureXdsPort(args),
       httpPort: numberFlag(args, 'http-port'),
       api: { tokenFile, tls: boolFlag(args, 'api-tls') },

@@ -20,7 +20,7 @@ import {
 import type { MeshConfig } from '../../model/mesh-config.js';
 import { listFlag, stringFlag } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { readMeshConfigFile } from './mesh-config-flags.js';
+import { meshConfigFileFlag } from './mesh-config-flags.js';
 import { apiTarget, callApi, API_FLAGS, type ApiTarget } from '../control-client.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { readAll } from './shared.js';
@@ -66,7 +66,7 @@ export const explainCommand: Command = {
     const output = (stringFlag(args, 'output') ?? 'text').toLowerCase();
     if (output !== 'text' && output !== 'json') throw usageError(`unknown output format "${output}": use text or json`);
     const headers = parseHeaderFlags(listFlag(args, 'header'));
-    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd);
+    const meshConfig = meshConfigFileFlag(stringFlag(args, 'meshConfigFile'), io.cwd, (l) => io.stderr.write(`weft explain: ${l}\n`));
     const files = listFlag(args, 'filename');
     const config = files.length > 0 ? await fromFiles(files, meshConfig, io) : await fromMesh(apiTarget(args, io.env, io.cwd), meshConfig);
     const rejected = config.loadDiagnostics.filter((d) => d.level === 'Error').length;
@@ -107,7 +107,3 @@ async function fromMesh(target: ApiTarget, meshConfig: MeshConfig | undefined): 
 }
 
 
-/** `--meshConfigFile`: the mesh config it names, or Istio's defaults when absent. */
-function meshConfigFileFlag(file: string | undefined, cwd: string): MeshConfig | undefined {
-  return file === undefined ? undefined : readMeshConfigFile(file, cwd);
-}

@@ -23,13 +23,13 @@ export const MESH_CONFIG_FLAGS: readonly FlagSpec[] = [
 export const ACCESS_LOG_FLAG: FlagSpec = { name: 'access-log', type: 'boolean', description: 'turn on access logs mesh-wide (accessLogFile: /dev/stdout)' };
 
 /** The mesh config the flags describe; undefined when none was given (Istio's defaults apply). */
-export function meshConfigFromFlags(args: ParsedArgs, cwd: string): MeshConfig | undefined {
+export function meshConfigFromFlags(args: ParsedArgs, cwd: string, warn?: (line: string) => void): MeshConfig | undefined {
   const file = stringFlag(args, 'mesh-config');
   const logFile = stringFlag(args, 'access-log-file') ?? (boolFlag(args, 'access-log') ? '/dev/stdout' : undefined);
   const encoding = stringFlag(args, 'access-log-encoding');
   if (encoding !== undefined && encoding !== 'TEXT' && encoding !== 'JSON') throw usageError(`--access-log-encoding: expected TEXT or JSON, got ${encoding}`);
   if (file === undefined && logFile === undefined && encoding === undefined) return undefined;
-  const base = file !== undefined ? readMeshConfigFile(file, cwd) : DEFAULT_MESH_CONFIG;
+  const base = file !== undefined ? readMeshConfigFile(file, cwd, warn) : DEFAULT_MESH_CONFIG;
   return meshConfigWith({
     ...base,
     ...(logFile !== undefined ? { accessLogFile: logFile } : {}),
@@ -41,7 +41,7 @@ export function meshConfigFromFlags(args: ParsedArgs, cwd: string): MeshConfig |
  * Reads an Istio MeshConfig file (`--mesh-config`, `--meshConfigFile`) relative to `cwd`; unreadable
  * or invalid files become CliErrors (`LOAD_FAILED`, `INVALID_MESH_CONFIG`) naming the file.
  */
-export function readMeshConfigFile(file: string, cwd: string): MeshConfig {
+export function readMeshConfigFile(file: string, cwd: string, warn?: (line: string) => void): MeshConfig {
   const p = path.resolve(cwd, file);
   let text: string;
   try {
@@ -50,9 +50,14 @@ export function readMeshConfigFile(file: string, cwd: string): MeshConfig {
     throw new CliError('LOAD_FAILED', `cannot read mesh config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return parseMeshConfig(text);
+    return parseMeshConfig(text, (m) => warn?.(`${file}: warning: ${m}`));
   } catch (err) {
     if (err instanceof MeshConfigError) throw new CliError('INVALID_MESH_CONFIG', `${file}: ${err.message}`);
     throw err;
   }
+}
+
+/** `--meshConfigFile` (analyze, explain): the mesh config it names, or undefined for Istio's defaults. */
+export function meshConfigFileFlag(file: string | undefined, cwd: string, warn: (line: string) => void): MeshConfig | undefined {
+  return file === undefined ? undefined : readMeshConfigFile(file, cwd, warn);
 }

@@ -56,7 +56,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
       insecureXdsPort: insecureXdsPort(args),
       apiPort: numberFlag(args, 'api-port') ?? 15014,
       podNet: numberFlag(args, 'pod-net'),
-      meshConfig: meshConfigFromFlags(args, io.cwd),
+      meshConfig: meshConfigFromFlags(args, io.cwd, (l) => io.stderr.write(`weft up: ${l}\n`)),
       appUser,
       warn: (line) => io.stderr.write(`${line}\n`),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
