@@ -1,0 +1,38 @@
+/**
+ * The test files the registry cites, by a short name, so each data file reads as a table. Every
+ * citation is checked by `registry.test.ts`: the file exists and declares a test of exactly that name.
+ */
+export const T = {
+  matchConditions: 'src/simulate/match-conditions.test.ts',
+  bookinfoRouting: 'src/simulate/bookinfo-routing.test.ts',
+  simGateway: 'src/simulate/gateway.test.ts',
+  simScope: 'src/simulate/scope.test.ts',
+  outboundClusters: 'src/translate/cluster/build-outbound-clusters.test.ts',
+  inboundClusters: 'src/translate/cluster/build-inbound-clusters.test.ts',
+  endpoints: 'src/translate/cluster/build-endpoints.test.ts',
+  drIndex: 'src/translate/cluster/destination-rule-index.test.ts',
+  sharedTranslation: 'src/translate/shared-translation.test.ts',
+  jwtFilter: 'src/translate/security/jwt-filter.test.ts',
+  authzSemantics: 'src/translate/security/authz-semantics.test.ts',
+  tcpAuthzSemantics: 'src/translate/security/tcp-authz-semantics.test.ts',
+  faultsMirror: 'test/resilience/faults-mirror.test.ts',
+  retries: 'test/resilience/retries.test.ts',
+  outlierFailures: 'test/resilience/outlier-failures.test.ts',
+  circuitBreaker: 'test/resilience/circuit-breaker.test.ts',
+  sidecarE2e: 'test/proxy/sidecar-e2e.test.ts',
+  h1Upstream: 'test/proxy/h1-upstream.test.ts',
+  tcp: 'test/protocols/tcp.test.ts',
+  httpbinTasks: 'test/samples/httpbin-tasks.test.ts',
+  secureIngress: 'test/security/gateway-tls/secure-ingress.test.ts',
+  gatewaySecrets: 'test/security/gateway-tls/gateway-secrets.test.ts',
+  drTls: 'test/security/mtls/dr-tls.test.ts',
+  autoMtls: 'test/security/mtls/auto-mtls.test.ts',
+  tlsOrigination: 'test/security/tls-origination.test.ts',
+  jwt: 'test/security/authz/jwt.test.ts',
+  extAuthz: 'test/security/authz/ext-authz.test.ts',
+  bookinfoAuthz: 'test/security/authz/bookinfo-authz.test.ts',
+  tcpAuthz: 'test/security/authz/tcp-authz.test.ts',
+  telemetryTranslate: 'test/telemetry/telemetry-translate.test.ts',
+  accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
+  tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
+} as const;
