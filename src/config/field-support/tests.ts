@@ -7,6 +7,7 @@ export const T = {
   bookinfoRouting: 'src/simulate/bookinfo-routing.test.ts',
   simGateway: 'src/simulate/gateway.test.ts',
   simScope: 'src/simulate/scope.test.ts',
+  simFieldSupport: 'src/simulate/field-support.test.ts',
   outboundClusters: 'src/translate/cluster/build-outbound-clusters.test.ts',
   inboundClusters: 'src/translate/cluster/build-inbound-clusters.test.ts',
   endpoints: 'src/translate/cluster/build-endpoints.test.ts',
