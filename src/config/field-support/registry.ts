@@ -39,7 +39,7 @@ const ENTRIES: readonly KindSupport[] = [
   { kind: 'Deployment', fields: deploymentFields, otherFields: { reason: K8S_WORKLOAD } },
   { kind: 'ServiceAccount', fields: {}, otherFields: { reason: 'only the name of a ServiceAccount matters (it is a workload identity)' } },
   { kind: 'Namespace', fields: {}, otherFields: { reason: 'only the name of a Namespace matters' } },
-  { kind: 'Secret', fields: secretFields, otherFields: { reason: 'type and immutability are not checked: Weft reads the data' } },
+  { kind: 'Secret', fields: secretFields, otherFields: { reason: 'immutability is not enforced: Weft reads the data' } },
   { kind: 'ConfigMap', fields: configMapFields, otherFields: { reason: 'binary data and immutability are not used: Weft reads the data' } },
 ];
 

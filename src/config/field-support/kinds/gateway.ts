@@ -10,7 +10,7 @@ export const gatewayFields: FieldTable = {
   'spec.servers[].port.number': enforced(T.simGateway, 'listens on 8080 with RDS http.8080'),
   'spec.servers[].port.name': enforced(T.simGateway, 'HTTPS server: SNI-selected chain with SDS certificate and RDS https.443.https.gw.istio-system', 'part of the HTTPS route configuration name, as istiod'),
   'spec.servers[].port.protocol': enforced(T.tcp, 'gateway TCP server: tcp-echo lines come back prefixed, half-close honoured'),
-  'spec.servers[].port.targetPort': enforcedUntested('listener port of the gateway workload, as istiod maps service ports'),
+  'spec.servers[].port.targetPort': unsupported('targetPort has no effect on a Gateway server (Istio uses it on ServiceEntry ports only): the listener port comes from the gateway Service'),
   'spec.servers[].hosts': enforced(T.simGateway, 'a server host qualified with another namespace does not admit the VirtualService'),
   'spec.servers[].name': enforcedUntested('server name (informational, as in Istio)'),
   'spec.servers[].bind': unsupported('the gateway listens on every address: servers.bind only changes the route name (issue 12)'),

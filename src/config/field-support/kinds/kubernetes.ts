@@ -57,6 +57,7 @@ export const deploymentFields: FieldTable = {
 export const secretFields: FieldTable = {
   'data': enforced(T.gatewaySecrets, 'listeners reference istiod names; key pair inline, CA from the -cacert Secret; the workload namespace only'),
   'stringData': enforcedUntested('merged over data, as the API server does'),
+  'type': enforcedUntested('checked: a kubernetes.io/tls Secret needs tls.crt and tls.key'),
 };
 /** ConfigMap content. */
 export const configMapFields: FieldTable = { 'data': enforcedUntested('values for configMapKeyRef') };
