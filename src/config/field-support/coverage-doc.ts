@@ -7,6 +7,7 @@ import { KINDS } from '../kinds.js';
 import { kindSupport } from './registry.js';
 import { schemaLeafPaths } from './schema-paths.js';
 import type { FieldSupport } from './types.js';
+import { NOT_IN_ISTIO_CRD, REFUSED_AS_UNKNOWN } from './crd-gaps.js';
 
 /** Where the generated document lives, from the repository root. */
 export const COVERAGE_DOC_PATH = 'docs/istio-coverage.md';
@@ -102,5 +103,19 @@ export function renderCoverageDoc(): string {
     }
     out.push('');
   }
+  out.push(
+    '## Istio fields Weft still refuses as unknown',
+    '',
+    'Checked against Istio\'s CRDs (istio/api 1.31, `src/config/field-support/istio-crd-paths.json`) by `crd-paths.test.ts`:',
+    'these are valid Istio fields that Weft\'s schemas do not accept yet, so a resource setting one is refused (IST0106 unknown field).',
+    '',
+    '| Kind | Field |',
+    '| --- | --- |',
+    ...Object.entries(REFUSED_AS_UNKNOWN).flatMap(([kind, paths]) => paths.map((p) => `| ${kind} | \`${p}\` |`)),
+    '',
+    'Accepted by Weft but absent from Istio 1.31\'s CRDs (kept so older manifests load): ' +
+      Object.entries(NOT_IN_ISTIO_CRD).flatMap(([kind, paths]) => paths.map((p) => `${kind} \`${p}\``)).join(', ') + '.',
+    '',
+  );
   return out.join('\n');
 }
