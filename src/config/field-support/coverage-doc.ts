@@ -113,7 +113,7 @@ export function renderCoverageDoc(): string {
     '| --- | --- |',
     ...Object.entries(REFUSED_AS_UNKNOWN).flatMap(([kind, paths]) => paths.map((p) => `| ${kind} | \`${p}\` |`)),
     '',
-    'Accepted by Weft but absent from Istio 1.31\'s CRDs (kept so older manifests load): ' +
+    'Accepted by Weft but not Istio 1.31 fields (warned about as unsupported): ' +
       Object.entries(NOT_IN_ISTIO_CRD).flatMap(([kind, paths]) => paths.map((p) => `${kind} \`${p}\``)).join(', ') + '.',
     '',
   );

@@ -34,8 +34,9 @@ export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Fields Weft accepts that Istio 1.31's CRDs do not list: WorkloadEntry `priority` (in istio/api's
- * protos but hidden from the CRD); accepted so older manifests keep loading.
+ * Fields Weft accepts that Istio 1.31 does not have: `priority` on WorkloadEntry-shaped messages
+ * (no such field in istio/api's workload_entry.proto; Istio would refuse it). Weft's schema accepts it
+ * and the registry marks it unsupported, so using it warns (WFT0100) instead of silently doing nothing.
  */
 export const NOT_IN_ISTIO_CRD: Readonly<Record<string, readonly string[]>> = {
   ServiceEntry: ['spec.endpoints[].priority'],

@@ -13,7 +13,7 @@ const workloadEntryBody: FieldTable = {
   'weight': enforced(T.endpoints, 'endpoints carry weight, health, the auto-mTLS match label and istio workload metadata'),
   'locality': unsupported(LOCALITY),
   'network': unsupported('Weft runs a single network: multi-network gateways are not implemented'),
-  'priority': unsupported('endpoint priority is not sent to proxies yet (issue 12)'),
+  'priority': unsupported('not an Istio field (istio/api 1.31 WorkloadEntry has no priority): accepted by Weft, but it does nothing'),
 };
 
 /** Every ServiceEntry field Weft accepts, with what it does. */
