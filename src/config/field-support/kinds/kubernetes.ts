@@ -11,10 +11,10 @@ import { T } from '../tests.js';
 /** Service fields the registry reads (`src/registry/build-registry.ts`). */
 export const serviceFields: FieldTable = {
   'spec.selector': enforced(T.endpoints, 'one assignment per EDS cluster; each subset holds exactly the endpoints of its version'),
-  'spec.ports[].port': enforcedUntested('service port'),
-  'spec.ports[].name': enforcedUntested('port name; its prefix gives the protocol, as Istio'),
-  'spec.ports[].protocol': enforcedUntested('TCP/UDP/SCTP'),
-  'spec.ports[].appProtocol': enforcedUntested('protocol of the port, over the name prefix, as Istio'),
+  'spec.ports[].port': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
+  'spec.ports[].name': enforced(T.registry, 'protocol selection follows Istio: appProtocol, then name prefix'),
+  'spec.ports[].protocol': enforced(T.registry, 'protocol selection follows Istio: appProtocol, then name prefix'),
+  'spec.ports[].appProtocol': enforced(T.registry, 'protocol selection follows Istio: appProtocol, then name prefix'),
   'spec.ports[].targetPort': enforced(T.inboundClusters, 'named target ports resolve against the workload; gateways and unselected workloads get none'),
   'spec.clusterIP': enforcedUntested('None makes a headless service'),
   'spec.type': enforcedUntested('ExternalName services resolve to spec.externalName'),
@@ -23,7 +23,7 @@ export const serviceFields: FieldTable = {
 
 /** Endpoints fields the registry reads. */
 export const endpointsFields: FieldTable = {
-  ...each(['subsets[].addresses[].ip', 'subsets[].notReadyAddresses[].ip', 'subsets[].ports[].name', 'subsets[].ports[].port'], enforcedUntested('endpoints of a selector-less Service')),
+  ...each(['subsets[].addresses[].ip', 'subsets[].notReadyAddresses[].ip', 'subsets[].ports[].name', 'subsets[].ports[].port'], enforced(T.registry, 'selector-less Services take Endpoints manifests, not-ready addresses unhealthy')),
   'subsets[].addresses[].targetRef.name': enforcedUntested('names the pod behind an address'),
 };
 
@@ -35,9 +35,9 @@ export const endpointSliceFields: FieldTable = each(
 
 /** Deployment fields `weft up` reads (`src/up/pod-plan.ts`) and the registry uses for workloads. */
 export const deploymentFields: FieldTable = {
-  'spec.replicas': enforcedUntested('number of local processes weft up runs'),
+  'spec.replicas': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
   'spec.template.metadata.labels': enforced(T.endpoints, 'one assignment per EDS cluster; each subset holds exactly the endpoints of its version'),
-  'spec.template.spec.serviceAccountName': enforcedUntested('workload identity (SPIFFE id)'),
+  'spec.template.spec.serviceAccountName': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
   'spec.template.spec.serviceAccount': enforcedUntested('deprecated spelling of serviceAccountName'),
   'spec.template.spec.containers[].command': enforcedUntested('the process weft up runs (first container)'),
   'spec.template.spec.containers[].args': enforcedUntested('its arguments, with $(VAR) expansion'),
@@ -50,7 +50,7 @@ export const deploymentFields: FieldTable = {
     ],
     enforcedUntested('environment of the process'),
   ),
-  'spec.template.spec.containers[].ports[].containerPort': enforcedUntested('ports the process listens on; PORT is the first'),
+  'spec.template.spec.containers[].ports[].containerPort': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
 };
 
 /** Secret and ConfigMap content (referenced by env and gateway credentials). */

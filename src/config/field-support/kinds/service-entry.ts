@@ -7,9 +7,9 @@ const LOCALITY = 'endpoint locality is recorded, but no load balancing uses it y
 /** WorkloadEntry's fields, shared with ServiceEntry `endpoints[]` and WorkloadGroup `template`. */
 const workloadEntryBody: FieldTable = {
   'address': enforced(T.inboundClusters, 'an inbound cluster per target port, STATIC to the app address'),
-  'ports': enforcedUntested('named ports map service ports to endpoint ports'),
+  'ports': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
   'labels': enforced(T.endpoints, 'one assignment per EDS cluster; each subset holds exactly the endpoints of its version'),
-  'serviceAccount': enforcedUntested('identity expected of the endpoint (auto mTLS SAN)'),
+  'serviceAccount': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
   'weight': enforced(T.endpoints, 'endpoints carry weight, health, the auto-mTLS match label and istio workload metadata'),
   'locality': unsupported(LOCALITY),
   'network': unsupported('Weft runs a single network: multi-network gateways are not implemented'),
@@ -20,11 +20,11 @@ const workloadEntryBody: FieldTable = {
 export const serviceEntryFields: FieldTable = {
   'spec.hosts': enforced(T.outboundClusters, 'TLS SIMPLE to an external ServiceEntry: STRICT_DNS with the host as endpoint, TLS with SNI and system CA'),
   'spec.addresses': enforcedUntested('virtual IPs of the service; CIDR and IPv6 addresses are not yet matched on outbound listeners (issue 12)'),
-  'spec.ports[].number': enforcedUntested('service port'),
-  'spec.ports[].name': enforcedUntested('port name'),
-  'spec.ports[].protocol': enforcedUntested('port protocol (HTTP, TLS, TCP …)'),
+  'spec.ports[].number': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
+  'spec.ports[].name': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
+  'spec.ports[].protocol': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
   'spec.ports[].targetPort': enforcedUntested('endpoint port when endpoints do not name one'),
-  'spec.location': enforcedUntested('MESH_INTERNAL endpoints get auto mTLS; MESH_EXTERNAL do not'),
+  'spec.location': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
   'spec.resolution': enforced(T.outboundClusters, 'DNS_ROUND_ROBIN → LOGICAL_DNS with one endpoint; resolution NONE → ORIGINAL_DST; gateways get no Passthrough or inbound clusters'),
   'spec.exportTo': enforcedUntested('visibility of the service to other namespaces'),
   'spec.subjectAltNames': enforcedUntested('SANs verified on upstream connections'),

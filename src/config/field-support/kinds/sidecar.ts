@@ -24,7 +24,7 @@ export const sidecarFields: FieldTable = {
   'spec.egress[].port.targetPort': unsupported('targetPort has no meaning on an egress listener (Istio ignores it there too)'),
   'spec.egress[].bind': unsupported('egress listeners always use the proxy\'s outbound listener address: bind is not applied (issue 12)'),
   'spec.egress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): captureMode has nothing to select'),
-  'spec.outboundTrafficPolicy.mode': enforced(T.simScope, 'REGISTRY_ONLY from mesh config: block_all answers 502 and other ports hit BlackHoleCluster', 'the Sidecar field overrides mesh config the same way'),
+  'spec.outboundTrafficPolicy.mode': enforced(T.simScope, "REGISTRY_ONLY from the Sidecar's outboundTrafficPolicy; a ServiceEntry makes the host known"),
   'spec.outboundTrafficPolicy.egressProxy.host': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
   'spec.outboundTrafficPolicy.egressProxy.subset': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
   'spec.outboundTrafficPolicy.egressProxy.port.number': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),

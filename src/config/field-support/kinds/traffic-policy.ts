@@ -16,19 +16,19 @@ const LOCALITY = 'Weft endpoints carry no locality or priority yet, so locality-
 export const connectionPoolFields: FieldTable = {
   'tcp.maxConnections': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
   'tcp.connectTimeout': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
-  'tcp.idleTimeout': enforcedUntested('upstream connection idle timeout when http.idleTimeout is unset'),
+  'tcp.idleTimeout': enforced(T.connectionPoolFields, 'tcp.idleTimeout is the upstream idle timeout unless http.idleTimeout is set', 'upstream HTTP connections; TCP proxies do not apply it yet (issue 12)'),
   'tcp.maxConnectionDuration': unsupported('translated, but the proxy does not close upstream connections after maxConnectionDuration (issue 12)'),
-  'tcp.tcpKeepalive.time': enforcedUntested('TCP keepalive idle time on upstream sockets'),
+  'tcp.tcpKeepalive.time': enforced(OC, OUTLIER),
   'tcp.tcpKeepalive.probes': unsupported('Node.js sockets only set the keepalive idle time: the probe count stays the OS default (issue 12)'),
   'tcp.tcpKeepalive.interval': unsupported('Node.js sockets only set the keepalive idle time: the probe interval stays the OS default (issue 12)'),
   'http.http1MaxPendingRequests': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
-  'http.http2MaxRequests': enforcedUntested('circuit breaker max_requests'),
+  'http.http2MaxRequests': enforced(OC, OUTLIER),
   'http.maxRequestsPerConnection': enforced(T.h1Upstream, 'maxRequestsPerConnection: 2 requests per upstream connection'),
-  'http.maxRetries': enforcedUntested('circuit breaker max_retries'),
-  'http.idleTimeout': enforcedUntested('upstream connection idle timeout'),
-  'http.h2UpgradePolicy': enforcedUntested('UPGRADE makes the cluster speak HTTP/2 upstream'),
+  'http.maxRetries': enforced(OC, OUTLIER),
+  'http.idleTimeout': enforced(OC, OUTLIER),
+  'http.h2UpgradePolicy': enforced(T.connectionPoolFields, 'h2UpgradePolicy UPGRADE makes an HTTP/1.1 port speak HTTP/2 upstream; DO_NOT_UPGRADE does not'),
   'http.useClientProtocol': enforced(OC, 'HTTP/2 and gRPC ports speak HTTP/2 upstream; ports of unknown protocol use the downstream protocol'),
-  'http.maxConcurrentStreams': enforcedUntested('HTTP/2 max concurrent streams per upstream connection'),
+  'http.maxConcurrentStreams': enforced(T.connectionPoolFields, 'maxConcurrentStreams limits streams per upstream connection of an HTTP/2 (gRPC) port'),
 };
 
 /** LoadBalancerSettings, OutlierDetection, ClientTLSSettings, … of one TrafficPolicy (without portLevelSettings). */
