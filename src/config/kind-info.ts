@@ -2,6 +2,7 @@
  * What the loader needs to know about one kind: its group, versions, scope, and how to validate it.
  * The table of all kinds lives in `kinds.ts`; this file only fixes the interface.
  */
+import type { ZodType } from 'zod';
 import type { ObjectMeta } from './resource.js';
 
 /** One problem found while validating a resource; the path is relative to the document root. */
@@ -36,6 +37,11 @@ export interface KindInfo<S = unknown> {
    * form the content (Endpoints: `['subsets']`). `status` is always accepted and ignored.
    */
   readonly content: 'spec' | readonly string[];
+  /**
+   * The structural schema of the content (a strict zod object), when the kind has one: the
+   * field-support registry walks it to list every field path the kind accepts.
+   */
+  readonly schema?: ZodType;
   /**
    * Validates the content strictly (unknown fields, types, values, Istio's webhook rules) and returns
    * it normalized. `content` is `spec` or the object of the listed top-level fields. Issue paths are

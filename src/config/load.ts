@@ -12,6 +12,7 @@ import type { ObjectMeta, Resource } from './resource.js';
 import { resourceId } from './resource.js';
 import { lookupKind } from './kinds.js';
 import type { SchemaIssue } from './kind-info.js';
+import { unsupportedFieldDiagnostics } from './field-support/unsupported-fields.js';
 
 /** What loading produced: the resources that passed validation, and every problem found. */
 export interface LoadResult {
@@ -273,6 +274,8 @@ function buildResource(
   const result = info.validate(content, { ...metadata, namespace });
   report(result.issues);
   if (result.spec === undefined || result.issues.some((i) => i.level === 'Error')) return undefined;
+  // Fields accepted but not enforced: WFT0100 warnings from the field-support registry (issue 12).
+  diagnostics.push(...unsupportedFieldDiagnostics(info, content, locate, keyFor(namespace)));
   return Object.freeze({
     apiVersion,
     kind: info.kind,

@@ -28,6 +28,8 @@ import { ruleMisses } from './rule-misses.js';
 import { resolveSource } from './source.js';
 import type { ConfigNote, ExplainedDestination, ExplainedOutbound, ExplainedRequest, Explanation, ExplainInput, RuleMiss } from './types.js';
 import { verdictOf } from './verdict.js';
+import { unsupportedFieldNotes } from './unsupported-notes.js';
+import { UNSUPPORTED_FIELD } from '../config/field-support/unsupported-fields.js';
 
 /** `weft up`'s gateway port map (Istio's ingress Service: 80 → 8080, 443 → 8443). */
 export const DEFAULT_GATEWAY_PORT_MAP: Readonly<Record<number, number>> = Object.freeze({ 80: 8080, 443: 8443 });
@@ -74,8 +76,11 @@ export function explain(snapshot: MeshSnapshot, input: ExplainInput, options: Ex
   const notes: ConfigNote[] = [];
   notes.push(...virtualServiceNotes(scope, request.port, destinationHost, sim.origin?.virtualService));
   for (const d of described) notes.push(...destinationNotes(snapshot, d));
-  if (options.analysis) notes.push(...analysisNotes(options.analysis, involvedResources(scope, sim.origin?.virtualService, notMatched, owners, described)));
-  return { request, source, outbound, destinations, notes: uniqueNotes(notes), verdict: verdictOf(outbound, destinations) };
+  const involved = involvedResources(scope, sim.origin?.virtualService, notMatched, owners, described);
+  // Unsupported fields get their own section (below), so the loader's WFT0100 warnings are not repeated as notes.
+  if (options.analysis) notes.push(...analysisNotes(options.analysis.filter((m) => m.code !== UNSUPPORTED_FIELD), involved));
+  const unsupportedFields = unsupportedFieldNotes(snapshot, involved);
+  return { request, source, outbound, destinations, notes: uniqueNotes(notes), unsupportedFields, verdict: verdictOf(outbound, destinations) };
 }
 
 function simRequest(req: ExplainedRequest, gateway: boolean, listenerPort: number, random: number): SimRequest {

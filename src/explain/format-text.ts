@@ -24,6 +24,9 @@ export function formatExplanation(e: Explanation): string {
   if (e.notes.length > 0) {
     out.push(['Config notes', ...e.notes.map((n) => `  ${n.level} [${n.code}]${n.resource ? ` (${n.resource})` : ''} ${n.message}`)].join('\n') + '\n');
   } else out.push('Config notes\n  none: no ignored or conflicting config on this path\n');
+  if (e.unsupportedFields.length > 0) {
+    out.push(['Unsupported fields (accepted, not enforced by Weft: WFT0100)', ...e.unsupportedFields.map((u) => `  ${u.resource} ${u.field}${u.source ? ` (${u.source})` : ''}: ${u.reason}`)].join('\n') + '\n');
+  }
   return out.join('\n');
 }
 

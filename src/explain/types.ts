@@ -196,6 +196,18 @@ export interface ConfigNote {
   readonly message: string;
 }
 
+/** A field set on a resource on the path that Weft accepts but does not enforce (WFT0100). */
+export interface UnsupportedFieldNote {
+  /** `Kind namespace/name`. */
+  readonly resource: string;
+  /** Field path in the resource (`spec.http[0].corsPolicy.maxAge`). */
+  readonly field: string;
+  /** `file:line:column` where it is set, when known. */
+  readonly source?: string;
+  /** Why it does nothing here (the field-support registry's reason). */
+  readonly reason: string;
+}
+
 /** The whole explanation. */
 export interface Explanation {
   readonly request: ExplainedRequest;
@@ -203,6 +215,8 @@ export interface Explanation {
   readonly outbound: ExplainedOutbound;
   readonly destinations: readonly ExplainedDestination[];
   readonly notes: readonly ConfigNote[];
+  /** Fields set on the resources on the path that Weft accepts but does not enforce. */
+  readonly unsupportedFields: readonly UnsupportedFieldNote[];
   /** One line: where the request ends up. */
   readonly verdict: string;
 }

@@ -112,6 +112,7 @@ export function defineKind<S>(def: KindDefinition<S>): KindInfo<S> {
     plural: def.plural,
     namespaced: def.namespaced,
     content,
+    schema: def.schema,
     validate(raw: unknown, meta: ObjectMeta): ValidationResult<S> {
       const parsed = def.schema.safeParse(raw ?? {});
       if (!parsed.success) return { issues: zodToIssues(parsed.error, base) };

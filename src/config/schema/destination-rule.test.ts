@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { destinationRuleKind, type DestinationRuleSpec } from './destination-rule.js';
+import { parseText } from '../load.js';
 
 const meta = { name: 'x', namespace: 'default' };
 const validate = (spec: unknown) => destinationRuleKind.validate(spec, meta);
@@ -147,12 +148,20 @@ describe('DestinationRule: webhook rules', () => {
 });
 
 describe('DestinationRule: retryBudget', () => {
-  it('warns that budgetInterval is not enforced (Envoy retry_budget has no interval), and accepts the rule', () => {
+  it('budgetInterval is accepted; the loader warns WFT0100 that it is not enforced (Envoy retry_budget has no interval)', () => {
     const r = validate(tp({ retryBudget: { percent: 20, budgetInterval: '10s' } }));
     assert.ok(r.spec, 'accepted');
-    const w = r.issues.find((i) => i.level === 'Warning' && JSON.stringify(i.path) === JSON.stringify(['spec', 'trafficPolicy', 'retryBudget', 'budgetInterval']));
-    assert.ok(w, JSON.stringify(r.issues));
-    assert.match(w.message, /not enforced/);
-    assert.equal(validate(tp({ retryBudget: { percent: 20 } })).issues.some((i) => i.message.includes('budgetInterval')), false);
+    const yaml = [
+      'apiVersion: networking.istio.io/v1', 'kind: DestinationRule', 'metadata: {name: r}', 'spec:', '  host: reviews',
+      '  trafficPolicy:', '    retryBudget:', '      percent: 20', '      budgetInterval: 10s', '',
+    ].join('\n');
+    const out = parseText('dr.yaml', yaml);
+    assert.equal(out.resources.length, 1);
+    const w = out.diagnostics.find((d) => d.code === 'WFT0100' && d.field === 'spec.trafficPolicy.retryBudget.budgetInterval');
+    assert.ok(w, JSON.stringify(out.diagnostics));
+    assert.equal(w.level, 'Warning');
+    assert.equal(w.source?.line, 9);
+    assert.match(w.message, /no interval/);
+    assert.equal(parseText('dr.yaml', yaml.replace('      budgetInterval: 10s\n', '')).diagnostics.length, 0);
   });
 });

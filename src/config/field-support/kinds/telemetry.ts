@@ -1,0 +1,39 @@
+/** Telemetry field support (istio.io/api telemetry/v1); translation in `src/translate/telemetry/`. */
+import { T } from '../tests.js';
+import { each, enforced, enforcedUntested, unsupported, type FieldTable } from '../types.js';
+import { targetRefFields } from './security.js';
+
+const TT = T.telemetryTranslate;
+const METRICS = 'Telemetry metrics are not configurable yet: the proxy always reports Istio\'s standard metrics to its Prometheus endpoint (issue 12)';
+const CUSTOM_TAGS = 'tracing custom tags are not added to spans yet (issue 12)';
+
+/** Every Telemetry field Weft accepts. */
+export const telemetryFields: FieldTable = {
+  'spec.selector.matchLabels': enforced(TT, 'Telemetry: mesh-wide enable in the root namespace, namespace disable, workload re-enable with a filter'),
+  ...targetRefFields,
+  'spec.accessLogging[].providers[].name': enforced(TT, 'Telemetry: mesh-wide enable in the root namespace, namespace disable, workload re-enable with a filter'),
+  'spec.accessLogging[].disabled': enforced(T.accessLogE2e, 'a workload Telemetry disabling the provider overrides the root namespace; deleting it restores logs'),
+  'spec.accessLogging[].filter.expression': enforced(T.accessLogE2e, 'JSON provider with filter response.code >= 400 logs only the failures, typed'),
+  'spec.accessLogging[].match.mode': enforced(TT, 'match.mode: CLIENT applies to outbound only, SERVER to inbound only'),
+  'spec.tracing[].providers[].name': enforced(T.tracingE2e, 'Zipkin provider, 100 % sampling: a request without context starts a sampled B3 trace; each hop adds a span'),
+  'spec.tracing[].randomSamplingPercentage': enforced(T.tracingE2e, 'Zipkin provider, 100 % sampling: a request without context starts a sampled B3 trace; each hop adds a span'),
+  'spec.tracing[].disableSpanReporting': enforcedUntested('no tracer when span reporting is disabled'),
+  'spec.tracing[].match.mode': enforcedUntested('CLIENT/SERVER selection, as for access logs'),
+  'spec.tracing[].useRequestIdForTraceSampling': unsupported('sampling always uses the request id hash as Envoy\'s default; turning it off is not implemented'),
+  'spec.tracing[].enableIstioTags': unsupported('Istio\'s standard span tags are always added; turning them off is not implemented'),
+  ...each(
+    [
+      'spec.tracing[].customTags{}.literal.value', 'spec.tracing[].customTags{}.environment.name', 'spec.tracing[].customTags{}.environment.defaultValue',
+      'spec.tracing[].customTags{}.header.name', 'spec.tracing[].customTags{}.header.defaultValue', 'spec.tracing[].customTags{}.formatter.value',
+    ],
+    unsupported(CUSTOM_TAGS),
+  ),
+  ...each(
+    [
+      'spec.metrics[].providers[].name', 'spec.metrics[].reportingInterval', 'spec.metrics[].overrides[].disabled',
+      'spec.metrics[].overrides[].match.metric', 'spec.metrics[].overrides[].match.customMetric', 'spec.metrics[].overrides[].match.mode',
+      'spec.metrics[].overrides[].tagOverrides{}.operation', 'spec.metrics[].overrides[].tagOverrides{}.value',
+    ],
+    unsupported(METRICS),
+  ),
+};

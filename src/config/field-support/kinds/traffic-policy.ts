@@ -1,0 +1,92 @@
+/**
+ * Field support of Istio's ConnectionPoolSettings and TrafficPolicy messages, shared by DestinationRule
+ * (top level, port-level settings, subsets) and Sidecar (`inboundConnectionPool`, `ingress[].connectionPool`).
+ * Translation: `src/translate/cluster/apply-*.ts`; enforcement: `src/proxy/cluster-manager.ts`, `circuit-breaker.ts`, `lb/`.
+ */
+import { T } from '../tests.js';
+import { each, enforced, enforcedUntested, unsupported, under, type FieldTable } from '../types.js';
+
+const OC = T.outboundClusters;
+const OUTLIER = 'outlier detection: unset fields stay unset (Envoy defaults), gateway errors and local-origin errors map as istiod';
+const LB = 'load balancer: simple policies, consistent hash by header (ring hash 1024), maglev, hash policy for routes';
+const WARMUP = 'slow start is translated (slowStartConfig), but the proxy\'s load balancers do not ramp new endpoints up (issue 12)';
+const LOCALITY = 'Weft endpoints carry no locality or priority yet, so locality-aware load balancing (distribute, failover, failoverPriority) does nothing (issue 12)';
+
+/** ConnectionPoolSettings, as a DestinationRule applies it to outbound clusters. */
+export const connectionPoolFields: FieldTable = {
+  'tcp.maxConnections': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
+  'tcp.connectTimeout': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
+  'tcp.idleTimeout': enforced(T.connectionPoolFields, 'tcp.idleTimeout is the upstream idle timeout unless http.idleTimeout is set', 'upstream HTTP connections; TCP proxies do not apply it yet (issue 12)'),
+  'tcp.maxConnectionDuration': unsupported('translated, but the proxy does not close upstream connections after maxConnectionDuration (issue 12)'),
+  'tcp.tcpKeepalive.time': enforced(OC, OUTLIER),
+  'tcp.tcpKeepalive.probes': unsupported('Node.js sockets only set the keepalive idle time: the probe count stays the OS default (issue 12)'),
+  'tcp.tcpKeepalive.interval': unsupported('Node.js sockets only set the keepalive idle time: the probe interval stays the OS default (issue 12)'),
+  'http.http1MaxPendingRequests': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
+  'http.http2MaxRequests': enforced(OC, OUTLIER),
+  'http.maxRequestsPerConnection': enforced(T.h1Upstream, 'maxRequestsPerConnection: 2 requests per upstream connection'),
+  'http.maxRetries': enforced(OC, OUTLIER),
+  'http.idleTimeout': enforced(OC, OUTLIER),
+  'http.h2UpgradePolicy': enforced(T.connectionPoolFields, 'h2UpgradePolicy UPGRADE makes an HTTP/1.1 port speak HTTP/2 upstream; DO_NOT_UPGRADE does not'),
+  'http.useClientProtocol': enforced(OC, 'HTTP/2 and gRPC ports speak HTTP/2 upstream; ports of unknown protocol use the downstream protocol'),
+  'http.maxConcurrentStreams': enforced(T.connectionPoolFields, 'maxConcurrentStreams limits streams per upstream connection of an HTTP/2 (gRPC) port'),
+};
+
+/** LoadBalancerSettings, OutlierDetection, ClientTLSSettings, … of one TrafficPolicy (without portLevelSettings). */
+const policyBody: FieldTable = {
+  ...under('connectionPool', connectionPoolFields),
+  'loadBalancer.simple': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpHeaderName': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpQueryParameterName': enforced(OC, LB),
+  'loadBalancer.consistentHash.useSourceIp': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpCookie.name': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpCookie.path': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpCookie.ttl': enforced(OC, LB),
+  'loadBalancer.consistentHash.httpCookie.attributes[].name': unsupported('cookie attributes are not passed to the generated Set-Cookie (issue 12)'),
+  'loadBalancer.consistentHash.httpCookie.attributes[].value': unsupported('cookie attributes are not passed to the generated Set-Cookie (issue 12)'),
+  'loadBalancer.consistentHash.minimumRingSize': enforced(OC, LB),
+  'loadBalancer.consistentHash.ringHash.minimumRingSize': enforced(OC, LB),
+  'loadBalancer.consistentHash.maglev.tableSize': enforced(OC, LB),
+  ...each(
+    [
+      'loadBalancer.localityLbSetting.enabled', 'loadBalancer.localityLbSetting.distribute[].from', 'loadBalancer.localityLbSetting.distribute[].to',
+      'loadBalancer.localityLbSetting.failover[].from', 'loadBalancer.localityLbSetting.failover[].to', 'loadBalancer.localityLbSetting.failoverPriority',
+    ],
+    unsupported(LOCALITY),
+  ),
+  ...each(
+    ['loadBalancer.warmupDurationSecs', 'loadBalancer.warmup.duration', 'loadBalancer.warmup.minimumPercent', 'loadBalancer.warmup.aggression'],
+    unsupported(WARMUP),
+  ),
+  'outlierDetection.consecutive5xxErrors': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
+  'outlierDetection.consecutiveGatewayErrors': enforced(OC, OUTLIER),
+  'outlierDetection.consecutiveErrors': enforcedUntested('deprecated; mapped to consecutiveGatewayErrors (Istio ignores it since 1.7: issue 12 aligns this)'),
+  'outlierDetection.consecutiveLocalOriginFailures': enforced(OC, OUTLIER),
+  'outlierDetection.splitExternalLocalOriginErrors': enforced(OC, OUTLIER),
+  'outlierDetection.interval': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
+  'outlierDetection.baseEjectionTime': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
+  'outlierDetection.maxEjectionPercent': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
+  'outlierDetection.minHealthPercent': enforced(OC, OUTLIER),
+  'tls.mode': enforced(T.drTls, 'SIMPLE: CA file, SNI and SAN verified'),
+  'tls.clientCertificate': enforced(T.drTls, 'MUTUAL: client certificate from files'),
+  'tls.privateKey': enforced(T.drTls, 'MUTUAL: client certificate from files'),
+  'tls.caCertificates': enforced(T.tlsOrigination, 'caCertificates naming that CA: accepted, with SNI'),
+  'tls.caCrl': enforced(T.tlsOrigination, 'caCrl: a certificate the CRL revokes is refused; the same certificate under a CRL not listing it is accepted'),
+  'tls.credentialName': enforced(OC, 'TLS MUTUAL with files; credentialName is ignored on sidecars unless the rule has a workloadSelector'),
+  'tls.subjectAltNames': enforced(T.drTls, 'SIMPLE with a SAN the server does not have is refused (503)'),
+  'tls.sni': enforced(T.tlsOrigination, 'an explicit sni is sent as is, and the SAN list is then not automatic'),
+  'tls.insecureSkipVerify': enforced(T.drTls, 'insecureSkipVerify accepts a certificate no CA vouches for; without it, refused'),
+  'retryBudget.percent': enforced(OC, 'DestinationRule retryBudget becomes the circuit breaker retry_budget (percent, minRetryConcurrency); subsets may set their own'),
+  'retryBudget.minRetryConcurrency': enforced(OC, 'DestinationRule retryBudget becomes the circuit breaker retry_budget (percent, minRetryConcurrency); subsets may set their own'),
+  'retryBudget.budgetInterval': unsupported('Envoy\'s retry_budget (and Weft\'s) limits concurrent retries as a share of active requests, with no interval'),
+  'proxyProtocol.version': unsupported('the proxy does not send a PROXY protocol header to upstreams'),
+  'tunnel.protocol': unsupported('upstream tunneling (CONNECT/POST to a tunnel host) is not implemented'),
+  'tunnel.targetHost': unsupported('upstream tunneling (CONNECT/POST to a tunnel host) is not implemented'),
+  'tunnel.targetPort': unsupported('upstream tunneling (CONNECT/POST to a tunnel host) is not implemented'),
+};
+
+/** A full TrafficPolicy: its body plus `portLevelSettings[]` (the same body and `port.number`). */
+export const trafficPolicyFields: FieldTable = {
+  ...policyBody,
+  'portLevelSettings[].port.number': enforced(OC, 'port-level settings override the top level for that port only; subsets inherit per field group'),
+  ...under('portLevelSettings[]', Object.fromEntries(Object.entries(policyBody).filter(([k]) => !k.startsWith('tunnel.') && !k.startsWith('proxyProtocol.') && !k.startsWith('retryBudget.')))),
+};
