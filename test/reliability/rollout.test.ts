@@ -1,0 +1,141 @@
+/**
+ * End to end (issue 11, Deliver 4 "done when"): 200 rps through the gateway of a real `weft up`
+ * while a Deployment rolls out and scales, with every failed request counted exactly:
+ *   1. one replica, three rollouts (an env var changed with `weft apply`);
+ *   2. three replicas with `maxUnavailable: 0`, three rollouts;
+ *   3. scaling 1 → 3 → 1, twice.
+ * Each must lose nothing: a new pod gets traffic only once ready, an old one leaves the endpoints
+ * (pushed and ACKed by every proxy) before its sidecar drains and its app gets SIGTERM.
+ * One mesh for the three tests (ports 19400–19409, pod network 127.28/16).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { closeClients, get } from '../helpers/http-client.js';
+import { startSteadyLoad, type SteadyLoadResult } from '../helpers/steady-load.js';
+
+const HTTP_PORT = 19400;
+const API_PORT = 19402;
+const SERVER = `http://127.0.0.1:${API_PORT}`;
+const GATEWAY = `http://127.0.0.1:${HTTP_PORT}/`;
+
+let mesh: WeftProcess | undefined;
+let dir = '';
+let stateDir = '';
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-rollout-'));
+  stateDir = path.join(dir, '.state');
+  await cp(path.join(REPO_ROOT, 'test/reliability/fixtures/rollout'), dir, { recursive: true });
+  mesh = startWeft([
+    'up', dir, '--state', stateDir, '--http-port', String(HTTP_PORT), '--https-port', '19401', '--xds-port', '19403',
+    '--api-port', String(API_PORT), '--pod-net', '28',
+  ]);
+  await mesh.waitFor(/mesh ready in [\d.]+ s/, 60_000);
+});
+
+after(async () => {
+  await mesh?.stop();
+  closeClients();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The fixture's Deployment with `replicas`, env VERSION=`version` and an optional rolling-update strategy. */
+function deployment(replicas: number, version: string, strategy = ''): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+${strategy}  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: example/web
+        command: [node, app.mjs]
+        env: [{name: VERSION, value: ${version}}]
+        ports: [{containerPort: 9080}]
+`;
+}
+
+const MAX_UNAVAILABLE_0 = '  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 0}\n';
+
+async function apply(yaml: string): Promise<void> {
+  const r = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', stateDir], { input: yaml });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/**
+ * Waits (bounded) until `consecutive` requests in a row are answered by `version` from exactly
+ * `pods` distinct pods' worth of names seen, i.e. the rollout or scale reached the gateway.
+ */
+async function waitForState(version: string, pods: number, timeoutMs = 40_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const seen = new Set<string>();
+    let allNew = true;
+    for (let i = 0; i < 30 && allNew; i++) {
+      const r = await get(GATEWAY);
+      last = `${r.status} ${r.body.trim()}`;
+      if (r.status !== 200 || !r.body.startsWith(`${version} `)) allNew = false;
+      else seen.add(r.body.trim());
+    }
+    if (allNew && seen.size === pods) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`the gateway did not reach ${version} on ${pods} pod(s) in ${timeoutMs} ms (last answer: ${last})\n${mesh?.output().slice(-3000)}`);
+}
+
+function assertNoFailure(what: string, r: SteadyLoadResult): void {
+  assert.ok(r.calls >= 1000, `${what}: only ${r.calls} calls were made\n${r.log}`);
+  assert.equal(r.failed, 0, `${what}: ${r.failed} of ${r.calls} requests failed; codes ${JSON.stringify(r.codes)}\n${r.log}`);
+}
+
+test('one replica rolls out three times under 200 rps: no failed request', async (t) => {
+  await waitForState('r0', 1);
+  const load = startSteadyLoad(GATEWAY, { qps: 200, seconds: 22 });
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const v of ['a1', 'a2', 'a3']) {
+    await apply(deployment(1, v));
+    await waitForState(v, 1);
+  }
+  const r = await load.done;
+  t.diagnostic(`${r.calls} calls, codes ${JSON.stringify(r.codes)}`);
+  assertNoFailure('1 replica, 3 rollouts', r);
+});
+
+test('three replicas with maxUnavailable 0 roll out three times under 200 rps: no failed request', async (t) => {
+  await apply(deployment(3, 'b0', MAX_UNAVAILABLE_0));
+  await waitForState('b0', 3);
+  const load = startSteadyLoad(GATEWAY, { qps: 200, seconds: 32 });
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const v of ['b1', 'b2', 'b3']) {
+    await apply(deployment(3, v, MAX_UNAVAILABLE_0));
+    await waitForState(v, 3);
+  }
+  const r = await load.done;
+  t.diagnostic(`${r.calls} calls, codes ${JSON.stringify(r.codes)}`);
+  assertNoFailure('3 replicas maxUnavailable 0, 3 rollouts', r);
+});
+
+test('scaling 1 → 3 → 1 twice under 200 rps: no failed request', async (t) => {
+  await apply(deployment(1, 'c0'));
+  await waitForState('c0', 1);
+  const load = startSteadyLoad(GATEWAY, { qps: 200, seconds: 20 });
+  await new Promise((r) => setTimeout(r, 1500));
+  for (let i = 0; i < 2; i++) {
+    await apply(deployment(3, 'c0'));
+    await waitForState('c0', 3);
+    await apply(deployment(1, 'c0'));
+    await waitForState('c0', 1);
+  }
+  const r = await load.done;
+  t.diagnostic(`${r.calls} calls, codes ${JSON.stringify(r.codes)}`);
+  assertNoFailure('scale 1→3→1 twice', r);
+});
