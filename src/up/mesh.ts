@@ -275,6 +275,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private async announceWhenSynced(): Promise<void> {
     const expected = this.pods.size + 1;
     const deadline = Date.now() + 10_000;
+    // The push that marks the last pod healthy goes out in slices after this turn of the event
+    // loop (ads-server schedulePush): let it start, so its proxies show STALE until they ACK.
+    await new Promise((r) => setTimeout(r, 50));
     while (Date.now() < deadline && !this.stopping) {
       const status = this.controlPlane.syncStatus();
       const synced = status.filter((p) => Object.values(p.types).every((t) => t.state !== 'STALE'));

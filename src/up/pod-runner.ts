@@ -1,8 +1,10 @@
 /**
  * One pod under `weft up`: its sidecar process first, then — once the sidecar answers
  * `/healthz/ready` (Istio's holdApplicationUntilProxyStarts) — its app, both supervised and
- * restarted with back-off; the pod counts as ready (its endpoints healthy) while the app accepts
- * connections on its port. The app runs as the mesh's app user (src/up/app-user.ts) with a private
+ * restarted with back-off; the pod counts as ready (its endpoints healthy) while its
+ * readinessProbe passes (readiness-probe.ts), or without one while the app accepts connections on
+ * its port. A pod leaving a rollout or scale-down is stopped by `terminate()` (preStop, sidecar
+ * drain, SIGTERM, SIGKILL after terminationGracePeriodSeconds). The app runs as the mesh's app user (src/up/app-user.ts) with a private
  * HOME/TMPDIR, and its HTTP_PROXY carries the pod's outbound credential (src/proxy/outbound-auth.ts),
  * which the sidecar alone also knows (from its environment, readable only by the user running
  * `weft up`). Logs are 0600 in the 0700 state directory.

@@ -162,7 +162,10 @@ export class RolloutController {
       i.wasReady = ready;
       // A serving instance's health is its slot's endpoint health; a new one may now be promoted.
       if (i.serving) this.host.refresh();
+      // The pass promotes it and then reports the change, so "all ready" is only seen once the
+      // endpoint is healthy in the pushed config.
       this.host.requestReconcile();
+      return;
     }
     this.host.changed();
   }

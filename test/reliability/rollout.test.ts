@@ -3,14 +3,17 @@
  * while a Deployment rolls out and scales, with every failed request counted exactly:
  *   1. one replica, three rollouts (an env var changed with `weft apply`);
  *   2. three replicas with `maxUnavailable: 0`, three rollouts;
- *   3. scaling 1 → 3 → 1, twice.
+ *   3. scaling 1 → 3 → 1, twice;
+ *   4. an app that warms up (503 for 1.5 s after it listens) with a readinessProbe and a preStop
+ *      hook: two rollouts, and each old pod's preStop ran before its SIGTERM.
+ * The VirtualService turns retries off, so no failure is hidden by a retry on another pod.
  * Each must lose nothing: a new pod gets traffic only once ready, an old one leaves the endpoints
  * (pushed and ACKed by every proxy) before its sidecar drains and its app gets SIGTERM.
  * One mesh for the three tests (ports 19400–19409, pod network 127.28/16).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
@@ -138,4 +141,58 @@ test('scaling 1 → 3 → 1 twice under 200 rps: no failed request', async (t) =
   const r = await load.done;
   t.diagnostic(`${r.calls} calls, codes ${JSON.stringify(r.codes)}`);
   assertNoFailure('scale 1→3→1 twice', r);
+});
+
+/** The Deployment of test 4: warm-up, readinessProbe on /ready, preStop on /prestop. */
+function probedDeployment(version: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: web
+        image: example/web
+        command: [node, app.mjs]
+        env: [{name: VERSION, value: ${version}}, {name: WARMUP_MS, value: "1500"}]
+        ports: [{name: http, containerPort: 9080}]
+        readinessProbe:
+          httpGet: {path: /ready, port: http}
+          periodSeconds: 1
+        lifecycle:
+          preStop:
+            httpGet: {path: /prestop, port: http}
+`;
+}
+
+test('readinessProbe and preStop: a warming-up app gets traffic only once ready; preStop runs before SIGTERM', async (t) => {
+  await apply(probedDeployment('d0'));
+  await waitForState('d0', 1);
+  const load = startSteadyLoad(GATEWAY, { qps: 200, seconds: 16 });
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const v of ['d1', 'd2']) {
+    await apply(probedDeployment(v));
+    await waitForState(v, 1);
+  }
+  const r = await load.done;
+  t.diagnostic(`${r.calls} calls, codes ${JSON.stringify(r.codes)}`);
+  assertNoFailure('readinessProbe rollouts', r);
+  // The old pods (d0, d1) each got their preStop hook, then SIGTERM (bounded wait for d1's to be logged).
+  let log = '';
+  for (let i = 0; i < 100; i++) {
+    log = await readFile(path.join(stateDir, 'logs', 'web-0.log'), 'utf8');
+    if (/sigterm d1/.test(log)) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  for (const v of ['d0', 'd1']) {
+    const pre = log.indexOf(`prestop ${v}\n`);
+    const term = log.indexOf(`sigterm ${v}\n`);
+    assert.ok(pre >= 0 && term > pre, `${v}: preStop (at ${pre}) must come before SIGTERM (at ${term}) in:\n${log.slice(-2000)}`);
+  }
+  assert.doesNotMatch(log, /sigterm d2/, 'the serving pod is left alone');
 });
