@@ -10,11 +10,10 @@ import path from 'node:path';
 import { ControlPlane } from '../control/control-plane.js';
 import { proxyId } from '../model/proxy-node.js';
 import type { Workload } from '../registry/types.js';
-import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator } from './address-allocator.js';
+import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator, type PodAddresses } from './address-allocator.js';
 import type { PodPlan } from './pod-plan.js';
 import { PodRunner } from './pod-runner.js';
 import { RolloutController } from './rollout-controller.js';
-import type { PodAddresses } from './address-allocator.js';
 import { httpOk, waitUntilReady } from './readiness.js';
 import { Supervisor } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
@@ -240,10 +239,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
    * Deployment's strategy asks, without failing requests (src/up/rollout-controller.ts).
    */
   private reconcile(xds: string): void {
-    this.reconciling = this.reconciling.then(() => {
-      if (this.stopping || xds === '') return;
-      this.rollout.reconcile();
-    });
+    this.reconciling = this.reconciling
+      .then(() => {
+        if (this.stopping || xds === '') return;
+        this.rollout.reconcile();
+      })
+      // One failed pass must not stop every later one.
+      .catch((err: Error) => this.options.warn?.(`weft up: ERROR: reconciling pods failed: ${err.message}`));
   }
 
   /** A pod instance (not started) at `addresses`. */
