@@ -79,3 +79,39 @@ test("podEnvironment: an app never inherits the operator's API token (or proxy s
   assert.equal(env.LANG, 'C.UTF-8');
   assert.equal(env.POD_NAME, 'web-0');
 });
+
+test('planPods: strategy, readinessProbe, preStop, terminationGracePeriodSeconds and the drain annotation reach the plan', async () => {
+  const store = new ConfigStore({ debounceMs: 5 });
+  await store.start();
+  const result = await store.apply([{ file: '-', text: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {proxy.istio.io/config: "terminationDrainDuration: 7s"}
+    spec:
+      terminationGracePeriodSeconds: 12
+      containers:
+      - name: web
+        command: [node, app.mjs]
+        ports: [{name: http, containerPort: 9080}]
+        readinessProbe: {httpGet: {path: /ready, port: http}, periodSeconds: 2}
+        lifecycle: {preStop: {exec: {command: [sh, -c, "sleep 1"]}}}
+` }]);
+  assert.equal(result.ok, true, JSON.stringify(result.diagnostics));
+  const plans = planPods(store.resources(), '/base');
+  assert.deepEqual(plans.map((p) => [p.name, p.replica]), [['web-0', 0], ['web-1', 1]]);
+  const p = plans[0]!;
+  assert.deepEqual(p.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } });
+  assert.deepEqual(p.readinessProbe, { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 2 });
+  assert.deepEqual(p.preStop, { exec: { command: ['sh', '-c', 'sleep 1'] } });
+  assert.equal(p.terminationGraceSeconds, 12);
+  assert.equal(p.drainMs, 7000);
+  assert.deepEqual(p.namedPorts, [{ name: 'http', port: 9080 }]);
+  store.stop();
+});
