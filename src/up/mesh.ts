@@ -7,13 +7,13 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { Resource } from '../config/resource.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { proxyId } from '../model/proxy-node.js';
 import type { Workload } from '../registry/types.js';
-import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator } from './address-allocator.js';
-import { planPods, type PodPlan } from './pod-plan.js';
+import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator, type PodAddresses } from './address-allocator.js';
+import type { PodPlan } from './pod-plan.js';
 import { PodRunner } from './pod-runner.js';
+import { RolloutController } from './rollout-controller.js';
 import { httpOk, waitUntilReady } from './readiness.js';
 import { Supervisor } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
@@ -76,17 +76,31 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private stopping = false;
   private announcedReady = false;
   readonly gatewayProxyId: string;
+  /** Pods, rollouts and scaling of the Deployments (src/up/rollout-controller.ts). */
+  private readonly rollout: RolloutController;
+  private xds = '';
 
   constructor(readonly options: MeshOptions) {
     super();
     this.allocator = new LoopbackAllocator(options.podNet ?? 10);
     this.appHomes = options.appUser?.switched ? new AppHomes(options.appUser) : undefined;
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
+    this.rollout = new RolloutController({
+      resources: () => this.controlPlane.store.resources(),
+      baseDir: options.dir,
+      allocator: this.allocator,
+      refresh: () => this.controlPlane.refresh(),
+      syncStatus: () => this.controlPlane.syncStatus(),
+      createPod: (plan, addresses) => this.createPod(plan, addresses),
+      requestReconcile: () => this.reconcile(this.xds),
+      changed: () => this.changed(),
+      warn: options.warn,
+    }, this.pods);
     this.controlPlane = new ControlPlane({
       store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
       insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
-      podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
+      podAddress: (pod) => this.rollout.podAddress(pod),
       isHealthy: (w) => this.isHealthy(w),
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.xdsPort },
@@ -133,8 +147,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
       });
     }
     const xds = `127.0.0.1:${ports.xdsPort}`;
+    this.xds = xds;
     this.startGateway(xds);
-    this.controlPlane.store.subscribe(() => this.reconcile(xds));
+    this.controlPlane.store.subscribe(() => {
+      this.rollout.noteConfigChange();
+      this.reconcile(xds);
+    });
     this.reconcile(xds);
     await this.reconciling;
   }
@@ -143,7 +161,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.reconciling.catch(() => undefined);
-    await Promise.all([...this.pods.values()].map((p) => p.stop()));
+    await this.rollout.stopAll();
     await this.gateway?.stop(5000);
     this.gatewayLog?.end();
     await this.controlPlane.stop();
@@ -173,9 +191,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   private isHealthy(w: Workload): boolean {
-    if (w.origin.kind !== 'Deployment') return true;
-    const pod = this.pods.get(`${w.namespace}/${w.name}`);
-    return pod !== undefined && pod.appReady && pod.sidecarReady;
+    return this.rollout.isHealthy(w);
   }
 
   private startGateway(xds: string): void {
@@ -218,45 +234,32 @@ export class Mesh extends EventEmitter<MeshEvents> {
     }
   }
 
-  /** Starts, stops or restarts pods to match the Deployments in the store. */
+  /**
+   * Starts, rolls out, scales and stops pods to match the Deployments in the store, the way a
+   * Deployment's strategy asks, without failing requests (src/up/rollout-controller.ts).
+   */
   private reconcile(xds: string): void {
-    this.reconciling = this.reconciling.then(async () => {
-      if (this.stopping) return;
-      const resources = this.controlPlane.store.resources();
-      const plans = new Map<string, PodPlan>(planPods(resources, this.options.dir).map((p) => [`${p.namespace}/${p.name}`, p]));
-      const stops: Promise<void>[] = [];
-      for (const [key, pod] of this.pods) {
-        const plan = plans.get(key);
-        if (!plan || plan.specKey !== pod.plan.specKey) {
-          this.pods.delete(key);
-          stops.push(pod.stop());
-        }
-      }
-      await Promise.all(stops);
-      for (const [key, plan] of plans) {
-        if (this.pods.has(key)) continue;
-        this.startPod(key, plan, xds, () => this.controlPlane.store.resources());
-      }
-      if (stops.length > 0) this.controlPlane.refresh();
-      this.changed();
-    });
+    this.reconciling = this.reconciling
+      .then(() => {
+        if (this.stopping || xds === '') return;
+        this.rollout.reconcile();
+      })
+      // One failed pass must not stop every later one.
+      .catch((err: Error) => this.options.warn?.(`weft up: ERROR: reconciling pods failed: ${err.message}`));
   }
 
-  private startPod(key: string, plan: PodPlan, xds: string, resources: () => readonly Resource[]): void {
-    const pod = new PodRunner(plan, this.allocator.addressesFor(plan.namespace, plan.name), {
-      xds,
+  /** A pod instance (not started) at `addresses`. */
+  private createPod(plan: PodPlan, addresses: PodAddresses): PodRunner {
+    return new PodRunner(plan, addresses, {
+      xds: this.xds,
       logDir: path.join(this.options.stateDir, 'logs'),
-      resources,
+      resources: () => this.controlPlane.store.resources(),
       proxyIdentityEnv: (ns, sa) => this.proxyIdentityEnv(ns, sa),
       onLine: this.options.onLine,
       appUser: this.options.appUser,
       appHomes: this.appHomes,
       warn: this.options.warn,
     });
-    pod.on('ready', () => this.controlPlane.refresh());
-    pod.on('change', () => this.changed());
-    this.pods.set(key, pod);
-    pod.start();
   }
 
   private changed(): void {
@@ -274,6 +277,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private async announceWhenSynced(): Promise<void> {
     const expected = this.pods.size + 1;
     const deadline = Date.now() + 10_000;
+    // The push that marks the last pod healthy goes out in slices after this turn of the event
+    // loop (ads-server schedulePush): let it start, so its proxies show STALE until they ACK.
+    await new Promise((r) => setTimeout(r, 50));
     while (Date.now() < deadline && !this.stopping) {
       const status = this.controlPlane.syncStatus();
       const synced = status.filter((p) => Object.values(p.types).every((t) => t.state !== 'STALE'));

@@ -3,13 +3,26 @@
  * environment (with Kubernetes' `$(VAR)` expansion and the downward-API fields Weft can supply),
  * its labels, service account and ports. `image` is ignored: Weft runs local processes.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
-import type { DeploymentSpec, EnvVar } from '../config/schema/kubernetes-workload.js';
+import type { DeploymentSpec, EnvVar, Probe } from '../config/schema/kubernetes-workload.js';
 import type { SecretContent, ConfigMapContent } from '../config/schema/kubernetes.js';
 import { podName } from '../registry/build-registry.js';
 import { SOURCE_FILE_ANNOTATION } from '../control/config-store.js';
 import { API_TOKEN_ENV } from '../control/api-auth.js';
+import type { StrategySpec } from './rollout.js';
+import { lifecycleHandler, type ContainerHandler } from './container-handler.js';
+
+/** Kubernetes' default `terminationGracePeriodSeconds`. */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+/**
+ * How long a leaving pod's sidecar drains under `weft up` (its `--drain`), unless the pod template's
+ * `proxy.istio.io/config` annotation sets `terminationDrainDuration` (Istio's default is 5 s).
+ * Shorter here: a pod leaves only after every proxy has ACKed its removal from the endpoints, so
+ * the drain only has to finish requests already in flight.
+ */
+export const DEFAULT_DRAIN_MS = 2000;
 
 /** One pod to run. */
 export interface PodPlan {
@@ -24,10 +37,56 @@ export interface PodPlan {
   readonly env: readonly EnvVar[];
   /** Container ports; `PORT` is the first. */
   readonly ports: readonly number[];
+  /** Named container ports (probes and hooks may name their port). */
+  readonly namedPorts?: readonly { readonly name: string; readonly port: number }[];
   /** Working directory: the directory of the manifest that declared the Deployment. */
   readonly cwd: string;
-  /** Stable identity of the spec, to restart only pods whose spec changed. */
+  /**
+   * The pod-template hash (Kubernetes' `pod-template-hash`): a digest of `spec.template` alone,
+   * so only a template change rolls the pods — not replicas, strategy, annotations of the
+   * Deployment or the file it was applied from (see {@link podTemplateKey}).
+   */
   readonly specKey: string;
+  /** Replica index (the slot `<deployment>-<replica>`). */
+  readonly replica: number;
+  /** The Deployment's `spec.strategy` as written. */
+  readonly strategy?: StrategySpec;
+  /** The container's readinessProbe, when it has one (else: ready when the port accepts connections). */
+  readonly readinessProbe?: Probe;
+  /** The container's `lifecycle.preStop` handler. */
+  readonly preStop?: ContainerHandler;
+  /** `terminationGracePeriodSeconds` (default 30): preStop plus SIGTERM, then SIGKILL. */
+  readonly terminationGraceSeconds: number;
+  /** The sidecar's drain on leaving, in ms. */
+  readonly drainMs: number;
+}
+
+/**
+ * The restart key of a Deployment's pods: a digest of its pod template with object keys sorted,
+ * as Kubernetes hashes the template into `pod-template-hash`. Everything the config store's change
+ * hash leaves out (the source file, key order) is left out here too, so an apply the store reports
+ * `unchanged` never restarts a pod, now or at a later unrelated change (issue 11).
+ */
+export function podTemplateKey(template: unknown): string {
+  return createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** `terminationDrainDuration` from Istio's `proxy.istio.io/config` pod annotation, in ms. */
+function drainFromAnnotation(annotations: Readonly<Record<string, string>> | undefined): number | undefined {
+  const text = annotations?.['proxy.istio.io/config'];
+  const m = text ? /terminationDrainDuration:\s*["']?(\d+(?:\.\d+)?)(ms|s|m)["']?/.exec(text) : null;
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000);
 }
 
 /** Builds the plans of every Deployment replica; `baseDir` is used for Deployments not read from a file. */
@@ -43,9 +102,13 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
     const cwd = file && file !== '-' && !file.startsWith('<') ? path.dirname(path.resolve(file)) : baseDir;
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
     const ports = (container?.ports ?? []).map((p) => p.containerPort);
+    const namedPorts = (container?.ports ?? []).flatMap((p) => (p.name ? [{ name: p.name, port: p.containerPort }] : []));
     const labels = spec.template?.metadata?.labels ?? {};
-    const serviceAccount = pod?.serviceAccountName ?? 'default';
-    const specKey = JSON.stringify([argv, container?.env ?? [], ports, labels, serviceAccount, cwd]);
+    const serviceAccount = pod?.serviceAccountName ?? pod?.serviceAccount ?? 'default';
+    // The working directory is not part of the key: a pod keeps running where it was started
+    // until its template changes (an identical apply from another directory changes nothing).
+    const specKey = podTemplateKey(spec.template);
+    const preStop = lifecycleHandler((container as { lifecycle?: unknown } | undefined)?.lifecycle, 'preStop');
     for (let i = 0; i < (spec.replicas ?? 1); i++) {
       plans.push({
         name: podName(r.metadata.name, i),
@@ -56,8 +119,15 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
         argv,
         env: container?.env ?? [],
         ports,
+        namedPorts,
         cwd,
         specKey,
+        replica: i,
+        strategy: spec.strategy,
+        readinessProbe: container?.readinessProbe,
+        preStop,
+        terminationGraceSeconds: pod?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
+        drainMs: drainFromAnnotation(spec.template?.metadata?.annotations) ?? DEFAULT_DRAIN_MS,
       });
     }
   }

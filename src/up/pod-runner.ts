@@ -1,8 +1,10 @@
 /**
  * One pod under `weft up`: its sidecar process first, then — once the sidecar answers
  * `/healthz/ready` (Istio's holdApplicationUntilProxyStarts) — its app, both supervised and
- * restarted with back-off; the pod counts as ready (its endpoints healthy) while the app accepts
- * connections on its port. The app runs as the mesh's app user (src/up/app-user.ts) with a private
+ * restarted with back-off; the pod counts as ready (its endpoints healthy) while its
+ * readinessProbe passes (readiness-probe.ts), or without one while the app accepts connections on
+ * its port. A pod leaving a rollout or scale-down is stopped by `terminate()` (preStop, sidecar
+ * drain, SIGTERM, SIGKILL after terminationGracePeriodSeconds). The app runs as the mesh's app user (src/up/app-user.ts) with a private
  * HOME/TMPDIR, and its HTTP_PROXY carries the pod's outbound credential (src/proxy/outbound-auth.ts),
  * which the sidecar alone also knows (from its environment, readable only by the user running
  * `weft up`). Logs are 0600 in the 0700 state directory.
@@ -23,6 +25,8 @@ import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/outbound-auth.js';
 import { appCannotRun, switchUserArgs, type AppHomes, type AppUser } from './app-user.js';
 import { withoutApiCredentials } from '../control/api-auth.js';
+import { runReadinessProbe, runnableProbe } from './readiness-probe.js';
+import { runHandler, type HandlerContext } from './container-handler.js';
 
 /** Settings shared by every pod of a mesh. */
 export interface PodRunnerContext {
@@ -65,6 +69,8 @@ export class PodRunner extends EventEmitter<PodEvents> {
   private readonly abort = new AbortController();
   private readonly logs: WriteStream[] = [];
   private stopped = false;
+  /** How exec handlers (probes, preStop) run: the app's environment, directory and user. */
+  private handlerContext?: HandlerContext;
 
   constructor(readonly plan: PodPlan, readonly addresses: PodAddresses, private readonly ctx: PodRunnerContext) {
     super();
@@ -77,7 +83,7 @@ export class PodRunner extends EventEmitter<PodEvents> {
         args: [
           ...PROXY_NODE_FLAGS, WEFT_BIN, 'proxy', '--role', 'sidecar', '--ip', addresses.podIp, '--pod', plan.name, '--namespace', plan.namespace,
           '--labels', labels, '--service-account', plan.serviceAccount, '--app-address', addresses.appHost,
-          '--workload', plan.deployment, '--xds', ctx.xds, '--drain', '2000',
+          '--workload', plan.deployment, '--xds', ctx.xds, '--drain', String(plan.drainMs),
         ],
         env: { ...withoutApiCredentials(process.env), WEFT_DEBUG: process.env.WEFT_DEBUG, [OUTBOUND_CREDENTIAL_ENV]: this.outboundCredential },
         cwd: plan.cwd,
@@ -101,6 +107,28 @@ export class PodRunner extends EventEmitter<PodEvents> {
     await this.app?.stop(5000);
     this.setAppReady(false);
     await this.sidecar.stop(5000);
+    for (const l of this.logs) l.end();
+  }
+
+  /**
+   * Stops a pod that has already left the endpoints, in Kubernetes' and Istio's order: the
+   * `preStop` hook runs first, the sidecar then drains (stops accepting, finishes requests in
+   * flight, at most `plan.drainMs`), then the app gets SIGTERM and SIGKILL when
+   * `terminationGracePeriodSeconds` (counted from the start, preStop included, at least 2 s after
+   * SIGTERM as the kubelet allows) has passed.
+   */
+  async terminate(): Promise<void> {
+    const graceDeadline = Date.now() + this.plan.terminationGraceSeconds * 1000;
+    this.stopped = true;
+    this.abort.abort();
+    if (this.plan.preStop && this.app?.state === 'running' && this.handlerContext) {
+      const ok = await runHandler(this.plan.preStop, this.handlerContext, Math.max(0, graceDeadline - Date.now()));
+      if (!ok) this.ctx.onLine?.(this.plan.name, 'app', '[weft] preStop hook failed');
+    }
+    this.sidecarReady = false;
+    await this.sidecar.stop(this.plan.drainMs + 3000);
+    await this.app?.stop(Math.max(2000, graceDeadline - Date.now()));
+    this.setAppReady(false);
     for (const l of this.logs) l.end();
   }
 
@@ -153,6 +181,9 @@ export class PodRunner extends EventEmitter<PodEvents> {
       }
       Object.assign(env, { HOME: home, TMPDIR: home, USER: user.name, LOGNAME: user.name });
     }
+    const namedPorts: Record<string, number> = {};
+    for (const p of this.plan.namedPorts ?? []) namedPorts[p.name] = p.port;
+    this.handlerContext = { host: this.addresses.appHost, namedPorts, cwd: this.plan.cwd, env, switchUser: switchUserArgs(user) };
     this.app = new Supervisor({ spec: { command: command!, args, env, cwd: this.plan.cwd, switchUser: switchUserArgs(user) } });
     this.attachLog(this.app, 'app', `${this.plan.name}.log`);
     this.app.on('state', (s) => {
@@ -166,6 +197,18 @@ export class PodRunner extends EventEmitter<PodEvents> {
   private async watchAppReady(): Promise<void> {
     const port = this.plan.ports[0];
     const app = this.app;
+    if (runnableProbe(this.plan.readinessProbe) && this.handlerContext && app) {
+      // The readinessProbe decides, for as long as this run of the app lasts.
+      const run = new AbortController();
+      const end = () => run.abort();
+      this.abort.signal.addEventListener('abort', end, { once: true });
+      app.once('exit', end);
+      await runReadinessProbe(this.plan.readinessProbe, this.handlerContext, (ready) => {
+        if (app.state === 'running' && !this.stopped) this.setAppReady(ready);
+      }, run.signal);
+      this.abort.signal.removeEventListener('abort', end);
+      return;
+    }
     if (port === undefined) {
       this.setAppReady(true);
       return;

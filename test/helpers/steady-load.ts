@@ -24,6 +24,8 @@ export interface SteadyLoad {
   readonly done: Promise<SteadyLoadResult>;
   /** Stops the generator early (its partial result is lost). */
   kill(): void;
+  /** Ends the load now, as Ctrl-C ends fortio's: `done` resolves with the calls made so far. */
+  finish(): void;
 }
 
 /** Options of a steady load. */
@@ -70,5 +72,5 @@ export function startSteadyLoad(url: string, options: SteadyLoadOptions): Steady
       resolve({ calls, codes, failed: calls - ok, log: err });
     });
   });
-  return { done, kill: () => child.kill('SIGKILL') };
+  return { done, kill: () => child.kill('SIGKILL'), finish: () => child.kill('SIGINT') };
 }
