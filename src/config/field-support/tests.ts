@@ -38,4 +38,5 @@ export const T = {
   telemetryTranslate: 'test/telemetry/telemetry-translate.test.ts',
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
+  rollout: 'test/reliability/rollout.test.ts',
 } as const;

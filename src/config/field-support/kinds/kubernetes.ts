@@ -5,7 +5,7 @@
  * process, so images, resources, volumes, scheduling and the like have nothing to act on.
  */
 import type { FieldTable } from '../types.js';
-import { each, enforced, enforcedUntested } from '../types.js';
+import { each, enforced, enforcedUntested, unsupported } from '../types.js';
 import { T } from '../tests.js';
 
 /** Service fields the registry reads (`src/registry/build-registry.ts`). */
@@ -50,6 +50,19 @@ export const deploymentFields: FieldTable = {
     ],
     enforcedUntested('environment of the process'),
   ),
+  // Rollouts under `weft up` (src/up/rollout.ts, rollout-controller.ts, readiness-probe.ts, pod-runner.ts).
+  'spec.strategy.type': enforced(T.rollout, 'three replicas with maxUnavailable 0 roll out three times under 200 rps: no failed request', 'RollingUpdate and Recreate'),
+  'spec.strategy.rollingUpdate.maxSurge': enforced(T.rollout, 'three replicas with maxUnavailable 0 roll out three times under 200 rps: no failed request'),
+  'spec.strategy.rollingUpdate.maxUnavailable': enforced(T.rollout, 'three replicas with maxUnavailable 0 roll out three times under 200 rps: no failed request'),
+  ...each(
+    ['httpGet.path', 'httpGet.port', 'httpGet.host', 'httpGet.scheme', 'httpGet.httpHeaders[].name', 'httpGet.httpHeaders[].value', 'tcpSocket.port', 'tcpSocket.host', 'exec.command',
+      'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'].map((f) => `spec.template.spec.containers[].readinessProbe.${f}`),
+    enforced(T.rollout, 'readinessProbe and preStop: a warming-up app gets traffic only once ready; preStop runs before SIGTERM', 'the first container\'s probe gates its endpoint, with the kubelet\'s timing'),
+  ),
+  ...each(['spec.template.spec.containers[].readinessProbe.grpc.port', 'spec.template.spec.containers[].readinessProbe.grpc.service'],
+    unsupported('gRPC readiness probes are not run: the pod is ready when its port accepts connections')),
+  'spec.template.spec.containers[].lifecycle': enforced(T.rollout, 'readinessProbe and preStop: a warming-up app gets traffic only once ready; preStop runs before SIGTERM', 'preStop (exec, httpGet, tcpSocket, sleep) runs before SIGTERM; postStart is not run'),
+  'spec.template.spec.terminationGracePeriodSeconds': enforcedUntested('SIGKILL after the grace period (counted from preStop), as the kubelet'),
   'spec.template.spec.containers[].ports[].containerPort': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
 };
 
