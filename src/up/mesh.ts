@@ -8,7 +8,8 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
-import { ControlPlane } from '../control/control-plane.js';
+import { ChildControlLink } from './control-child-link.js';
+import { InProcessControlLink, type ControlLink, type PodReport } from './control-link.js';
 import { proxyId } from '../model/proxy-node.js';
 import type { Workload } from '../registry/types.js';
 import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator } from './address-allocator.js';
@@ -49,6 +50,11 @@ export interface MeshOptions {
   readonly appUser?: AppUser;
   /** Warnings and errors the user must see even without --logs. */
   readonly warn?: (line: string) => void;
+  /**
+   * Run the control plane in this process (its crash is then `weft up`'s) instead of a supervised
+   * child process that is restarted while pods keep serving (default).
+   */
+  readonly inProcessControlPlane?: boolean;
 }
 
 /** Events of a mesh. */
@@ -65,7 +71,8 @@ export const GATEWAY_LABELS = { istio: 'ingressgateway', app: 'istio-ingressgate
 
 /** A running embedded mesh. */
 export class Mesh extends EventEmitter<MeshEvents> {
-  readonly controlPlane: ControlPlane;
+  /** The control plane (in a supervised child process unless `inProcessControlPlane`). */
+  readonly controlPlane: ControlLink;
   readonly pods = new Map<string, PodRunner>();
   gateway?: Supervisor;
   gatewayReady = false;
@@ -82,18 +89,32 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.allocator = new LoopbackAllocator(options.podNet ?? 10);
     this.appHomes = options.appUser?.switched ? new AppHomes(options.appUser) : undefined;
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
-    this.controlPlane = new ControlPlane({
+    const linkOptions = {
       store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
       insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
-      podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
-      isHealthy: (w) => this.isHealthy(w),
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.xdsPort },
       meshConfig: options.meshConfig,
       // `weft apply/get/…` run in the same directory find the token in STATE/api-token.
       api: { tokenFile: path.join(options.stateDir, API_TOKEN_FILE) },
-    });
+    };
+    const pods = {
+      podAddress: (pod: { namespace: string; name: string }) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,
+      isHealthy: (w: Workload) => this.isHealthy(w),
+      pods: () => this.podReports(),
+    };
+    this.controlPlane = options.inProcessControlPlane ? new InProcessControlLink(linkOptions, pods) : new ChildControlLink(linkOptions, pods);
+  }
+
+  /** Every pod's address and health, as a child control plane needs them (sent before it serves, and on every change). */
+  private podReports(): PodReport[] {
+    return [...this.pods.values()].map((p) => ({
+      namespace: p.plan.namespace,
+      name: p.plan.name,
+      address: this.allocator.addressesFor(p.plan.namespace, p.plan.name).podIp,
+      healthy: this.podHealthy(`${p.plan.namespace}/${p.plan.name}`),
+    }));
   }
 
   /** The URL users open. */
@@ -103,7 +124,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   /** The HTTPS URL when a Gateway declares a server on port 443 or 8443 (undefined otherwise). */
   get gatewayHttpsUrl(): string | undefined {
-    const tlsPort = this.controlPlane.store.resources().some((r) => {
+    const tlsPort = this.controlPlane.resources().some((r) => {
       if (r.kind !== 'Gateway') return false;
       const servers = (r.spec as { servers?: readonly { port?: { number?: number } }[] }).servers ?? [];
       return servers.some((sv) => sv.port?.number === 443 || sv.port?.number === 8443);
@@ -126,15 +147,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
       ports = await this.controlPlane.start();
     } catch (err) {
       await this.controlPlane.stop().catch(() => undefined);
-      const e = err as NodeJS.ErrnoException;
+      const e = err as Error & { errno?: string };
       throw new CliError('START_FAILED', `control plane failed to start: ${e.message}`, {
-        details: e.code === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
+        details: e.errno === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
         cause: err,
       });
     }
     const xds = `127.0.0.1:${ports.xdsPort}`;
     this.startGateway(xds);
-    this.controlPlane.store.subscribe(() => this.reconcile(xds));
+    this.controlPlane.on('change', () => this.reconcile(xds));
     this.reconcile(xds);
     await this.reconciling;
   }
@@ -168,13 +189,19 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return {
       WEFT_CA_ADDRESS: `127.0.0.1:${ca.port}`,
       ...(root ? { WEFT_CA_ROOT: root } : {}),
-      WEFT_BOOTSTRAP_TOKEN: await ca.mintToken(namespace, serviceAccount),
+      // While the control plane is down this rejects: the proxy's supervisor retries with back-off.
+      WEFT_BOOTSTRAP_TOKEN: await this.controlPlane.mintToken(namespace, serviceAccount),
     };
   }
 
   private isHealthy(w: Workload): boolean {
     if (w.origin.kind !== 'Deployment') return true;
-    const pod = this.pods.get(`${w.namespace}/${w.name}`);
+    return this.podHealthy(`${w.namespace}/${w.name}`);
+  }
+
+  /** Whether the pod `namespace/name` may get traffic (what isHealthy answers, and podReports sends). */
+  private podHealthy(key: string): boolean {
+    const pod = this.pods.get(key);
     return pod !== undefined && pod.appReady && pod.sidecarReady;
   }
 
@@ -222,7 +249,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private reconcile(xds: string): void {
     this.reconciling = this.reconciling.then(async () => {
       if (this.stopping) return;
-      const resources = this.controlPlane.store.resources();
+      const resources = this.controlPlane.resources();
       const plans = new Map<string, PodPlan>(planPods(resources, this.options.dir).map((p) => [`${p.namespace}/${p.name}`, p]));
       const stops: Promise<void>[] = [];
       for (const [key, pod] of this.pods) {
@@ -235,7 +262,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       await Promise.all(stops);
       for (const [key, plan] of plans) {
         if (this.pods.has(key)) continue;
-        this.startPod(key, plan, xds, () => this.controlPlane.store.resources());
+        this.startPod(key, plan, xds, () => this.controlPlane.resources());
       }
       if (stops.length > 0) this.controlPlane.refresh();
       this.changed();
@@ -275,7 +302,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const expected = this.pods.size + 1;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && !this.stopping) {
-      const status = this.controlPlane.syncStatus();
+      const status = await this.controlPlane.syncStatus().catch(() => []);
       const synced = status.filter((p) => Object.values(p.types).every((t) => t.state !== 'STALE'));
       if (status.length >= expected && synced.length === status.length) break;
       await new Promise((r) => setTimeout(r, 20));
