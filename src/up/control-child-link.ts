@@ -90,6 +90,11 @@ export class ChildControlLink extends EventEmitter<ControlLinkEvents> implements
     if (this.serving) this.post({ t: 'pods', pods: this.source.pods(), refresh: true });
   }
 
+  podsChanged(): void {
+    // The child rebuilds only when the table differs from the one it has.
+    if (this.serving) this.post({ t: 'pods', pods: this.source.pods(), refresh: false });
+  }
+
   syncStatus(): Promise<ProxySyncStatus[]> {
     return this.request({ t: 'syncStatus', id: this.nextId++ }) as Promise<ProxySyncStatus[]>;
   }

@@ -101,6 +101,11 @@ export interface ControlLink extends EventEmitter<ControlLinkEvents> {
   diagnostics(): readonly Diagnostic[];
   /** Pod health or addresses changed: rebuild endpoints and push (a no-op while down; resent on restart). */
   refresh(): void;
+  /**
+   * Pods may have changed (any pod event): pushes only when an address or a health answer did,
+   * e.g. a sidecar that restarted and is ready again (its endpoint healthy again).
+   */
+  podsChanged(): void;
   /** Per-proxy sync state; rejects with CONTROL_PLANE_DOWN while the control plane is down. */
   syncStatus(): Promise<ProxySyncStatus[]>;
   /** A single-use bootstrap token for a proxy's first certificate; rejects while down (the proxy's supervisor retries). */
@@ -116,8 +121,9 @@ export type LinkedControlPlaneOptions = Omit<ControlPlaneOptions, 'podAddress' |
 export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implements ControlLink {
   readonly controlPlane: ControlPlane;
   private started = false;
+  private table = '';
 
-  constructor(options: LinkedControlPlaneOptions, source: PodSource) {
+  constructor(options: LinkedControlPlaneOptions, private readonly source: PodSource) {
     super();
     this.controlPlane = new ControlPlane({ ...options, podAddress: source.podAddress, isHealthy: source.isHealthy });
   }
@@ -156,7 +162,13 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
   }
 
   refresh(): void {
+    this.table = JSON.stringify(this.source.pods());
     this.controlPlane.refresh();
+  }
+
+  podsChanged(): void {
+    if (!this.started || JSON.stringify(this.source.pods()) === this.table) return;
+    this.refresh();
   }
 
   syncStatus(): Promise<ProxySyncStatus[]> {

@@ -287,6 +287,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   private changed(): void {
+    // Health the control plane has is kept current (a sidecar ready again after a restart, too).
+    this.controlPlane.podsChanged();
     this.emit('change');
     if (!this.announcedReady && this.allReady()) {
       this.announcedReady = true;

@@ -25,7 +25,9 @@ STATE/api-token, which weft apply/get/... run from the same directory find), an 
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
 --app-user, default nobody). Edits to DIR and
-'weft apply' take effect while it runs. Ctrl-C drains and stops everything.`,
+'weft apply' take effect while it runs. The control plane runs in a child process that weft up
+restarts (with back-off, on the same ports and state) when it dies; meanwhile the proxies keep serving
+their last config, and resync when it is back. Ctrl-C drains and stops everything.`,
   flags: [
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
     { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
