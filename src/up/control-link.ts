@@ -12,7 +12,8 @@
 import { EventEmitter } from 'node:events';
 import type { Resource } from '../config/resource.js';
 import type { Diagnostic } from '../config/diagnostic.js';
-import { ControlPlane, type ControlPlaneOptions } from '../control/control-plane.js';
+// Types only: the in-process control plane is loaded when started, so `weft up` with a child control plane does not load it twice.
+import type { ControlPlane, ControlPlaneOptions } from '../control/control-plane.js';
 import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
@@ -119,16 +120,26 @@ export type LinkedControlPlaneOptions = Omit<ControlPlaneOptions, 'podAddress' |
 
 /** The control plane in this process (Weft's behaviour before issue 11: its death is `weft up`'s). */
 export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implements ControlLink {
-  readonly controlPlane: ControlPlane;
+  private cp: ControlPlane | undefined;
   private started = false;
   private table = '';
 
-  constructor(options: LinkedControlPlaneOptions, private readonly source: PodSource) {
+  constructor(
+    private readonly options: LinkedControlPlaneOptions,
+    private readonly source: PodSource,
+  ) {
     super();
-    this.controlPlane = new ControlPlane({ ...options, podAddress: source.podAddress, isHealthy: source.isHealthy });
+  }
+
+  /** The control plane (after `start()`). */
+  get controlPlane(): ControlPlane {
+    if (!this.cp) throw new ControlLinkError(ControlLinkErrorCode.Down, 'the control plane is not started');
+    return this.cp;
   }
 
   async start(): Promise<ControlPorts> {
+    const { ControlPlane } = await import('../control/control-plane.js');
+    this.cp = new ControlPlane({ ...this.options, podAddress: this.source.podAddress, isHealthy: this.source.isHealthy });
     try {
       const ports = await this.controlPlane.start();
       this.started = true;
@@ -142,7 +153,7 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
 
   async stop(): Promise<void> {
     this.started = false;
-    await this.controlPlane.stop();
+    await this.cp?.stop();
   }
 
   get running(): boolean {
@@ -154,16 +165,16 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
   }
 
   resources(): readonly Resource[] {
-    return this.controlPlane.store.resources();
+    return this.cp?.store.resources() ?? [];
   }
 
   diagnostics(): readonly Diagnostic[] {
-    return this.controlPlane.store.diagnostics();
+    return this.cp?.store.diagnostics() ?? [];
   }
 
   refresh(): void {
     this.table = JSON.stringify(this.source.pods());
-    this.controlPlane.refresh();
+    this.cp?.refresh();
   }
 
   podsChanged(): void {
@@ -172,17 +183,17 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
   }
 
   syncStatus(): Promise<ProxySyncStatus[]> {
-    return Promise.resolve(this.controlPlane.syncStatus());
+    return Promise.resolve(this.cp?.syncStatus() ?? []);
   }
 
   mintToken(namespace: string, serviceAccount: string): Promise<string> {
-    const ca = this.controlPlane.ca;
+    const ca = this.cp?.ca;
     if (!ca) return Promise.reject(new ControlLinkError(ControlLinkErrorCode.Down, 'the control plane has no CA'));
     return ca.mintToken(namespace, serviceAccount);
   }
 
   get ca(): ControlCaInfo | undefined {
-    const ca = this.controlPlane.ca;
+    const ca = this.cp?.ca;
     return ca ? { port: ca.port, rootCertFile: ca.rootCertFile } : undefined;
   }
 }

@@ -87,7 +87,7 @@ async function killControlPlane(): Promise<{ pid: number; back: Promise<RegExpMa
   return { pid, back };
 }
 
-test('every proxy exposes control_plane.connected_state: 1, 0 while the control plane is killed, 1 once it is back', async () => {
+test('every proxy exposes control_plane.connected_state: 1, 0 while the control plane is killed, 1 once it is back', async (t) => {
   assert.deepEqual(await waitForState(1, 10_000), { gateway: 1, 'web-v1-0': 1, 'web-v2-0': 1 }, 'connected before the kill');
   const prom = await get(`http://${PROXIES.gateway}:15000/stats/prometheus`);
   assert.match(prom.body, /^# TYPE envoy_control_plane_connected_state gauge$/m);
@@ -107,6 +107,8 @@ test('every proxy exposes control_plane.connected_state: 1, 0 while the control 
   assert.equal((await get(GATEWAY)).status, 200);
 
   assert.match(mesh.output(), /control plane died \(signal SIGKILL\)/);
+  const v2log = await readFile(path.join(stateDir, 'logs', 'web-v2-0.sidecar.log'), 'utf8');
+  t.diagnostic(`sidecar restarts refused a token while the control plane was down: ${(v2log.match(/failed to prepare: .*/g) ?? []).length} (${v2log.match(/failed to prepare: .*/)?.[0] ?? 'none: it came back first'})`);
   // Each proxy logged the loss (reason, retry delay) and the reconnect.
   for (const log of ['istio-ingressgateway-0.log', 'web-v1-0.sidecar.log']) {
     const text = await readFile(path.join(stateDir, 'logs', log), 'utf8');
