@@ -2,7 +2,9 @@
  * Issue 11 "done when": `kill -9` of the control plane under `weft up` while 200 rps run through
  * the gateway loses no request; the control plane is restarted, and a later `weft apply` reaches
  * every proxy. Each proxy's `control_plane.connected_state` gauge (Envoy's) goes 1 → 0 → 1, and
- * its log says when the connection was lost and when it was restored.
+ * its log says when the connection was lost and when it was restored. A sidecar killed while the
+ * control plane is down comes back once it is (its token request is refused meanwhile, and
+ * retried); one killed while it is up is listed as disconnected by `/debug/syncz` until it is back.
  *
  * Real processes on loopback: `weft up` on test/up/fixtures/split, `weft load` in its own process,
  * `weft apply` and `weft proxy-status` as a user runs them, the proxies' admin endpoints over HTTP.
@@ -15,7 +17,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { REPO_ROOT, apiAuthHeaders, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { closeClients, get } from '../helpers/http-client.js';
 import { startSteadyLoad } from '../helpers/steady-load.js';
 
@@ -87,7 +89,7 @@ async function killControlPlane(): Promise<{ pid: number; back: Promise<RegExpMa
   return { pid, back };
 }
 
-test('every proxy exposes control_plane.connected_state: 1, 0 while the control plane is killed, 1 once it is back', async (t) => {
+test('every proxy exposes control_plane.connected_state: 1, 0 while the control plane is killed, 1 once it is back; a lost proxy is listed as disconnected', async (t) => {
   assert.deepEqual(await waitForState(1, 10_000), { gateway: 1, 'web-v1-0': 1, 'web-v2-0': 1 }, 'connected before the kill');
   const prom = await get(`http://${PROXIES.gateway}:15000/stats/prometheus`);
   assert.match(prom.body, /^# TYPE envoy_control_plane_connected_state gauge$/m);
@@ -115,7 +117,30 @@ test('every proxy exposes control_plane.connected_state: 1, 0 while the control 
     assert.match(text, /control plane connection lost \(.+\); keeping the last config; retrying in \d+ ms/, log);
     assert.match(text, /control plane connection restored after [\d.]+ s/, log);
   }
+
+  // A proxy the control plane had and lost is listed as disconnected (`weft proxy-status -o json`
+  // prints this body) until it reconnects: here a sidecar killed with the control plane up.
+  const lostSidecar = sidecarPid('web-v1-0');
+  process.kill(lostSidecar, 'SIGKILL');
+  const isV1 = (p: { id: string }) => p.id.includes('~web-v1-0.default~');
+  let body = await syncz();
+  for (const until = Date.now() + 5000; !(body.disconnected ?? []).some(isV1) && Date.now() < until; body = await syncz()) await new Promise((r) => setTimeout(r, 20));
+  assert.ok((body.disconnected ?? []).some(isV1), `web-v1-0 listed as disconnected: ${JSON.stringify(body.disconnected)}`);
+  assert.ok(!body.proxies.some(isV1), 'and not as connected');
+  for (const until = Date.now() + 30_000; (body.disconnected ?? []).some(isV1) && Date.now() < until; body = await syncz()) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(body.disconnected, [], 'reconnected');
+  // Traffic is whole again before the next test puts load on it (bounded).
+  let ok = 0;
+  for (const until = Date.now() + 30_000; ok < 40 && Date.now() < until; ) ok = (await get(GATEWAY)).status === 200 ? ok + 1 : 0;
+  assert.equal(ok, 40, 'the gateway serves again after the sidecar restart');
 });
+
+/** The control plane's `/debug/syncz` (what `weft proxy-status` reads), with the API token from the state dir. */
+async function syncz(): Promise<{ proxies: { id: string }[]; disconnected?: { id: string }[] }> {
+  const r = await get(`${SERVER}/debug/syncz`, apiAuthHeaders(stateDir));
+  assert.equal(r.status, 200, r.body);
+  return JSON.parse(r.body) as { proxies: { id: string }[]; disconnected?: { id: string }[] };
+}
 
 test('kill -9 of the control plane under 200 rps: 0 failed requests; it restarts and a later apply reaches every proxy', async (t) => {
   const load = startSteadyLoad(GATEWAY, { qps: 200, seconds: 10 });
