@@ -32,6 +32,7 @@ import { ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, generateApiToken, is
 import { issueApiCertificate } from './api-tls.js';
 import { formatCredentialIssue, gatewaySecretsFor, mayReadCredentials, type CredentialIssue } from './gateway-secrets.js';
 import { authenticateXdsPeer, authorizeXdsNode, formatRefusal } from './xds-authorization.js';
+import { ProxyPresence, type DisconnectedProxy } from './proxy-presence.js';
 
 /** Options of a control plane. */
 export interface ControlPlaneOptions {
@@ -92,6 +93,8 @@ export class ControlPlane {
   private readonly token = generateApiToken();
   private apiTls = false;
   private readonly reportedCredentials = new Set<string>();
+  /** Proxies that were connected and are not (for `weft proxy-status`). */
+  private readonly presence = new ProxyPresence();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.store = new ConfigStore(options.store);
@@ -123,6 +126,11 @@ export class ControlPlane {
     ads.on('disconnect', (node) => {
       const key = cacheKey(node);
       if (key !== undefined && !ads.nodes().some((n) => cacheKey(n) === key)) this.cache.delete(key);
+      this.presence.disconnected(node.id, node.cluster ?? '', ads.nodes().some((n) => n.id === node.id));
+    });
+    ads.on('connect', (node) => this.presence.connected(node.id));
+    ads.on('ack', (node, typeUrl, version) => {
+      if (typeUrl === TypeUrl.Cluster) this.presence.acked(node.id, version);
     });
     ads.on('refused', (r, _node, peer) => this.log(formatRefusal(r, peer)));
     let insecureXdsPort: number | undefined;
@@ -174,6 +182,19 @@ export class ControlPlane {
   /** Per-proxy xDS sync state (what `weft proxy-status` shows). */
   syncStatus(): ProxySyncStatus[] {
     return this.ads?.status() ?? [];
+  }
+
+  /**
+   * Proxies that were connected to this control plane and are not now (since this process started;
+   * see proxy-presence.ts); a sidecar whose pod is no longer in the registry is left out.
+   */
+  disconnectedProxies(): DisconnectedProxy[] {
+    return this.presence.disconnectedProxies((id) => {
+      const [role, , pod] = id.split('~');
+      if (role !== 'sidecar' || !pod) return true;
+      const dot = pod.indexOf('.');
+      return dot < 0 || this.findPod(pod.slice(0, dot), pod.slice(dot + 1)) !== undefined;
+    });
   }
 
   /** Rebuilds the snapshot (e.g. when `weft up` learns a workload's health changed) and pushes. */
@@ -292,7 +313,7 @@ export class ControlPlane {
       storeDiagnostics: (): readonly Diagnostic[] => this.store.diagnostics(),
       apply: (texts, dryRun) => this.store.apply(texts, { dryRun }),
       delete: (keys) => this.store.delete(keys),
-      syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [] }),
+      syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [], disconnected: this.disconnectedProxies() }),
       registry: () => ({
         services: this.snapshot.registry.services.map((s) => ({ ...s, exportTo: s.exportTo === '*' ? '*' : [...s.exportTo] })),
         workloads: this.snapshot.registry.workloads,

@@ -18,6 +18,7 @@ import { RequestHeadersFilter } from './request-headers-filter.js';
 import { RouterFilter } from './router.js';
 import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
+import { trackControlPlaneConnection } from './control-plane-connection.js';
 import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
 import { TypeUrl } from '../xds/protos.js';
 import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
@@ -168,6 +169,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       return undefined;
     },
   });
+  trackControlPlaneConnection(ads, stats.store, log);
   try {
     await tls.start();
   } catch (err) {

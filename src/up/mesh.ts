@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { ControlPlane } from '../control/control-plane.js';
+import { ChildControlLink } from './control-child-link.js';
+import { InProcessControlLink, type ControlLink } from './control-link.js';
 import { proxyId } from '../model/proxy-node.js';
 import type { Workload } from '../registry/types.js';
 import { LoopbackAllocator, loopbackAliasesWork, type AddressAllocator, type PodAddresses } from './address-allocator.js';
@@ -49,6 +50,11 @@ export interface MeshOptions {
   readonly appUser?: AppUser;
   /** Warnings and errors the user must see even without --logs. */
   readonly warn?: (line: string) => void;
+  /**
+   * Run the control plane in this process (its crash is then `weft up`'s) instead of a supervised
+   * child process that is restarted while pods keep serving (default).
+   */
+  readonly inProcessControlPlane?: boolean;
 }
 
 /** Events of a mesh. */
@@ -65,7 +71,8 @@ export const GATEWAY_LABELS = { istio: 'ingressgateway', app: 'istio-ingressgate
 
 /** A running embedded mesh. */
 export class Mesh extends EventEmitter<MeshEvents> {
-  readonly controlPlane: ControlPlane;
+  /** The control plane (in a supervised child process unless `inProcessControlPlane`). */
+  readonly controlPlane: ControlLink;
   readonly pods = new Map<string, PodRunner>();
   gateway?: Supervisor;
   gatewayReady = false;
@@ -86,7 +93,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.appHomes = options.appUser?.switched ? new AppHomes(options.appUser) : undefined;
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
     this.rollout = new RolloutController({
-      resources: () => this.controlPlane.store.resources(),
+      resources: () => this.controlPlane.resources(),
       baseDir: options.dir,
       allocator: this.allocator,
       refresh: () => this.controlPlane.refresh(),
@@ -96,18 +103,22 @@ export class Mesh extends EventEmitter<MeshEvents> {
       changed: () => this.changed(),
       warn: options.warn,
     }, this.pods);
-    this.controlPlane = new ControlPlane({
+    const linkOptions = {
       store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
       insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
-      podAddress: (pod) => this.rollout.podAddress(pod),
-      isHealthy: (w) => this.isHealthy(w),
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },
       ca: { port: options.xdsPort },
       meshConfig: options.meshConfig,
       // `weft apply/get/…` run in the same directory find the token in STATE/api-token.
       api: { tokenFile: path.join(options.stateDir, API_TOKEN_FILE) },
-    });
+    };
+    const pods = {
+      podAddress: (pod: { namespace: string; name: string }) => this.rollout.podAddress(pod),
+      isHealthy: (w: Workload) => this.isHealthy(w),
+      pods: () => this.rollout.slotReports(),
+    };
+    this.controlPlane = options.inProcessControlPlane ? new InProcessControlLink(linkOptions, pods) : new ChildControlLink(linkOptions, pods);
   }
 
   /** The URL users open. */
@@ -117,7 +128,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   /** The HTTPS URL when a Gateway declares a server on port 443 or 8443 (undefined otherwise). */
   get gatewayHttpsUrl(): string | undefined {
-    const tlsPort = this.controlPlane.store.resources().some((r) => {
+    const tlsPort = this.controlPlane.resources().some((r) => {
       if (r.kind !== 'Gateway') return false;
       const servers = (r.spec as { servers?: readonly { port?: { number?: number } }[] }).servers ?? [];
       return servers.some((sv) => sv.port?.number === 443 || sv.port?.number === 8443);
@@ -140,16 +151,16 @@ export class Mesh extends EventEmitter<MeshEvents> {
       ports = await this.controlPlane.start();
     } catch (err) {
       await this.controlPlane.stop().catch(() => undefined);
-      const e = err as NodeJS.ErrnoException;
+      const e = err as Error & { errno?: string };
       throw new CliError('START_FAILED', `control plane failed to start: ${e.message}`, {
-        details: e.code === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
+        details: e.errno === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
         cause: err,
       });
     }
     const xds = `127.0.0.1:${ports.xdsPort}`;
     this.xds = xds;
     this.startGateway(xds);
-    this.controlPlane.store.subscribe(() => {
+    this.controlPlane.on('change', () => {
       this.rollout.noteConfigChange();
       this.reconcile(xds);
     });
@@ -186,7 +197,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return {
       WEFT_CA_ADDRESS: `127.0.0.1:${ca.port}`,
       ...(root ? { WEFT_CA_ROOT: root } : {}),
-      WEFT_BOOTSTRAP_TOKEN: await ca.mintToken(namespace, serviceAccount),
+      // While the control plane is down this rejects: the proxy's supervisor retries with back-off.
+      WEFT_BOOTSTRAP_TOKEN: await this.controlPlane.mintToken(namespace, serviceAccount),
     };
   }
 
@@ -240,9 +252,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
    */
   private reconcile(xds: string): void {
     this.reconciling = this.reconciling
-      .then(() => {
+      .then(async () => {
         if (this.stopping || xds === '') return;
-        this.rollout.reconcile();
+        return this.rollout.reconcile();
       })
       // One failed pass must not stop every later one.
       .catch((err: Error) => this.options.warn?.(`weft up: ERROR: reconciling pods failed: ${err.message}`));
@@ -253,7 +265,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return new PodRunner(plan, addresses, {
       xds: this.xds,
       logDir: path.join(this.options.stateDir, 'logs'),
-      resources: () => this.controlPlane.store.resources(),
+      resources: () => this.controlPlane.resources(),
       proxyIdentityEnv: (ns, sa) => this.proxyIdentityEnv(ns, sa),
       onLine: this.options.onLine,
       appUser: this.options.appUser,
@@ -263,6 +275,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   private changed(): void {
+    // Health the control plane has is kept current (a sidecar ready again after a restart, too).
+    this.controlPlane.podsChanged();
     this.emit('change');
     if (!this.announcedReady && this.allReady()) {
       this.announcedReady = true;
@@ -281,7 +295,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     // loop (ads-server schedulePush): let it start, so its proxies show STALE until they ACK.
     await new Promise((r) => setTimeout(r, 50));
     while (Date.now() < deadline && !this.stopping) {
-      const status = this.controlPlane.syncStatus();
+      const status = await this.controlPlane.syncStatus().catch(() => []);
       const synced = status.filter((p) => Object.values(p.types).every((t) => t.state !== 'STALE'));
       if (status.length >= expected && synced.length === status.length) break;
       await new Promise((r) => setTimeout(r, 20));

@@ -42,13 +42,17 @@ export interface AckWaitOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Polls `status` until every proxy (but `exclude`) has the change; true, or false on timeout/abort. */
-export async function waitForProxiesToHaveChange(status: () => readonly ProxySyncStatus[], baseline: SyncBaseline, exclude: ReadonlySet<string>, opts: AckWaitOptions = {}): Promise<boolean> {
+/** Polls `status` (sync or async) until every proxy (but `exclude`) has the change; true, or false on timeout/abort. */
+export async function waitForProxiesToHaveChange(
+  status: () => readonly ProxySyncStatus[] | Promise<readonly ProxySyncStatus[]>, baseline: SyncBaseline, exclude: ReadonlySet<string>, opts: AckWaitOptions = {},
+): Promise<boolean> {
   const started = Date.now();
   const settleMs = opts.settleMs ?? 1000;
   const deadline = started + (opts.timeoutMs ?? 10_000);
   while (!opts.signal?.aborted) {
-    if (proxiesHaveChange(status(), baseline, exclude, Date.now() - started >= settleMs)) return true;
+    // While the control plane is down (status rejects) nobody can ACK: keep waiting until the deadline.
+    const rows = await Promise.resolve().then(status).catch(() => undefined);
+    if (rows && proxiesHaveChange(rows, baseline, exclude, Date.now() - started >= settleMs)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
   }

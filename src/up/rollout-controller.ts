@@ -17,6 +17,7 @@ import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
 import type { AddressAllocator, PodAddresses } from './address-allocator.js';
+import type { PodReport } from './control-link.js';
 import { planPods, type PodPlan } from './pod-plan.js';
 import type { PodRunner } from './pod-runner.js';
 import { syncBaseline, waitForProxiesToHaveChange, type SyncBaseline } from './push-ack.js';
@@ -31,8 +32,8 @@ export interface RolloutHost {
   readonly allocator: AddressAllocator;
   /** Rebuilds the registry (slot addresses or health changed) and pushes. */
   refresh(): void;
-  /** Per-proxy sync status (ControlPlane.syncStatus). */
-  syncStatus(): ProxySyncStatus[];
+  /** Per-proxy sync status (ControlPlane.syncStatus); rejects while the control plane is down. */
+  syncStatus(): Promise<readonly ProxySyncStatus[]>;
   /** Creates (does not start) a pod instance. */
   createPod(plan: PodPlan, addresses: PodAddresses): PodRunner;
   /** Asks for another reconcile pass (serialized by the mesh). */
@@ -60,18 +61,31 @@ interface Instance {
 export class RolloutController {
   private readonly instances = new Map<string, Instance>();
   private readonly generations = new Map<string, number>();
-  private pendingBaseline?: SyncBaseline;
+  private pendingBaseline?: Promise<SyncBaseline>;
   private readonly abort = new AbortController();
 
   /** `pods`: the mesh's map of running pods, kept here by instance id. */
   constructor(private readonly host: RolloutHost, readonly pods: Map<string, PodRunner>) {}
 
   /**
-   * Call synchronously when the store announces a change (before its push goes out): proxies'
-   * sync state now is the baseline a removal in that change is measured against.
+   * Call as soon as the control plane announces a config change: proxies' sync state now is the
+   * baseline a removal in that change is measured against. (A child control plane may already
+   * have sent that push: a proxy that has it is STALE until it ACKs, and one that ACKed counts
+   * once the wait settles, so the removal is still ACKed before the pod stops.)
    */
   noteConfigChange(): void {
-    this.pendingBaseline ??= syncBaseline(this.host.syncStatus());
+    this.pendingBaseline ??= this.baseline();
+  }
+
+  /** Every registry pod (slot) with its serving instance's address and health, as a child control plane needs them. */
+  slotReports(): PodReport[] {
+    const slots = new Map<string, { namespace: string; name: string }>();
+    for (const i of this.instances.values()) slots.set(i.slotKey, { namespace: i.pod.plan.namespace, name: i.pod.plan.name });
+    return [...slots.entries()].map(([slotKey, pod]) => {
+      let healthy = false;
+      for (const i of this.instances.values()) if (i.slotKey === slotKey && i.serving) healthy = i.pod.appReady && i.pod.sidecarReady;
+      return { ...pod, address: this.podAddress(pod), healthy };
+    });
   }
 
   /** The address of the registry's pod (a slot): its serving instance's, else its newest instance's. */
@@ -91,7 +105,7 @@ export class RolloutController {
   }
 
   /** One pass: plan every Deployment and carry the steps out. */
-  reconcile(): void {
+  async reconcile(): Promise<void> {
     const baselineAtChange = this.pendingBaseline;
     this.pendingBaseline = undefined;
     const plans = new Map<string, PodPlan[]>();
@@ -128,11 +142,17 @@ export class RolloutController {
       }
     }
     if (leaving.length > 0 || promoted) {
-      const baseline = baselineAtChange ?? syncBaseline(this.host.syncStatus());
+      // Taken before this pass's push (refresh) goes out.
+      const baseline = (await baselineAtChange) ?? (await this.baseline());
       this.host.refresh();
       if (leaving.length > 0) void this.terminateAfterAck(leaving, baseline);
     }
     this.host.changed();
+  }
+
+  /** The proxies' sync state now (empty while the control plane is down: the wait then times out and warns). */
+  private baseline(): Promise<SyncBaseline> {
+    return this.host.syncStatus().then(syncBaseline, () => new Map());
   }
 
   /** Stops every instance at once (the mesh is shutting down). */

@@ -5,11 +5,13 @@
  */
 import type { Mesh } from './mesh.js';
 import { formatTable } from '../cli/commands/get.js';
+import type { ProxySyncStatus } from '../xds/sync-status.js';
 
-/** Renders the status table as text. */
-export function renderStatus(mesh: Mesh, header: string): string {
-  const sync = new Map(mesh.controlPlane.syncStatus().map((s) => [s.id, s]));
+/** Renders the status table as text; `status` undefined while the control plane is down. */
+export function renderStatus(mesh: Mesh, header: string, status: readonly ProxySyncStatus[] | undefined): string {
+  const sync = new Map((status ?? []).map((s) => [s.id, s]));
   const syncOf = (id: string) => {
+    if (!status) return 'CONTROL PLANE DOWN';
     const s = sync.get(id);
     if (!s) return 'NOT CONNECTED';
     const states = ['CDS', 'LDS', 'EDS', 'RDS'].map((t) => s.types[t as 'CDS'].state);
@@ -36,15 +38,21 @@ export function renderStatus(mesh: Mesh, header: string): string {
 export function showStatus(mesh: Mesh, out: NodeJS.WritableStream & { isTTY?: boolean }, header: () => string): () => void {
   if (out.isTTY) {
     let lines = 0;
-    const draw = () => {
-      const text = renderStatus(mesh, header());
+    const draw = async () => {
+      const status = await mesh.controlPlane.syncStatus().catch(() => undefined);
+      if (stopped) return;
+      const text = renderStatus(mesh, header(), status);
       const clear = lines > 0 ? `\x1b[${lines}A\x1b[J` : '';
       out.write(clear + text);
       lines = text.split('\n').length - 1;
     };
-    draw();
-    const timer = setInterval(draw, 1000);
-    return () => clearInterval(timer);
+    let stopped = false;
+    void draw();
+    const timer = setInterval(() => void draw(), 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
   let last = '';
   const onChange = () => {

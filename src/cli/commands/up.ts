@@ -25,7 +25,9 @@ STATE/api-token, which weft apply/get/... run from the same directory find), an 
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
 --app-user, default nobody). Edits to DIR and
-'weft apply' take effect while it runs. Ctrl-C drains and stops everything.`,
+'weft apply' take effect while it runs. The control plane runs in a child process that weft up
+restarts (with back-off, on the same ports and state) when it dies; meanwhile the proxies keep serving
+their last config, and resync when it is back. Ctrl-C drains and stops everything.`,
   flags: [
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
     { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
@@ -37,6 +39,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     { name: 'app-user', type: 'string', valueName: 'USER', description: 'user the apps run as (needs root to differ from yours; default nobody when root, else you)' },
     ACCESS_LOG_FLAG,
     ...MESH_CONFIG_FLAGS,
+    { name: 'in-process-control-plane', type: 'boolean', description: 'run the control plane inside weft up (a crash of it stops the mesh) instead of a restarted child process' },
   ],
   async run(args, io) {
     const dir = path.resolve(io.cwd, args.positionals[0] ?? '.');
@@ -58,6 +61,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
       podNet: numberFlag(args, 'pod-net'),
       meshConfig: meshConfigFromFlags(args, io.cwd, (l) => io.stderr.write(`weft up: ${l}\n`)),
       appUser,
+      inProcessControlPlane: boolFlag(args, 'in-process-control-plane'),
       warn: (line) => io.stderr.write(`${line}\n`),
       onLine: showLogs ? (pod, source, line) => io.stdout.write(`${pod}${source === 'app' ? '' : `/${source}`} | ${line}\n`) : undefined,
     });
@@ -71,10 +75,12 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
       const https = mesh.gatewayHttpsUrl;
       io.stdout.write(`✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s: gateway ${mesh.gatewayUrl}${https ? ` and ${https}` : ''}\n`);
     });
+    watchControlPlane(mesh, (l) => io.stderr.write(`${l}\n`));
     await mesh.start();
-    for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    for (const d of mesh.controlPlane.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
     io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014} (token in ${path.join(stateDir, 'api-token')}), logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
-    if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
+    io.stdout.write(`weft up: control plane running (pid ${mesh.controlPlane.pid})\n`);
+    if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   Control plane: ${mesh.controlPlane.running ? 'running' : 'DOWN (restarting)'}   (Ctrl-C stops the mesh)`);
     await stop;
     stopStatus();
     io.stdout.write('\nweft up: draining and stopping…\n');
@@ -83,3 +89,14 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     return 0;
   },
 };
+
+/** Prints when the control plane dies (exit code or signal) and when it is back. */
+function watchControlPlane(mesh: Mesh, print: (line: string) => void): void {
+  const at = () => new Date().toISOString().slice(11, 19);
+  mesh.controlPlane.on('down', (code, signal, restartInMs) => {
+    print(`weft up: ${at()} control plane died (${signal ? `signal ${signal}` : `exit code ${code}`}); proxies keep serving their last config; restarting in ${restartInMs} ms`);
+  });
+  mesh.controlPlane.on('up', (downMs, pid) => {
+    print(`weft up: ${at()} control plane is back (pid ${pid}) after ${(downMs / 1000).toFixed(1)} s down; proxies reconnect and resync`);
+  });
+}
