@@ -29,7 +29,7 @@ export interface LoadOptions {
   readonly connections?: number;
   /** Exact number of requests; overrides `durationMs`. */
   readonly totalCalls?: number;
-  /** Run length in ms; 0 = until `signal` aborts. Default 5000. */
+  /** Run length in ms (no call starts after it; calls in flight end by response or `timeoutMs`); 0 = until `signal` aborts. Default 5000. */
   readonly durationMs?: number;
   /** `Name: value` headers (a `Host` header overrides the URL's authority). */
   readonly headers?: readonly string[];
@@ -221,6 +221,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
 
     const dispatch = () => {
+      // -t bounds the run as fortio's periodic runner does: no call starts once the duration has
+      // passed, even an open-loop one still owed by the timetable (a hanging server would
+      // otherwise stretch the run to planned calls × timeout / connections); calls in flight end
+      // by themselves (response or timeout) and are counted.
+      if (durationMs && !schedule.finished && performance.now() - t0 >= durationMs) schedule.stop();
       while (free.length > 0 && !finished) {
         // Timers fire up to ~1 ms late, so look that far ahead: a request may leave up to
         // TIMER_LEAD_MS before its slot (its latency then counts from the actual send).

@@ -143,8 +143,13 @@ export const LocalReply = {
     new HeaderedProxyError('BAD_REQUEST', 'DPE', 400, `http1.codec_error{${why}}`, `Bad Request: ${why}`, { connection: 'close' }),
   /** More request headers than the limit (Envoy: `max_headers_count`, 100). */
   tooManyHeaders: () => new HeaderedProxyError('TOO_MANY_HEADERS', 'DPE', 431, 'http1.too_many_headers', 'Request Header Fields Too Large', { connection: 'close' }),
-  /** A request-target longer than the limit. */
-  uriTooLong: () => new HeaderedProxyError('URI_TOO_LONG', 'DPE', 414, 'http1.uri_too_long', 'URI Too Long', { connection: 'close' }),
+  /**
+   * A request-target longer than the limit. Envoy has no 414: its HTTP/1 codec counts the URL
+   * toward `max_request_headers_kb` (ServerConnectionImpl::onUrl → checkMaxHeadersSize) and
+   * answers an over-long one 431 with details `http1.headers_too_large`; so does Weft (RFC 9110
+   * §15.5.15 allows 414 but does not require it).
+   */
+  uriTooLong: () => new HeaderedProxyError('HEADERS_TOO_LARGE', 'DPE', 431, 'http1.headers_too_large', 'Request Header Fields Too Large', { connection: 'close' }),
   /** A request body outgrew the retry buffer while no attempt was in flight (Envoy's router: 507, no response flag). */
   retryBufferExceeded: () =>
     new ProxyError('RETRY_BUFFER_EXCEEDED', '-', 507, 'request_payload_exceeded_retry_buffer_limit', 'exceeded request buffer limit while retrying upstream'),

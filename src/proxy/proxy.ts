@@ -25,6 +25,7 @@ import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, work
 import { FileSinks } from './access-log/file-sink.js';
 import { TracingFilter } from './tracing/tracing-filter.js';
 import { OutboundAuth } from './outbound-auth.js';
+import { ClusterWarming } from './cluster-warming.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -133,10 +134,40 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     admin: options.adminPort ?? 15000, ready: options.readyPort ?? 15021, prometheus: options.prometheusPort ?? 15090,
   });
 
+  let stopping: Promise<void> | undefined;
+  /** What the ADS client accepted; the snapshot serves what cluster warming makes of it (cluster-warming.ts). */
   let resources: XdsResources = EMPTY_RESOURCES;
   let readyResolve: () => void = () => undefined;
   const readyPromise = new Promise<void>((resolve) => (readyResolve = resolve));
   let reconciling: Promise<void> = Promise.resolve();
+  const warming = new ClusterWarming();
+  let warmTimer: NodeJS.Timeout | undefined;
+  /** Compiles and swaps in the snapshot for accepted resources `next`; an error message when it cannot compile. */
+  const install = (next: XdsResources): string | undefined => {
+    const plan = warming.resolve(next, Date.now());
+    let snap: RuntimeSnapshot;
+    try {
+      snap = compileSnapshot(plan.resources, { podIp: options.ip, clusterManager });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    resources = next;
+    warming.commit(plan);
+    ctx.snapshot = snap;
+    clusterManager.commitTable(snap.clusters);
+    for (const name of plan.timedOut) log(`proxy: cluster ${name} activated without endpoints: its initial fetch timeout passed`);
+    clearTimeout(warmTimer);
+    // A bound of warming runs out (initial fetch timeout, route hold, retained cluster): look again then.
+    if (plan.nextDeadline !== undefined && !stopping) {
+      warmTimer = setTimeout(() => {
+        const error = install(resources);
+        if (error !== undefined) log(`proxy: re-resolving warming failed: ${error}`);
+      }, Math.max(0, plan.nextDeadline - Date.now()) + 1);
+      warmTimer.unref();
+    }
+    reconciling = reconciling.then(() => listeners.reconcile(snap)).catch((err: Error) => log(`proxy: ${err.message}`));
+    return undefined;
+  };
   const metadata: Record<string, JsonValue> = {
     NAMESPACE: namespace, LABELS: { ...labels }, SERVICE_ACCOUNT: options.serviceAccount ?? 'default', WORKLOAD_NAME: self.workload,
   };
@@ -149,19 +180,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     node: { id: nodeId, metadata, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
     onUpdate: async (typeUrl, update, version) => {
       if (typeUrl === TypeUrl.Secret) tls.secrets.updateSds(update, version);
-      const next = withUpdate(resources, typeUrl, update, version);
-      let snap: RuntimeSnapshot;
-      try {
-        snap = compileSnapshot(next, { podIp: options.ip, clusterManager });
-      } catch (err) {
-        log(`proxy: rejected ${typeUrl} version ${version}: ${(err as Error).message}`);
-        return (err as Error).message;
+      const error = install(withUpdate(resources, typeUrl, update, version));
+      if (error !== undefined) {
+        log(`proxy: rejected ${typeUrl} version ${version}: ${error}`);
+        return error;
       }
-      resources = next;
-      ctx.snapshot = snap;
-      clusterManager.commitTable(snap.clusters);
-      reconciling = reconciling.then(() => listeners.reconcile(snap)).catch((err: Error) => log(`proxy: ${err.message}`));
       await reconciling;
+      const snap = ctx.snapshot;
       if (snap.ready && state === 'PRE_INITIALIZING') {
         state = 'LIVE';
         readyResolve();
@@ -178,7 +203,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   }
   ads.start();
 
-  let stopping: Promise<void> | undefined;
   return {
     nodeId,
     adminPort: admin.adminPort,
@@ -193,6 +217,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     stop(graceMs = 5000) {
       stopping ??= (async () => {
         state = 'DRAINING';
+        clearTimeout(warmTimer);
         await listeners.close(graceMs);
         ads.close();
         tls.stop();

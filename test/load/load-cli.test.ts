@@ -194,6 +194,22 @@ test('calls slower than -timeout count as Code -1 with reason timeout', async ()
   assert.ok(r.elapsedMs < 2000 + 1500, `took ${r.elapsedMs} ms`);
 });
 
+test('-t bounds an open-loop run against a server that never answers: no call starts after the deadline', async () => {
+  // Issue 11: `weft load -t 20s` ran 501 s against a hanging app, because every call of the
+  // timetable (qps × t) was still sent, one timeout after another, long past the deadline. As
+  // fortio does, a time-limited run starts no call after -t; the calls in flight then end by
+  // themselves (response or -timeout) and are counted. 2 connections, calls of 300 ms (the
+  // timeout), 1 s: at most 2 × (1 + ⌈1000 / 300⌉) = 10 calls, where the timetable holds 40.
+  resetLog();
+  const r = await weftLoad(['-qps', '40', '-c', '2', '-t', '1s', '-timeout', '300ms', '-allow-initial-errors', `${server.url}/slow?ms=5000`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const c = codes(r.stdout);
+  const calls = c.get(-1) ?? 0;
+  assert.deepEqual([...c.keys()], [-1], r.stdout);
+  assert.ok(calls >= 2 && calls <= 10, `${calls} calls were made:\n${r.stdout}`);
+  assert.match(r.stdout, new RegExp(`^Error reasons : timeout ${calls}$`, 'm'));
+});
+
 test('connection refused shows Code -1 and exits 1 unless -allow-initial-errors', async () => {
   const port = await unusedPort();
   const r = await weftLoad(['-n', '5', '-c', '1', '-qps', '0', `http://127.0.0.1:${port}/`]);

@@ -30,8 +30,10 @@ scheduled start, not from when it was actually sent, so a stalling server is cha
 queue it causes (no coordinated omission, as wrk2).
 
 Connections are opened before the clock starts (the "warmup" in the last line); no warm-up
-request is sent, so the server sees exactly the counted calls. -n N overrides -t; whichever
-connection is free makes the next call. A payload (-payload or -payload-size) makes the request
+request is sent, so the server sees exactly the counted calls. -t bounds the run as fortio's
+does: no call starts after it (even one an open-loop timetable still owes), and the calls in
+flight then end with their response or -timeout, so a run lasts at most -t plus -timeout.
+-n N overrides -t; whichever connection is free makes the next call. A payload (-payload or -payload-size) makes the request
 a POST unless -X says otherwise. HTTP_PROXY / NO_PROXY are ignored unless -proxy
 (--use-env-proxy) is given; then http:// URLs go through the proxy (https connects directly).
 

@@ -9,11 +9,12 @@
  * - more than one Host header → 400 (RFC 9112 §3.2);
  * - an HTTP version other than 1.0 / 1.1 on an HTTP/1 connection (`HTTP/2.0`) → 400;
  * - more than {@link CodecLimits.maxHeadersCount} header fields → 431 (Envoy's default 100);
- * - a request-target longer than {@link CodecLimits.maxUriBytes} → 414.
+ * - a request-target longer than {@link CodecLimits.maxUriBytes} → 431, as Envoy answers a URL that
+ *   takes the request head over `max_request_headers_kb` (Envoy has no 414; see LocalReply.uriTooLong).
  * And it answers llhttp's own errors as local replies with Envoy-style details (400, 431, 408),
  * closing that connection only; the listener keeps serving others.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LocalReply, type ProxyError } from '../local-reply.js';
 
@@ -21,7 +22,7 @@ import { LocalReply, type ProxyError } from '../local-reply.js';
 export interface CodecLimits {
   /** Header fields per request (Envoy `max_headers_count` default 100). */
   readonly maxHeadersCount: number;
-  /** Request-target length in bytes. */
+  /** Request-target length in bytes (over it: 431, as Envoy; Node's head limit, 16 KiB, counts it too). */
   readonly maxUriBytes: number;
 }
 
@@ -90,15 +91,54 @@ export type CodecRejectionSink = (err: ProxyError, parserCode: string | undefine
 
 /**
  * Installs the hardened parser-error handling on a Node server: each llhttp error is answered with
- * a local reply (unless a response is already under way) and that connection is closed.
+ * a local reply and that connection is closed. Pipelined requests parsed before the bad one keep
+ * their responses: Envoy's HTTP/1 codec dispatches one request at a time and only parses the next
+ * once the current response is done, so a client sees every earlier response, complete and in
+ * order, then the error reply, then the close. Node parses ahead, so the reply waits here until
+ * the responses of the earlier requests on that connection have finished (the socket stops being
+ * read meanwhile); only a response already cut short leaves nothing to append to.
  */
 export function hardenServer(server: Server, onReject?: CodecRejectionSink): void {
   server.maxHeadersCount = nodeMaxHeadersCount();
+  // Responses of requests on each connection that have not finished yet, and what to do when none is left.
+  const outstanding = new WeakMap<Socket, number>();
+  const whenIdle = new WeakMap<Socket, () => void>();
+  const rejected = new WeakSet<Socket>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    outstanding.set(socket, (outstanding.get(socket) ?? 0) + 1);
+    let counted = true;
+    const done = (): void => {
+      if (!counted) return;
+      counted = false;
+      const left = (outstanding.get(socket) ?? 1) - 1;
+      outstanding.set(socket, left);
+      if (left === 0) whenIdle.get(socket)?.();
+    };
+    res.once('finish', done);
+    res.once('close', done);
+  });
   server.on('clientError', (err: ParserError, socket: Socket) => {
+    // The parser reports its error again for any later bytes: answer once.
+    if (rejected.has(socket)) return;
+    rejected.add(socket);
     const reply = replyFor(err);
     onReject?.(reply, err.code);
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    if ((outstanding.get(socket) ?? 0) > 0) {
+      socket.pause();
+      whenIdle.set(socket, () => {
+        whenIdle.delete(socket);
+        if (socket.writable) socket.end(rawLocalReply(reply));
+        else socket.destroy();
+      });
+      return;
+    }
     const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-    if (socket.writable && !busy && err.code !== 'ECONNRESET') socket.end(rawLocalReply(reply));
+    if (!busy) socket.end(rawLocalReply(reply));
     else socket.destroy();
   });
 }
