@@ -73,6 +73,7 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     });
     await mesh.start();
     for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    for (const w of mesh.controlPlane.store.stateWarnings()) io.stderr.write(`weft up: WARNING: ${w}\n`);
     io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014} (token in ${path.join(stateDir, 'api-token')}), logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
     if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
     await stop;
