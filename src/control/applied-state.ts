@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import type { Resource } from '../config/resource.js';
 import { resourceId } from '../config/resource.js';
 import { loadTexts } from '../config/load.js';
+import { loadTextsPaced } from './paced-load.js';
 import { AppliedJournal, JOURNAL_FILE, type JournalFile, type JournalRecord, type SnapshotRecord } from './applied-journal.js';
 import { ApplyLog, isValidApplyId, newApplyId, type ApplyStatus } from './apply-log.js';
 import { ApplyError, ApplyErrorCode, countDocuments, MAX_APPLY_RESOURCES, tooManyResourcesError } from './apply-limits.js';
@@ -102,7 +103,8 @@ export class AppliedState {
     try {
       const docs = countDocuments(texts, MAX_APPLY_RESOURCES + 1);
       if (docs > MAX_APPLY_RESOURCES) throw tooManyResourcesError(docs, true);
-      const loaded = loadTexts(texts);
+      // Parsed in slices, yielding between them: the control plane keeps serving xDS meanwhile (paced-load.ts).
+      const loaded = await loadTextsPaced(texts);
       const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
       if (errors.length > 0) {
         if (id) this.log.refused(id, 'apply', `invalid configuration (${errors.length} error(s)); nothing was changed`);
