@@ -35,7 +35,7 @@ test('apply is validated, all or nothing, persisted durably, and survives a rest
     assert.ok(bad.diagnostics.some((d) => d.level === 'Error' && d.source?.file === 'c.yaml'));
     assert.deepEqual(names(store.resources()), ['a', 'b']);
     // No temp files are left behind.
-    const files = await readdir(path.join(state, 'config', 'default'));
+    const files = await readdir(state);
     assert.ok(files.every((f) => !f.endsWith('.tmp')), files.join(','));
     store.stop();
     const restarted = new ConfigStore({ stateDir: state });

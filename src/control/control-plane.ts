@@ -311,8 +311,9 @@ export class ControlPlane {
     return {
       resources: () => this.store.resources(),
       storeDiagnostics: (): readonly Diagnostic[] => this.store.diagnostics(),
-      apply: (texts, dryRun) => this.store.apply(texts, { dryRun }),
-      delete: (keys) => this.store.delete(keys),
+      apply: (texts, dryRun, opts) => this.store.apply(texts, { dryRun, ...opts }),
+      delete: (keys, opts) => this.store.delete(keys, opts),
+      applyStatus: (id) => this.store.applyStatus(id),
       syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [], disconnected: this.disconnectedProxies() }),
       registry: () => ({
         services: this.snapshot.registry.services.map((s) => ({ ...s, exportTo: s.exportTo === '*' ? '*' : [...s.exportTo] })),

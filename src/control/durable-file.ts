@@ -26,7 +26,7 @@ export async function writeFileDurable(file: string, data: string | Uint8Array, 
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await syncDir(dir);
+  await syncDirectory(dir);
 }
 
 /** Removes `file` durably (no error when it is already gone). */
@@ -37,10 +37,11 @@ export async function removeFileDurable(file: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     return;
   }
-  await syncDir(path.dirname(file));
+  await syncDirectory(path.dirname(file));
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Fsyncs a directory, so a file created, renamed or removed in it stays so after a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
   const dh = await open(dir, 'r');
   try {
     await dh.sync();

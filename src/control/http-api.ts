@@ -14,13 +14,18 @@ import type { ApplyResult, ChangeResult } from './config-store.js';
 import { toManifest } from './config-store.js';
 import { allowedAuthorities, ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, bearerMatches, checkHostAndOrigin, isJsonContentType, isLoopbackHost, OPEN_PATHS } from './api-auth.js';
 import { findRedactedSecrets, redactManifest, REDACTED_ANNOTATION } from './secret-redaction.js';
+import { ApplyError, ApplyErrorCode, MAX_APPLY_BYTES, tooLargeError } from './apply-limits.js';
+import { isValidApplyId, newApplyId, type ApplyStatus } from './apply-log.js';
 
 /** What the API needs from the control plane. */
 export interface ControlPlaneApi {
   resources(): readonly Resource[];
   storeDiagnostics(): readonly Diagnostic[];
-  apply(texts: { file: string; text: string }[], dryRun: boolean): Promise<ApplyResult>;
-  delete(keys: { kind: string; namespace: string; name: string }[]): Promise<ChangeResult[]>;
+  /** Applies a batch (`opts.applyId` names it; an aborted `opts.signal` refuses it before the commit). */
+  apply(texts: { file: string; text: string }[], dryRun: boolean, opts?: BatchOptions): Promise<ApplyResult>;
+  delete(keys: { kind: string; namespace: string; name: string }[], opts?: BatchOptions): Promise<ChangeResult[]>;
+  /** What became of apply/delete batch `id`. */
+  applyStatus(id: string): ApplyStatus;
   /** Rows for `weft proxy-status` / `/debug/syncz`. */
   syncStatus(): unknown;
   /** The registry as JSON for `/debug/registryz`. */
@@ -29,8 +34,20 @@ export interface ControlPlaneApi {
   metrics(): string;
 }
 
-/** Maximum accepted request body (apply of large directories). */
-const MAX_BODY = 32 * 1024 * 1024;
+/** Identification and cancellation of an apply or delete batch. */
+export interface BatchOptions {
+  readonly applyId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Maximum accepted request body (apply-limits.ts). */
+const MAX_BODY = MAX_APPLY_BYTES;
+
+/** Request/response header carrying a batch's apply id (the client may choose it, so it knows it before any answer). */
+export const APPLY_ID_HEADER = 'x-weft-apply-id';
+
+/** `GET /api/v1/applies/<id>`: the outcome of an apply or delete batch. */
+const APPLIES_PATH = '/api/v1/applies/';
 
 /** Who may call the API. */
 export interface HttpApiSecurity {
@@ -94,38 +111,13 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
   if (BODY_METHODS.has(method) && !isJsonContentType(req.headers['content-type'])) {
     return refuse(req, res, 415, ApiErrorCode.UnsupportedMediaType, `request bodies must be application/json (got ${req.headers['content-type'] ?? 'none'})`);
   }
-  if (method === 'POST' && url.pathname === '/api/v1/apply') {
-    const body = await readBody(req);
-    if (body === undefined) return send(res, 413, { error: 'TOO_LARGE', message: `request body over ${MAX_BODY} bytes` });
-    const dryRun = url.searchParams.get('dryRun') === 'true';
-    let files: { file: string; text: string }[];
-    try {
-      const parsed = JSON.parse(body) as { files?: { file: string; text: string }[] };
-      if (!Array.isArray(parsed.files) || !parsed.files.every((f) => typeof f?.file === 'string' && typeof f?.text === 'string')) throw new Error('files');
-      files = parsed.files;
-    } catch {
-      return send(res, 400, { error: 'BAD_REQUEST', message: 'JSON body must be {"files": [{"file", "text"}]}' });
-    }
-    const redacted = findRedactedSecrets(files);
-    if (redacted.length > 0) {
-      return send(res, 422, {
-        error: 'REDACTED_SECRET',
-        message: `Secret ${redacted.join(', ')} carries the ${REDACTED_ANNOTATION} annotation: its values were withheld by weft get and are empty; apply the original manifest`,
-      });
-    }
-    const result = await api.apply(files, dryRun);
-    return send(res, result.ok ? 200 : 422, result);
+  if (method === 'POST' && (url.pathname === '/api/v1/apply' || url.pathname === '/api/v1/delete')) {
+    return handleBatch(api, req, res, url);
   }
-  if (method === 'POST' && url.pathname === '/api/v1/delete') {
-    const body = await readBody(req);
-    let keys: { kind: string; namespace: string; name: string }[];
-    try {
-      keys = JSON.parse(body ?? '[]');
-      if (!Array.isArray(keys) || !keys.every((k) => typeof k?.kind === 'string' && typeof k?.namespace === 'string' && typeof k?.name === 'string')) throw new Error('keys');
-    } catch {
-      return send(res, 400, { error: 'BAD_REQUEST', message: 'body must be a JSON list of {kind, namespace, name}' });
-    }
-    return send(res, 200, { results: await api.delete(keys) });
+  if (method === 'GET' && url.pathname.startsWith(APPLIES_PATH)) {
+    const id = decodeURIComponent(url.pathname.slice(APPLIES_PATH.length));
+    if (!isValidApplyId(id)) return send(res, 400, { error: ApplyErrorCode.BadId, message: 'an apply id is 8 to 64 characters of A-Z a-z 0-9 . _ -' });
+    return send(res, 200, api.applyStatus(id));
   }
   if (method !== 'GET') return send(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${method} not allowed` });
   switch (url.pathname) {
@@ -157,6 +149,77 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
   }
 }
 
+/**
+ * `POST /api/v1/apply` and `/api/v1/delete`: one atomic batch each. The body size is checked against
+ * the declared Content-Length before anything is read, then while reading (413, apply-limits.ts);
+ * the apply id comes from the `x-weft-apply-id` header (else one is made) and is in every answer;
+ * a client that disconnects before the commit gets nothing committed.
+ */
+async function handleBatch(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > MAX_BODY) return refuseBatch(req, res, tooLargeError(declared));
+  const requestedId = req.headers[APPLY_ID_HEADER];
+  const applyId = typeof requestedId === 'string' && requestedId !== '' ? requestedId : newApplyId();
+  if (!isValidApplyId(applyId)) {
+    return refuseBatch(req, res, new ApplyError(ApplyErrorCode.BadId, `the ${APPLY_ID_HEADER} header must be 8 to 64 characters of A-Z a-z 0-9 . _ -`, 400));
+  }
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  try {
+    if (url.pathname === '/api/v1/delete') return await handleDelete(api, req, res, { applyId, signal: gone.signal });
+    return await handleApply(api, req, res, url, { applyId, signal: gone.signal });
+  } catch (err) {
+    if (err instanceof ApplyError) return send(res, err.status, { error: err.code, message: err.message, applyId }, applyId);
+    throw err;
+  }
+}
+
+/** A batch refused before its body is read: the connection is closed after the answer. */
+function refuseBatch(req: http.IncomingMessage, res: http.ServerResponse, err: ApplyError): void {
+  res.setHeader('connection', 'close');
+  send(res, err.status, { error: err.code, message: err.message });
+  req.resume();
+}
+
+async function handleApply(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse, url: URL, opts: BatchOptions): Promise<void> {
+  const body = await readBody(req);
+  if (body === undefined) return refuseBatch(req, res, tooLargeError());
+  const dryRun = url.searchParams.get('dryRun') === 'true';
+  let files: { file: string; text: string }[];
+  try {
+    const parsed = JSON.parse(body) as { files?: { file: string; text: string }[] };
+    if (!Array.isArray(parsed.files) || !parsed.files.every((f) => typeof f?.file === 'string' && typeof f?.text === 'string')) throw new Error('files');
+    files = parsed.files;
+  } catch {
+    return send(res, 400, { error: 'BAD_REQUEST', message: 'JSON body must be {"files": [{"file", "text"}]}' });
+  }
+  const redacted = findRedactedSecrets(files);
+  if (redacted.length > 0) {
+    return send(res, 422, {
+      error: 'REDACTED_SECRET',
+      message: `Secret ${redacted.join(', ')} carries the ${REDACTED_ANNOTATION} annotation: its values were withheld by weft get and are empty; apply the original manifest`,
+    });
+  }
+  const result = await api.apply(files, dryRun, opts);
+  return send(res, result.ok ? 200 : 422, result, result.applyId);
+}
+
+async function handleDelete(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse, opts: BatchOptions): Promise<void> {
+  const body = await readBody(req);
+  if (body === undefined) return refuseBatch(req, res, tooLargeError());
+  let keys: { kind: string; namespace: string; name: string }[];
+  try {
+    keys = JSON.parse(body ?? '[]');
+    if (!Array.isArray(keys) || !keys.every((k) => typeof k?.kind === 'string' && typeof k?.namespace === 'string' && typeof k?.name === 'string')) throw new Error('keys');
+  } catch {
+    return send(res, 400, { error: 'BAD_REQUEST', message: 'body must be a JSON list of {kind, namespace, name}' });
+  }
+  const results = await api.delete(keys, opts);
+  return send(res, 200, { applyId: opts.applyId, results }, opts.applyId);
+}
+
 /** A refusal: JSON `{error, message}`; the request body is not read, and the connection is closed after. */
 function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, code: ApiErrorCode, message: string): void {
   res.setHeader('connection', 'close');
@@ -164,10 +227,10 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: num
   req.resume();
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+function send(res: http.ServerResponse, status: number, body: unknown, applyId?: string): void {
   const text = JSON.stringify(body, null, 2);
   // No sniffing into HTML (a path echoed in an error stays data), no caching of config in browsers or proxies.
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...(applyId ? { [APPLY_ID_HEADER]: applyId } : {}) });
   res.end(text);
 }
 

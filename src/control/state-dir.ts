@@ -15,7 +15,7 @@ export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
 /** What a control plane writes in its state directory (applied config, self-signed CA, token key). */
-export const STATE_ENTRIES: readonly string[] = ['config', 'ca-key.pem', 'root-cert.pem', 'bootstrap-token.key'];
+export const STATE_ENTRIES: readonly string[] = ['config', 'applied.journal', 'ca-key.pem', 'root-cert.pem', 'bootstrap-token.key'];
 
 /** Bound on the entries visited (a state directory has a few per applied resource and per pod). */
 const MAX_ENTRIES = 100_000;

@@ -37,6 +37,7 @@ export class ChildControlLink extends EventEmitter<ControlLinkEvents> implements
   private stopping = false;
   private cached: readonly Resource[] = [];
   private diags: readonly Diagnostic[] = [];
+  private warnings: readonly string[] = [];
   private caInfo: ControlCaInfo | undefined;
   private ports: ControlPorts | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -84,6 +85,10 @@ export class ChildControlLink extends EventEmitter<ControlLinkEvents> implements
 
   diagnostics(): readonly Diagnostic[] {
     return this.diags;
+  }
+
+  stateWarnings(): readonly string[] {
+    return this.warnings;
   }
 
   refresh(): void {
@@ -156,6 +161,7 @@ export class ChildControlLink extends EventEmitter<ControlLinkEvents> implements
             return;
           case 'started':
             this.caInfo = m.ca;
+            this.warnings = m.stateWarnings;
             this.serving = true;
             settled = true;
             resolve(m.ports);

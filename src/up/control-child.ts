@@ -56,7 +56,7 @@ async function onMessage(m: ParentMessage): Promise<void> {
         const report = () => send({ t: 'resources', resources: cp!.store.resources().map(toWire), diagnostics: cp!.store.diagnostics() });
         cp.store.subscribe(report);
         report();
-        send({ t: 'started', ports, ca: ca ? { port: ca.port, rootCertFile: ca.rootCertFile } : undefined });
+        send({ t: 'started', ports, ca: ca ? { port: ca.port, rootCertFile: ca.rootCertFile } : undefined, stateWarnings: cp.store.stateWarnings() });
       } catch (err) {
         send({ t: 'startFailed', message: (err as Error).message, errno: (err as NodeJS.ErrnoException).code });
         await stop(1);

@@ -100,6 +100,8 @@ export interface ControlLink extends EventEmitter<ControlLinkEvents> {
   resources(): readonly Resource[];
   /** Diagnostics of the watched directory. */
   diagnostics(): readonly Diagnostic[];
+  /** Problems found restoring applied state at the last start (a torn journal record dropped, …). */
+  stateWarnings(): readonly string[];
   /** Pod health or addresses changed: rebuild endpoints and push (a no-op while down; resent on restart). */
   refresh(): void;
   /**
@@ -170,6 +172,10 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
 
   diagnostics(): readonly Diagnostic[] {
     return this.cp?.store.diagnostics() ?? [];
+  }
+
+  stateWarnings(): readonly string[] {
+    return this.cp?.store.stateWarnings() ?? [];
   }
 
   refresh(): void {

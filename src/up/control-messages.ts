@@ -27,7 +27,7 @@ export type ParentMessage =
 export type ChildMessage =
   /** The IPC listener is attached: send `init`. */
   | { readonly t: 'hello' }
-  | { readonly t: 'started'; readonly ports: ControlPorts; readonly ca: ControlCaInfo | undefined }
+  | { readonly t: 'started'; readonly ports: ControlPorts; readonly ca: ControlCaInfo | undefined; readonly stateWarnings: readonly string[] }
   | { readonly t: 'startFailed'; readonly message: string; readonly errno?: string }
   | { readonly t: 'resources'; readonly resources: readonly WireResource[]; readonly diagnostics: readonly Diagnostic[] }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: string | ProxySyncStatus[] }

@@ -188,7 +188,7 @@ test('the app runs as the unprivileged app user (nobody), with a private HOME', 
 test('a compromised app cannot read the CA key, the token key, applied Secrets, logs or its sidecar\'s environment', async () => {
   const me = await whoami();
   const sidecar = sidecarOf(me.pod);
-  const secretFile = path.join(state, 'store', 'config', 'default', 'secret.db-credentials.yaml');
+  const secretFile = path.join(state, 'store', 'applied.journal'); // applied Secrets live in the journal
   const targets = [
     path.join(state, 'store', 'ca-key.pem'),
     path.join(state, 'store', 'bootstrap-token.key'),
@@ -212,7 +212,7 @@ test('another local user cannot read the CA key, the token key, applied Secrets 
   const files = [
     path.join(state, 'store', 'ca-key.pem'),
     path.join(state, 'store', 'bootstrap-token.key'),
-    path.join(state, 'store', 'config', 'default', 'secret.db-credentials.yaml'),
+    path.join(state, 'store', 'applied.journal'),
     path.join(state, 'logs', 'front-0.log'),
     path.join(state, 'logs', 'old-pod.log'),
   ];

@@ -71,6 +71,7 @@ export const controlCommand: Command = {
       throw new CliError(err instanceof ApiAuthError ? err.code : 'START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
     }
     for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    for (const w of cp.store.stateWarnings()) io.stderr.write(`weft control: WARNING: ${w}\n`);
     const host = stringFlag(args, 'host');
     const xds = ports.xdsPort !== undefined ? `${host}:${ports.xdsPort}` : 'off (no CA)';
     io.stdout.write(`weft control: xDS on ${xds}, API on ${cp.apiScheme}://${host}:${ports.httpPort} (token in ${tokenFile})\n`);

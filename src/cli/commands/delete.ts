@@ -4,11 +4,13 @@
 import { listFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
-import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
+import { apiTarget, API_FLAGS } from '../control-client.js';
 import { kindByName, kindKey } from '../../config/kinds.js';
 import { loadPaths } from '../../config/load.js';
 import type { ChangeResult } from '../../control/config-store.js';
 import { formatDiagnostic } from './shared.js';
+import { newApplyId } from '../../control/apply-log.js';
+import { formatApplyStatus, sendBatch } from '../apply-outcome.js';
 
 /** The `delete` command. */
 export const deleteCommand: Command = {
@@ -38,11 +40,15 @@ export const deleteCommand: Command = {
       const ns = info.namespaced ? stringFlag(args, 'namespace') ?? 'default' : '';
       keys = names.map((name) => ({ kind: info.kind, namespace: ns, name }));
     }
-    const { body } = await callApi<{ results: ChangeResult[] }>(apiTarget(args, io.env, io.cwd), '/api/v1/delete', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(keys),
-    });
+    // One atomic batch with an apply id, like weft apply (apply-outcome.ts).
+    const applyId = newApplyId();
+    const sent = await sendBatch<{ results: ChangeResult[] }>(apiTarget(args, io.env, io.cwd), '/api/v1/delete', JSON.stringify(keys), applyId);
+    if ('committed' in sent) {
+      io.stderr.write(`weft delete: the answer was lost, but the control plane committed it: ${formatApplyStatus(sent.committed)}\n`);
+      return 0;
+    }
+    const { body } = sent;
+    if (body.error) throw new CliError(body.error, body.message ?? 'delete failed');
     let missing = 0;
     for (const r of body.results) {
       const info = kindByName(r.kind);

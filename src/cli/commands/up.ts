@@ -78,6 +78,7 @@ their last config, and resync when it is back. Ctrl-C drains and stops everythin
     watchControlPlane(mesh, (l) => io.stderr.write(`${l}\n`));
     await mesh.start();
     for (const d of mesh.controlPlane.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    for (const w of mesh.controlPlane.stateWarnings()) io.stderr.write(`weft up: WARNING: ${w}\n`);
     io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014} (token in ${path.join(stateDir, 'api-token')}), logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
     io.stdout.write(`weft up: control plane running (pid ${mesh.controlPlane.pid})\n`);
     if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   Control plane: ${mesh.controlPlane.running ? 'running' : 'DOWN (restarting)'}   (Ctrl-C stops the mesh)`);
