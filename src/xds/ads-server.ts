@@ -17,6 +17,7 @@ import { EncodedSetCache, MapDiffs } from './ads-cache.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
 import type { ProxyResources } from './ads-types.js';
 import { PushScheduler, type ScheduledPushResult } from './push-scheduler.js';
+import { paceLargeWrites } from './ads-paced-writes.js';
 import type { NodeInfo } from './node-info.js';
 import type { ProxySyncStatus } from './sync-status.js';
 
@@ -289,6 +290,8 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       }
       principal = auth.principal;
     }
+    // Large responses reach a TLS socket in slices (native buffers stay small; ads-paced-writes.ts).
+    paceLargeWrites(call);
     const ctx = this.streamContext();
     ctx.secrets = policy.secrets ?? true;
     if (policy.authorize) {
