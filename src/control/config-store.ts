@@ -14,6 +14,7 @@ import type { Resource } from '../config/resource.js';
 import { resourceId } from '../config/resource.js';
 import { loadTexts, parseText } from '../config/load.js';
 import { lookupKind } from '../config/kinds.js';
+import { YamlLimits } from '../config/yaml-limits.js';
 import { writeFileDurable, removeFileDurable } from './durable-file.js';
 
 /** Options of a config store. */
@@ -104,7 +105,7 @@ export class ConfigStore {
 
   /** Validates and applies documents; all or nothing. */
   async apply(texts: readonly { file: string; text: string }[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult> {
-    const loaded = loadTexts(texts);
+    const loaded = loadTexts(texts, { maxResources: YamlLimits.maxResourcesPerApply });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
     if (errors.length > 0) return { ok: false, results: [], diagnostics: loaded.diagnostics };
     const results: ChangeResult[] = [];
