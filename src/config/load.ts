@@ -296,7 +296,8 @@ function buildResource(
     report(metaIssues);
     return undefined;
   }
-  const metadata = meta as unknown as ObjectMeta;
+  // `weft.io/config-source` is output only (weft get, control/config-source.ts): dropped from input.
+  const metadata = withoutOutputAnnotations(meta as unknown as ObjectMeta);
   let content: unknown;
   if (info.content === 'spec') {
     content = obj.spec ?? {};
@@ -327,6 +328,16 @@ function buildResource(
     source: start,
     locate,
   });
+}
+
+/** Annotation the API adds to `weft get` output (control/config-source.ts defines it for output). */
+const OUTPUT_ONLY_ANNOTATIONS = ['weft.io/config-source'];
+
+function withoutOutputAnnotations(meta: ObjectMeta): ObjectMeta {
+  const a = meta.annotations;
+  if (!a || !OUTPUT_ONLY_ANNOTATIONS.some((k) => k in a)) return meta;
+  const annotations = Object.fromEntries(Object.entries(a).filter(([k]) => !OUTPUT_ONLY_ANNOTATIONS.includes(k)));
+  return { ...meta, annotations };
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -232,8 +232,10 @@ export class ConfigStore {
     const hash = createHash('sha256');
     for (const r of merged) hash.update(resourceId(r)).update(contentHash(r));
     const digest = hash.digest('hex');
-    if (digest === this.mergedHash) return;
+    // The same content from another place (a file's resource now applied): kept current for
+    // sourceOf(), but nothing to publish.
     this.merged = merged;
+    if (digest === this.mergedHash) return;
     this.mergedHash = digest;
     if (notify) this.schedule();
   }

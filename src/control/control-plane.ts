@@ -292,6 +292,7 @@ export class ControlPlane {
       storeDiagnostics: (): readonly Diagnostic[] => this.store.diagnostics(),
       apply: (texts, dryRun) => this.store.apply(texts, { dryRun }),
       delete: (keys) => this.store.delete(keys),
+      sourceOf: (r) => this.store.sourceOf(r),
       syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [] }),
       registry: () => ({
         services: this.snapshot.registry.services.map((s) => ({ ...s, exportTo: s.exportTo === '*' ? '*' : [...s.exportTo] })),

@@ -14,6 +14,9 @@ import type { ApplyResult, ChangeResult } from './config-store.js';
 import { toManifest } from './config-store.js';
 import { allowedAuthorities, ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, bearerMatches, checkHostAndOrigin, isJsonContentType, isLoopbackHost, OPEN_PATHS } from './api-auth.js';
 import { findRedactedSecrets, redactManifest, REDACTED_ANNOTATION } from './secret-redaction.js';
+import { withConfigSource } from './config-source.js';
+import { namespaceWarnings } from '../config/namespaces.js';
+import { resourceId } from '../config/resource.js';
 
 /** What the API needs from the control plane. */
 export interface ControlPlaneApi {
@@ -27,6 +30,8 @@ export interface ControlPlaneApi {
   registry(): unknown;
   /** Prometheus text exposition of the control plane's own metrics. */
   metrics(): string;
+  /** Where a resource comes from: its file, or `applied` (config-source.ts). */
+  sourceOf?(r: Resource): string;
 }
 
 /** Maximum accepted request body (apply of large directories). */
@@ -114,7 +119,10 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
       });
     }
     const result = await api.apply(files, dryRun);
-    return send(res, result.ok ? 200 : 422, result);
+    // Warned, never refused: resources now in effect in a namespace nothing defines (config/namespaces.ts).
+    const applied = new Set(result.results.map((r) => `${r.kind}/${r.namespace}/${r.name}`));
+    const nsWarnings = result.ok && !dryRun ? namespaceWarnings(api.resources().filter((r) => applied.has(resourceId(r))), api.resources()) : [];
+    return send(res, result.ok ? 200 : 422, nsWarnings.length > 0 ? { ...result, diagnostics: [...result.diagnostics, ...nsWarnings] } : result);
   }
   if (method === 'POST' && url.pathname === '/api/v1/delete') {
     const body = await readBody(req);
@@ -136,7 +144,7 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
       const items = api.resources().filter(
         (r) => (!kind || r.kind === kind) && (!ns || r.metadata.namespace === ns) && (!name || r.metadata.name === name),
       );
-      return send(res, 200, { items: items.map((r) => redactManifest(toManifest(r))) });
+      return send(res, 200, { items: items.map((r) => withConfigSource(redactManifest(toManifest(r)), api.sourceOf?.(r))) });
     }
     case '/debug/syncz':
       return send(res, 200, api.syncStatus());

@@ -49,6 +49,8 @@ export interface MeshOptions {
   readonly appUser?: AppUser;
   /** Warnings and errors the user must see even without --logs. */
   readonly warn?: (line: string) => void;
+  /** The config store's notices (bad files, duplicates, overrides, restored state: store-notices.ts), once per change. */
+  readonly configReport?: (line: string) => void;
 }
 
 /** Events of a mesh. */
@@ -83,7 +85,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.appHomes = options.appUser?.switched ? new AppHomes(options.appUser) : undefined;
     this.gatewayProxyId = proxyId('router', this.allocator.gatewayIp, GATEWAY_POD, GATEWAY_NAMESPACE);
     this.controlPlane = new ControlPlane({
-      store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
+      store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store'), report: options.configReport },
       insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
       podAddress: (pod) => this.allocator.addressesFor(pod.namespace, pod.name).podIp,

@@ -13,23 +13,27 @@ import { showStatus } from '../../up/status-view.js';
 import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 import { resolveAppUser } from '../../up/app-user.js';
 import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
+import { setAsideAppliedState } from '../../control/fresh-state.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
-  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
+  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--fresh] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
   description: `Starts the control plane (xDS and CA over TLS on 15012, API on 15014 with its bearer token in
 STATE/api-token, which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
 app (its first container's command + args, started once the sidecar is ready, with HOST, PORT,
 HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as root, as the
 --app-user, default nobody). Edits to DIR and
-'weft apply' take effect while it runs. Ctrl-C drains and stops everything.`,
+'weft apply' take effect while it runs; a file that does not load is reported (file:line) and its last good
+version stays in effect. Applied resources are restored from STATE at start and win over DIR's files
+(both are reported); --fresh sets them aside (STATE/store/config.set-aside-<time>). Ctrl-C drains and stops everything.`,
   flags: [
     { name: 'http-port', type: 'number', description: 'gateway port for Gateway servers on port 80/8080', default: 8080 },
     { name: 'https-port', type: 'number', description: 'gateway port for Gateway servers on port 443/8443', default: 8443 },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'state directory (applied config, logs)', default: '.weft' },
+    { name: 'fresh', type: 'boolean', description: 'start without the applied config: STATE/store/config is moved aside to config.set-aside-<time>' },
     ...XDS_PORT_FLAGS,
     { name: 'api-port', type: 'number', description: 'control plane HTTP API port', default: 15014 },
     { name: 'pod-net', type: 'number', valueName: 'N', description: 'pods get 127.N.x.y, apps 127.N+1.x.y', default: 10 },
@@ -47,7 +51,19 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
     if (!appUser.switched && process.getuid?.() === 0) io.stderr.write(`weft up: WARNING: apps run as root (--app-user ${appUser.name}): they can read the CA key, the token key and every applied Secret\n`);
     const xdsPort = secureXdsPort(args, (l) => io.stderr.write(`weft up: ${l}\n`));
     if (xdsPort < 0) throw usageError('--xds-port: weft up needs the CA and authenticated xDS (its proxies have workload identities); give a port, 0 for any');
+    if (boolFlag(args, 'fresh')) {
+      const aside = await setAsideAppliedState(path.join(stateDir, 'store'));
+      io.stderr.write(aside ? `weft up: --fresh: ${aside.files} applied resource file(s) set aside in ${aside.dir} (not loaded; move it back to ${path.join(stateDir, 'store', 'config')} to restore them)\n` : 'weft up: --fresh: no applied state to set aside\n');
+    }
+    // Config notices go to stderr once each; on a terminal the last few also stay in the live status.
+    const notices: string[] = [];
+    const configReport = (line: string) => {
+      io.stderr.write(`weft up: ${line}\n`);
+      notices.push(line);
+      if (notices.length > 8) notices.shift();
+    };
     const mesh = new Mesh({
+      configReport,
       dir,
       stateDir,
       httpPort: numberFlag(args, 'http-port') ?? 8080,
@@ -72,9 +88,10 @@ HTTP_PROXY, POD_NAME, POD_NAMESPACE, POD_IP, SERVICE_ACCOUNT and its own env; as
       io.stdout.write(`✔ mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s: gateway ${mesh.gatewayUrl}${https ? ` and ${https}` : ''}\n`);
     });
     await mesh.start();
-    for (const d of mesh.controlPlane.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
+    const bad = new Set(mesh.controlPlane.store.diagnostics().filter((d) => d.level === 'Error').map((d) => d.source?.file));
+    if (bad.size > 0) io.stderr.write(`weft up: started with ${bad.size} file(s) that do not load (reported above); fix them and they take effect\n`);
     io.stdout.write(`weft up: ${path.relative(io.cwd, dir) || '.'} — gateway ${mesh.gatewayUrl}, control plane API http://127.0.0.1:${numberFlag(args, 'api-port') ?? 15014} (token in ${path.join(stateDir, 'api-token')}), logs in ${path.join(stateDir, 'logs')}, apps run as ${appUser.name}\n`);
-    if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)`);
+    if (!showLogs) stopStatus = showStatus(mesh, io.stdout, () => `Gateway: ${mesh.gatewayUrl}   (Ctrl-C stops the mesh)${notices.length > 0 ? `\n\nRecent config notices:\n${notices.map((n) => `  ${n}`).join('\n')}` : ''}`);
     await stop;
     stopStatus();
     io.stdout.write('\nweft up: draining and stopping…\n');
