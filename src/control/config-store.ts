@@ -70,6 +70,7 @@ export class ConfigStore {
   private firstPending = 0;
   private rescanning: Promise<void> = Promise.resolve();
   private rescanQueued = false;
+  private stopped = false;
   private dirDiagnostics: readonly Diagnostic[] = [];
 
   constructor(private readonly options: ConfigStoreOptions = {}) {
@@ -101,6 +102,7 @@ export class ConfigStore {
 
   /** Stops watching. */
   stop(): void {
+    this.stopped = true;
     void this.watcher?.close();
     this.watcher = undefined;
     if (this.timer) clearTimeout(this.timer);
@@ -182,7 +184,7 @@ export class ConfigStore {
   }
 
   private queueRescan(): void {
-    if (this.rescanQueued) return;
+    if (this.rescanQueued || this.stopped) return;
     this.rescanQueued = true;
     this.rescanning = this.rescanning.then(async () => {
       this.rescanQueued = false;
