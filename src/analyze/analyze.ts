@@ -14,6 +14,7 @@ import { filterMessages, type Suppression } from './filter.js';
 import { atLeast } from './format.js';
 import { runAnalyzers, sortedDeduped } from './run-analyzers.js';
 import { Messages } from './messages.js';
+import { namespaceWarnings } from '../config/namespaces.js';
 
 const ANALYZER_CODES = new Set([Messages.VirtualServiceUnreachableRule.code, Messages.VirtualServiceIneffectiveMatch.code]);
 
@@ -41,7 +42,8 @@ export function analyzeLoaded(loaded: LoadResult, opts: AnalyzeOptions = {}): An
   const found = runAnalyzers(snapshot).filter((m) => m.source?.file !== INTERNAL_INGRESS_FILE);
   // The loader's VirtualService checks also flag unreachable rules; the analyzer reports them with
   // istioctl's analyzer text, so only its messages are kept.
-  const loadMessages = loaded.diagnostics.filter((d) => !ANALYZER_CODES.has(d.code));
+  // Plus WFT0021: resources in a namespace no Namespace resource defines (config/namespaces.ts).
+  const loadMessages = [...loaded.diagnostics.filter((d) => !ANALYZER_CODES.has(d.code)), ...namespaceWarnings(loaded.resources)];
   const all = filterMessages(sortedDeduped([...loadMessages, ...found]), {
     namespace: opts.namespace,
     suppressions: opts.suppressions ?? [],

@@ -13,6 +13,7 @@ import { resourceId } from './resource.js';
 import { lookupKind } from './kinds.js';
 import type { SchemaIssue } from './kind-info.js';
 import { unsupportedFieldDiagnostics } from './field-support/unsupported-fields.js';
+import { checkTextLimits, tooManyResourcesMessage, findTooDeep, LimitCodes, YamlLimits } from './yaml-limits.js';
 
 /** What loading produced: the resources that passed validation, and every problem found. */
 export interface LoadResult {
@@ -69,13 +70,28 @@ export async function loadPaths(paths: readonly string[], stdin?: () => Promise<
   return { resources: result.resources, diagnostics: [...diagnostics, ...result.diagnostics] };
 }
 
+/** Options of {@link loadTexts}. */
+export interface LoadTextsOptions {
+  /** Refuse (one Error, WFT0016) when the texts hold more resources than this: an apply's limit. */
+  readonly maxResources?: number;
+}
+
 /** Loads already-read texts; resources are de-duplicated by kind/namespace/name (first one wins). */
-export function loadTexts(texts: readonly { file: string; text: string }[]): LoadResult {
+export function loadTexts(texts: readonly { file: string; text: string }[], opts: LoadTextsOptions = {}): LoadResult {
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Map<string, Resource>();
+  let count = 0;
   for (const { file, text } of texts) {
     const out = parseText(file, text);
+    count += out.resources.length;
+    if (opts.maxResources !== undefined && count > opts.maxResources) {
+      const first = out.resources[out.resources.length - (count - opts.maxResources)]!;
+      return {
+        resources: [],
+        diagnostics: [{ code: LimitCodes.TooManyResources, level: 'Error', message: tooManyResourcesMessage(opts.maxResources), source: first.source }],
+      };
+    }
     diagnostics.push(...out.diagnostics);
     for (const r of out.resources) {
       const id = resourceId(r);
@@ -111,7 +127,7 @@ class ParsedFile {
   documents(): Document.Parsed[] {
     if (!this.docs) {
       this.counter = new LineCounter();
-      const docs = parseAllDocuments(this.text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: true });
+      const docs = parseAllDocuments(this.text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
       this.docs = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
     }
     return this.docs;
@@ -139,8 +155,28 @@ class ParsedFile {
   }
 }
 
-/** Parses one file's text into resources and diagnostics. */
+/**
+ * Parses one file's text into resources and diagnostics. Never throws: input beyond the limits of
+ * yaml-limits.ts (size, documents, depth, aliases) and anything the parser itself cannot take are
+ * Error diagnostics naming the file and line.
+ */
 export function parseText(file: string, text: string): LoadResult {
+  const limit = checkTextLimits(text);
+  if (limit) {
+    return { resources: [], diagnostics: [{ code: limit.code, level: 'Error', message: limit.message, source: { file, line: limit.line, column: 1 } }] };
+  }
+  try {
+    return parseWithinLimits(file, text);
+  } catch (err) {
+    // The parser and validators are not expected to throw; if one does, the input is refused, not the process.
+    return {
+      resources: [],
+      diagnostics: [{ code: LoadCodes.YamlSyntax, level: 'Error', message: `cannot load this file: ${(err as Error)?.message ?? String(err)}`, source: { file, line: 1, column: 1 } }],
+    };
+  }
+}
+
+function parseWithinLimits(file: string, text: string): LoadResult {
   const parsed = new ParsedFile(file, text);
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -168,16 +204,26 @@ export function parseText(file: string, text: string): LoadResult {
       });
       return;
     }
+    const deep = findTooDeep(root);
+    if (deep) {
+      diagnostics.push({
+        code: LimitCodes.TooDeep,
+        level: 'Error',
+        message: `YAML nested more than ${YamlLimits.maxDepth} levels deep (the limit)`,
+        source: pos(deep.range?.[0] ?? 0),
+      });
+      return;
+    }
     let value: Record<string, unknown>;
     try {
       // The yaml library refuses alias expansion beyond maxAliasCount (a "billion laughs" document
       // expands exponentially); that refusal is the user's error, reported with file:line, never a crash.
-      value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+      value = doc.toJS({ maxAliasCount: YamlLimits.maxAliasCount }) as Record<string, unknown>;
     } catch (err) {
       diagnostics.push({
-        code: LoadCodes.YamlSyntax,
+        code: /alias/i.test((err as Error).message) ? LimitCodes.TooManyAliases : LoadCodes.YamlSyntax,
         level: 'Error',
-        message: `YAML document cannot be expanded: ${(err as Error).message} (aliases are limited to 100 expansions per document)`,
+        message: `YAML document cannot be expanded: ${(err as Error).message} (aliases are limited to ${YamlLimits.maxAliasCount} expansions per document)`,
         source: pos(root.range?.[0] ?? 0),
       });
       return;
@@ -251,7 +297,8 @@ function buildResource(
     report(metaIssues);
     return undefined;
   }
-  const metadata = meta as unknown as ObjectMeta;
+  // `weft.io/config-source` is output only (weft get, control/config-source.ts): dropped from input.
+  const metadata = withoutOutputAnnotations(meta as unknown as ObjectMeta);
   let content: unknown;
   if (info.content === 'spec') {
     content = obj.spec ?? {};
@@ -284,6 +331,16 @@ function buildResource(
     source: start,
     locate,
   });
+}
+
+/** Annotation the API adds to `weft get` output (control/config-source.ts defines it for output). */
+const OUTPUT_ONLY_ANNOTATIONS = ['weft.io/config-source'];
+
+function withoutOutputAnnotations(meta: ObjectMeta): ObjectMeta {
+  const a = meta.annotations;
+  if (!a || !OUTPUT_ONLY_ANNOTATIONS.some((k) => k in a)) return meta;
+  const annotations = Object.fromEntries(Object.entries(a).filter(([k]) => !OUTPUT_ONLY_ANNOTATIONS.includes(k)));
+  return { ...meta, annotations };
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

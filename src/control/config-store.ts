@@ -5,7 +5,6 @@
  * of resources per change, debounced.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../config/diagnostic.js';
@@ -14,7 +13,10 @@ import { resourceId } from '../config/resource.js';
 import { loadTexts, parseText } from '../config/load.js';
 import { lookupKind } from '../config/kinds.js';
 import { AppliedState } from './applied-state.js';
+import { JOURNAL_FILE } from './applied-journal.js';
 import type { ApplyStatus } from './apply-log.js';
+import { listConfigDir, watchConfigDir, type DirWatch } from './dir-watcher.js';
+import { fileNotices, namespaceNotices, NoticePrinter, overlapNotices } from './store-notices.js';
 
 /** Options of a config store. */
 export interface ConfigStoreOptions {
@@ -26,6 +28,12 @@ export interface ConfigStoreOptions {
   readonly debounceMs?: number;
   /** Longest a change may wait under a stream of edits (ms, default 1000). */
   readonly maxDelayMs?: number;
+  /**
+   * Where the store reports, as they happen and once per change (store-notices.ts): files that do
+   * not load (file:line) and what stays in effect, duplicates, applied resources overriding files,
+   * namespaces that do not exist, and at start how many applied resources were restored.
+   */
+  readonly report?: (line: string) => void;
 }
 
 /** Outcome for one resource of an apply or delete, as kubectl prints it. */
@@ -56,39 +64,58 @@ export class ConfigStore {
   private readonly files = new Map<string, FileState>();
   private readonly applied = new Map<string, Resource>();
   private readonly listeners = new Set<(resources: readonly Resource[]) => void>();
-  private watcher?: FSWatcher;
+  private watcher?: DirWatch;
+  private readonly notices?: NoticePrinter;
   private merged: readonly Resource[] = [];
   private mergedHash = '';
   private timer?: NodeJS.Timeout;
   private firstPending = 0;
   private rescanning: Promise<void> = Promise.resolve();
   private rescanQueued = false;
+  private stopped = false;
   private dirDiagnostics: readonly Diagnostic[] = [];
   /** Applied resources' durable side: the journal, apply ids, one batch at a time (applied-state.ts). */
   private readonly appliedState = new AppliedState(this.applied, { manifestOf: (r) => toManifest(r) });
 
-  constructor(private readonly options: ConfigStoreOptions = {}) {}
+  constructor(private readonly options: ConfigStoreOptions = {}) {
+    if (options.report) this.notices = new NoticePrinter(options.report);
+  }
 
-  /** Loads the state directory and the watched directory, then starts watching. */
+  /**
+   * Loads the state directory and the watched directory, then starts watching (dir-watcher.ts).
+   * A file that does not load at start contributes nothing (there is no last good version) and
+   * start proceeds; it is reported.
+   */
   async start(): Promise<void> {
-    if (this.options.stateDir) await this.loadState();
+    if (this.options.stateDir) {
+      await this.loadState();
+      if (this.applied.size > 0) {
+        this.options.report?.(`restored ${this.applied.size} applied resource${this.applied.size === 1 ? '' : 's'} from ${path.join(this.options.stateDir, JOURNAL_FILE)} (weft apply; they win over the directory's files; start with --fresh to set them aside)`);
+      }
+    }
     if (this.options.watchDir) {
       await this.rescan();
-      try {
-        this.watcher = watch(this.options.watchDir, { recursive: true }, () => this.queueRescan());
-        this.watcher.on('error', () => undefined);
-      } catch {
-        // Directory watching unavailable: changes still arrive through the API.
-      }
+      const watch = watchConfigDir(this.options.watchDir, () => this.queueRescan(), (err) => this.options.report?.(`watching ${this.options.watchDir}: ${err.message}`));
+      this.watcher = watch;
+      await watch.ready;
+      // Anything changed while the watch was being set up is picked up by one more scan.
+      this.queueRescan();
     }
     this.recompute(false);
   }
 
   /** Stops watching. */
   stop(): void {
-    this.watcher?.close();
+    this.stopped = true;
+    void this.watcher?.close();
+    this.watcher = undefined;
     if (this.timer) clearTimeout(this.timer);
     void this.appliedState.close();
+  }
+
+  /** Where a resource in effect comes from: `applied`, or the watched file's path. */
+  sourceOf(r: Resource): string {
+    return this.applied.get(resourceId(r)) === r ? 'applied' : r.source.file;
   }
 
   /** The current merged resources (watched directory plus applied; applied win on the same key). */
@@ -144,7 +171,7 @@ export class ConfigStore {
   }
 
   private queueRescan(): void {
-    if (this.rescanQueued) return;
+    if (this.rescanQueued || this.stopped) return;
     this.rescanQueued = true;
     this.rescanning = this.rescanning.then(async () => {
       this.rescanQueued = false;
@@ -155,7 +182,7 @@ export class ConfigStore {
 
   private async rescan(): Promise<void> {
     const dir = this.options.watchDir!;
-    const files = (await listFiles(dir)).filter((f) => /\.(ya?ml|json)$/i.test(f));
+    const files = await listConfigDir(dir);
     const present = new Set(files);
     for (const f of [...this.files.keys()]) if (!present.has(f)) this.files.delete(f);
     for (const file of files) {
@@ -178,16 +205,26 @@ export class ConfigStore {
 
   private recompute(notify: boolean): void {
     const byId = new Map<string, Resource>();
-    for (const state of [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const sorted = [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const state of sorted) {
       for (const r of state[1].resources) if (!byId.has(resourceId(r))) byId.set(resourceId(r), r);
     }
     for (const [id, r] of this.applied) byId.set(id, r);
     const merged = Object.freeze([...byId.values()]);
+    if (this.notices) {
+      const fileStates = new Map([...this.files].map(([f, st]) => [f, { hash: st.hash, diagnostics: st.diagnostics, keepsLastGood: st.resources.length > 0 }]));
+      this.notices.update(
+        [...fileNotices(fileStates), ...overlapNotices(sorted.map(([f, st]) => [f, st.resources] as const), this.applied), ...namespaceNotices(merged)],
+        new Set(this.files.keys()),
+      );
+    }
     const hash = createHash('sha256');
     for (const r of merged) hash.update(resourceId(r)).update(contentHash(r));
     const digest = hash.digest('hex');
-    if (digest === this.mergedHash) return;
+    // The same content from another place (a file's resource now applied): kept current for
+    // sourceOf(), but nothing to publish.
     this.merged = merged;
+    if (digest === this.mergedHash) return;
     this.mergedHash = digest;
     if (notify) this.schedule();
   }

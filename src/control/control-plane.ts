@@ -315,6 +315,7 @@ export class ControlPlane {
       delete: (keys, opts) => this.store.delete(keys, opts),
       applyStatus: (id) => this.store.applyStatus(id),
       syncStatus: () => ({ version: this.snapshot.version, proxies: this.ads?.status() ?? [], disconnected: this.disconnectedProxies() }),
+      sourceOf: (r) => this.store.sourceOf(r),
       registry: () => ({
         services: this.snapshot.registry.services.map((s) => ({ ...s, exportTo: s.exportTo === '*' ? '*' : [...s.exportTo] })),
         workloads: this.snapshot.registry.workloads,

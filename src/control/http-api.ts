@@ -16,6 +16,9 @@ import { allowedAuthorities, ApiAuthError, ApiErrorCode, apiTlsRequiredMessage, 
 import { findRedactedSecrets, redactManifest, REDACTED_ANNOTATION } from './secret-redaction.js';
 import { ApplyError, ApplyErrorCode, MAX_APPLY_BYTES, tooLargeError } from './apply-limits.js';
 import { isValidApplyId, newApplyId, type ApplyStatus } from './apply-log.js';
+import { withConfigSource } from './config-source.js';
+import { namespaceWarnings } from '../config/namespaces.js';
+import { resourceId } from '../config/resource.js';
 
 /** What the API needs from the control plane. */
 export interface ControlPlaneApi {
@@ -32,6 +35,8 @@ export interface ControlPlaneApi {
   registry(): unknown;
   /** Prometheus text exposition of the control plane's own metrics. */
   metrics(): string;
+  /** Where a resource comes from: its file, or `applied` (config-source.ts). */
+  sourceOf?(r: Resource): string;
 }
 
 /** Identification and cancellation of an apply or delete batch. */
@@ -128,7 +133,7 @@ async function handle(api: ControlPlaneApi, req: http.IncomingMessage, res: http
       const items = api.resources().filter(
         (r) => (!kind || r.kind === kind) && (!ns || r.metadata.namespace === ns) && (!name || r.metadata.name === name),
       );
-      return send(res, 200, { items: items.map((r) => redactManifest(toManifest(r))) });
+      return send(res, 200, { items: items.map((r) => withConfigSource(redactManifest(toManifest(r)), api.sourceOf?.(r))) });
     }
     case '/debug/syncz':
       return send(res, 200, api.syncStatus());
@@ -203,7 +208,10 @@ async function handleApply(api: ControlPlaneApi, req: http.IncomingMessage, res:
     });
   }
   const result = await api.apply(files, dryRun, opts);
-  return send(res, result.ok ? 200 : 422, result, result.applyId);
+  // Warned, never refused: resources now in effect in a namespace nothing defines (config/namespaces.ts).
+  const applied = new Set(result.results.map((r) => `${r.kind}/${r.namespace}/${r.name}`));
+  const nsWarnings = result.ok && !dryRun ? namespaceWarnings(api.resources().filter((r) => applied.has(resourceId(r))), api.resources()) : [];
+  return send(res, result.ok ? 200 : 422, nsWarnings.length > 0 ? { ...result, diagnostics: [...result.diagnostics, ...nsWarnings] } : result, result.applyId);
 }
 
 async function handleDelete(api: ControlPlaneApi, req: http.IncomingMessage, res: http.ServerResponse, opts: BatchOptions): Promise<void> {

@@ -175,6 +175,9 @@ export class ChildControlLink extends EventEmitter<ControlLinkEvents> implements
             this.diags = m.diagnostics;
             this.emit('change');
             return;
+          case 'notice':
+            this.emit('notice', m.line);
+            return;
           case 'reply':
             this.settle(m.id, m.ok ? m : new ControlLinkError(ControlLinkErrorCode.Down, m.message));
         }

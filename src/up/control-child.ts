@@ -49,7 +49,7 @@ async function onMessage(m: ParentMessage): Promise<void> {
   switch (m.t) {
     case 'init': {
       setPods(m.pods);
-      cp = new ControlPlane({ ...m.options, podAddress, isHealthy });
+      cp = new ControlPlane({ ...m.options, store: { ...m.options.store, report: (line) => send({ t: 'notice', line }) }, podAddress, isHealthy });
       try {
         const ports = await cp.start();
         const ca = cp.ca;

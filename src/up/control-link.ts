@@ -84,6 +84,8 @@ export interface ControlLinkEvents {
   up: [downMs: number, pid: number | undefined];
   /** The merged resources changed. */
   change: [];
+  /** A config store notice for the terminal (store-notices.ts): a bad file, a duplicate, an override, restored state. */
+  notice: [line: string];
 }
 
 /** The control plane as `weft up` uses it. */
@@ -141,7 +143,12 @@ export class InProcessControlLink extends EventEmitter<ControlLinkEvents> implem
 
   async start(): Promise<ControlPorts> {
     const { ControlPlane } = await import('../control/control-plane.js');
-    this.cp = new ControlPlane({ ...this.options, podAddress: this.source.podAddress, isHealthy: this.source.isHealthy });
+    this.cp = new ControlPlane({
+      ...this.options,
+      store: { ...this.options.store, report: (line) => this.emit('notice', line) },
+      podAddress: this.source.podAddress,
+      isHealthy: this.source.isHealthy,
+    });
     try {
       const ports = await this.controlPlane.start();
       this.started = true;

@@ -30,6 +30,8 @@ export type ChildMessage =
   | { readonly t: 'started'; readonly ports: ControlPorts; readonly ca: ControlCaInfo | undefined; readonly stateWarnings: readonly string[] }
   | { readonly t: 'startFailed'; readonly message: string; readonly errno?: string }
   | { readonly t: 'resources'; readonly resources: readonly WireResource[]; readonly diagnostics: readonly Diagnostic[] }
+  /** A config store notice (store-notices.ts) for `weft up`'s terminal. */
+  | { readonly t: 'notice'; readonly line: string }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: string | ProxySyncStatus[] }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly message: string };
 

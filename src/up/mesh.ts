@@ -55,6 +55,8 @@ export interface MeshOptions {
    * child process that is restarted while pods keep serving (default).
    */
   readonly inProcessControlPlane?: boolean;
+  /** The config store's notices (bad files, duplicates, overrides, restored state: store-notices.ts), once per change. */
+  readonly configReport?: (line: string) => void;
 }
 
 /** Events of a mesh. */
@@ -119,6 +121,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       pods: () => this.rollout.slotReports(),
     };
     this.controlPlane = options.inProcessControlPlane ? new InProcessControlLink(linkOptions, pods) : new ChildControlLink(linkOptions, pods);
+    // The store's notices (bad files, duplicates, overrides, restored state) come from wherever the control plane runs.
+    this.controlPlane.on('notice', (line) => options.configReport?.(line));
   }
 
   /** The URL users open. */

@@ -121,7 +121,8 @@ test('weft control serves translated config over ADS; apply/get/delete/proxy-sta
     await proc.stop();
     const second = await startControl(config, state);
     const again = await runWeft(['get', 'destinationrule', '--server', second.server, '--state', state]);
-    assert.match(again.stdout, /^reviews\s+reviews$/m);
+    // SOURCE: restored from the state directory, it is "applied" (issue 11, Deliver 7).
+    assert.match(again.stdout, /^reviews\s+reviews\s+applied$/m);
     const del = await runWeft(['delete', 'dr', 'reviews', '--server', second.server, '--state', state]);
     assert.equal(del.stdout.trim(), 'destinationrule.networking.istio.io "reviews" deleted');
     const gone = await runWeft(['get', 'dr', 'reviews', '--server', second.server, '--state', state]);

@@ -109,7 +109,8 @@ test('the token file is 0600 in a 0700 state directory, and the CLI finds it wit
   // Run from the directory weft control runs in: ./.weft/state/api-token is found.
   const got = await runWeft(['get', 'peerauthentication', '-n', 'istio-system', '--server', server], { cwd: root });
   assert.equal(got.code, 0, got.stderr);
-  assert.match(got.stdout, /^default\s*$/m);
+  // NAME, then SOURCE (issue 11: the watched file, relative to the current directory).
+  assert.match(got.stdout, /^default\s+config\/registry\.yaml$/m);
   // From elsewhere, without a token: a clear error naming where it looked.
   const none = await runWeft(['get', 'pa', '-A', '--server', server], { cwd: os.tmpdir(), env: { ...process.env, WEFT_API_TOKEN: '', WEFT_STATE: '' } });
   assert.equal(none.code, 1);
@@ -220,12 +221,14 @@ data:
   }
   for (const [where, body] of Object.entries(answers)) for (const n of needles) assert.ok(!body.includes(n), `private key material in ${where}`);
   // What is shown instead: as kubectl get (NAME TYPE DATA), plus the keys.
-  assert.match(answers['get secret -n istio-system']!, /^NAME\s+TYPE\s+DATA\s+KEYS\n^web-credential\s+kubernetes\.io\/tls\s+2\s+tls\.crt,tls\.key$/m);
+  assert.match(answers['get secret -n istio-system']!, /^NAME\s+TYPE\s+DATA\s+KEYS\s+SOURCE\n^web-credential\s+kubernetes\.io\/tls\s+2\s+tls\.crt,tls\.key\s+applied$/m);
   const yaml = answers['get secret web-credential -n istio-system -o yaml']!;
   const shown = parse(yaml) as { type: string; data: Record<string, string>; metadata: { annotations: Record<string, string> } };
   assert.equal(shown.type, 'kubernetes.io/tls');
   assert.deepEqual(shown.data, { 'tls.crt': '', 'tls.key': '' });
-  assert.deepEqual(Object.keys(shown.metadata.annotations), ['weft.io/redacted']);
+  // weft.io/config-source: where it comes from (issue 11's SOURCE), output only.
+  assert.deepEqual(Object.keys(shown.metadata.annotations), ['weft.io/redacted', 'weft.io/config-source']);
+  assert.equal(shown.metadata.annotations['weft.io/config-source'], 'applied');
   assert.match(shown.metadata.annotations['weft.io/redacted']!, /^values withheld: tls\.crt \d+ bytes, tls\.key \d+ bytes$/);
   // The redacted manifest applied back would wipe the Secret: refused.
   const back = path.join(root, 'back.yaml');

@@ -15,6 +15,7 @@ import { parseDuration } from '../../config/duration.js';
 import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 import { API_TOKEN_FILE, ApiAuthError } from '../../control/api-auth.js';
 import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
+import { setAsideAppliedState } from '../../control/fresh-state.js';
 
 /** The CA settings from flags (undefined when `--xds-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
@@ -32,6 +33,7 @@ export const controlCommand: Command = {
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },
+    { name: 'fresh', type: 'boolean', description: 'start without the applied config: STATE/config is moved aside to config.set-aside-<time>' },
     { name: 'host', type: 'string', description: 'address to bind (off loopback the config API is HTTPS only)', default: '127.0.0.1' },
     ...XDS_PORT_FLAGS,
     { name: 'http-port', type: 'number', description: 'HTTP config API and debug endpoints (bearer token in STATE/api-token)', default: 15014 },
@@ -49,11 +51,17 @@ export const controlCommand: Command = {
     if (tightened.length > 0) io.stderr.write(`weft control: tightened the modes of ${tightened.length} path(s) in the state directory (dirs 0700, files 0600)\n`);
     // The API's bearer token, new at every start (api-auth.ts); the CLI finds it there.
     const tokenFile = path.join(stateDir, API_TOKEN_FILE);
+    if (boolFlag(args, 'fresh')) {
+      const aside = await setAsideAppliedState(stateDir);
+      io.stderr.write(aside ? `weft control: --fresh: applied state (${aside.entries.join(', ')}) set aside in ${aside.dir} (not loaded; move it back to ${stateDir} to restore it)\n` : 'weft control: --fresh: no applied state to set aside\n');
+    }
     const cp = new ControlPlane({
       store: {
         watchDir: config ? path.resolve(io.cwd, config) : undefined,
         stateDir,
         debounceMs: numberFlag(args, 'debounce'),
+        // Bad files (file:line), duplicates, applied overrides, restored state: once per change (store-notices.ts).
+        report: (line) => io.stderr.write(`weft control: ${line}\n`),
       },
       host: stringFlag(args, 'host'),
       meshConfig: meshConfigFromFlags(args, io.cwd, (l) => io.stderr.write(`weft control: ${l}\n`)),
@@ -70,7 +78,6 @@ export const controlCommand: Command = {
       await cp.stop().catch(() => undefined);
       throw new CliError(err instanceof ApiAuthError ? err.code : 'START_FAILED', `control plane failed to start: ${(err as Error).message}`, { cause: err });
     }
-    for (const d of cp.store.diagnostics()) io.stderr.write(`${d.source ? `${d.source.file}:${d.source.line}: ` : ''}${d.level} [${d.code}] ${d.message}\n`);
     for (const w of cp.store.stateWarnings()) io.stderr.write(`weft control: WARNING: ${w}\n`);
     const host = stringFlag(args, 'host');
     const xds = ports.xdsPort !== undefined ? `${host}:${ports.xdsPort}` : 'off (no CA)';

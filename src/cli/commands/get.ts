@@ -1,6 +1,7 @@
 /**
  * `weft get KIND [NAME] [-n NS | -A] [-o yaml|json]`: lists resources in the running mesh's store, as kubectl.
  */
+import path from 'node:path';
 import { stringify } from 'yaml';
 import { boolFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
@@ -8,10 +9,11 @@ import { CliError, usageError } from '../errors.js';
 import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { kindByName } from '../../config/kinds.js';
 import { secretKeys } from '../../control/secret-redaction.js';
+import { CONFIG_SOURCE_ANNOTATION } from '../../control/config-source.js';
 
 interface Manifest {
   kind: string;
-  metadata: { name: string; namespace?: string; creationTimestamp?: string };
+  metadata: { name: string; namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
   spec?: { hosts?: string[]; gateways?: string[]; host?: string };
   /** Secret `type` and `data` (values withheld by the API: secret-redaction.ts). */
   type?: string;
@@ -27,6 +29,9 @@ export const getCommand: Command = {
     'KIND takes kubectl and istioctl names: virtualservice, vs, destinationrules, dr, gateway, gw, svc, deploy, ...',
     'Secrets show their type and data keys; with -o yaml|json every value is empty and the annotation',
     'weft.io/redacted lists each key\'s size: the API never returns Secret values.',
+    'SOURCE is where each resource comes from: the watched directory\'s file, or "applied" (weft apply; applied',
+    'resources win over files); with -o yaml|json it is the annotation weft.io/config-source (output only: it is',
+    'ignored when the output is applied back).',
   ].join('\n'),
   flags: [
     { name: 'namespace', aliases: ['n'], type: 'string', description: 'namespace', default: 'default' },
@@ -61,13 +66,22 @@ export const getCommand: Command = {
         ...(info.kind === 'DestinationRule' ? [m.spec?.host ?? ''] : []),
         // As `kubectl get secret` (NAME TYPE DATA), plus the keys: never the values.
         ...(info.kind === 'Secret' ? [m.type ?? 'Opaque', String(secretKeys(m).length), secretKeys(m).join(',')] : []),
+        displaySource(m.metadata.annotations?.[CONFIG_SOURCE_ANNOTATION], io.cwd),
       ]);
-      const header = [...(all && info.namespaced ? ['NAMESPACE'] : []), 'NAME', ...(info.kind === 'VirtualService' ? ['GATEWAYS', 'HOSTS'] : []), ...(info.kind === 'DestinationRule' ? ['HOST'] : []), ...(info.kind === 'Secret' ? ['TYPE', 'DATA', 'KEYS'] : [])];
+      const header = [...(all && info.namespaced ? ['NAMESPACE'] : []), 'NAME', ...(info.kind === 'VirtualService' ? ['GATEWAYS', 'HOSTS'] : []), ...(info.kind === 'DestinationRule' ? ['HOST'] : []), ...(info.kind === 'Secret' ? ['TYPE', 'DATA', 'KEYS'] : []), 'SOURCE'];
       io.stdout.write(formatTable([header, ...rows]));
     } else throw usageError(`unknown output format "${output}"`);
     return 0;
   },
 };
+
+/** A source for the table: `applied`, or the file relative to the current directory when below it. */
+function displaySource(source: string | undefined, cwd: string): string {
+  if (source === undefined) return '-';
+  if (source === 'applied' || !path.isAbsolute(source)) return source;
+  const rel = path.relative(cwd, source);
+  return rel.startsWith('..') ? source : rel;
+}
 
 /** Formats rows as a left-aligned table with three spaces between columns, as kubectl prints. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
