@@ -97,13 +97,7 @@ export function loadTexts(texts: readonly { file: string; text: string }[], opts
       const id = resourceId(r);
       const first = seen.get(id);
       if (first) {
-        diagnostics.push({
-          code: LoadCodes.Duplicate,
-          level: 'Error',
-          message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: already defined at ${first.source.file}:${first.source.line}`,
-          source: r.source,
-          resource: { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
-        });
+        diagnostics.push(duplicateDiagnostic(r, first));
         continue;
       }
       seen.set(id, r);
@@ -425,4 +419,15 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The error for a resource defined a second time in one load (the first definition wins). */
+export function duplicateDiagnostic(r: Resource, first: Resource): Diagnostic {
+  return {
+    code: LoadCodes.Duplicate,
+    level: 'Error',
+    message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: already defined at ${first.source.file}:${first.source.line}`,
+    source: r.source,
+    resource: { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
+  };
 }

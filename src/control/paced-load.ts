@@ -11,7 +11,7 @@
 import type { Diagnostic, SourceRef } from '../config/diagnostic.js';
 import type { Resource } from '../config/resource.js';
 import { resourceId } from '../config/resource.js';
-import { LoadCodes, parseText, type LoadResult } from '../config/load.js';
+import { duplicateDiagnostic, parseText, type LoadResult } from '../config/load.js';
 
 /** Documents per slice (a slice of 100 VirtualServices parses in tens of milliseconds). */
 export const SLICE_DOCS = 100;
@@ -66,13 +66,7 @@ export async function loadTextsPaced(texts: readonly { file: string; text: strin
         const prior = seen.get(id);
         if (prior) {
           // loadTexts' message and code (src/config/load.ts): first one wins.
-          diagnostics.push({
-            code: LoadCodes.Duplicate,
-            level: 'Error',
-            message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: already defined at ${prior.source.file}:${prior.source.line}`,
-            source: r.source,
-            resource: { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
-          });
+          diagnostics.push(duplicateDiagnostic(r, prior));
           continue;
         }
         seen.set(id, r);
