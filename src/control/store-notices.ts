@@ -47,10 +47,12 @@ export function fileNotices(files: ReadonlyMap<string, FileNoticeState>): StoreN
   const out: StoreNotice[] = [];
   for (const [file, s] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const failed = s.diagnostics.some((d) => d.level === 'Error');
-    for (const d of s.diagnostics) out.push({ key: `file\0${file}\0${s.hash}\0${formatDiagnostic(d)}`, text: formatDiagnostic(d) });
+    // Keyed by what is said, not by the file's hash: a file read while it was still being written, then
+    // whole, with the same error, is reported once.
+    for (const d of s.diagnostics) out.push({ key: `file\0${file}\0${formatDiagnostic(d)}`, text: formatDiagnostic(d) });
     if (failed) {
       out.push({
-        key: `file-kept\0${file}\0${s.hash}`,
+        key: `file-kept\0${file}\0${s.keepsLastGood}`,
         text: s.keepsLastGood
           ? `${file}: not loaded (errors above): its last good version stays in effect`
           : `${file}: not loaded (errors above): it has no good version yet and contributes nothing`,
