@@ -166,7 +166,8 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     const rpDir = tmp('nginx-proxy');
     const rp = await startNginx(group, rpDir, ADDR.nginxProxy, rpPort, reverseProxyConfig(rpDir, ADDR.nginxProxy, rpPort, `${ADDR.upstream}:${upPort}`), cores.proxy, 'nginx reverse proxy');
 
-    // Weft: control plane in this process, proxies as pinned children.
+    // Weft: control plane in this process, proxies as pinned children; every proxy has a workload
+    // certificate (xDS is authenticated since issue 10).
     const gwPort = await freePort(ADDR.gateway);
     const meshDir = tmp('mesh');
     writeBenchMesh(meshDir, upPort, gwPort);
@@ -175,12 +176,12 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     const directCluster = `outbound|${upPort}||direct.default.svc.cluster.local`;
     const retryCluster = `outbound|${upPort}||direct-retry.default.svc.cluster.local`;
     const secureCluster = `outbound|${upPort}||secure.default.svc.cluster.local`;
-    const sidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.clientSidecar, podName: 'client-0', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: directCluster }, cores.proxy, 'weft sidecar');
+    const sidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.clientSidecar, podName: 'client-0', namespace: 'default', labels: { app: 'client' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, exactPorts: false, waitCluster: directCluster }, cores.proxy, 'weft sidecar');
     const smallConfigRssMB = rssMB(sidecar.child.pid);
-    const appSidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.appSidecar, podName: 'app-0', namespace: 'default', labels: { app: 'app' }, xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort }, cores.proxy, 'weft app sidecar');
-    const gateway = await startProxyChild(group, { role: 'gateway', ip: ADDR.gateway, podName: 'ingressgateway-0', namespace: 'default', labels: { istio: 'ingressgateway' }, xds, exactPorts: true, waitCluster: `outbound|${upPort}||app.default.svc.cluster.local` }, cores.proxy, 'weft gateway');
+    const appSidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.appSidecar, podName: 'app-0', namespace: 'default', labels: { app: 'app' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort }, cores.proxy, 'weft app sidecar');
+    const gateway = await startProxyChild(group, { role: 'gateway', ip: ADDR.gateway, podName: 'ingressgateway-0', namespace: 'default', labels: { istio: 'ingressgateway' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, exactPorts: true, waitCluster: `outbound|${upPort}||app.default.svc.cluster.local` }, cores.proxy, 'weft gateway');
     // Issue 5: the plain sidecar's twin, calling `direct-retry` (same upstream; retries + outlier detection).
-    const retrySidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.retrySidecar, podName: 'client-retry-0', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: retryCluster }, cores.proxy, 'weft sidecar (retries)');
+    const retrySidecar = await startProxyChild(group, { role: 'sidecar', ip: ADDR.retrySidecar, podName: 'client-retry-0', namespace: 'default', labels: { app: 'client' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, exactPorts: false, waitCluster: retryCluster }, cores.proxy, 'weft sidecar (retries)');
     // Issue 6: the mTLS pair, each proxy with a workload certificate from the CA (single-use bootstrap token).
     const mtlsServer = await startProxyChild(group, {
       role: 'sidecar', ip: ADDR.mtlsServerSidecar, podName: 'secure-0', namespace: 'default', labels: { app: 'secure', 'security.istio.io/tlsMode': 'istio' },
