@@ -22,8 +22,8 @@ export const YamlLimits = {
   maxDepth: 100,
   /** Alias expansions in one document (the `yaml` package's `maxAliasCount`). */
   maxAliasCount: 100,
-  /** Resources in one `weft apply` (one batch). */
-  maxResourcesPerApply: 10_000,
+  /** Resources in one `weft apply` (one batch); the config API refuses more with 413 before parsing (control/apply-limits.ts). */
+  maxResourcesPerApply: 5_000,
 } as const;
 
 /** Stable codes, one per limit (WFT0011–WFT0016). */

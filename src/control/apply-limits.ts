@@ -9,12 +9,13 @@
  * pushed in a few seconds; 102,301 in one apply took minutes and more than 1 GB. Split larger
  * changes into several applies (each is atomic on its own).
  */
+import { YamlLimits } from '../config/yaml-limits.js';
 
 /** Largest accepted apply request body (bytes). */
 export const MAX_APPLY_BYTES = 8 * 1024 * 1024;
 
-/** Most resources in one apply or delete. */
-export const MAX_APPLY_RESOURCES = 5000;
+/** Most resources in one apply or delete: the loader's one limit (config/yaml-limits.ts). */
+export const MAX_APPLY_RESOURCES = YamlLimits.maxResourcesPerApply;
 
 /** Stable codes of apply refusals (HTTP API `error` field, CLI error code). */
 export const ApplyErrorCode = {

@@ -212,7 +212,7 @@ export class ConfigStore {
     for (const [id, r] of this.applied) byId.set(id, r);
     const merged = Object.freeze([...byId.values()]);
     if (this.notices) {
-      const fileStates = new Map([...this.files].map(([f, st]) => [f, { hash: st.hash, diagnostics: st.diagnostics, keepsLastGood: st.resources.length > 0 }]));
+      const fileStates = new Map([...this.files].map(([f, st]) => [f, { diagnostics: st.diagnostics, keepsLastGood: st.resources.length > 0 }]));
       this.notices.update(
         [...fileNotices(fileStates), ...overlapNotices(sorted.map(([f, st]) => [f, st.resources] as const), this.applied), ...namespaceNotices(merged)],
         new Set(this.files.keys()),

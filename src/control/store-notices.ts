@@ -6,8 +6,8 @@
  *
  * Each notice has a key; a {@link NoticePrinter} prints a notice when its key first appears and
  * forgets it when it disappears, so a problem is printed once per change — not at every rescan —
- * and again if it comes back. A bad file's key includes its content hash: each new bad version of
- * the file is reported once.
+ * and again if it comes back. A bad file's key is what it says, not the file's content hash: a
+ * file read mid-write and then whole, with the same error, is reported once.
  */
 import type { Diagnostic } from '../config/diagnostic.js';
 import { formatKey } from '../config/diagnostic.js';
@@ -31,7 +31,6 @@ export const StoreNoticeCodes = {
 
 /** A watched file's state, as far as notices need it. */
 export interface FileNoticeState {
-  readonly hash: string;
   readonly diagnostics: readonly Diagnostic[];
   /** Whether the file has resources in effect (its last good version) despite errors. */
   readonly keepsLastGood: boolean;

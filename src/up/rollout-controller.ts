@@ -81,11 +81,7 @@ export class RolloutController {
   slotReports(): PodReport[] {
     const slots = new Map<string, { namespace: string; name: string }>();
     for (const i of this.instances.values()) slots.set(i.slotKey, { namespace: i.pod.plan.namespace, name: i.pod.plan.name });
-    return [...slots.entries()].map(([slotKey, pod]) => {
-      let healthy = false;
-      for (const i of this.instances.values()) if (i.slotKey === slotKey && i.serving) healthy = i.pod.appReady && i.pod.sidecarReady;
-      return { ...pod, address: this.podAddress(pod), healthy };
-    });
+    return [...slots.entries()].map(([slotKey, pod]) => ({ ...pod, address: this.podAddress(pod), healthy: this.slotHealthy(slotKey) }));
   }
 
   /** The address of the registry's pod (a slot): its serving instance's, else its newest instance's. */
@@ -98,8 +94,11 @@ export class RolloutController {
 
   /** Endpoint health of a registry pod: its serving instance's sidecar and app are ready. */
   isHealthy(w: Workload): boolean {
-    if (w.origin.kind !== 'Deployment') return true;
-    const slotKey = `${w.namespace}/${w.name}`;
+    return w.origin.kind !== 'Deployment' || this.slotHealthy(`${w.namespace}/${w.name}`);
+  }
+
+  /** Whether slot `namespace/name` has a serving instance whose sidecar and app are ready. */
+  private slotHealthy(slotKey: string): boolean {
     for (const i of this.instances.values()) if (i.slotKey === slotKey && i.serving) return i.pod.appReady && i.pod.sidecarReady;
     return false;
   }
