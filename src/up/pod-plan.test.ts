@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { planPods, podEnvironment, type PodPlan } from './pod-plan.js';
+import { planPods, podEnvironment, proxyConfigAnnotation, type PodPlan } from './pod-plan.js';
 import { ConfigStore } from '../control/config-store.js';
 
 const PLAN: PodPlan = {
   name: 'web-0', namespace: 'default', deployment: 'web', labels: { app: 'web' }, serviceAccount: 'web',
   argv: ['node', 'app.js'], env: [], ports: [8080], cwd: '/tmp', specKey: 'k',
-  replica: 0, terminationGraceSeconds: 30, drainMs: 2000,
+  replica: 0, terminationGraceSeconds: 30, drainMs: 2000, unsupportedProxyConfig: [],
 };
 
 const deployment = (body: string) => `apiVersion: apps/v1
@@ -112,6 +112,17 @@ spec:
   assert.deepEqual(p.preStop, { exec: { command: ['sh', '-c', 'sleep 1'] } });
   assert.equal(p.terminationGraceSeconds, 12);
   assert.equal(p.drainMs, 7000);
+  assert.deepEqual(p.unsupportedProxyConfig, []);
   assert.deepEqual(p.namedPorts, [{ name: 'http', port: 9080 }]);
   store.stop();
+});
+
+test('proxy.istio.io/config: terminationDrainDuration is read as a duration; every other ProxyConfig field is reported, never silently dropped', () => {
+  assert.deepEqual(proxyConfigAnnotation({ 'proxy.istio.io/config': 'terminationDrainDuration: 1m30s' }), { drainMs: 90_000, unsupported: [] });
+  assert.deepEqual(proxyConfigAnnotation({ 'proxy.istio.io/config': '{holdApplicationUntilProxyStarts: true, concurrency: 2}' }).unsupported, [
+    'proxy.istio.io/config holdApplicationUntilProxyStarts', 'proxy.istio.io/config concurrency',
+  ]);
+  assert.deepEqual(proxyConfigAnnotation({ 'proxy.istio.io/config': 'terminationDrainDuration: soon' }).unsupported, ['proxy.istio.io/config terminationDrainDuration (not a duration)']);
+  assert.deepEqual(proxyConfigAnnotation({ 'proxy.istio.io/config': '[' }).unsupported, ['proxy.istio.io/config (not valid YAML)']);
+  assert.deepEqual(proxyConfigAnnotation(undefined), { unsupported: [] });
 });

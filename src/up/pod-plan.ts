@@ -4,6 +4,8 @@
  * its labels, service account and ports. `image` is ignored: Weft runs local processes.
  */
 import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../config/duration.js';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
 import type { DeploymentSpec, EnvVar, Probe } from '../config/schema/kubernetes-workload.js';
@@ -59,6 +61,8 @@ export interface PodPlan {
   readonly terminationGraceSeconds: number;
   /** The sidecar's drain on leaving, in ms. */
   readonly drainMs: number;
+  /** ProxyConfig fields of the pod annotation Weft does not apply (weft up warns once each). */
+  readonly unsupportedProxyConfig: readonly string[];
 }
 
 /**
@@ -80,13 +84,28 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** `terminationDrainDuration` from Istio's `proxy.istio.io/config` pod annotation, in ms. */
-function drainFromAnnotation(annotations: Readonly<Record<string, string>> | undefined): number | undefined {
-  const text = annotations?.['proxy.istio.io/config'];
-  const m = text ? /terminationDrainDuration:\s*["']?(\d+(?:\.\d+)?)(ms|s|m)["']?/.exec(text) : null;
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000);
+/** Istio's pod annotation carrying ProxyConfig overrides (YAML). */
+export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
+
+/**
+ * What `weft up` takes from the `proxy.istio.io/config` pod annotation: `terminationDrainDuration`
+ * (ms), and the ProxyConfig fields it sets that Weft does not apply (warned about, never silent).
+ */
+export function proxyConfigAnnotation(annotations: Readonly<Record<string, string>> | undefined): { drainMs?: number; unsupported: string[] } {
+  const text = annotations?.[PROXY_CONFIG_ANNOTATION];
+  if (text === undefined) return { unsupported: [] };
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 10 });
+  } catch {
+    return { unsupported: [`${PROXY_CONFIG_ANNOTATION} (not valid YAML)`] };
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { unsupported: [`${PROXY_CONFIG_ANNOTATION} (not a map)`] };
+  const fields = doc as Record<string, unknown>;
+  const drain = typeof fields.terminationDrainDuration === 'string' ? parseDuration(fields.terminationDrainDuration) : undefined;
+  const unsupported = Object.keys(fields).filter((k) => k !== 'terminationDrainDuration').map((k) => `${PROXY_CONFIG_ANNOTATION} ${k}`);
+  if ('terminationDrainDuration' in fields && drain === undefined) unsupported.push(`${PROXY_CONFIG_ANNOTATION} terminationDrainDuration (not a duration)`);
+  return { ...(drain !== undefined ? { drainMs: drain } : {}), unsupported };
 }
 
 /** Builds the plans of every Deployment replica; `baseDir` is used for Deployments not read from a file. */
@@ -108,6 +127,7 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
     // The working directory is not part of the key: a pod keeps running where it was started
     // until its template changes (an identical apply from another directory changes nothing).
     const specKey = podTemplateKey(spec.template);
+    const proxyConfig = proxyConfigAnnotation(spec.template?.metadata?.annotations);
     const preStop = lifecycleHandler((container as { lifecycle?: unknown } | undefined)?.lifecycle, 'preStop');
     for (let i = 0; i < (spec.replicas ?? 1); i++) {
       plans.push({
@@ -127,7 +147,8 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
         readinessProbe: container?.readinessProbe,
         preStop,
         terminationGraceSeconds: pod?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
-        drainMs: drainFromAnnotation(spec.template?.metadata?.annotations) ?? DEFAULT_DRAIN_MS,
+        drainMs: proxyConfig.drainMs ?? DEFAULT_DRAIN_MS,
+        unsupportedProxyConfig: proxyConfig.unsupported,
       });
     }
   }

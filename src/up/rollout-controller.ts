@@ -63,6 +63,8 @@ export class RolloutController {
   private readonly generations = new Map<string, number>();
   private pendingBaseline?: Promise<SyncBaseline>;
   private readonly abort = new AbortController();
+  /** ProxyConfig warnings already printed (once each). */
+  private readonly warned = new Set<string>();
 
   /** `pods`: the mesh's map of running pods, kept here by instance id. */
   constructor(private readonly host: RolloutHost, readonly pods: Map<string, PodRunner>) {}
@@ -161,6 +163,11 @@ export class RolloutController {
   }
 
   private start(deployment: string, plan: PodPlan): void {
+    for (const f of plan.unsupportedProxyConfig) {
+      const line = `weft up: WARNING: Deployment ${plan.namespace}/${plan.deployment}: ${f} is not applied by Weft (only terminationDrainDuration is)`;
+      if (!this.warned.has(line)) this.host.warn?.(line);
+      this.warned.add(line);
+    }
     const slotKey = `${plan.namespace}/${plan.name}`;
     const gen = this.generations.get(slotKey) ?? 0;
     this.generations.set(slotKey, gen + 1);
