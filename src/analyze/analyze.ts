@@ -37,7 +37,8 @@ export interface AnalyzeResult {
 /** Analyzes already-loaded configuration. */
 export function analyzeLoaded(loaded: LoadResult, opts: AnalyzeOptions = {}): AnalyzeResult {
   const meshConfig = opts.meshConfig ?? DEFAULT_MESH_CONFIG;
-  const resources = [...loaded.resources, ...defaultIngressResources(loaded.resources, meshConfig)];
+  // Kinds Weft parses but does not run (EnvoyFilter) are analyzed too: `ctx.list('EnvoyFilter')`.
+  const resources = [...loaded.resources, ...(loaded.notRun ?? []), ...defaultIngressResources(loaded.resources, meshConfig)];
   const snapshot = buildSnapshot({ resources, meshConfig });
   const found = runAnalyzers(snapshot).filter((m) => m.source?.file !== INTERNAL_INGRESS_FILE);
   // The loader's VirtualService checks also flag unreachable rules; the analyzer reports them with

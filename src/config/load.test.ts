@@ -39,11 +39,12 @@ test('a YAML syntax error names file and line, and other documents still load', 
   assert.deepEqual(out.resources.map((r) => r.metadata.name).sort(), ['ratings', 'reviews']);
 });
 
-test('an unknown kind is an error with file and line; the next document loads', () => {
-  const text = `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\n${SERVICE}`;
+test('an unknown kind in an Istio group is an error with file and line; the next document loads', () => {
+  const text = `apiVersion: networking.istio.io/v1\nkind: Widget\nmetadata: {name: w}\n---\n${SERVICE}`;
   const out = parseText('w.yaml', text);
   assert.equal(out.diagnostics.length, 1);
   assert.equal(out.diagnostics[0]!.code, LoadCodes.UnknownKind);
+  assert.equal(out.diagnostics[0]!.level, 'Error');
   assert.match(out.diagnostics[0]!.message, /unknown kind Widget/);
   assert.equal(out.diagnostics[0]!.source?.line, 2);
   assert.equal(out.resources.length, 1);
@@ -68,15 +69,21 @@ test('bad metadata names are rejected', () => {
   assert.equal(out.diagnostics[0]!.source?.line, 4);
 });
 
-test('duplicates across files: the first wins, the second is reported with both places', () => {
+test('duplicates across files and within one file: the last wins (as kubectl apply of both), a warning names both places', () => {
   const out = loadTexts([
     { file: 'a.yaml', text: SERVICE },
-    { file: 'b.yaml', text: SERVICE },
+    { file: 'b.yaml', text: SERVICE.replace('port: 9080', 'port: 9081') },
   ]);
   assert.equal(out.resources.length, 1);
+  assert.equal(out.resources[0]!.source.file, 'b.yaml');
   assert.equal(out.diagnostics[0]!.code, LoadCodes.Duplicate);
+  assert.equal(out.diagnostics[0]!.level, 'Warning');
   assert.match(out.diagnostics[0]!.message, /a\.yaml:1/);
   assert.equal(out.diagnostics[0]!.source?.file, 'b.yaml');
+  const one = loadTexts([{ file: 'c.yaml', text: `${SERVICE}---\n${SERVICE.replace('port: 9080', 'port: 9081')}` }]);
+  assert.equal(one.resources.length, 1);
+  assert.ok(JSON.stringify(one.resources[0]!.spec).includes('9081'));
+  assert.deepEqual(one.diagnostics.map((d) => [d.code, d.level, d.source?.line]), [[LoadCodes.Duplicate, 'Warning', 12]]);
 });
 
 test('a v1 List is expanded and positions point into its items', () => {

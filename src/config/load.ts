@@ -14,11 +14,18 @@ import { lookupKind } from './kinds.js';
 import type { SchemaIssue } from './kind-info.js';
 import { unsupportedFieldDiagnostics } from './field-support/unsupported-fields.js';
 import { checkTextLimits, tooManyResourcesMessage, findTooDeep, LimitCodes, YamlLimits } from './yaml-limits.js';
+import { classifyUnrunKind, notIstioMessage, UnrunKindCodes, unrunKindMessage } from './unrun-kinds.js';
+import { parseEnvoyFilterSpec } from './envoy-filter.js';
 
 /** What loading produced: the resources that passed validation, and every problem found. */
 export interface LoadResult {
   readonly resources: Resource[];
   readonly diagnostics: Diagnostic[];
+  /**
+   * Resources of Istio kinds Weft parses but does not run (EnvoyFilter, see unrun-kinds.ts and
+   * envoy-filter.ts): for `weft analyze` only, never stored or translated.
+   */
+  readonly notRun?: Resource[];
 }
 
 /** Stable codes for problems the loader itself reports (schema problems use Istio's IST0106). */
@@ -28,6 +35,10 @@ export const LoadCodes = {
   Duplicate: 'WFT0003',
   Unreadable: 'WFT0004',
   NotAnObject: 'WFT0005',
+  /** An Istio kind Weft does not run (EnvoyFilter, WasmPlugin, ProxyConfig, Gateway API): a warning. */
+  UnsupportedKind: UnrunKindCodes.UnsupportedKind,
+  /** A kind that is not Istio configuration (NetworkPolicy, PrometheusRule, …): skipped, an info. */
+  NotIstio: UnrunKindCodes.NotIstio,
 } as const;
 
 const CONFIG_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -67,7 +78,7 @@ export async function loadPaths(paths: readonly string[], stdin?: () => Promise<
     }
   }
   const result = loadTexts(texts);
-  return { resources: result.resources, diagnostics: [...diagnostics, ...result.diagnostics] };
+  return { resources: result.resources, diagnostics: [...diagnostics, ...result.diagnostics], notRun: result.notRun };
 }
 
 /** Options of {@link loadTexts}. */
@@ -76,11 +87,15 @@ export interface LoadTextsOptions {
   readonly maxResources?: number;
 }
 
-/** Loads already-read texts; resources are de-duplicated by kind/namespace/name (first one wins). */
+/**
+ * Loads already-read texts; resources are de-duplicated by kind/namespace/name: the last definition
+ * wins, with a WFT0003 warning, as `kubectl apply` of the files in order would leave it.
+ */
 export function loadTexts(texts: readonly { file: string; text: string }[], opts: LoadTextsOptions = {}): LoadResult {
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
-  const seen = new Map<string, Resource>();
+  const notRun: Resource[] = [];
+  const seen = new Map<string, { resource: Resource; index: number }>();
   let count = 0;
   for (const { file, text } of texts) {
     const out = parseText(file, text);
@@ -93,18 +108,21 @@ export function loadTexts(texts: readonly { file: string; text: string }[], opts
       };
     }
     diagnostics.push(...out.diagnostics);
+    notRun.push(...(out.notRun ?? []));
     for (const r of out.resources) {
       const id = resourceId(r);
-      const first = seen.get(id);
-      if (first) {
-        diagnostics.push(duplicateDiagnostic(r, first));
+      const earlier = seen.get(id);
+      if (earlier) {
+        diagnostics.push(duplicateDiagnostic(r, earlier.resource));
+        resources[earlier.index] = r;
+        seen.set(id, { resource: r, index: earlier.index });
         continue;
       }
-      seen.set(id, r);
+      seen.set(id, { resource: r, index: resources.length });
       resources.push(r);
     }
   }
-  return { resources, diagnostics };
+  return { resources, diagnostics, notRun };
 }
 
 /**
@@ -174,6 +192,7 @@ function parseWithinLimits(file: string, text: string): LoadResult {
   const parsed = new ParsedFile(file, text);
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
+  const notRun: Resource[] = [];
   const pos = (offset: number) => parsed.position(offset);
   parsed.documents().forEach((doc, index) => {
     if (doc.errors.length > 0) {
@@ -224,22 +243,23 @@ function parseWithinLimits(file: string, text: string): LoadResult {
     }
     if (value.kind === 'List' && Array.isArray(value.items)) {
       value.items.forEach((item, i) => {
-        const r = buildResource(item, parsed.locator(index, ['items', i]), diagnostics);
+        const r = buildResource(item, parsed.locator(index, ['items', i]), diagnostics, notRun);
         if (r) resources.push(r);
       });
       return;
     }
-    const r = buildResource(value, parsed.locator(index, []), diagnostics);
+    const r = buildResource(value, parsed.locator(index, []), diagnostics, notRun);
     if (r) resources.push(r);
   });
   parsed.release();
-  return { resources, diagnostics };
+  return { resources, diagnostics, notRun };
 }
 
 function buildResource(
   value: unknown,
   locate: (p: readonly (string | number)[]) => SourceRef,
   diagnostics: Diagnostic[],
+  notRun: Resource[],
 ): Resource | undefined {
   const start = locate([]);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -262,6 +282,21 @@ function buildResource(
   const meta = obj.metadata as Record<string, unknown> | undefined;
   const name = typeof meta?.name === 'string' ? meta.name : undefined;
   if (!info) {
+    const unrun = classifyUnrunKind(apiVersion, kind);
+    if (unrun.class !== 'unknown') {
+      const namespace = typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+      const resource = { kind, namespace, name: name ?? '<unnamed>' };
+      if (unrun.class === 'not-istio') {
+        diagnostics.push({ code: LoadCodes.NotIstio, level: 'Info', message: notIstioMessage(kind, apiVersion), source: locate(['kind']), resource });
+        return undefined;
+      }
+      diagnostics.push({ code: LoadCodes.UnsupportedKind, level: 'Warning', message: unrunKindMessage(kind, apiVersion, unrun.reason), source: locate(['kind']), resource });
+      if (kind === 'EnvoyFilter') {
+        const r = envoyFilterResource(apiVersion, meta, obj.spec, locate, namespace, diagnostics);
+        if (r) notRun.push(r);
+      }
+      return undefined;
+    }
     diagnostics.push({
       code: LoadCodes.UnknownKind,
       level: 'Error',
@@ -325,6 +360,29 @@ function buildResource(
     source: start,
     locate,
   });
+}
+
+/**
+ * An EnvoyFilter as a typed Resource for analysis (envoy-filter.ts): metadata and spec problems are
+ * warnings here, since the kind is not run and must not stop its file from loading.
+ */
+function envoyFilterResource(
+  apiVersion: string,
+  meta: Record<string, unknown> | undefined,
+  spec: unknown,
+  locate: (p: readonly (string | number)[]) => SourceRef,
+  namespace: string,
+  diagnostics: Diagnostic[],
+): Resource | undefined {
+  const key = { kind: 'EnvoyFilter', namespace, name: typeof meta?.name === 'string' ? meta.name : '<unnamed>' };
+  const issues = [...validateMetadata(meta, true).map((i) => ({ ...i, level: 'Warning' as const, code: 'IST0106', message: `Schema validation error: ${formatPath(i.path)}: ${i.message}` }))];
+  const parsed = issues.length === 0 ? parseEnvoyFilterSpec(spec) : { issues: [] };
+  for (const i of [...issues, ...parsed.issues]) {
+    diagnostics.push({ code: i.code ?? 'IST0106', level: 'Warning', message: i.message, source: locate(i.path), resource: key, field: formatPath(i.path) });
+  }
+  if (issues.length > 0 || !('spec' in parsed) || parsed.spec === undefined) return undefined;
+  const metadata = withoutOutputAnnotations(meta as unknown as ObjectMeta);
+  return Object.freeze({ apiVersion, kind: 'EnvoyFilter', metadata: Object.freeze({ ...metadata, namespace }), spec: parsed.spec, source: locate([]), locate });
 }
 
 /** Annotation the API adds to `weft get` output (control/config-source.ts defines it for output). */
@@ -421,12 +479,15 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The error for a resource defined a second time in one load (the first definition wins). */
+/**
+ * The warning for a resource defined a second time in one load: the later definition wins, as
+ * `kubectl apply -f` of both files (in order) leaves the later one in the cluster.
+ */
 export function duplicateDiagnostic(r: Resource, first: Resource): Diagnostic {
   return {
     code: LoadCodes.Duplicate,
-    level: 'Error',
-    message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: already defined at ${first.source.file}:${first.source.line}`,
+    level: 'Warning',
+    message: `${r.kind} ${r.metadata.namespace}/${r.metadata.name} is defined again (also at ${first.source.file}:${first.source.line}): this later definition is used, as kubectl apply of both would leave it`,
     source: r.source,
     resource: { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
   };

@@ -17,6 +17,7 @@ import { JOURNAL_FILE } from './applied-journal.js';
 import type { ApplyStatus } from './apply-log.js';
 import { listConfigDir, watchConfigDir, type DirWatch } from './dir-watcher.js';
 import { fileNotices, namespaceNotices, NoticePrinter, overlapNotices } from './store-notices.js';
+import { unsuppressed, type Suppression } from '../config/suppression.js';
 
 /** Options of a config store. */
 export interface ConfigStoreOptions {
@@ -34,6 +35,8 @@ export interface ConfigStoreOptions {
    * namespaces that do not exist, and at start how many applied resources were restored.
    */
   readonly report?: (line: string) => void;
+  /** `--suppress CODE=Kind name.namespace` entries: matching warnings and infos are not reported (errors always are). */
+  readonly suppress?: readonly Suppression[];
 }
 
 /** Outcome for one resource of an apply or delete, as kubectl prints it. */
@@ -206,13 +209,15 @@ export class ConfigStore {
   private recompute(notify: boolean): void {
     const byId = new Map<string, Resource>();
     const sorted = [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    // The last definition by path wins (also within a file), as `kubectl apply -f DIR` leaves it.
     for (const state of sorted) {
-      for (const r of state[1].resources) if (!byId.has(resourceId(r))) byId.set(resourceId(r), r);
+      for (const r of state[1].resources) byId.set(resourceId(r), r);
     }
     for (const [id, r] of this.applied) byId.set(id, r);
     const merged = Object.freeze([...byId.values()]);
     if (this.notices) {
-      const fileStates = new Map([...this.files].map(([f, st]) => [f, { diagnostics: st.diagnostics, keepsLastGood: st.resources.length > 0 }]));
+      const suppress = this.options.suppress ?? [];
+      const fileStates = new Map([...this.files].map(([f, st]) => [f, { diagnostics: unsuppressed(st.diagnostics, suppress), keepsLastGood: st.resources.length > 0 }]));
       this.notices.update(
         [...fileNotices(fileStates), ...overlapNotices(sorted.map(([f, st]) => [f, st.resources] as const), this.applied), ...namespaceNotices(merged)],
         new Set(this.files.keys()),

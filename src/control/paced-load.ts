@@ -52,7 +52,8 @@ export function sliceDocuments(text: string, docs = SLICE_DOCS): TextSlice[] {
 export async function loadTextsPaced(texts: readonly { file: string; text: string }[], docs = SLICE_DOCS): Promise<LoadResult> {
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
-  const seen = new Map<string, Resource>();
+  const notRun: Resource[] = [];
+  const seen = new Map<string, { resource: Resource; index: number }>();
   let first = true;
   for (const { file, text } of texts) {
     for (const slice of sliceDocuments(text, docs)) {
@@ -60,21 +61,24 @@ export async function loadTextsPaced(texts: readonly { file: string; text: strin
       first = false;
       const out = parseText(file, slice.text);
       for (const d of out.diagnostics) diagnostics.push(slice.line === 0 || !d.source ? d : { ...d, source: shift(d.source, slice.line) });
+      for (const n of out.notRun ?? []) notRun.push(slice.line === 0 ? n : shiftResource(n, slice.line));
       for (const parsed of out.resources) {
         const r = slice.line === 0 ? parsed : shiftResource(parsed, slice.line);
         const id = resourceId(r);
         const prior = seen.get(id);
         if (prior) {
-          // loadTexts' message and code (src/config/load.ts): first one wins.
-          diagnostics.push(duplicateDiagnostic(r, prior));
+          // loadTexts' message and code (src/config/load.ts): the later definition wins.
+          diagnostics.push(duplicateDiagnostic(r, prior.resource));
+          resources[prior.index] = r;
+          seen.set(id, { resource: r, index: prior.index });
           continue;
         }
-        seen.set(id, r);
+        seen.set(id, { resource: r, index: resources.length });
         resources.push(r);
       }
     }
   }
-  return { resources, diagnostics };
+  return { resources, diagnostics, notRun };
 }
 
 function shift(s: SourceRef, lines: number): SourceRef {

@@ -62,13 +62,14 @@ test('duplicates name both files; applied overrides and the restored count are r
     const store = new ConfigStore({ watchDir: dir, stateDir: state, debounceMs: 5, report: (l) => lines.push(l) });
     await store.start();
     const dup = lines.find((l) => l.includes('[WFT0003]'));
-    assert.equal(dup, `${path.join(dir, 'b.yaml')}:1: Warning [WFT0003] ServiceAccount default/x is also defined in ${path.join(dir, 'a.yaml')}: the one in ${path.join(dir, 'a.yaml')} is used (first file by path)`);
+    // The last definition by path wins, as kubectl apply -f DIR would leave it.
+    assert.equal(dup, `${path.join(dir, 'b.yaml')}:1: Warning [WFT0003] ServiceAccount default/x is also defined at ${path.join(dir, 'a.yaml')}:1: this later one is used (the last definition by path wins, as kubectl apply -f of the directory would leave it)`);
     assert.ok(lines.some((l) => l.includes('[WFT0021]') && l.includes('namespace "nowhere" does not exist')), lines.join('\n'));
     const x = store.resources().find((r) => r.metadata.name === 'x')!;
-    assert.equal(store.sourceOf(x), path.join(dir, 'a.yaml'));
+    assert.equal(store.sourceOf(x), path.join(dir, 'b.yaml'));
     lines.length = 0;
     assert.equal((await store.apply([{ file: 'cli.yaml', text: sa('x') }])).ok, true);
-    assert.ok(lines.some((l) => l.startsWith(`${path.join(dir, 'a.yaml')}: Warning [WFT0020] ServiceAccount default/x is overridden by the applied version`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith(`${path.join(dir, 'b.yaml')}: Warning [WFT0020] ServiceAccount default/x is overridden by the applied version`)), lines.join('\n'));
     assert.equal(store.sourceOf(store.resources().find((r) => r.metadata.name === 'x')!), 'applied');
     store.stop();
     // Restart: the restored count and the override are printed at start.
@@ -87,7 +88,7 @@ test('duplicates name both files; applied overrides and the restored count are r
     await fresh.start();
     fresh.stop();
     assert.equal(lines.some((l) => l.startsWith('restored') || l.includes('[WFT0020]')), false, lines.join('\n'));
-    assert.equal(fresh.sourceOf(fresh.resources().find((r) => r.metadata.name === 'x')!), path.join(dir, 'a.yaml'));
+    assert.equal(fresh.sourceOf(fresh.resources().find((r) => r.metadata.name === 'x')!), path.join(dir, 'b.yaml'));
     assert.equal(await setAsideAppliedState(state), undefined);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ export interface StoreNotice {
 
 /** Stable codes of the store's own warnings. */
 export const StoreNoticeCodes = {
-  /** The same kind/namespace/name in two files of the watched directory (the first by path wins). */
+  /** The same kind/namespace/name defined twice in the watched directory (the last by path wins). */
   DuplicateInDirectory: 'WFT0003',
   /** An applied resource overrides a file's resource with the same kind/namespace/name. */
   AppliedOverridesFile: 'WFT0020',
@@ -62,29 +62,28 @@ export function fileNotices(files: ReadonlyMap<string, FileNoticeState>): StoreN
 }
 
 /**
- * Duplicates across files (the first file by path wins, as the store merges) and applied
- * resources that override a file's, each naming both places.
+ * Resources defined more than once (across files, or twice in one file): the last definition by
+ * path wins, as the store merges and as `kubectl apply -f DIR` would leave it; and applied
+ * resources that override a file's. Each notice names both places.
  */
 export function overlapNotices(files: readonly (readonly [string, readonly Resource[]])[], applied: ReadonlyMap<string, Resource>): StoreNotice[] {
   const out: StoreNotice[] = [];
-  const first = new Map<string, string>();
+  const last = new Map<string, { file: string; r: Resource }>();
   for (const [file, resources] of files) {
     for (const r of resources) {
       const id = resourceId(r);
-      const winner = first.get(id);
-      if (winner === undefined) {
-        first.set(id, file);
-        continue;
-      }
-      if (winner === file) continue;
+      const prior = last.get(id);
+      last.set(id, { file, r });
+      if (prior === undefined) continue;
+      const before = `${prior.file}:${prior.r.source.line}`;
       out.push({
-        key: `dup\0${id}\0${winner}\0${file}`,
-        text: `${file}:${r.source.line}: Warning [${StoreNoticeCodes.DuplicateInDirectory}] ${formatKey({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name })} is also defined in ${winner}: the one in ${winner} is used (first file by path)`,
+        key: `dup\0${id}\0${before}\0${file}:${r.source.line}`,
+        text: `${file}:${r.source.line}: Warning [${StoreNoticeCodes.DuplicateInDirectory}] ${formatKey({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name })} is also defined at ${before}: this later one is used (the last definition by path wins, as kubectl apply -f of the directory would leave it)`,
       });
     }
   }
   for (const [id, r] of applied) {
-    const file = first.get(id);
+    const file = last.get(id)?.file;
     if (file === undefined) continue;
     out.push({
       key: `override\0${id}\0${file}`,

@@ -20,7 +20,7 @@ export function analyzeYaml(yaml: string, analyzer: Analyzer, meshConfig: MeshCo
   const loaded = loadTexts([{ file: TEST_FILE, text: yaml }]);
   const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
   if (errors.length > 0) throw new Error(`fixture does not load: ${errors.map((e) => `${e.source?.line}: ${e.message}`).join('; ')}`);
-  const resources = [...loaded.resources, ...defaultIngressResources(loaded.resources, meshConfig)];
+  const resources = [...loaded.resources, ...(loaded.notRun ?? []), ...defaultIngressResources(loaded.resources, meshConfig)];
   return analyzer.analyze(buildContext(buildSnapshot({ resources, meshConfig })));
 }
 

@@ -1,7 +1,8 @@
 /**
- * `weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o json]`: a proxy's
- * running config, read from its admin `/config_dump` (and `/clusters`), in istioctl's tables.
- * PROXY is `pod.namespace` or `pod` (namespace default) as `weft proxy-status` lists it.
+ * `weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-n NS] [-o json]`: a
+ * proxy's running config, read from its admin `/config_dump` (and `/clusters`), in istioctl's tables.
+ * istioctl's singular spellings (`cluster`, `listener`, …) are accepted (proxy-config-target.ts).
+ * PROXY is `pod.namespace`, or `pod` in `-n NS` (default `default`), as `weft proxy-status` lists it.
  */
 import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
@@ -9,28 +10,27 @@ import { CliError, usageError } from '../errors.js';
 import { apiTarget, callApi, API_FLAGS, type ApiTarget } from '../control-client.js';
 import { formatTable } from './get.js';
 import { clusterRows, endpointRows, listenerRows, parseConfigDump, routeRows } from '../proxy-config-tables.js';
-
-const SECTIONS = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets', 'all'] as const;
-type Section = (typeof SECTIONS)[number];
+import { PROXY_CONFIG_SECTIONS as SECTIONS, proxyConfigSection, proxyConfigTarget, type ProxyConfigSection as Section } from '../proxy-config-target.js';
 
 /** The `proxy-config` command. */
 export const proxyConfigCommand: Command = {
   name: 'proxy-config',
   summary: "Show a proxy's listeners, routes, clusters, endpoints or secrets",
-  usage: 'weft proxy-config listeners|routes|clusters|endpoints|secrets|all PROXY [-o table|json] [--server URL] [--state DIR | --token-file FILE] [--admin HOST:PORT]',
+  usage: 'weft proxy-config listener|route|cluster|endpoint|secret|all (or the plurals) POD[.NS] [-n NS] [-o table|json] [--server URL] [--state DIR | --token-file FILE] [--admin HOST:PORT]',
   flags: [
     { name: 'output', aliases: ['o'], type: 'string', description: 'table or json', default: 'table' },
+    { name: 'namespace', aliases: ['n'], type: 'string', valueName: 'NS', description: 'namespace of a PROXY given without ".NS" (default "default")' },
     { name: 'admin', type: 'string', valueName: 'HOST:PORT', description: "the proxy's admin address (default: found through the control plane)" },
     ...API_FLAGS,
   ],
   async run(args, io) {
     const [sectionArg, proxy] = args.positionals;
-    if (!sectionArg || !SECTIONS.includes(sectionArg as Section)) throw usageError(`first argument must be one of ${SECTIONS.join(', ')}`);
-    const section = sectionArg as Section;
+    const section = sectionArg === undefined ? undefined : proxyConfigSection(sectionArg);
+    if (!section) throw usageError(`first argument must be one of ${SECTIONS.join(', ')} (or istioctl's singular: cluster, listener, route, endpoint, secret)`);
     let admin = stringFlag(args, 'admin');
     if (!admin) {
       if (!proxy) throw usageError('proxy-config needs a PROXY (as weft proxy-status lists it) or --admin HOST:PORT');
-      admin = await findAdmin(proxy, apiTarget(args, io.env, io.cwd));
+      admin = await findAdmin(proxyConfigTarget(proxy, stringFlag(args, 'namespace')), apiTarget(args, io.env, io.cwd));
     }
     const dump = await fetchAdmin(admin, '/config_dump');
     if (stringFlag(args, 'output') === 'json') {
@@ -51,8 +51,7 @@ export const proxyConfigCommand: Command = {
 
 async function findAdmin(proxy: string, server: ApiTarget): Promise<string> {
   const { body } = await callApi<{ proxies: { id: string }[] }>(server, '/debug/syncz');
-  const want = proxy.includes('.') ? proxy : `${proxy}.default`;
-  const match = body.proxies.find((p) => p.id === proxy || p.id.split('~')[2] === want);
+  const match = body.proxies.find((p) => p.id === proxy || p.id.split('~')[2] === proxy);
   if (!match) throw new CliError('PROXY_NOT_FOUND', `no connected proxy "${proxy}"`, { details: "Run 'weft proxy-status' for the list." });
   return `${match.id.split('~')[1]}:15000`;
 }
