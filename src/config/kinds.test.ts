@@ -61,7 +61,7 @@ describe('kindByName', () => {
     it(`${JSON.stringify(name)} → ${kind}`, () => assert.equal(kindByName(name)?.kind, kind));
   }
   it('returns undefined for unknown names', () => {
-    assert.equal(kindByName('pods'), undefined);
+    assert.equal(kindByName('statefulsets'), undefined);
     assert.equal(kindByName(''), undefined);
   });
 });

@@ -17,6 +17,7 @@ import { telemetryKind } from './schema/telemetry.js';
 import {
   configMapKind, deploymentKind, endpointSliceKind, endpointsKind, namespaceKind, secretKind, serviceAccountKind, serviceKind,
 } from './schema/kubernetes.js';
+import { podKind } from './schema/kubernetes-pod.js';
 
 /** Every kind Weft accepts: Istio's networking, security and telemetry kinds, then the Kubernetes registry kinds. */
 export const KINDS: readonly KindInfo[] = Object.freeze([
@@ -35,6 +36,7 @@ export const KINDS: readonly KindInfo[] = Object.freeze([
   endpointsKind,
   endpointSliceKind,
   deploymentKind,
+  podKind,
   serviceAccountKind,
   namespaceKind,
   secretKind,
@@ -55,6 +57,7 @@ const SHORT_NAMES: Readonly<Record<string, readonly string[]>> = {
   Service: ['svc'],
   Endpoints: ['ep'],
   Deployment: ['deploy'],
+  Pod: ['po'],
   ServiceAccount: ['sa'],
   Namespace: ['ns'],
   ConfigMap: ['cm'],

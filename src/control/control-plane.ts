@@ -33,6 +33,7 @@ import { issueApiCertificate } from './api-tls.js';
 import { formatCredentialIssue, gatewaySecretsFor, mayReadCredentials, type CredentialIssue } from './gateway-secrets.js';
 import { authenticateXdsPeer, authorizeXdsNode, formatRefusal } from './xds-authorization.js';
 import { ProxyPresence, type DisconnectedProxy } from './proxy-presence.js';
+import { isPod } from '../registry/pod-workload.js';
 
 /** Options of a control plane. */
 export interface ControlPlaneOptions {
@@ -232,7 +233,7 @@ export class ControlPlane {
   private findPod(name: string, namespace: string): Workload | undefined {
     if (this.pods?.snapshot !== this.snapshot) {
       const byName = new Map<string, Workload>();
-      for (const w of this.snapshot.registry.workloads) if (w.origin.kind === 'Deployment') byName.set(`${w.name}.${w.namespace}`, w);
+      for (const w of this.snapshot.registry.workloads) if (isPod(w)) byName.set(`${w.name}.${w.namespace}`, w);
       this.pods = { snapshot: this.snapshot, byName };
     }
     return this.pods.byName.get(`${name}.${namespace}`);

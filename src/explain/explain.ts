@@ -30,6 +30,7 @@ import type { ConfigNote, ExplainedDestination, ExplainedOutbound, ExplainedRequ
 import { verdictOf } from './verdict.js';
 import { unsupportedFieldNotes } from './unsupported-notes.js';
 import { UNSUPPORTED_FIELD } from '../config/field-support/unsupported-fields.js';
+import { isPod } from '../registry/pod-workload.js';
 
 /** `weft up`'s gateway port map (Istio's ingress Service: 80 → 8080, 443 → 8443). */
 export const DEFAULT_GATEWAY_PORT_MAP: Readonly<Record<number, number>> = Object.freeze({ 80: 8080, 443: 8443 });
@@ -192,7 +193,7 @@ function clustersOf(sim: SimResult): readonly { name: string; weight: number; sh
 /** Adds the inbound replay at the destination's first healthy endpoint that runs a sidecar. */
 function withInbound(snapshot: MeshSnapshot, d: DescribedDestination, req: ExplainedRequest, outbound: ExplainedOutbound, source: Explanation['source']): ExplainedDestination {
   const order = d.lbEndpoints.map((e, i) => i).sort((a, b) => healthRank(d.lbEndpoints[a]!.healthStatus) - healthRank(d.lbEndpoints[b]!.healthStatus));
-  const i = order.find((k) => d.workloads[k]?.origin.kind === 'Deployment');
+  const i = order.find((k) => isPod(d.workloads[k]));
   if (i === undefined) return d.destination;
   const endpoint = d.destination.endpoints[i]!;
   const workload = d.workloads[i]!;

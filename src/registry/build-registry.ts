@@ -83,7 +83,7 @@ export function podName(deployment: string, replica: number): string {
 }
 
 /** The resource kinds the registry reads (besides every resource's namespace). */
-export const REGISTRY_KINDS: ReadonlySet<string> = new Set(['Namespace', 'ServiceAccount', 'Deployment', 'WorkloadEntry', 'Endpoints', 'EndpointSlice', 'Service', 'ServiceEntry']);
+export const REGISTRY_KINDS: ReadonlySet<string> = new Set(['Namespace', 'ServiceAccount', 'Deployment', 'Pod', 'WorkloadEntry', 'Endpoints', 'EndpointSlice', 'Service', 'ServiceEntry']);
 
 /** Builds the registry. Pure: the same resources and options give the same registry. */
 export function buildRegistry(resources: readonly Resource[], options: RegistryOptions = {}): Registry {
@@ -109,6 +109,10 @@ export function buildRegistry(resources: readonly Resource[], options: RegistryO
         break;
       case 'Deployment':
         workloads.push(...deploymentPods(r as Resource<DeploymentView>, options));
+        break;
+      case 'Pod':
+        // A bare Pod: one workload under its own name, its labels from its metadata (kubernetes-pod.ts).
+        workloads.push(...deploymentPods(r as Resource<DeploymentView>, options, barePod(r as Resource<BarePodView>)));
         break;
       case 'WorkloadEntry': {
         const we = r.spec as WorkloadEntryView;
@@ -258,8 +262,16 @@ export function buildRegistry(resources: readonly Resource[], options: RegistryO
   });
 }
 
-function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions): Workload[] {
-  const spec = r.spec;
+/** A bare Pod's content as the registry reads it. */
+type BarePodView = NonNullable<NonNullable<DeploymentView['template']>['spec']>;
+
+/** A bare Pod seen as a Deployment of one replica whose template is the Pod (its labels and spec). */
+function barePod(r: Resource<BarePodView>): DeploymentView {
+  return { replicas: 1, template: { metadata: { labels: { ...(r.metadata.labels ?? {}) } }, spec: r.spec } };
+}
+
+function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions, asPod?: DeploymentView): Workload[] {
+  const spec = asPod ?? r.spec;
   const replicas = spec.replicas ?? 1;
   const podSpec = spec.template?.spec ?? {};
   const namedPorts: Record<string, number> = {};
@@ -272,7 +284,7 @@ function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions): 
   }
   const out: Workload[] = [];
   for (let i = 0; i < replicas; i++) {
-    const name = podName(r.metadata.name, i);
+    const name = asPod ? r.metadata.name : podName(r.metadata.name, i);
     out.push({
       name,
       namespace: r.metadata.namespace,
@@ -281,7 +293,7 @@ function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions): 
       address: options.podAddress?.({ name, namespace: r.metadata.namespace, deployment: r.metadata.name, replica: i }),
       namedPorts,
       containerPorts,
-      origin: { kind: 'Deployment', namespace: r.metadata.namespace, name: r.metadata.name, replica: i },
+      origin: { kind: asPod ? 'Pod' : 'Deployment', namespace: r.metadata.namespace, name: r.metadata.name, replica: i },
     });
   }
   return out;

@@ -66,7 +66,7 @@ export interface Workload {
   readonly weight?: number;
   readonly locality?: string;
   readonly network?: string;
-  /** `Deployment` (with the replica index) or `WorkloadEntry`. */
+  /** `Deployment` (with the replica index), `Pod` (a bare Pod, replica 0) or `WorkloadEntry`. */
   readonly origin: ResourceKey & { readonly replica?: number };
 }
 

@@ -12,6 +12,7 @@ import type { PodIdentity } from '../registry/build-registry.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { toWire, type ChildMessage, type ParentMessage } from './control-messages.js';
 import type { PodReport } from './control-link.js';
+import { isPod } from '../registry/pod-workload.js';
 
 const pods = new Map<string, PodReport>();
 let table = '';
@@ -34,7 +35,7 @@ function setPods(list: readonly PodReport[]): boolean {
 // Stable function identities: the registry is reused while they and the resources are the same
 // (model/registry-reuse.ts); health changes rebuild it through refresh().
 const podAddress = (pod: PodIdentity): string | undefined => pods.get(`${pod.namespace}/${pod.name}`)?.address;
-const isHealthy = (w: Workload): boolean => w.origin.kind !== 'Deployment' || pods.get(`${w.namespace}/${w.name}`)?.healthy === true;
+const isHealthy = (w: Workload): boolean => !isPod(w) || pods.get(`${w.namespace}/${w.name}`)?.healthy === true;
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {

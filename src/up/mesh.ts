@@ -24,6 +24,7 @@ import type { MeshConfig } from '../model/mesh-config.js';
 import { secureStateDir } from '../control/state-dir.js';
 import { AppHomes, type AppUser } from './app-user.js';
 import { API_TOKEN_FILE, withoutApiCredentials } from '../control/api-auth.js';
+import type { Suppression } from '../config/suppression.js';
 
 /** Options of `weft up`. */
 export interface MeshOptions {
@@ -57,6 +58,8 @@ export interface MeshOptions {
   readonly inProcessControlPlane?: boolean;
   /** The config store's notices (bad files, duplicates, overrides, restored state: store-notices.ts), once per change. */
   readonly configReport?: (line: string) => void;
+  /** `--suppress` entries: the config notices they match are not reported (config/suppression.ts). */
+  readonly suppress?: readonly Suppression[];
 }
 
 /** Events of a mesh. */
@@ -106,7 +109,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       warn: options.warn,
     }, this.pods);
     const linkOptions = {
-      store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store') },
+      store: { watchDir: options.dir, stateDir: path.join(options.stateDir, 'store'), suppress: options.suppress },
       insecureXdsPort: options.insecureXdsPort,
       httpPort: options.apiPort,
       translate: { gatewayPortMap: { 80: options.httpPort, 8080: options.httpPort, 443: options.httpsPort, 8443: options.httpsPort } },

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../config/duration.js';
 import path from 'node:path';
 import type { Resource } from '../config/resource.js';
-import type { DeploymentSpec, EnvVar, Probe } from '../config/schema/kubernetes-workload.js';
+import type { DeploymentSpec, EnvVar, PodSpec, Probe } from '../config/schema/kubernetes-workload.js';
 import type { SecretContent, ConfigMapContent } from '../config/schema/kubernetes.js';
 import { podName } from '../registry/build-registry.js';
 import { SOURCE_FILE_ANNOTATION } from '../control/config-store.js';
@@ -63,6 +63,8 @@ export interface PodPlan {
   readonly drainMs: number;
   /** ProxyConfig fields of the pod annotation Weft does not apply (weft up warns once each). */
   readonly unsupportedProxyConfig: readonly string[];
+  /** A bare Pod (kind Pod): its pod is named after it, not `<deployment>-<replica>`. */
+  readonly barePod?: boolean;
 }
 
 /**
@@ -108,12 +110,26 @@ export function proxyConfigAnnotation(annotations: Readonly<Record<string, strin
   return { ...(drain !== undefined ? { drainMs: drain } : {}), unsupported };
 }
 
-/** Builds the plans of every Deployment replica; `baseDir` is used for Deployments not read from a file. */
+/**
+ * A bare Pod as the Deployment of one replica whose template it is (its labels, annotations and
+ * spec): `weft up` runs both with the same code (issue 12).
+ */
+function barePodAsDeployment(r: Resource): DeploymentSpec {
+  const labels = r.metadata.labels ?? {};
+  return {
+    replicas: 1,
+    selector: { matchLabels: { ...labels } },
+    template: { metadata: { labels: { ...labels }, ...(r.metadata.annotations ? { annotations: { ...r.metadata.annotations } } : {}) }, spec: r.spec as PodSpec },
+  };
+}
+
+/** Builds the plans of every Deployment replica and bare Pod; `baseDir` is used for those not read from a file. */
 export function planPods(resources: readonly Resource[], baseDir: string): PodPlan[] {
   const plans: PodPlan[] = [];
   for (const r of resources) {
-    if (r.kind !== 'Deployment') continue;
-    const spec = r.spec as DeploymentSpec;
+    if (r.kind !== 'Deployment' && r.kind !== 'Pod') continue;
+    const barePod = r.kind === 'Pod';
+    const spec = barePod ? barePodAsDeployment(r) : (r.spec as DeploymentSpec);
     const pod = spec.template?.spec;
     const container = pod?.containers?.[0];
     // Applied resources remember their manifest's path in an annotation (it survives restarts).
@@ -131,7 +147,7 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
     const preStop = lifecycleHandler((container as { lifecycle?: unknown } | undefined)?.lifecycle, 'preStop');
     for (let i = 0; i < (spec.replicas ?? 1); i++) {
       plans.push({
-        name: podName(r.metadata.name, i),
+        name: barePod ? r.metadata.name : podName(r.metadata.name, i),
         namespace: r.metadata.namespace,
         deployment: r.metadata.name,
         labels,
@@ -149,6 +165,7 @@ export function planPods(resources: readonly Resource[], baseDir: string): PodPl
         terminationGraceSeconds: pod?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
         drainMs: proxyConfig.drainMs ?? DEFAULT_DRAIN_MS,
         unsupportedProxyConfig: proxyConfig.unsupported,
+        ...(barePod ? { barePod } : {}),
       });
     }
   }

@@ -22,6 +22,7 @@ import { planPods, type PodPlan } from './pod-plan.js';
 import type { PodRunner } from './pod-runner.js';
 import { syncBaseline, waitForProxiesToHaveChange, type SyncBaseline } from './push-ack.js';
 import { planRollout, resolveStrategy, type DesiredDeployment, type InstanceView } from './rollout.js';
+import { isPod } from '../registry/pod-workload.js';
 
 /** What the controller needs from the mesh (only calls the control plane already offers). */
 export interface RolloutHost {
@@ -96,7 +97,7 @@ export class RolloutController {
 
   /** Endpoint health of a registry pod: its serving instance's sidecar and app are ready. */
   isHealthy(w: Workload): boolean {
-    return w.origin.kind !== 'Deployment' || this.slotHealthy(`${w.namespace}/${w.name}`);
+    return !isPod(w) || this.slotHealthy(`${w.namespace}/${w.name}`);
   }
 
   /** Whether slot `namespace/name` has a serving instance whose sidecar and app are ready. */
@@ -111,7 +112,8 @@ export class RolloutController {
     this.pendingBaseline = undefined;
     const plans = new Map<string, PodPlan[]>();
     for (const p of planPods(this.host.resources(), this.host.baseDir)) {
-      const key = `${p.namespace}/${p.deployment}`;
+      // A bare Pod is its own one-replica "deployment", kept apart from a Deployment of the same name.
+      const key = p.barePod ? `${p.namespace}/pod:${p.deployment}` : `${p.namespace}/${p.deployment}`;
       const list = plans.get(key) ?? [];
       list.push(p);
       plans.set(key, list);

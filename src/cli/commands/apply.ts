@@ -18,6 +18,8 @@ import type { ApplyResult } from '../../control/config-store.js';
 import { formatBytes, MAX_APPLY_BYTES, MAX_APPLY_RESOURCES, tooLargeError } from '../../control/apply-limits.js';
 import { isValidApplyId, newApplyId } from '../../control/apply-log.js';
 import { formatApplyStatus, queryApplyStatus, sendBatch } from '../apply-outcome.js';
+import { SUPPRESS_FLAG, suppressFlag } from './suppress-flag.js';
+import { unsuppressed } from '../../config/suppression.js';
 
 /** The `apply` command. */
 export const applyCommand: Command = {
@@ -32,6 +34,7 @@ export const applyCommand: Command = {
     { name: 'filename', aliases: ['f'], type: 'string', multiple: true, valueName: 'PATH', description: 'file, directory (recursive) or - for stdin' },
     { name: 'dry-run', type: 'boolean', description: 'validate and show what would change, change nothing' },
     { name: 'apply-id', type: 'string', valueName: 'ID', description: 'the id of this apply (8-64 of A-Z a-z 0-9 . _ -; default a fresh one)' },
+    SUPPRESS_FLAG,
     { name: 'status', type: 'string', valueName: 'ID', description: 'print whether apply ID was committed, refused, is pending or unknown (= not applied); exit 0 only if committed' },
     ...API_FLAGS,
   ],
@@ -43,6 +46,7 @@ export const applyCommand: Command = {
       io.stdout.write(`${formatApplyStatus(status)}\n`);
       return status.status === 'committed' ? 0 : 1;
     }
+    const suppress = suppressFlag(args);
     const paths = listFlag(args, 'filename');
     if (paths.length === 0) throw usageError('apply needs -f FILE|DIR|-');
     const applyId = stringFlag(args, 'apply-id') ?? newApplyId();
@@ -64,7 +68,7 @@ export const applyCommand: Command = {
     }
     const { body } = sent;
     if (body.error) throw new CliError(body.error, body.message ?? 'apply failed');
-    for (const d of body.diagnostics ?? []) if (d.level !== 'Error' || !body.ok) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const d of unsuppressed(body.diagnostics ?? [], suppress)) if (d.level !== 'Error' || !body.ok) io.stderr.write(`${formatDiagnostic(d)}\n`);
     if (!body.ok) throw new CliError('INVALID_CONFIG', 'configuration rejected; nothing was changed');
     for (const r of body.results) {
       const info = kindByName(r.kind);

@@ -16,6 +16,7 @@ import { MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-config-flags.js';
 import { API_TOKEN_FILE, ApiAuthError } from '../../control/api-auth.js';
 import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
 import { setAsideAppliedState } from '../../control/fresh-state.js';
+import { SUPPRESS_FLAG, suppressFlag } from './suppress-flag.js';
 
 /** The CA settings from flags (undefined when `--xds-port -1`). */
 function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: string | undefined, cwd: string, log: (line: string) => void): ControlPlaneOptions['ca'] {
@@ -42,6 +43,7 @@ export const controlCommand: Command = {
     { name: 'plugin-ca', type: 'string', valueName: 'DIR', description: 'plug-in CA: directory with ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem (Istio cacerts)' },
     { name: 'workload-cert-ttl', type: 'string', valueName: 'DURATION', description: 'default workload certificate lifetime', default: '24h' },
     ...MESH_CONFIG_FLAGS,
+    SUPPRESS_FLAG,
   ],
   async run(args, io) {
     const config = stringFlag(args, 'config');
@@ -62,6 +64,7 @@ export const controlCommand: Command = {
         debounceMs: numberFlag(args, 'debounce'),
         // Bad files (file:line), duplicates, applied overrides, restored state: once per change (store-notices.ts).
         report: (line) => io.stderr.write(`weft control: ${line}\n`),
+        suppress: suppressFlag(args),
       },
       host: stringFlag(args, 'host'),
       meshConfig: meshConfigFromFlags(args, io.cwd, (l) => io.stderr.write(`weft control: ${l}\n`)),

@@ -14,6 +14,7 @@ import { ACCESS_LOG_FLAG, MESH_CONFIG_FLAGS, meshConfigFromFlags } from './mesh-
 import { resolveAppUser } from '../../up/app-user.js';
 import { insecureXdsPort, secureXdsPort, XDS_PORT_FLAGS } from './xds-flags.js';
 import { setAsideAppliedState } from '../../control/fresh-state.js';
+import { SUPPRESS_FLAG, suppressFlag } from './suppress-flag.js';
 
 /** The `up` command. */
 export const upCommand: Command = {
@@ -44,6 +45,7 @@ stops everything.`,
     { name: 'app-user', type: 'string', valueName: 'USER', description: 'user the apps run as (needs root to differ from yours; default nobody when root, else you)' },
     ACCESS_LOG_FLAG,
     ...MESH_CONFIG_FLAGS,
+    SUPPRESS_FLAG,
     { name: 'in-process-control-plane', type: 'boolean', description: 'run the control plane inside weft up (a crash of it stops the mesh) instead of a restarted child process' },
   ],
   async run(args, io) {
@@ -68,6 +70,7 @@ stops everything.`,
     };
     const mesh = new Mesh({
       configReport,
+      suppress: suppressFlag(args),
       dir,
       stateDir,
       httpPort: numberFlag(args, 'http-port') ?? 8080,

@@ -15,7 +15,7 @@ import { sidecarFields } from './kinds/sidecar.js';
 import { authorizationPolicyFields, peerAuthenticationFields, requestAuthenticationFields } from './kinds/security.js';
 import { telemetryFields } from './kinds/telemetry.js';
 import {
-  configMapFields, deploymentFields, endpointSliceFields, endpointsFields, secretFields, serviceFields,
+  configMapFields, deploymentFields, endpointSliceFields, endpointsFields, podFields, secretFields, serviceFields,
 } from './kinds/kubernetes.js';
 
 const K8S_REGISTRY = 'Weft reads only the fields that define a service and its endpoints; the others describe cluster machinery (IP families, load balancers, node ports, traffic policies) Weft does not run';
@@ -37,6 +37,7 @@ const ENTRIES: readonly KindSupport[] = [
   { kind: 'Endpoints', fields: endpointsFields, otherFields: { reason: K8S_REGISTRY } },
   { kind: 'EndpointSlice', fields: endpointSliceFields, otherFields: { reason: K8S_REGISTRY } },
   { kind: 'Deployment', fields: deploymentFields, otherFields: { reason: K8S_WORKLOAD } },
+  { kind: 'Pod', fields: podFields, otherFields: { reason: K8S_WORKLOAD } },
   { kind: 'ServiceAccount', fields: {}, otherFields: { reason: 'only the name of a ServiceAccount matters (it is a workload identity)' } },
   { kind: 'Namespace', fields: {}, otherFields: { reason: 'only the name of a Namespace matters' } },
   { kind: 'Secret', fields: secretFields, otherFields: { reason: 'immutability is not enforced: Weft reads the data' } },

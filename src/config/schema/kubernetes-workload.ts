@@ -88,7 +88,8 @@ const containerSchema = z.strictObject({
 /** A container of the pod template; Weft runs `command` + `args` with `env` and ignores `image`. */
 export type Container = z.infer<typeof containerSchema>;
 
-const podSpecSchema = z.strictObject({
+/** The structural schema of a pod spec (a Deployment's template and a bare Pod share it). */
+export const podSpecSchema = z.strictObject({
   containers: z.array(containerSchema).min(1, 'at least one container is required'),
   initContainers: z.array(containerSchema).optional(),
   serviceAccountName: z.string().optional(),

@@ -10,6 +10,7 @@
  */
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import type { Endpoint, Service } from '../../registry/types.js';
+import { isPod } from '../../registry/pod-workload.js';
 
 /** Istio's endpoint label naming the TLS mode its sidecar accepts. */
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
@@ -18,7 +19,7 @@ export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 export function endpointTlsMode(ep: Endpoint): string {
   const explicit = ep.labels[TLS_MODE_LABEL];
   if (explicit !== undefined) return explicit;
-  if (ep.workload?.origin.kind === 'Deployment' && ep.labels['sidecar.istio.io/inject'] !== 'false') return 'istio';
+  if (isPod(ep.workload) && ep.labels['sidecar.istio.io/inject'] !== 'false') return 'istio';
   return 'disabled';
 }
 

@@ -74,3 +74,21 @@ export const secretFields: FieldTable = {
 };
 /** ConfigMap content. */
 export const configMapFields: FieldTable = { 'data': enforcedUntested('values for configMapKeyRef') };
+
+/** The test that proves a bare Pod runs under `weft up` and Services select it (issue 12). */
+const BARE_POD_TEST = 'weft up runs a bare Pod with a sidecar: a Service selecting it is reachable through the mesh, under its own name and service account';
+
+/**
+ * Pod fields: a bare Pod runs as one replica of a Deployment whose template it is (the same code,
+ * src/up/pod-plan.ts), so its spec's entries are the Deployment template's, under `spec.`.
+ */
+export const podFields: FieldTable = {
+  ...Object.fromEntries(Object.entries(deploymentFields).filter(([p]) => p.startsWith('spec.template.spec.')).map(([p, f]) => [
+    `spec.${p.slice('spec.template.spec.'.length)}`,
+    f.status === 'enforced' ? enforcedUntested(f.note ?? 'as for a Deployment\'s pod template (the same code runs both)') : f,
+  ])),
+  'spec.containers[].command': enforced(T.loadAround, BARE_POD_TEST),
+  'spec.containers[].ports[].containerPort': enforced(T.loadAround, BARE_POD_TEST),
+  'spec.serviceAccountName': enforced(T.loadAround, BARE_POD_TEST),
+  'spec.restartPolicy': unsupported('weft up restarts a pod\'s app with back-off whenever it exits, as restartPolicy Always; OnFailure and Never are not followed'),
+};
