@@ -16,6 +16,7 @@ import { unsupportedFieldDiagnostics } from './field-support/unsupported-fields.
 import { checkTextLimits, tooManyResourcesMessage, findTooDeep, LimitCodes, YamlLimits } from './yaml-limits.js';
 import { classifyUnrunKind, notIstioMessage, UnrunKindCodes, unrunKindMessage } from './unrun-kinds.js';
 import { parseEnvoyFilterSpec } from './envoy-filter.js';
+import { deprecatedFieldDiagnostics } from './deprecated-fields.js';
 
 /** What loading produced: the resources that passed validation, and every problem found. */
 export interface LoadResult {
@@ -352,6 +353,8 @@ function buildResource(
   if (result.spec === undefined || result.issues.some((i) => i.level === 'Error')) return undefined;
   // Fields accepted but not enforced: WFT0100 warnings from the field-support registry (issue 12).
   diagnostics.push(...unsupportedFieldDiagnostics(info, content, locate, keyFor(namespace)));
+  // Deprecated fields, with Istio's codes (IST0002 / IST0133), from one table (deprecated-fields.ts).
+  diagnostics.push(...deprecatedFieldDiagnostics(info, content, locate, keyFor(namespace)));
   return Object.freeze({
     apiVersion,
     kind: info.kind,

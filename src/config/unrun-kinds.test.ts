@@ -57,7 +57,7 @@ test('kinds that are not Istio config are skipped with an info (WFT0007) naming 
 test('Istio kinds Weft does not run are a warning (WFT0006) naming the kind as unsupported, never "unknown kind"', () => {
   for (const [apiVersion, kind] of [
     ['networking.istio.io/v1alpha3', 'EnvoyFilter'], ['extensions.istio.io/v1alpha1', 'WasmPlugin'], ['networking.istio.io/v1beta1', 'ProxyConfig'],
-    ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['gateway.networking.k8s.io/v1', 'Gateway'],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['gateway.networking.k8s.io/v1', 'Gateway'], ['rbac.istio.io/v1alpha1', 'ServiceRole'],
   ] as const) {
     const out = parseText('x.yaml', `${doc(apiVersion, kind, 'x')}---\n${VS}`);
     assert.deepEqual(out.resources.map((r) => r.kind), ['VirtualService'], kind);

@@ -47,6 +47,12 @@ const UNRUN_KINDS: readonly UnrunKind[] = [
   ...['InferencePool'].map((kind) => ({ group: 'inference.networking.k8s.io', kind, versions: ['v1'], reason: GATEWAY_API_REASON })),
 ];
 
+/**
+ * Istio API groups removed from Istio's CRDs (RBAC v1alpha1, authentication Policy/MeshPolicy, Mixer):
+ * their kinds are old Istio config, warned about rather than refused.
+ */
+const REMOVED_GROUPS: ReadonlySet<string> = new Set(['rbac.istio.io', 'authentication.istio.io', 'config.istio.io', 'policy.istio.io']);
+
 /** Stable codes of what the loader says about kinds it does not run. */
 export const UnrunKindCodes = {
   /** An Istio kind Weft does not run (a warning). */
@@ -62,6 +68,7 @@ export const UnrunKindCodes = {
  */
 export function classifyUnrunKind(apiVersion: string, kind: string): UnrunClass {
   const { group, version } = parseApiVersion(apiVersion);
+  if (REMOVED_GROUPS.has(group)) return { class: 'unrun-istio', reason: `Istio removed the ${group} API (istioctl's deprecation analyzer reports its kinds as removed)` };
   const unrun = UNRUN_KINDS.find((k) => k.group === group && k.kind === kind);
   if (unrun) return unrun.versions.includes(version) ? { class: 'unrun-istio', reason: unrun.reason } : { class: 'unknown' };
   // A kind Weft runs, in a version nobody serves, is a mistake the API server would refuse.
