@@ -146,5 +146,17 @@ spec:
     assert.equal((await get(`${GATEWAY}/solo`)).status, 404);
   });
 
+  await t.test('weft apply applies the rest of a file with a kind Weft does not run, printing the info unless suppressed', async () => {
+    const text = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np2}\nspec: {podSelector: {}}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: extra}\n';
+    const loud = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', state], { input: text });
+    assert.equal(loud.code, 0, loud.stderr);
+    assert.equal(loud.stdout, 'serviceaccount/extra created\n');
+    assert.match(loud.stderr, /Info \[WFT0007\].*NetworkPolicy \(networking\.k8s\.io\/v1\) is not Istio configuration/);
+    const quiet = await runWeft(['apply', '-f', '-', '--suppress', 'WFT0007=NetworkPolicy np2.default', '--server', SERVER, '--state', state], { input: text });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, 'serviceaccount/extra unchanged\n');
+    assert.doesNotMatch(quiet.stderr, /WFT0007/);
+  });
+
   assert.equal(await mesh.stop(), 0);
 });

@@ -25,7 +25,7 @@ import { unsuppressed } from '../../config/suppression.js';
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'Validate and apply configuration to the running mesh',
-  usage: 'weft apply -f FILE|DIR|- [-f …] [--dry-run] [--apply-id ID] [--server URL] [--state DIR | --token-file FILE]  |  weft apply --status ID',
+  usage: 'weft apply -f FILE|DIR|- [-f …] [--dry-run] [--apply-id ID] [--suppress CODE=RESOURCE] [--server URL] [--state DIR | --token-file FILE]  |  weft apply --status ID',
   description:
     'Every document is validated first; if any is invalid nothing changes and each problem is printed with file:line. ' +
     `An apply is committed all at once or not at all, even if the control plane dies; at most ${formatBytes(MAX_APPLY_BYTES)} and ${MAX_APPLY_RESOURCES} resources per apply. ` +

@@ -30,7 +30,7 @@ function caOptions(port: number | undefined, pluginCa: string | undefined, ttl: 
 export const controlCommand: Command = {
   name: 'control',
   summary: 'Run the control plane (xDS over ADS, config API)',
-  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15012] [--insecure-xds-port 15010] [--http-port 15014] [--api-tls] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON]',
+  usage: 'weft control [--config DIR] [--state DIR] [--xds-port 15012] [--insecure-xds-port 15010] [--http-port 15014] [--api-tls] [--plugin-ca DIR] [--host 127.0.0.1] [--mesh-config FILE] [--access-log-file PATH] [--access-log-encoding TEXT|JSON] [--suppress CODE=RESOURCE]',
   flags: [
     { name: 'config', type: 'string', valueName: 'DIR', description: 'directory of Istio/Kubernetes YAML to watch' },
     { name: 'state', type: 'string', valueName: 'DIR', description: 'where applied resources are kept', default: '.weft/state' },

@@ -20,7 +20,7 @@ import { SUPPRESS_FLAG, suppressFlag } from './suppress-flag.js';
 export const upCommand: Command = {
   name: 'up',
   summary: 'Run a whole mesh on this machine from a directory of Istio + Kubernetes YAML',
-  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--fresh] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE]',
+  usage: 'weft up [DIR] [--http-port 8080] [--https-port 8443] [--state DIR] [--fresh] [--app-user USER] [--logs] [--access-log] [--mesh-config FILE] [--suppress CODE=RESOURCE]',
   description: `Starts the control plane (xDS and CA over TLS on 15012, API on 15014 with its bearer token in
 STATE/api-token, which weft apply/get/... run from the same directory find), an ingress gateway (Gateway port 80 →
 --http-port, 443 → --https-port), and for every Deployment replica a loopback pod IP, a sidecar, and the
