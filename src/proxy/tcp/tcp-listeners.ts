@@ -21,6 +21,7 @@ import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispat
 import type { HcmRuntime } from '../runtime-snapshot.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
+import { inboundBindHost } from '../inbound-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -69,7 +70,7 @@ export class TcpListenerManager {
     if (role === 'sidecar') {
       const tls = this.opts.inboundTls;
       for (const port of entries.inbound.keys()) {
-        want.set(`inbound:${port}`, { host: ip, port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
+        want.set(`inbound:${port}`, { host: inboundBindHost(snapshot, port, ip), port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
       }
       const reserved = this.opts.reservedPorts?.() ?? new Set<number>();
       const inboundPorts = new Set([...snapshot.inboundByPort.keys(), ...entries.inbound.keys()]);
