@@ -33,4 +33,6 @@ export const gatewayFields: FieldTable = {
   ),
   'spec.servers[].tls.verifyCertificateSpki': unsupported('client certificate pinning is not implemented: the pin is not checked (issue 12)'),
   'spec.servers[].tls.verifyCertificateHash': unsupported('client certificate pinning is not implemented: the pin is not checked (issue 12)'),
+  'spec.servers[].tls.caCertCredentialName': unsupported('client CAs come from the credentialName secret (or its -cacert companion): a separate caCertCredentialName is not read yet (issue 12)'),
+  'spec.servers[].tls.insecureSkipVerify': unsupported('client certificates that fail verification are refused: insecureSkipVerify (Gateway API AllowInsecureFallback) is not implemented (issue 12)'),
 };

@@ -5,6 +5,7 @@ import { connectionPoolFields } from './traffic-policy.js';
 
 const INGRESS_TLS = 'TLS on Sidecar ingress listeners is not applied, as in Istio by default (ENABLE_TLS_ON_SIDECAR_INGRESS is off): an HTTPS/TLS ingress port is proxied as TCP to the app, which terminates TLS (issue 12)';
 const ING_PORT = 'ingress port + defaultEndpoint 127.0.0.1:PORT: the app listening on another port answers through the sidecar';
+const H2_KEEPALIVE = 'HTTP/2 keepalive PINGs are not sent on inbound connections to the app yet (issue 12)';
 const POOL_TEST = 'inboundConnectionPool limits a port without its own pool (503 UO); the ingress connectionPool of a port overrides it';
 
 /**
@@ -14,6 +15,8 @@ const POOL_TEST = 'inboundConnectionPool limits a port without its own pool (503
  * HTTP/2 upgrade settings are not applied to inbound clusters, as in istiod.
  */
 const inboundPool = (prefix: string): FieldTable => ({
+  [`${prefix}.http.http2KeepAlive.interval`]: unsupported(H2_KEEPALIVE),
+  [`${prefix}.http.http2KeepAlive.timeout`]: unsupported(H2_KEEPALIVE),
   ...under(prefix, connectionPoolFields),
   [`${prefix}.tcp.maxConnections`]: enforced(T.sidecarIngress, POOL_TEST),
   [`${prefix}.http.http1MaxPendingRequests`]: enforced(T.sidecarIngress, POOL_TEST),
@@ -24,9 +27,9 @@ const inboundPool = (prefix: string): FieldTable => ({
 const allUnsupported = (t: FieldTable, reason: string): FieldTable => Object.fromEntries(Object.keys(t).map((k) => [k, unsupported(reason)]));
 
 const serverTls = [
-  'caCertificates', 'caCrl', 'cipherSuites', 'credentialName', 'credentialNames', 'httpsRedirect', 'maxProtocolVersion', 'minProtocolVersion',
+  'caCertCredentialName', 'caCertificates', 'caCrl', 'cipherSuites', 'credentialName', 'credentialNames', 'httpsRedirect', 'maxProtocolVersion', 'minProtocolVersion',
   'mode', 'privateKey', 'serverCertificate', 'subjectAltNames', 'tlsCertificates[].caCertificates', 'tlsCertificates[].privateKey',
-  'tlsCertificates[].serverCertificate', 'verifyCertificateHash', 'verifyCertificateSpki',
+  'tlsCertificates[].serverCertificate', 'verifyCertificateHash', 'verifyCertificateSpki', 'insecureSkipVerify',
 ];
 
 /** Every Sidecar field Weft accepts, with what it does. */
