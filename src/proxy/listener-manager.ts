@@ -26,6 +26,7 @@ import { closeTcpConnections } from './tls/gateway-passthrough.js';
 import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './outbound-auth.js';
 import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener-limits.js';
 import { inboundBindHost } from './inbound-bind.js';
+import { gatewayBindHost } from './gateway-bind.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -154,9 +155,11 @@ export class ListenerManager {
         }
       }
     } else {
-      const host = this.opts.gatewayHost ?? ip;
+      const defaultHost = this.opts.gatewayHost ?? ip;
       for (const [name, g] of snapshot.gateways) {
         const cur = this.gateways.get(name);
+        // Gateway `servers.bind` (gateway-bind.ts): the listener's own address.
+        const host = gatewayBindHost(snapshot, name, defaultHost);
         if (cur && cur.port === g.port) {
           cur.listener.configure(g.hcm);
           continue;

@@ -22,6 +22,7 @@ import type { HcmRuntime } from '../runtime-snapshot.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
 import { inboundBindHost } from '../inbound-bind.js';
+import { gatewayBindHost } from '../gateway-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -85,7 +86,7 @@ export class TcpListenerManager {
     } else {
       const host = this.opts.gatewayHost ?? ip;
       for (const [name, g] of entries.gateways) {
-        want.set(`gateway:${name}:${g.port}`, { host, port: bindPort(g.port, 'gateway'), handler: (s) => this.onGateway(name, s) });
+        want.set(`gateway:${name}:${g.port}`, { host: gatewayBindHost(snapshot, name, host), port: bindPort(g.port, 'gateway'), handler: (s) => this.onGateway(name, s) });
       }
     }
     for (const [key, w] of want) {
