@@ -87,8 +87,6 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
     ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
     ['Sidecar', 'spec.outboundTrafficPolicy.egressProxy.host'],
-    ['Gateway', 'spec.servers[].tls.verifyCertificateSpki'],
-    ['Gateway', 'spec.servers[].tls.credentialNames'],
     ['Telemetry', 'spec.metrics[].overrides[].tagOverrides{}.operation'],
   ] as const) assert.equal(status(kind, p), 'unsupported', `${kind} ${p}`);
 });
