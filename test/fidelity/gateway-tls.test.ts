@@ -6,6 +6,8 @@
  *   certificate gets through, another one from the same CA is refused;
  * - `caCrl`: a client certificate the CRL revokes is refused, another one from the CA is accepted;
  * - `caCertCredentialName`: client certificates are verified against that Secret's CA;
+ * - `insecureSkipVerify`: a client certificate that fails verification is let through, while
+ *   MUTUAL still requires one;
  * - `servers[].bind`: the server listens on its own address, with its own routes.
  * Certificates come from the secure-ingress fixture's openssl helpers.
  */
@@ -135,6 +137,9 @@ spec:
   - port: {number: 443, name: https-cacred, protocol: HTTPS}
     hosts: [cacred.example.com]
     tls: {mode: MUTUAL, credentialName: server-credential, caCertCredentialName: other-ca}
+  - port: {number: 443, name: https-insecure, protocol: HTTPS}
+    hosts: [insecure.example.com]
+    tls: {mode: MUTUAL, credentialName: server-credential, insecureSkipVerify: true}
   - port: {number: 443, name: https-dual, protocol: HTTPS}
     hosts: [dual.example.com]
     tls: {mode: SIMPLE, credentialNames: [dual-rsa, dual-ecdsa]}
@@ -155,7 +160,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: httpbin}
 spec:
-  hosts: [pin.example.com, hash.example.com, crl.example.com, cacred.example.com, dual.example.com, dualfiles.example.com, plain.example.com, bound.example.com]
+  hosts: [pin.example.com, hash.example.com, crl.example.com, cacred.example.com, insecure.example.com, dual.example.com, dualfiles.example.com, plain.example.com, bound.example.com]
   gateways: [gw]
   http:
   - route:
@@ -230,4 +235,17 @@ test('servers.bind: the bound server answers on its address with its own routes;
   assert.equal(plain.stdout, '200', plain.stderr);
   const boundOnWildcard = await run('curl', ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: bound.example.com', `http://127.0.0.1:${PORTS.http}/status/200`]);
   assert.equal(boundOnWildcard.stdout, '404', boundOnWildcard.stderr);
+});
+
+test('insecureSkipVerify: an untrusted client certificate is let through under MUTUAL; no certificate is still refused', async () => {
+  const untrusted = await curl('insecure.example.com', ['--cert', otherClient.cert, '--key', otherClient.key]);
+  assert.equal(statusOf(untrusted), 200, untrusted.stderr);
+  const trusted = await curl('insecure.example.com', ['--cert', clientA.cert, '--key', clientA.key]);
+  assert.equal(statusOf(trusted), 200, trusted.stderr);
+  const none = await curl('insecure.example.com');
+  assert.notEqual(none.code, 0, none.stdout);
+  assert.ok(!(statusOf(none) >= 200), none.stdout);
+  // The same untrusted certificate on a server without insecureSkipVerify is refused.
+  const strict = await curl('pin.example.com', ['--cert', otherClient.cert, '--key', otherClient.key]);
+  assert.ok(!(statusOf(strict) >= 200), strict.stdout);
 });

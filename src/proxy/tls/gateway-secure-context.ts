@@ -48,6 +48,8 @@ export interface GatewayTlsSettings {
   readonly verifiesClientCert: boolean;
   /** SAN checks on a verified client certificate. */
   readonly check: PeerCheck;
+  /** Verification failures are let through (`trustChainVerification: ACCEPT_UNTRUSTED`, Gateway `insecureSkipVerify`). */
+  readonly acceptUntrusted: boolean;
 }
 
 const VERSIONS: Readonly<Partial<Record<TlsProtocol, tls.SecureVersion>>> = {
@@ -93,7 +95,7 @@ export function gatewayTlsSettings(ctx: DownstreamTlsContext, secrets: SecretSto
     ...(suites.length ? { ciphers: `${TLS13_SUITES}:${suites.join(':')}` } : {}),
     ...(alpn.length ? { ALPNProtocols: alpn } : {}),
   };
-  return { options, requireClientCert: require, verifiesClientCert: ca !== undefined, check: withPins(compilePeerCheck(vc, undefined), vc) };
+  return { options, requireClientCert: require, verifiesClientCert: ca !== undefined, check: withPins(compilePeerCheck(vc, undefined), vc), acceptUntrusted: vc?.trustChainVerification === 'ACCEPT_UNTRUSTED' };
 }
 
 function keyPairs(ctx: DownstreamTlsContext, secrets: SecretStore): { key: string; cert: string }[] {

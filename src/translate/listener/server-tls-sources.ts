@@ -9,7 +9,10 @@
  *   first credential's `-cacert` companion (gateway-credentials.ts);
  * - `verifyCertificateSpki` / `verifyCertificateHash`: Envoy's CertificateValidationContext pins
  *   (base64 SHA-256 of the SPKI, hex SHA-256 of the DER certificate; a match of either accepts);
- * - `caCrl`: the CRL file client certificates are checked against.
+ * - `caCrl`: the CRL file client certificates are checked against;
+ * - `insecureSkipVerify`: Envoy's `trustChainVerification: ACCEPT_UNTRUSTED`: the client certificate
+ *   is verified, but a failure does not refuse the connection (the certificate still reaches the
+ *   backend in `x-forwarded-client-cert`).
  */
 import type { ServerTLSSettings } from '../../config/schema/gateway.js';
 import type { CertificateValidationContext, TlsCertificate } from '../../envoy/types.js';
@@ -40,5 +43,7 @@ export function clientCertificateChecks(tls: ServerTLSSettings): Partial<Certifi
     ...(tls.verifyCertificateSpki?.length ? { verifyCertificateSpki: [...tls.verifyCertificateSpki] } : {}),
     ...(tls.verifyCertificateHash?.length ? { verifyCertificateHash: [...tls.verifyCertificateHash] } : {}),
     ...(tls.caCrl ? { crl: { filename: tls.caCrl } } : {}),
+    // insecureSkipVerify (Gateway API AllowInsecureFallback): verify, but let the connection through.
+    ...(tls.insecureSkipVerify ? { trustChainVerification: 'ACCEPT_UNTRUSTED' as const } : {}),
   };
 }

@@ -35,5 +35,5 @@ export const gatewayFields: FieldTable = {
   'spec.servers[].tls.verifyCertificateSpki': enforced(T.gatewayTls, 'verifyCertificateSpki: the pinned client certificate gets 200, another one from the same CA is refused'),
   'spec.servers[].tls.verifyCertificateHash': enforced(T.gatewayTls, 'verifyCertificateHash: the pinned client certificate (colon hex) gets 200, another one from the same CA is refused'),
   'spec.servers[].tls.caCertCredentialName': enforced(T.gatewayTls, 'caCertCredentialName: client certificates are verified against that Secret\'s CA, not the credential\'s', 'a Secret (its -cacert companion, else itself); ConfigMaps are not read'),
-  'spec.servers[].tls.insecureSkipVerify': unsupported('client certificates that fail verification are refused: insecureSkipVerify (Gateway API AllowInsecureFallback) is not implemented (issue 12)'),
+  'spec.servers[].tls.insecureSkipVerify': enforced(T.gatewayTls, 'insecureSkipVerify: an untrusted client certificate is let through under MUTUAL; no certificate is still refused'),
 };
