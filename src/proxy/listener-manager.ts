@@ -25,6 +25,8 @@ import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './tls/
 import { closeTcpConnections } from './tls/gateway-passthrough.js';
 import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './outbound-auth.js';
 import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener-limits.js';
+import { inboundBindHost } from './inbound-bind.js';
+import { gatewayBindHost } from './gateway-bind.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -56,7 +58,7 @@ export class ListenerManager {
   private outbound: HttpListener | undefined;
   /** Bound port of the outbound listener. */
   outboundBoundPort = 0;
-  private readonly inbound = new Map<number, { listener: HttpListener; bound: number }>();
+  private readonly inbound = new Map<number, { listener: HttpListener; bound: number; host: string }>();
   private readonly gateways = new Map<string, { listener: HttpListener; port: number; bound: number }>();
   private closed = false;
 
@@ -124,20 +126,26 @@ export class ListenerManager {
       const inboundPorts = tlsSupport ? inboundPortsToBind(snapshot, ip) : snapshot.inboundByPort;
       for (const [port, hcm] of inboundPorts) {
         const cur = this.inbound.get(port);
-        if (cur) {
+        // Sidecar ingress `bind` (inbound-bind.ts): the port's address; a changed address is rebound.
+        const host = inboundBindHost(snapshot, port, ip);
+        if (cur && cur.host === host) {
           cur.listener.configure(hcm);
           continue;
         }
+        if (cur) {
+          this.inbound.delete(port);
+          void cur.listener.close();
+        }
         const listenerOptions = tlsSupport ? { ...LISTENER_OPTIONS, accept: inboundAcceptHook(() => this.ctx.snapshot, ip, port, tlsSupport) } : LISTENER_OPTIONS;
-        const lim = this.limited(listenerOptions, ip);
+        const lim = this.limited(listenerOptions, host);
         const l = new HttpListener((req, res) => this.onInbound(port, req, res), lim.options);
         l.configure(hcm);
         try {
-          const bound = await l.listen(ip, bindPort(port, 'inbound'));
+          const bound = await l.listen(host, bindPort(port, 'inbound'));
           lim.bound(bound);
-          this.inbound.set(port, { listener: l, bound });
+          this.inbound.set(port, { listener: l, bound, host });
         } catch (err) {
-          this.opts.onError?.(`inbound ${ip}:${port}: ${(err as Error).message}`);
+          this.opts.onError?.(`inbound ${host}:${port}: ${(err as Error).message}`);
         }
       }
       for (const [port, v] of this.inbound) {
@@ -147,9 +155,11 @@ export class ListenerManager {
         }
       }
     } else {
-      const host = this.opts.gatewayHost ?? ip;
+      const defaultHost = this.opts.gatewayHost ?? ip;
       for (const [name, g] of snapshot.gateways) {
         const cur = this.gateways.get(name);
+        // Gateway `servers.bind` (gateway-bind.ts): the listener's own address.
+        const host = gatewayBindHost(snapshot, name, defaultHost);
         if (cur && cur.port === g.port) {
           cur.listener.configure(g.hcm);
           continue;

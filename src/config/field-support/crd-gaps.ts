@@ -23,12 +23,6 @@ const NEW_POLICY_FIELDS = [
 export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
   VirtualService: ['spec.http[].redirect.prefixRewrite'],
   DestinationRule: policyPrefixes('dr').flatMap((p) => NEW_POLICY_FIELDS.map((f) => `${p}.${f}`)).sort(),
-  Gateway: ['spec.servers[].tls.caCertCredentialName', 'spec.servers[].tls.insecureSkipVerify'],
-  Sidecar: [
-    'spec.inboundConnectionPool.http.http2KeepAlive.interval', 'spec.inboundConnectionPool.http.http2KeepAlive.timeout',
-    'spec.ingress[].connectionPool.http.http2KeepAlive.interval', 'spec.ingress[].connectionPool.http.http2KeepAlive.timeout',
-    'spec.ingress[].tls.caCertCredentialName', 'spec.ingress[].tls.insecureSkipVerify',
-  ],
   AuthorizationPolicy: ['spec.rules[].from[].source.notTrustDomains', 'spec.rules[].from[].source.trustDomains'],
   Telemetry: ['spec.tracing[].disableContextPropagation'],
 };

@@ -86,11 +86,7 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
     ['DestinationRule', 'spec.subsets[].trafficPolicy.loadBalancer.warmup.duration'],
     ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
-    ['Sidecar', 'spec.ingress[].port.number'],
-    ['Sidecar', 'spec.inboundConnectionPool.http.http2MaxRequests'],
     ['Sidecar', 'spec.outboundTrafficPolicy.egressProxy.host'],
-    ['Gateway', 'spec.servers[].tls.verifyCertificateSpki'],
-    ['Gateway', 'spec.servers[].tls.credentialNames'],
     ['Telemetry', 'spec.metrics[].overrides[].tagOverrides{}.operation'],
   ] as const) assert.equal(status(kind, p), 'unsupported', `${kind} ${p}`);
 });

@@ -40,4 +40,6 @@ export const T = {
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   loadAround: 'test/fidelity/load-around.test.ts',
+  sidecarIngress: 'test/fidelity/sidecar-ingress.test.ts',
+  gatewayTls: 'test/fidelity/gateway-tls.test.ts',
 } as const;

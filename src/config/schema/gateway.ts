@@ -45,6 +45,7 @@ export const serverTLSSettings = z.strictObject({
   caCrl: z.string().optional(),
   credentialName: z.string().optional(),
   credentialNames: z.array(z.string()).optional(),
+  caCertCredentialName: z.string().optional(),
   tlsCertificates: z.array(z.strictObject({
     serverCertificate: z.string().optional(),
     privateKey: z.string().optional(),
@@ -56,6 +57,7 @@ export const serverTLSSettings = z.strictObject({
   minProtocolVersion: tlsVersion.optional(),
   maxProtocolVersion: tlsVersion.optional(),
   cipherSuites: z.array(z.string()).optional(),
+  insecureSkipVerify: z.boolean().optional(),
 });
 /** Server-side TLS settings. */
 export type ServerTLSSettings = z.infer<typeof serverTLSSettings>;

@@ -42,6 +42,17 @@ describe('Sidecar: Istio samples', () => {
     });
     ok({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
   });
+  it('accepts the fields istio/api 1.31 added: http2KeepAlive on both pools, caCertCredentialName and insecureSkipVerify on ingress TLS', () => {
+    const keepAlive = { http: { http2KeepAlive: { interval: '10s', timeout: '3s' } } };
+    ok({
+      inboundConnectionPool: keepAlive,
+      ingress: [{
+        port: { number: 9443, protocol: 'HTTPS', name: 'https' }, defaultEndpoint: '127.0.0.1:8443', connectionPool: keepAlive,
+        tls: { mode: 'MUTUAL', privateKey: '/k.pem', serverCertificate: '/c.pem', caCertificates: '/ca.pem', caCertCredentialName: 'ca', insecureSkipVerify: true },
+      }],
+    });
+    fails({ inboundConnectionPool: { http: { http2KeepAlive: { every: '1s' } } } }, ['spec', 'inboundConnectionPool', 'http', 'http2KeepAlive', 'every'], 'unknown field');
+  });
 });
 
 describe('Sidecar: webhook rules', () => {

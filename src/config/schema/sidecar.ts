@@ -18,6 +18,7 @@ import {
   checkProtocol,
   checkSelectorLabels,
   destination,
+  durationString,
   fqdnError,
   isHTTPProtocol,
   isIPAddress,
@@ -43,6 +44,18 @@ export type SidecarPort = z.infer<typeof sidecarPort>;
 
 const captureMode = z.enum(['DEFAULT', 'IPTABLES', 'NONE']);
 
+/**
+ * A Sidecar's connection pool: DestinationRule's ConnectionPoolSettings (shared, as in Istio's
+ * protos) with `http.http2KeepAlive` (istio/api 1.31 `ConnectionKeepalive`: PING interval and
+ * timeout). Kept here so the Sidecar copies load whatever the shared object holds; once the shared
+ * object has the field, this extension is redundant and harmless.
+ */
+const sidecarConnectionPool = connectionPoolSettings.extend({
+  http: connectionPoolSettings.shape.http.unwrap().extend({
+    http2KeepAlive: z.strictObject({ interval: durationString.optional(), timeout: durationString.optional() }).optional(),
+  }).optional(),
+});
+
 /** Istio's IstioIngressListener: an inbound listener of the sidecar. */
 export const istioIngressListener = z.strictObject({
   port: sidecarPort.optional(),
@@ -50,7 +63,7 @@ export const istioIngressListener = z.strictObject({
   captureMode: captureMode.optional(),
   defaultEndpoint: z.string().optional(),
   tls: serverTLSSettings.optional(),
-  connectionPool: connectionPoolSettings.optional(),
+  connectionPool: sidecarConnectionPool.optional(),
 });
 /** An inbound listener. */
 export type IstioIngressListener = z.infer<typeof istioIngressListener>;
@@ -79,7 +92,7 @@ export const sidecarSpec = z.strictObject({
   ingress: z.array(istioIngressListener).optional(),
   egress: z.array(istioEgressListener).optional(),
   outboundTrafficPolicy: outboundTrafficPolicy.optional(),
-  inboundConnectionPool: connectionPoolSettings.optional(),
+  inboundConnectionPool: sidecarConnectionPool.optional(),
 });
 /** A Sidecar's content. */
 export type SidecarSpec = z.infer<typeof sidecarSpec>;

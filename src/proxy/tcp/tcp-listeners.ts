@@ -21,6 +21,8 @@ import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispat
 import type { HcmRuntime } from '../runtime-snapshot.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
+import { inboundBindHost } from '../inbound-bind.js';
+import { gatewayBindHost } from '../gateway-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -69,7 +71,7 @@ export class TcpListenerManager {
     if (role === 'sidecar') {
       const tls = this.opts.inboundTls;
       for (const port of entries.inbound.keys()) {
-        want.set(`inbound:${port}`, { host: ip, port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
+        want.set(`inbound:${port}`, { host: inboundBindHost(snapshot, port, ip), port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
       }
       const reserved = this.opts.reservedPorts?.() ?? new Set<number>();
       const inboundPorts = new Set([...snapshot.inboundByPort.keys(), ...entries.inbound.keys()]);
@@ -84,7 +86,7 @@ export class TcpListenerManager {
     } else {
       const host = this.opts.gatewayHost ?? ip;
       for (const [name, g] of entries.gateways) {
-        want.set(`gateway:${name}:${g.port}`, { host, port: bindPort(g.port, 'gateway'), handler: (s) => this.onGateway(name, s) });
+        want.set(`gateway:${name}:${g.port}`, { host: gatewayBindHost(snapshot, name, host), port: bindPort(g.port, 'gateway'), handler: (s) => this.onGateway(name, s) });
       }
     }
     for (const [key, w] of want) {

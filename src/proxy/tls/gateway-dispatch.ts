@@ -146,7 +146,8 @@ function serverFor(chain: GatewayChainRuntime, deps: GatewayTlsSupport, onSecure
     server = tls.createServer({
       ...settings.options,
       requestCert: settings.verifiesClientCert,
-      rejectUnauthorized: settings.requireClientCert,
+      // ACCEPT_UNTRUSTED (insecureSkipVerify) verifies but never refuses a certificate; presence is checked below.
+      rejectUnauthorized: settings.requireClientCert && !settings.acceptUntrusted,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
   } catch (err) {
@@ -163,7 +164,7 @@ function serverFor(chain: GatewayChainRuntime, deps: GatewayTlsSupport, onSecure
       const cert = t.getPeerCertificate();
       const present = cert !== undefined && cert !== null && Object.keys(cert).length > 0;
       if (!present && settings.requireClientCert) return fail(t, deps, 'no_client_certificate');
-      if (present) {
+      if (present && !settings.acceptUntrusted) {
         if (!t.authorized) return fail(t, deps, `client_cert_invalid:${String(t.authorizationError)}`);
         const bad = settings.check(cert);
         if (bad) return fail(t, deps, `client_cert_rejected:${bad.message}`);

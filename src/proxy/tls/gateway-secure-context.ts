@@ -7,7 +7,9 @@
  *   `caCertificates`); MUTUAL requires a client certificate, OPTIONAL_MUTUAL verifies one if sent;
  * - `tlsParams`: protocol versions (Envoy's downstream defaults TLSv1.2–TLSv1.3) and cipher suites
  *   (which, as in Envoy, constrain TLS ≤ 1.2 only; TLS 1.3 keeps its suites);
- * - ALPN: the context's list restricted to what the downstream HTTP server speaks.
+ * - ALPN: the context's list restricted to what the downstream HTTP server speaks;
+ * - several key pairs (Gateway `credentialNames` / `tlsCertificates`), client-certificate pins
+ *   (certificate-pins.ts) and a CRL (`caCrl`).
  * Unusable material throws {@link GatewayTlsError} naming the secret or file.
  */
 import type tls from 'node:tls';
@@ -15,6 +17,7 @@ import type { DataSource, DownstreamTlsContext, TlsProtocol } from '../../envoy/
 import { SecurityErrorCode } from '../../security/errors.js';
 import { caBundleProblem, keyPairProblem } from '../../security/gateway-credential.js';
 import { compilePeerCheck, type PeerCheck } from './peer-verification.js';
+import { withPins } from './certificate-pins.js';
 import { dataSourceText, type SecretStore } from './secret-store.js';
 
 /** Stable codes of gateway TLS setup failures. */
@@ -45,6 +48,8 @@ export interface GatewayTlsSettings {
   readonly verifiesClientCert: boolean;
   /** SAN checks on a verified client certificate. */
   readonly check: PeerCheck;
+  /** Verification failures are let through (`trustChainVerification: ACCEPT_UNTRUSTED`, Gateway `insecureSkipVerify`). */
+  readonly acceptUntrusted: boolean;
 }
 
 const VERSIONS: Readonly<Partial<Record<TlsProtocol, tls.SecureVersion>>> = {
@@ -56,7 +61,11 @@ const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AE
 /** Builds the TLS settings of a chain; `alpnSupported` lists what the chain's server can speak. */
 export function gatewayTlsSettings(ctx: DownstreamTlsContext, secrets: SecretStore, alpnSupported: readonly string[]): GatewayTlsSettings {
   const common = ctx.commonTlsContext ?? {};
-  const { key, cert } = keyPair(ctx, secrets);
+  // Several key pairs (credentialNames / tlsCertificates, e.g. RSA and ECDSA): OpenSSL serves the one
+  // matching the client's signature algorithms and ciphers, as Envoy does (`key`/`cert` arrays).
+  const pairs = keyPairs(ctx, secrets);
+  const key = pairs.map((p) => p.key);
+  const cert = pairs.map((p) => p.cert);
   const caName = common.combinedValidationContext?.validationContextSdsSecretConfig?.name ?? common.validationContextSdsSecretConfig?.name;
   let ca: string | undefined;
   if (caName !== undefined) {
@@ -77,31 +86,41 @@ export function gatewayTlsSettings(ctx: DownstreamTlsContext, secrets: SecretSto
   const suites = (p.cipherSuites ?? []).flatMap((s) => s.replace(/[[\]]/g, '').split('|')).map((s) => s.trim()).filter(Boolean);
   const alpn = (common.alpnProtocols ?? []).filter((a) => alpnSupported.includes(a));
   const vc = common.combinedValidationContext?.defaultValidationContext ?? common.validationContext;
+  // Gateway `caCrl`: as Envoy, every certificate of the client's chain is checked against its
+  // issuer's CRL (Node sets CRL_CHECK | CRL_CHECK_ALL when given one); a revoked one fails the handshake.
+  const crl = ca !== undefined && vc?.crl ? readSource(vc.crl, 'CRL') : undefined;
   const options: tls.TlsOptions = {
-    key, cert, ca, minVersion, maxVersion,
+    key: key.length === 1 ? key[0] : key, cert: cert.length === 1 ? cert[0] : cert, ca, minVersion, maxVersion,
+    ...(crl !== undefined ? { crl } : {}),
     ...(suites.length ? { ciphers: `${TLS13_SUITES}:${suites.join(':')}` } : {}),
     ...(alpn.length ? { ALPNProtocols: alpn } : {}),
   };
-  return { options, requireClientCert: require, verifiesClientCert: ca !== undefined, check: compilePeerCheck(vc, undefined) };
+  return { options, requireClientCert: require, verifiesClientCert: ca !== undefined, check: withPins(compilePeerCheck(vc, undefined), vc), acceptUntrusted: vc?.trustChainVerification === 'ACCEPT_UNTRUSTED' };
 }
 
-function keyPair(ctx: DownstreamTlsContext, secrets: SecretStore): { key: string; cert: string } {
+function keyPairs(ctx: DownstreamTlsContext, secrets: SecretStore): { key: string; cert: string }[] {
   const common = ctx.commonTlsContext ?? {};
-  const sdsName = common.tlsCertificateSdsSecretConfigs?.[0]?.name;
-  if (sdsName !== undefined) {
-    const kp = secrets.keyPair(sdsName);
-    if (!kp) throw new GatewayTlsError(GatewayTlsErrorCode.Unavailable, `secret ${sdsName} has not been received from the control plane (missing or invalid Secret)`);
-    const problem = keyPairProblem(kp.chainPem, kp.keyPem);
-    if (problem) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, `secret ${sdsName}: ${problem}`);
-    return { key: kp.keyPem, cert: kp.chainPem };
+  const sds = common.tlsCertificateSdsSecretConfigs ?? [];
+  if (sds.length > 0) {
+    return sds.map(({ name }) => {
+      const sdsName = name ?? '';
+      const kp = secrets.keyPair(sdsName);
+      if (!kp) throw new GatewayTlsError(GatewayTlsErrorCode.Unavailable, `secret ${sdsName} has not been received from the control plane (missing or invalid Secret)`);
+      const problem = keyPairProblem(kp.chainPem, kp.keyPem);
+      if (problem) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, `secret ${sdsName}: ${problem}`);
+      return { key: kp.keyPem, cert: kp.chainPem };
+    });
   }
-  const files = common.tlsCertificates?.[0];
-  if (!files?.certificateChain || !files.privateKey) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, 'no server certificate configured');
-  const cert = readSource(files.certificateChain, 'server certificate');
-  const key = readSource(files.privateKey, 'private key');
-  const problem = keyPairProblem(cert, key);
-  if (problem) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, `${describe(files.certificateChain)} / ${describe(files.privateKey)}: ${problem}`);
-  return { key, cert };
+  const all = common.tlsCertificates ?? [];
+  if (all.length === 0) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, 'no server certificate configured');
+  return all.map((files) => {
+    if (!files.certificateChain || !files.privateKey) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, 'no server certificate configured');
+    const cert = readSource(files.certificateChain, 'server certificate');
+    const key = readSource(files.privateKey, 'private key');
+    const problem = keyPairProblem(cert, key);
+    if (problem) throw new GatewayTlsError(GatewayTlsErrorCode.Invalid, `${describe(files.certificateChain)} / ${describe(files.privateKey)}: ${problem}`);
+    return { key, cert };
+  });
 }
 
 function readSource(ds: DataSource, what: string): string {

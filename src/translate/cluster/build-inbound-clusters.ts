@@ -22,6 +22,7 @@ import { inboundClusterName } from './cluster-names.js';
 import { destinationRuleFor } from './destination-rule-index.js';
 import { portLevelTrafficPolicy } from './traffic-policy-merge.js';
 import { servicesInNamespace, workloadNamed } from '../registry-index.js';
+import { buildIngressClusters, withSidecarConnectionPool } from './ingress-clusters.js';
 
 /** One service port served by the proxy's workload. */
 export interface InboundTarget {
@@ -52,6 +53,9 @@ export function inboundTargets(snapshot: MeshSnapshot, node: ProxyNode): Inbound
 
 /** Builds the inbound clusters of a sidecar (none for gateways). */
 export function buildInboundClusters(snapshot: MeshSnapshot, node: ProxyNode): Cluster[] {
+  // A Sidecar with ingress listeners defines the inbound clusters instead (ingress-clusters.ts).
+  const ingress = buildIngressClusters(snapshot, node, inboundTargets(snapshot, node));
+  if (ingress) return ingress;
   const byPort = new Map<number, InboundTarget[]>();
   for (const t of inboundTargets(snapshot, node)) {
     const list = byPort.get(t.targetPort);
@@ -75,7 +79,8 @@ export function buildInboundClusters(snapshot: MeshSnapshot, node: ProxyNode): C
     });
     applyUpstreamProtocol(draft, primary.port.protocol, true);
     const rule = destinationRuleFor(snapshot, node, primary.service, 'inbound');
-    const policy = rule?.spec.trafficPolicy ? portLevelTrafficPolicy(rule.spec.trafficPolicy, primary.port.port).policy : undefined;
+    const drPolicy = rule?.spec.trafficPolicy ? portLevelTrafficPolicy(rule.spec.trafficPolicy, primary.port.port).policy : undefined;
+    const policy = withSidecarConnectionPool(snapshot, node, port, drPolicy);
     const services = uniqueServices(targets.filter((t) => t.port.port === primary.port.port).map((t) => t.service));
     draft.cluster.metadata = buildClusterMetadata({ services, rule: rule?.spec.trafficPolicy ? rule : undefined });
     applyTrafficPolicy(draft, policy, snapshot.meshConfig, { direction: 'inbound' });

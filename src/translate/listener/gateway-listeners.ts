@@ -23,21 +23,26 @@ const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typedConfi
 
 /** Builds the gateway's listeners, sorted by port. */
 export function buildGatewayListeners(scope: ProxyScope, servers: readonly GatewayServer[]): Listener[] {
-  const byPort = new Map<number, GatewayServer[]>();
+  // One listener per (bind, port), as istiod keys gateway listeners: `servers.bind` listens on that
+  // address (named `<bind>_<port>`), other servers on the wildcard.
+  const byKey = new Map<string, { bind: string; port: number; group: GatewayServer[] }>();
   for (const s of servers) {
-    const list = byPort.get(s.listenerPort);
-    if (list) list.push(s);
-    else byPort.set(s.listenerPort, [s]);
+    const bind = s.server.bind || '0.0.0.0';
+    const key = `${bind}_${s.listenerPort}`;
+    const entry = byKey.get(key);
+    if (entry) entry.group.push(s);
+    else byKey.set(key, { bind, port: s.listenerPort, group: [s] });
   }
   const out: Listener[] = [];
-  for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
-    const group = byPort.get(port)!;
+  const keys = [...byKey.values()].sort((a, b) => a.port - b.port || (a.bind < b.bind ? -1 : a.bind > b.bind ? 1 : 0));
+  for (const { bind, port, group } of keys) {
     const http = isHttpServerProtocol(group[0]!.protocol);
     const chains = http ? [httpChain(scope, group[0]!)] : group.flatMap((s) => tlsChains(scope, s));
     if (chains.length === 0) continue;
     out.push({
-      name: `0.0.0.0_${port}`,
-      address: { socketAddress: { address: '0.0.0.0', portValue: port } },
+      name: `${bind}_${port}`,
+      // A unix-socket bind becomes a pipe address; Weft's gateway does not listen on sockets (registry note).
+      address: bind.startsWith('unix://') ? { pipe: { path: bind.slice('unix://'.length) } } : { socketAddress: { address: bind, portValue: port } },
       trafficDirection: 'OUTBOUND',
       filterChains: chains,
       ...(http ? {} : { listenerFilters: [TLS_INSPECTOR] }),

@@ -33,10 +33,11 @@ export function inboundMtlsContext(trustDomain: string, http: boolean): Downstre
 
 /**
  * The filter chains of one inbound port under `mode`, all running `filter` (one network filter, or
- * several in order, e.g. the TCP RBAC filters then `tcp_proxy`).
+ * several in order, e.g. the TCP RBAC filters then `tcp_proxy`). Chains are named `<bind>_<port>`
+ * as istiod names them (`bind` is a Sidecar ingress listener's, else the wildcard).
  */
-export function inboundChainsForMode(port: number, mode: MtlsMode, filter: Filter | readonly Filter[], trustDomain: string, http: boolean): FilterChain[] {
-  const name = `0.0.0.0_${port}`;
+export function inboundChainsForMode(port: number, mode: MtlsMode, filter: Filter | readonly Filter[], trustDomain: string, http: boolean, bind = '0.0.0.0'): FilterChain[] {
+  const name = `${bind}_${port}`;
   const filters: Filter[] = Array.isArray(filter) ? [...(filter as readonly Filter[])] : [filter as Filter];
   const plain: FilterChain = { name, filterChainMatch: { destinationPort: { value: port } }, filters };
   if (mode === 'DISABLE') return [plain];

@@ -25,6 +25,8 @@ import { tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 import { workloadMtlsMode } from '../cluster/peer-authentication-mode.js';
 import { inboundChainsForMode } from './inbound-mtls-chains.js';
 import { servicesInNamespace, workloadNamed } from '../registry-index.js';
+import { inboundTargets } from '../cluster/build-inbound-clusters.js';
+import { sidecarIngressPorts } from '../cluster/sidecar-ingress.js';
 
 /** Name and port of the virtual inbound listener. */
 export const VIRTUAL_INBOUND = { name: 'virtualInbound', port: 15006 } as const;
@@ -35,6 +37,8 @@ export interface InboundPort {
   readonly servicePort: ServicePort;
   readonly targetPort: number;
   readonly protocol: Protocol;
+  /** Address the proxy listens on for this port (Sidecar ingress `bind`); the pod IP when unset. */
+  readonly bind?: string;
 }
 
 /**
@@ -43,6 +47,9 @@ export interface InboundPort {
  */
 export function inboundPorts(scope: ProxyScope): InboundPort[] {
   const node = scope.node;
+  // A Sidecar with ingress listeners defines the inbound ports instead (cluster/sidecar-ingress.ts).
+  const ingress = sidecarIngressPorts(scope.snapshot, node, inboundTargets(scope.snapshot, node));
+  if (ingress) return ingress.map((p) => ({ service: p.service, servicePort: p.servicePort, targetPort: p.port, protocol: p.protocol, bind: p.bind }));
   const workload = workloadNamed(scope.snapshot.registry, node.namespace, node.podName);
   const byPort = new Map<number, InboundPort>();
   const services = servicesInNamespace(scope.snapshot.registry, node.namespace)
@@ -102,7 +109,7 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
   const tcpAuthz = networkAuthzFilters(snapshot, { namespace: node.namespace, labels: node.labels }).filters;
   const chains: FilterChain[] = inboundPorts(scope).flatMap((p) => {
     const cluster = inboundClusterName(p.targetPort);
-    const statPrefix = `inbound_0.0.0.0_${p.targetPort}`;
+    const statPrefix = `inbound_${p.bind ?? '0.0.0.0'}_${p.targetPort}`;
     const filter = isHttpProtocol(p.protocol)
       ? hcmFilter(
           buildHttpConnectionManager({
@@ -118,7 +125,7 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
       : [...tcpAuthz, tcpProxyFilter(tcpProxyToCluster(cluster))];
     // PeerAuthentication decides which transports the port accepts (inbound-mtls-chains.ts).
     const mode = workloadMtlsMode(snapshot, node.namespace, node.labels, p.targetPort);
-    return inboundChainsForMode(p.targetPort, mode, filter, snapshot.meshConfig.trustDomain, isHttpProtocol(p.protocol));
+    return inboundChainsForMode(p.targetPort, mode, filter, snapshot.meshConfig.trustDomain, isHttpProtocol(p.protocol), p.bind);
   });
   chains.push({ name: 'virtualInbound-blackhole', filterChainMatch: { destinationPort: { value: VIRTUAL_INBOUND.port } }, filters: [tcpProxyFilter(tcpProxyToCluster('BlackHoleCluster'))] });
   return {

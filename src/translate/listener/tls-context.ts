@@ -10,7 +10,8 @@ import type { ServerTLSSettings } from '../../config/schema/gateway.js';
 import type { CommonTlsContext, DownstreamTlsContext, TlsProtocol, TransportSocket } from '../../envoy/types.js';
 import { TypeUrl } from '../../xds/protos.js';
 import { SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from '../cluster/sds.js';
-import { credentialCaResourceName, credentialResourceName } from './gateway-credentials.js';
+import { credentialResourceName } from './gateway-credentials.js';
+import { clientCaResourceName, clientCertificateChecks, credentialNamesOf, fileCertificates } from './server-tls-sources.js';
 
 const VERSIONS: Readonly<Record<string, TlsProtocol>> = {
   TLS_AUTO: 'TLS_AUTO', TLSV1_0: 'TLSv1_0', TLSV1_1: 'TLSv1_1', TLSV1_2: 'TLSv1_2', TLSV1_3: 'TLSv1_3',
@@ -22,20 +23,24 @@ export function buildDownstreamTlsContext(tls: ServerTLSSettings, http: boolean)
   let common: { -readonly [K in keyof CommonTlsContext]: CommonTlsContext[K] } = {};
   if (tls.mode === 'ISTIO_MUTUAL') {
     common = { tlsCertificateSdsSecretConfigs: [sdsSecretConfig(SDS_DEFAULT_RESOURCE)], validationContextSdsSecretConfig: sdsSecretConfig(SDS_ROOT_RESOURCE) };
-  } else if (tls.credentialName) {
-    // istiod's names: `kubernetes://<name>`, and a combined validation context with `kubernetes://<name>-cacert`.
-    common = { tlsCertificateSdsSecretConfigs: [sdsSecretConfig(credentialResourceName(tls.credentialName))] };
+  } else if (credentialNamesOf(tls).length > 0) {
+    // istiod's names: `kubernetes://<name>` per credential (credentialNames: RSA and ECDSA side by side),
+    // and a combined validation context with the client CA (server-tls-sources.ts).
+    const names = credentialNamesOf(tls);
+    common = { tlsCertificateSdsSecretConfigs: names.map((n) => sdsSecretConfig(credentialResourceName(n))) };
     if (mutual) {
       common.combinedValidationContext = {
-        defaultValidationContext: tls.subjectAltNames?.length ? { matchSubjectAltNames: tls.subjectAltNames.map((exact) => ({ exact })) } : {},
-        validationContextSdsSecretConfig: sdsSecretConfig(credentialCaResourceName(tls.credentialName)),
+        defaultValidationContext: {
+          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: tls.subjectAltNames.map((exact) => ({ exact })) } : {}),
+          ...clientCertificateChecks(tls),
+        },
+        validationContextSdsSecretConfig: sdsSecretConfig(clientCaResourceName(tls, names)),
       };
     }
   } else {
-    if (tls.serverCertificate || tls.privateKey) {
-      common.tlsCertificates = [{ certificateChain: { filename: tls.serverCertificate ?? '' }, privateKey: { filename: tls.privateKey ?? '' } }];
-    }
-    if (mutual && tls.caCertificates) common.validationContext = { trustedCa: { filename: tls.caCertificates } };
+    const files = fileCertificates(tls);
+    if (files.length > 0) common.tlsCertificates = files;
+    if (mutual && tls.caCertificates) common.validationContext = { trustedCa: { filename: tls.caCertificates }, ...clientCertificateChecks(tls) };
   }
   if (tls.subjectAltNames?.length && common.validationContext) {
     common.validationContext = { ...common.validationContext, matchSubjectAltNames: tls.subjectAltNames.map((exact) => ({ exact })) };

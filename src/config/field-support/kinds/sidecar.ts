@@ -3,15 +3,33 @@ import { T } from '../tests.js';
 import { enforced, enforcedUntested, unsupported, under, type FieldTable } from '../types.js';
 import { connectionPoolFields } from './traffic-policy.js';
 
-const INGRESS = 'Sidecar ingress listeners are not implemented: inbound traffic follows the workload\'s Service ports (issue 12)';
-const POOL = 'inbound connection pool settings are not applied to inbound clusters yet (issue 12)';
+const INGRESS_TLS = 'TLS on Sidecar ingress listeners is not applied, as in Istio by default (ENABLE_TLS_ON_SIDECAR_INGRESS is off): an HTTPS/TLS ingress port is proxied as TCP to the app, which terminates TLS (issue 12)';
+const ING_PORT = 'ingress port + defaultEndpoint 127.0.0.1:PORT: the app listening on another port answers through the sidecar';
+const H2_KEEPALIVE = 'HTTP/2 keepalive PINGs are not sent on inbound connections to the app yet (issue 12)';
+const POOL_TEST = 'inboundConnectionPool limits a port without its own pool (503 UO); the ingress connectionPool of a port overrides it';
+
+/**
+ * A Sidecar connection pool (`inboundConnectionPool`, `ingress[].connectionPool`): it replaces the
+ * DestinationRule's pool on the inbound cluster and goes through the same translation, so each field
+ * does what it does in a DestinationRule; the limits are proven inbound by the ingress test, and the
+ * HTTP/2 upgrade settings are not applied to inbound clusters, as in istiod.
+ */
+const inboundPool = (prefix: string): FieldTable => ({
+  [`${prefix}.http.http2KeepAlive.interval`]: unsupported(H2_KEEPALIVE),
+  [`${prefix}.http.http2KeepAlive.timeout`]: unsupported(H2_KEEPALIVE),
+  ...under(prefix, connectionPoolFields),
+  [`${prefix}.tcp.maxConnections`]: enforced(T.sidecarIngress, POOL_TEST),
+  [`${prefix}.http.http1MaxPendingRequests`]: enforced(T.sidecarIngress, POOL_TEST),
+  [`${prefix}.http.h2UpgradePolicy`]: enforcedUntested('as istiod: HTTP/2 upgrade is not applied to inbound clusters (the port protocol decides)'),
+  [`${prefix}.http.useClientProtocol`]: enforcedUntested('as istiod: not applied to inbound clusters (the port protocol decides)'),
+});
 
 const allUnsupported = (t: FieldTable, reason: string): FieldTable => Object.fromEntries(Object.keys(t).map((k) => [k, unsupported(reason)]));
 
 const serverTls = [
-  'caCertificates', 'caCrl', 'cipherSuites', 'credentialName', 'credentialNames', 'httpsRedirect', 'maxProtocolVersion', 'minProtocolVersion',
+  'caCertCredentialName', 'caCertificates', 'caCrl', 'cipherSuites', 'credentialName', 'credentialNames', 'httpsRedirect', 'maxProtocolVersion', 'minProtocolVersion',
   'mode', 'privateKey', 'serverCertificate', 'subjectAltNames', 'tlsCertificates[].caCertificates', 'tlsCertificates[].privateKey',
-  'tlsCertificates[].serverCertificate', 'verifyCertificateHash', 'verifyCertificateSpki',
+  'tlsCertificates[].serverCertificate', 'verifyCertificateHash', 'verifyCertificateSpki', 'insecureSkipVerify',
 ];
 
 /** Every Sidecar field Weft accepts, with what it does. */
@@ -28,10 +46,14 @@ export const sidecarFields: FieldTable = {
   'spec.outboundTrafficPolicy.egressProxy.host': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
   'spec.outboundTrafficPolicy.egressProxy.subset': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
   'spec.outboundTrafficPolicy.egressProxy.port.number': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
-  ...allUnsupported(under('spec.inboundConnectionPool', connectionPoolFields), POOL),
-  ...allUnsupported(under('spec.ingress[].connectionPool', connectionPoolFields), INGRESS),
-  ...allUnsupported(under('spec.ingress[].tls', Object.fromEntries(serverTls.map((k) => [k, unsupported(INGRESS)]))), INGRESS),
-  ...Object.fromEntries(
-    ['port.number', 'port.name', 'port.protocol', 'port.targetPort', 'bind', 'captureMode', 'defaultEndpoint'].map((k) => [`spec.ingress[].${k}`, unsupported(INGRESS)]),
-  ),
+  ...inboundPool('spec.inboundConnectionPool'),
+  ...inboundPool('spec.ingress[].connectionPool'),
+  ...allUnsupported(under('spec.ingress[].tls', Object.fromEntries(serverTls.map((k) => [k, unsupported(INGRESS_TLS)]))), INGRESS_TLS),
+  'spec.ingress[].port.number': enforced(T.sidecarIngress, ING_PORT),
+  'spec.ingress[].port.protocol': enforced(T.sidecarIngress, ING_PORT, 'HTTP protocols get an HTTP connection manager, others a TCP proxy; unset is detected (served as HTTP)'),
+  'spec.ingress[].port.name': enforcedUntested('port name (informational, as in Istio)'),
+  'spec.ingress[].port.targetPort': unsupported('targetPort has no meaning on an ingress listener (Istio refuses a non-zero one): port.number is the port traffic arrives on'),
+  'spec.ingress[].defaultEndpoint': enforced(T.sidecarIngress, ING_PORT, '127.0.0.1/0.0.0.0/[::1]/[::] all reach the app (under weft up its own loopback address, HOST); unix:// sockets are not dialled yet: such a listener answers 503'),
+  'spec.ingress[].bind': enforced(T.sidecarIngress, 'ingress bind: the listener accepts on the bind address only; defaultEndpoint 0.0.0.0:PORT reaches the app'),
+  'spec.ingress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): every ingress listener binds its port, as captureMode NONE does in Istio'),
 };
