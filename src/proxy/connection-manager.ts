@@ -20,6 +20,7 @@ import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type HcmRuntime, type RuntimeSnapshot }
 import { peerTelemetry } from './tls/peer-telemetry.js';
 import { writeAccessLogs } from './access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
+import { runEncoders } from './response-encoders.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -48,7 +49,7 @@ export function handleRequest(
 /** Runs the filter chain from filter `from` on. */
 function runFilters(s: ProxyStream, from: number): void {
   try {
-    const filters = s.ctx.filters;
+    const filters = s.hcm.filters ?? s.ctx.filters;
     for (let i = from; i < filters.length; i++) {
       s.filterIndex = i;
       if (filters[i]!.decodeHeaders(s) === FilterStatus.Stop) return;
@@ -113,6 +114,7 @@ export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
     const rid = s.headers['x-request-id'];
     if (typeof rid === 'string') extra['x-request-id'] = rid;
     if (s.overloaded) extra['x-envoy-overloaded'] = 'true';
+    runEncoders(s, extra, s.filterIndex);
     writeGrpcLocalReply(res, err instanceof GrpcProxyError ? err.grpcStatus : grpcStatusForHttp(err.status), err.message, extra);
     return;
   }
@@ -122,6 +124,7 @@ export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
   if (typeof id === 'string') headers['x-request-id'] = id;
   if (s.overloaded) headers['x-envoy-overloaded'] = 'true';
   if (err instanceof HeaderedProxyError) Object.assign(headers, err.replyHeaders);
+  runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   res.writeHead(err.status, headers);
   res.end(s.method === 'HEAD' ? undefined : body);
@@ -133,9 +136,22 @@ export function sendDirectReply(s: ProxyStream, status: number, location: string
   const headers: Record<string, string | number> = { 'content-length': body === undefined ? 0 : Buffer.byteLength(body) };
   if (body !== undefined) headers['content-type'] = 'text/plain';
   if (location !== undefined) headers['location'] = location;
+  runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   s.res.writeHead(status, headers);
   s.res.end(s.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Answers a CORS preflight from the CORS filter (Envoy's `cors_response` details): 200, the given
+ * `Access-Control-*` headers, no body.
+ */
+export function sendCorsPreflightReply(s: ProxyStream, cors: Readonly<Record<string, string>>): void {
+  if (s.details === undefined) s.details = 'cors_response';
+  const headers: Record<string, string | number> = { ...cors, 'content-length': 0 };
+  s.responseHeaders = headers;
+  s.res.writeHead(200, headers);
+  s.res.end();
 }
 
 function onResponseClose(this: WithStream<ServerResponse>): void {
