@@ -20,8 +20,8 @@ metadata:
 spec:
   hosts: [reviews]
   http:
-  - corsPolicy:
-      maxAge: 24h
+  - match:
+    - statPrefix: reviews-all
     route:
     - destination: {host: reviews, subset: v1}
 ---
@@ -32,8 +32,8 @@ metadata:
 spec:
   hosts: [ratings]
   http:
-  - corsPolicy:
-      allowCredentials: true
+  - match:
+    - statPrefix: ratings-all
     route:
     - destination: {host: ratings, subset: v1}
 `;
@@ -45,12 +45,12 @@ test('unsupported fields of the VirtualService on the path are listed with file:
   const snapshot = buildSnapshot({ resources: [...base.resources, ...inline.resources], registry: { podAddress: () => `10.0.0.${n++}` } });
   const e = explain(snapshot, { from: 'productpage-v1', url: 'http://reviews:9080/reviews/0' }, { analysis: inline.diagnostics });
   assert.deepEqual(e.unsupportedFields.map((u) => [u.resource, u.field, u.source]), [
-    ['VirtualService default/reviews', 'spec.http[0].corsPolicy.maxAge', 'inline.yaml:9:7'],
+    ['VirtualService default/reviews', 'spec.http[0].match[0].statPrefix', 'inline.yaml:9:7'],
   ]);
-  assert.match(e.unsupportedFields[0]!.reason, /CORS/);
+  assert.match(e.unsupportedFields[0]!.reason, /per-route stats/);
   assert.equal(e.notes.some((n) => n.code === 'WFT0100'), false, 'not repeated as a config note');
   const text = formatExplanation(e);
-  assert.match(text, /Unsupported fields \(accepted, not enforced by Weft: WFT0100\)\n {2}VirtualService default\/reviews spec\.http\[0\]\.corsPolicy\.maxAge \(inline\.yaml:9:7\): CORS/);
+  assert.match(text, /Unsupported fields \(accepted, not enforced by Weft: WFT0100\)\n {2}VirtualService default\/reviews spec\.http\[0\]\.match\[0\]\.statPrefix \(inline\.yaml:9:7\): translated as the route stat prefix/);
 
   const plain = explain(buildSnapshot({ resources: base.resources, registry: { podAddress: () => `10.0.1.${n++}` } }), { from: 'productpage-v1', url: 'http://reviews:9080/reviews/0' });
   assert.deepEqual(plain.unsupportedFields, []);

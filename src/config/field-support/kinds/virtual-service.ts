@@ -6,7 +6,6 @@ import { T } from '../tests.js';
 import { each, enforced, enforcedUntested, refused, unsupported, under, type FieldTable } from '../types.js';
 
 const MC = T.matchConditions;
-const CORS = 'CORS is translated into per-route config, but no proxy filter applies it yet: no preflight answers and no Access-Control-* headers (issue 12)';
 const SUBNETS = 'destinationSubnets is not matched: the rule captures every connection on its port instead of its own filter chain per subnet (issue 12)';
 
 function stringMatch(prefix: string, test: string, name: string): Record<string, ReturnType<typeof enforced>> {
@@ -103,11 +102,12 @@ export const virtualServiceFields: FieldTable = {
     [
       'spec.http[].corsPolicy.allowOrigin', 'spec.http[].corsPolicy.allowOrigins[].exact', 'spec.http[].corsPolicy.allowOrigins[].prefix',
       'spec.http[].corsPolicy.allowOrigins[].regex', 'spec.http[].corsPolicy.allowMethods', 'spec.http[].corsPolicy.allowHeaders',
-      'spec.http[].corsPolicy.exposeHeaders', 'spec.http[].corsPolicy.maxAge', 'spec.http[].corsPolicy.allowCredentials',
-      'spec.http[].corsPolicy.unmatchedPreflights',
+      'spec.http[].corsPolicy.maxAge', 'spec.http[].corsPolicy.allowCredentials',
     ],
-    unsupported(CORS),
+    enforced(T.cors, 'a preflight from an allowed origin (exact, prefix, regex) is answered by the proxy'),
   ),
+  'spec.http[].corsPolicy.exposeHeaders': enforced(T.cors, "simple requests: Allow-Origin, -Credentials and -Expose-Headers on the app's response for an allowed origin only"),
+  'spec.http[].corsPolicy.unmatchedPreflights': enforced(T.cors, 'unmatchedPreflights IGNORE: a non-matching preflight is answered by the proxy without Access-Control-Allow-Origin'),
 
   ...under('spec.tcp[].match[]', l4Match),
   'spec.tcp[].match[].sourceSubnet': unsupported('sourceSubnet is not matched: the rule applies to connections from every source (issue 12)'),
