@@ -21,6 +21,7 @@ import { peerTelemetry } from './tls/peer-telemetry.js';
 import { writeAccessLogs } from './access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
 import { runEncoders } from './response-encoders.js';
+import { routeStats } from './stats/route-stats.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -191,6 +192,11 @@ function finish(s: ProxyStream): void {
     const cls = (status / 100) | 0;
     if (cls >= 1 && cls <= 5) st.rqClass[cls - 1]!.inc();
     if (s.upstreamStartMs > 0) st.rqTime.record(now - s.upstreamStartMs);
+    // Envoy's per-route stats, for routes with a stat_prefix (stats/route-stats.ts).
+    const sel = s.selectRoute();
+    if (sel.kind === 'route' && sel.route.statPrefix) {
+      routeStats(ctx.stats.store, sel.virtualHost.name ?? '', sel.route.statPrefix).record(status, res.writableFinished, s.upstreamStartMs > 0 ? now - s.upstreamStartMs : undefined);
+    }
   }
   const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
   const children = target.children(status, s.flag);

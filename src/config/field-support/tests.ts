@@ -40,4 +40,5 @@ export const T = {
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   cors: 'test/fidelity/cors.test.ts',
+  routeStats: 'test/fidelity/route-stats.test.ts',
 } as const;

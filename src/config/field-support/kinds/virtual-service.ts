@@ -55,7 +55,7 @@ export const virtualServiceFields: FieldTable = {
   'spec.http[].match[].sourceLabels': enforced(MC, 'sourceLabels matches the productpage sidecar only'),
   'spec.http[].match[].sourceNamespace': enforced(MC, 'sourceNamespace matches proxies of that namespace'),
   'spec.http[].match[].gateways': enforced(T.simGateway, 'a sidecar does not get gateway-bound VirtualServices'),
-  'spec.http[].match[].statPrefix': unsupported('translated as the route stat prefix, but the proxy keeps no per-route stats (issue 12)'),
+  'spec.http[].match[].statPrefix': enforced(T.routeStats, 'per-route statPrefix: vhost.<vhost>.route.<prefix>.upstream_rq_total/_completed/_<code>/_<class>xx/upstream_rq_time on /stats and /stats/prometheus'),
 
   ...destination('spec.http[].route[].destination'),
   'spec.http[].route[].weight': enforced(T.sidecarE2e, 'weighted split 50/50 stays within 3 sigma over 400 requests'),
