@@ -69,8 +69,20 @@ function legacyPolicy(cfg: CorsPolicy | undefined, where: string): CompiledCorsP
   return out;
 }
 
-/** The policies that apply to a route, most specific first (Envoy's order). */
-export function corsPoliciesOf(route: Route, vh: VirtualHost): CompiledCorsPolicy[] {
+const NONE: readonly CompiledCorsPolicy[] = Object.freeze([]);
+const lists = new WeakMap<Route, readonly CompiledCorsPolicy[]>();
+
+/**
+ * The policies that apply to a route, most specific first (Envoy's order); computed once per route
+ * object (a route belongs to one virtual host of its configuration).
+ */
+export function corsPoliciesOf(route: Route, vh: VirtualHost): readonly CompiledCorsPolicy[] {
+  let list = lists.get(route);
+  if (list === undefined) lists.set(route, (list = gather(route, vh)));
+  return list;
+}
+
+function gather(route: Route, vh: VirtualHost): readonly CompiledCorsPolicy[] {
   const out: CompiledCorsPolicy[] = [];
   const r = perFilterPolicy(route, `route ${route.name ?? ''}`);
   if (r) out.push(r);
@@ -82,7 +94,7 @@ export function corsPoliciesOf(route: Route, vh: VirtualHost): CompiledCorsPolic
     const lv = legacyPolicy(vh.cors, `virtual host ${vh.name ?? ''}.cors`);
     if (lv) out.push(lv);
   }
-  return out;
+  return out.length === 0 ? NONE : out;
 }
 
 /** Compiles every CORS policy of a route configuration; throws on the first invalid one. */
