@@ -20,6 +20,8 @@ import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type HcmRuntime, type RuntimeSnapshot }
 import { peerTelemetry } from './tls/peer-telemetry.js';
 import { writeAccessLogs } from './access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
+import { runEncoders } from './response-encoders.js';
+import { routeStats } from './stats/route-stats.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -48,7 +50,7 @@ export function handleRequest(
 /** Runs the filter chain from filter `from` on. */
 function runFilters(s: ProxyStream, from: number): void {
   try {
-    const filters = s.ctx.filters;
+    const filters = s.hcm.filters ?? s.ctx.filters;
     for (let i = from; i < filters.length; i++) {
       s.filterIndex = i;
       if (filters[i]!.decodeHeaders(s) === FilterStatus.Stop) return;
@@ -113,6 +115,7 @@ export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
     const rid = s.headers['x-request-id'];
     if (typeof rid === 'string') extra['x-request-id'] = rid;
     if (s.overloaded) extra['x-envoy-overloaded'] = 'true';
+    runEncoders(s, extra, s.filterIndex);
     writeGrpcLocalReply(res, err instanceof GrpcProxyError ? err.grpcStatus : grpcStatusForHttp(err.status), err.message, extra);
     return;
   }
@@ -122,6 +125,7 @@ export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
   if (typeof id === 'string') headers['x-request-id'] = id;
   if (s.overloaded) headers['x-envoy-overloaded'] = 'true';
   if (err instanceof HeaderedProxyError) Object.assign(headers, err.replyHeaders);
+  runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   res.writeHead(err.status, headers);
   res.end(s.method === 'HEAD' ? undefined : body);
@@ -133,9 +137,22 @@ export function sendDirectReply(s: ProxyStream, status: number, location: string
   const headers: Record<string, string | number> = { 'content-length': body === undefined ? 0 : Buffer.byteLength(body) };
   if (body !== undefined) headers['content-type'] = 'text/plain';
   if (location !== undefined) headers['location'] = location;
+  runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   s.res.writeHead(status, headers);
   s.res.end(s.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Answers a CORS preflight from the CORS filter (Envoy's `cors_response` details): 200, the given
+ * `Access-Control-*` headers, no body.
+ */
+export function sendCorsPreflightReply(s: ProxyStream, cors: Readonly<Record<string, string>>): void {
+  if (s.details === undefined) s.details = 'cors_response';
+  const headers: Record<string, string | number> = { ...cors, 'content-length': 0 };
+  s.responseHeaders = headers;
+  s.res.writeHead(200, headers);
+  s.res.end();
 }
 
 function onResponseClose(this: WithStream<ServerResponse>): void {
@@ -175,6 +192,11 @@ function finish(s: ProxyStream): void {
     const cls = (status / 100) | 0;
     if (cls >= 1 && cls <= 5) st.rqClass[cls - 1]!.inc();
     if (s.upstreamStartMs > 0) st.rqTime.record(now - s.upstreamStartMs);
+    // Envoy's per-route stats, for routes with a stat_prefix (stats/route-stats.ts).
+    const sel = s.selectRoute();
+    if (sel.kind === 'route' && sel.route.statPrefix) {
+      routeStats(ctx.stats.store, sel.virtualHost.name ?? '', sel.route.statPrefix).record(status, res.writableFinished, s.upstreamStartMs > 0 ? now - s.upstreamStartMs : undefined);
+    }
   }
   const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
   const children = target.children(status, s.flag);

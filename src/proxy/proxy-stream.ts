@@ -16,6 +16,7 @@ import type { RetryPolicyRuntime } from './retry-policy.js';
 import type { RetryState } from './retry-state.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+import type { ResponseHeaderEncoder } from './response-encoders.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
 export const STREAM: unique symbol = Symbol('weft.stream');
@@ -88,6 +89,8 @@ export class ProxyStream implements RequestAttributes {
   details: string | undefined;
   /** Headers of the response sent downstream (access logs read them; `writeHead` objects are not readable back). */
   responseHeaders: OutgoingHttpHeaders | undefined;
+  /** Response-header hooks registered by filters (CORS) for this request (src/proxy/response-encoders.ts). */
+  encoders: ResponseHeaderEncoder[] | undefined;
 
   constructor(
     readonly ctx: ProxyContext,

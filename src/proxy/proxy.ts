@@ -1,21 +1,18 @@
 /**
  * `startProxy`: Weft's data-plane proxy assembled — ADS client → runtime snapshot (compiled per
  * accepted push, swapped atomically, NACKed when it cannot compile) → listeners, filter chain
- * (request headers, fault, router) over the cluster manager, stats and admin endpoints. `stop()` drains:
+ * (built per connection manager from its `httpFilters`) over the cluster manager, stats and admin endpoints. `stop()` drains:
  * stop accepting, finish in-flight requests, then close pools and the xDS stream.
  */
 import { AdsClient } from '../xds/ads-client.js';
 import type { JsonValue } from '../xds/node-info.js';
 import { startAdmin, type AdminServers } from './admin.js';
 import { ClusterManager } from './cluster-manager.js';
-import { FaultFilter } from './fault-filter.js';
-import { SecurityFiltersFilter } from './filters/security-filters-filter.js';
+import { defaultHttpFilterChain } from './filters/http-filter-registry.js';
 import { ListenerManager } from './listener-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyStats } from './proxy-stats.js';
 import { tcpRbacStatsObserver } from './tcp/tcp-rbac-stats.js';
-import { RequestHeadersFilter } from './request-headers-filter.js';
-import { RouterFilter } from './router.js';
 import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
 import { trackControlPlaneConnection } from './control-plane-connection.js';
@@ -23,7 +20,6 @@ import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
 import { TypeUrl } from '../xds/protos.js';
 import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
 import { FileSinks } from './access-log/file-sink.js';
-import { TracingFilter } from './tracing/tracing-filter.js';
 import { OutboundAuth } from './outbound-auth.js';
 import { ClusterWarming } from './cluster-warming.js';
 
@@ -113,7 +109,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     clusterManager,
     stats,
     self,
-    filters: [new RequestHeadersFilter(), new TracingFilter(), new SecurityFiltersFilter(), new FaultFilter(), new RouterFilter()],
+    // Each connection manager runs the chain built from its own `httpFilters` (filters/http-filter-registry.ts);
+    // this one serves connection managers built without one.
+    filters: defaultHttpFilterChain(),
     noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),
     noClusterInbound: destinationReporterTarget(stats, self, undefined),
     inFlight: 0,

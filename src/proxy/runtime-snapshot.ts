@@ -18,6 +18,9 @@ import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js'
 import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
 import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';
 import { compileGatewayTls, isTlsGatewayListener, type GatewayTlsPlan } from './tls/gateway-tls-plan.js';
+import type { HttpFilter } from './http-filter.js';
+import { compileHttpFilterChain, defaultHttpFilterChain } from './filters/http-filter-registry.js';
+import { validateCorsPolicies } from './filters/cors-filter.js';
 
 /** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
 export interface XdsResources {
@@ -77,6 +80,8 @@ export interface HcmRuntime {
   readonly accessLogs?: readonly AccessLogger[];
   /** Trace context handling from the HCM's `tracing` (src/proxy/tracing/); absent = headers pass through. */
   readonly tracing?: TracingRuntime;
+  /** The HTTP filter chain built from the HCM's `httpFilters` (filters/http-filter-registry.ts); absent = the proxy's default chain. */
+  readonly filters?: readonly HttpFilter[];
   readonly config: HttpConnectionManager;
 }
 
@@ -208,6 +213,10 @@ export function compileSnapshot(resources: XdsResources, opts: CompileOptions): 
         const hcm = hcmOf(chain, name, 'gateway');
         if (port !== undefined && hcm) gateways.set(name, { listenerName: name, port, hcm });
       }
+      // Every HCM of the listener must have a filter chain this proxy can run, even chains no
+      // entry point above selected (TLS inbound chains): an unknown required filter NACKs the push.
+      for (const [i, fc] of (l.filterChains ?? []).entries()) validateChainHttpFilters(fc, `filterChains[${i}]`);
+      if (l.defaultFilterChain) validateChainHttpFilters(l.defaultFilterChain, 'defaultFilterChain');
     } catch (err) {
       if (err instanceof SnapshotError) throw err;
       throw new SnapshotError(SnapshotErrorCode.InvalidListener, `listener ${name}: ${(err as Error).message}`, { cause: err });
@@ -227,6 +236,7 @@ function compileTable(rc: RouteConfiguration, what: string): RouteTable {
   if (t) return t;
   try {
     t = compileRouteTable(rc);
+    validateCorsPolicies(rc);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw new SnapshotError(SnapshotErrorCode.InvalidRoute, `${what}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
@@ -264,8 +274,14 @@ function hcmOf(chain: FilterChain | undefined, name: string, direction: Directio
     security: compileHcmSecurity(config, name),
     accessLogs: compileAccessLogs(config.accessLog),
     tracing: compileTracing(config.tracing),
+    filters: compileHttpFilterChain(config, name),
     config,
   };
+}
+
+function validateChainHttpFilters(chain: FilterChain, where: string): void {
+  const f = chain.filters?.find((x) => x.name === HCM_NAME || x.typedConfig?.['@type'] === TypeUrl.HttpConnectionManager);
+  if (f?.typedConfig) compileHttpFilterChain(f.typedConfig as unknown as HttpConnectionManager, `${chain.name ?? where}`);
 }
 
 const fallbackCache = new Map<string, HcmRuntime>();
@@ -280,7 +296,7 @@ function fallbackHcm(cluster: string): HcmRuntime {
     };
     hcm = {
       name: 'virtualOutbound', direction: 'outbound', rdsName: undefined, inlineTable: compileTable(routeConfig, cluster), useRemoteAddress: false,
-      generateRequestId: true, ...downstreamTimeouts({}), config: { routeConfig },
+      generateRequestId: true, ...downstreamTimeouts({}), filters: defaultHttpFilterChain(), config: { routeConfig },
     };
     fallbackCache.set(cluster, hcm);
   }

@@ -31,6 +31,7 @@ import { H2_REFUSED_STREAM_CODE, H2UpstreamRequest } from './h2/h2-upstream-requ
 import { usesH2 } from './h2/upstream-protocol.js';
 import { H1UpstreamRequest } from './h1/h1-upstream-request.js';
 import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';
+import { runEncoders } from './response-encoders.js';
 
 const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE, UPSTREAM_TLS_FAILURE_CODE]);
 /** Reused pick context (picks are synchronous). */
@@ -246,6 +247,7 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
     const rc: RouteConfiguration | undefined = s.snapshot.routeTable(s.hcm)?.config;
     if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
   }
+  runEncoders(s, headers);
   s.retry?.releaseSlot();
   s.responseHeaders = headers as http.OutgoingHttpHeaders;
   res.writeHead(status, headers as http.OutgoingHttpHeaders);

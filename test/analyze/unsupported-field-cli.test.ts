@@ -1,6 +1,6 @@
 /**
  * `weft analyze` on config that sets a field Weft accepts but does not enforce (a VirtualService
- * corsPolicy): the real CLI prints WFT0100 with file:line and the reason, exits 0 (a warning), and
+ * tcp match `sourceSubnet`): the real CLI prints WFT0100 with file:line and the reason, exits 0 (a warning), and
  * `--suppress` silences it as istioctl's does.
  */
 import { test } from 'node:test';
@@ -17,13 +17,13 @@ function analyze(...args: string[]): { code: number | null; stdout: string; stde
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('a corsPolicy is WFT0100 UnsupportedField at its file:line with the reason; exit 0', () => {
+test('a tcp match sourceSubnet is WFT0100 UnsupportedField at its file:line with the reason; exit 0', () => {
   const r = analyze(DIR);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(
     r.stdout.trim(),
-    `Warning [WFT0100] (VirtualService default/reviews ${DIR}/reviews.yaml:22) UnsupportedField: spec.http[0].corsPolicy.allowOrigins[0].exact ` +
-      'is accepted but not enforced by Weft: CORS is translated into per-route config, but no proxy filter applies it yet: no preflight answers and no Access-Control-* headers (issue 12)',
+    `Warning [WFT0100] (VirtualService default/reviews ${DIR}/reviews.yaml:22) UnsupportedField: spec.tcp[0].match[0].sourceSubnet ` +
+      'is accepted but not enforced by Weft: sourceSubnet is not matched: the rule applies to connections from every source (issue 12)',
   );
   const json = JSON.parse(analyze('-o', 'json', DIR).stdout) as { code: string; level: string; origin: string; reference?: string }[];
   assert.deepEqual(json.map((m) => [m.code, m.level]), [['WFT0100', 'Warning']]);

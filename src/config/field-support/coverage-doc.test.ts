@@ -15,6 +15,6 @@ test('the committed docs/istio-coverage.md is what the registry renders (run npm
 test('counts add up per kind, and every unsupported field is listed with its reason', () => {
   const doc = renderCoverageDoc();
   for (const c of coverageCounts()) assert.equal(c.enforced + c.refused + c.unsupported + c.ignored, c.fields, c.kind);
-  assert.match(doc, /\| `spec\.http\[\]\.corsPolicy\.maxAge` \| \*\*unsupported\*\* \| CORS is translated/);
+  assert.match(doc, /\| `spec\.tcp\[\]\.match\[\]\.sourceSubnet` \| \*\*unsupported\*\* \| sourceSubnet is not matched/);
   assert.match(doc, /Other fields: ignored, because weft up runs the first container's command as a local process/);
 });

@@ -42,4 +42,6 @@ export const T = {
   loadAround: 'test/fidelity/load-around.test.ts',
   sidecarIngress: 'test/fidelity/sidecar-ingress.test.ts',
   gatewayTls: 'test/fidelity/gateway-tls.test.ts',
+  cors: 'test/fidelity/cors.test.ts',
+  routeStats: 'test/fidelity/route-stats.test.ts',
 } as const;

@@ -13,7 +13,11 @@ spec:
   - name: r
     corsPolicy:
       allowOrigin: [https://a.example]
-      allowCredentials: true
+    route:
+    - destination: {host: reviews}
+  tcp:
+  - match:
+    - sourceSubnet: 10.0.0.0/8
     route:
     - destination: {host: reviews}
 `;
@@ -23,17 +27,16 @@ test('an unsupported field is a WFT0100 warning at its line, with the reason; th
   assert.equal(out.resources.length, 1);
   const w = out.diagnostics.filter((d) => d.code === UNSUPPORTED_FIELD);
   assert.deepEqual(w.map((d) => [d.field, d.source?.line, d.level]), [
-    ['spec.http[0].corsPolicy.allowOrigin', 10, 'Warning'],
-    ['spec.http[0].corsPolicy.allowCredentials', 11, 'Warning'],
+    ['spec.tcp[0].match[0].sourceSubnet', 15, 'Warning'],
   ]);
-  assert.match(w[0]!.message, /UnsupportedField: .*CORS/);
+  assert.match(w[0]!.message, /UnsupportedField: .*sourceSubnet is not matched/);
   assert.deepEqual(w[0]!.resource, { kind: 'VirtualService', namespace: 'default', name: 'reviews' });
   // The deprecation of allowOrigin is still reported too.
   assert.ok(out.diagnostics.some((d) => d.code === 'IST0002' && d.field === 'spec.http[0].corsPolicy.allowOrigin'));
 });
 
 test('enforced fields and Kubernetes fields Weft ignores on purpose give no warning', () => {
-  const ok = vs.replace(/    corsPolicy:\n.*\n.*\n/, '    timeout: 2s\n');
+  const ok = vs.replace(/    corsPolicy:\n.*\n/, '    timeout: 2s\n').replace(/  tcp:\n(.*\n)*/, '');
   assert.deepEqual(parseText('vs.yaml', ok).diagnostics, []);
   const deploy = `apiVersion: apps/v1
 kind: Deployment

@@ -29,21 +29,48 @@ function securityOf(hcm: HcmRuntime): HcmSecurity {
 export class SecurityFiltersFilter implements HttpFilter {
   readonly name = 'weft.security';
 
+  /** False: only the HCM request checks (steps 1–3); the chain built from `httpFilters` runs the security filters itself. */
+  constructor(private readonly withSecurityFilters = true) {}
+
   decodeHeaders(s: ProxyStream): FilterStatus {
-    const head = checkRequestHead(s.req);
-    if (head) throw head;
-    const sec = securityOf(s.hcm);
-    if (sec.edge) sanitizeEdgeRequest(s);
-    if (sec.path) {
-      const r = normalizeRequestPath(s.path, sec.path);
-      if (r.kind === 'reject') throw LocalReply.pathRejected(r.reason);
-      if (r.kind === 'redirect') {
-        sendDirectReply(s, 307, r.path, undefined);
-        return FilterStatus.Stop;
-      }
-      s.path = r.path;
+    if (hcmRequestChecks(s) === FilterStatus.Stop) return FilterStatus.Stop;
+    return this.withSecurityFilters ? runFrom(s, securityOf(s.hcm).filters, 0) : FilterStatus.Continue;
+  }
+}
+
+/** Steps 1–3 above: what Envoy's connection manager does before any HTTP filter runs. */
+function hcmRequestChecks(s: ProxyStream): FilterStatus {
+  const head = checkRequestHead(s.req);
+  if (head) throw head;
+  const sec = securityOf(s.hcm);
+  if (sec.edge) sanitizeEdgeRequest(s);
+  if (sec.path) {
+    const r = normalizeRequestPath(s.path, sec.path);
+    if (r.kind === 'reject') throw LocalReply.pathRejected(r.reason);
+    if (r.kind === 'redirect') {
+      sendDirectReply(s, 307, r.path, undefined);
+      return FilterStatus.Stop;
     }
-    return runFrom(s, sec.filters, 0);
+    s.path = r.path;
+  }
+  return FilterStatus.Continue;
+}
+
+/**
+ * One configured security filter (jwt_authn, ext_authz, RBAC) as a stage of the chain built from the
+ * HCM's `httpFilters`: a verdict now continues or replies; a pending one stops the chain, which
+ * resumes after this stage once decided (unless the client went away meanwhile).
+ */
+export class SecurityFilterStage implements HttpFilter {
+  readonly name: string;
+  private readonly one: readonly SecurityFilter[];
+  constructor(filter: SecurityFilter) {
+    this.name = filter.name;
+    this.one = [filter];
+  }
+
+  decodeHeaders(s: ProxyStream): FilterStatus {
+    return runFrom(s, this.one, 0);
   }
 }
 

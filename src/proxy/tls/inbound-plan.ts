@@ -11,6 +11,7 @@
 import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import { compileRouteTable } from '../../envoy/route-table.js';
 import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener } from '../../envoy/types.js';
+import { compileHttpFilterChain } from '../filters/http-filter-registry.js';
 import { TypeUrl } from '../../xds/protos.js';
 import { downstreamTimeouts, type HcmRuntime, type RuntimeSnapshot } from '../runtime-snapshot.js';
 import { compileAccessLogs } from '../access-log/access-logger.js';
@@ -100,6 +101,7 @@ function hcmOf(chain: FilterChain, port: number): HcmRuntime | undefined {
     ...downstreamTimeouts(config),
     accessLogs: compileAccessLogs(config.accessLog),
     tracing: compileTracing(config.tracing),
+    filters: compileHttpFilterChain(config, chain.name ?? `inbound_${port}`),
     config,
   };
   hcmCache.set(f.typedConfig, hcm);

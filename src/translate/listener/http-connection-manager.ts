@@ -1,7 +1,7 @@
 /**
  * Builds the HTTP connection manager network filter as istiod does for sidecars and gateways: RDS
- * over ADS (or an inline route configuration for inbound), HTTP filters in istiod's order (fault,
- * CORS, then, once Weft has them, the authn/authz filters before them, and the router last), remote
+ * over ADS (or an inline route configuration for inbound), HTTP filters in istiod's order (the
+ * authn/authz filters, fault, CORS, and the router last), remote
  * address handling, request-id generation, and path normalization from mesh config
  * `pathNormalization` (Weft's default WEFT_STRICT: normalize, merge slashes, reject encoded slashes).
  */
@@ -36,8 +36,11 @@ export interface HcmOptions {
 }
 
 /**
- * HTTP filters in istiod's order: the security filters (jwt_authn → ext_authz → RBAC DENY/AUDIT/ALLOW),
- * fault, CORS (both read their per-route configs), router.
+ * HTTP filters in istiod's order (pilot/pkg/networking/core/listener.go `buildHTTPConnectionManager`):
+ * the security filters (ext_authz for CUSTOM → jwt_authn → RBAC DENY/AUDIT/ALLOW), fault, CORS (both
+ * read their per-route configs), router. istiod's metadata-exchange, grpc_stats and istio.stats
+ * filters are not emitted: Weft's proxy records Istio's metrics in its connection manager. Weft's
+ * proxy builds its chain from exactly this list (src/proxy/filters/http-filter-registry.ts).
  */
 export function httpFilters(security: readonly HttpFilter[] = []): HttpFilter[] {
   return [

@@ -17,7 +17,8 @@ export function convertCorsPolicy(cors: IstioCorsPolicy): CorsPolicy {
     const m = convertStringMatch(o);
     if (m) origins.push(m);
   }
-  for (const exact of cors.allowOrigin ?? []) origins.push({ exact });
+  // istiod uses the deprecated `allowOrigin` (exact strings) only when `allowOrigins` is unset.
+  if (cors.allowOrigins === undefined) for (const exact of cors.allowOrigin ?? []) origins.push({ exact });
   const maxAgeMs = cors.maxAge !== undefined ? parseDuration(cors.maxAge) : undefined;
   return {
     forwardNotMatchingPreflights: { value: cors.unmatchedPreflights !== 'IGNORE' },

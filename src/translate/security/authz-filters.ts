@@ -35,6 +35,8 @@ export interface SecurityNote {
 /** The built filters and what was skipped. */
 export interface AuthzFilters {
   readonly filters: HttpFilter[];
+  /** How many of `filters` (the first ones) come from CUSTOM policies (RBAC shadow + ext_authz). */
+  readonly customCount: number;
   readonly notes: SecurityNote[];
 }
 
@@ -103,6 +105,7 @@ export function buildAuthzFilters(snapshot: MeshSnapshot, target: PolicyTarget):
   const byAction = authorizationPoliciesFor(snapshot, target);
   const notes: SecurityNote[] = [];
   const filters: HttpFilter[] = [...customFilters(snapshot, byAction.CUSTOM, notes)];
+  const customCount = filters.length;
   if (byAction.DENY.length > 0) {
     const p = policiesOf(byAction.DENY, snapshot, notes);
     if (Object.keys(p).length > 0) filters.push(rbacFilter({ rules: rules('DENY', p) }));
@@ -112,5 +115,5 @@ export function buildAuthzFilters(snapshot: MeshSnapshot, target: PolicyTarget):
     if (Object.keys(p).length > 0) filters.push(rbacFilter({ rules: rules('LOG', p) }));
   }
   if (byAction.ALLOW.length > 0) filters.push(rbacFilter({ rules: rules('ALLOW', policiesOf(byAction.ALLOW, snapshot, notes)) }));
-  return { filters, notes };
+  return { filters, customCount, notes };
 }

@@ -1,7 +1,8 @@
 /**
  * The security HTTP filters of one proxy's inbound (sidecar) or gateway connection managers, in
- * istiod's order: `jwt_authn` (RequestAuthentication), then the authorization filters (CUSTOM
- * RBAC-shadow + ext_authz, DENY, AUDIT, ALLOW); the HCM appends fault, CORS and the router.
+ * istiod's order (pilot/pkg/networking/core/listener.go `buildHTTPConnectionManager`): the CUSTOM
+ * authorization filters (RBAC shadow + ext_authz), then `jwt_authn` (RequestAuthentication), then the
+ * other authorization filters (DENY, AUDIT, ALLOW); the HCM appends fault, CORS and the router.
  * Selection uses the proxy's namespace and labels (a gateway's are its Deployment's, e.g.
  * `istio-system` / `istio: ingressgateway`). Pure and deterministic.
  */
@@ -29,7 +30,8 @@ export function securityHttpFilters(snapshot: MeshSnapshot, node: Pick<ProxyNode
     const target = { namespace: node.namespace, labels: node.labels };
     const jwt = buildJwtFilter(snapshot, target);
     const authz = buildAuthzFilters(snapshot, target);
-    out = { filters: [...(jwt ? [jwt] : []), ...authz.filters], notes: authz.notes };
+    const custom = authz.filters.slice(0, authz.customCount);
+    out = { filters: [...custom, ...(jwt ? [jwt] : []), ...authz.filters.slice(authz.customCount)], notes: authz.notes };
     perSnap.set(key, out);
   }
   return out;

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HttpConnectionManager, HttpFilter as HttpFilterConfig } from '../../envoy/types.js';
+import { httpFilters } from '../../translate/listener/http-connection-manager.js';
+import { TypeUrl } from '../../xds/protos.js';
+import { ClusterManager } from '../cluster-manager.js';
+import { ProxyStats } from '../proxy-stats.js';
+import { compileSnapshot, EMPTY_RESOURCES, SnapshotError, withUpdate } from '../runtime-snapshot.js';
+import { StatsStore } from '../stats/stats-store.js';
+import { UNKNOWN_WORKLOAD } from '../telemetry.js';
+import { compileHttpFilterChain, defaultHttpFilterChain, HttpFilterChainError } from './http-filter-registry.js';
+
+const PRE = ['weft.request_headers', 'weft.tracing', 'weft.security'];
+const names = (hcm: HttpConnectionManager) => compileHttpFilterChain(hcm, 'l').map((f) => f.name).slice(PRE.length);
+const router: HttpFilterConfig = { name: 'envoy.filters.http.router', typedConfig: { '@type': TypeUrl.Router } };
+const rbac: HttpFilterConfig = { name: 'envoy.filters.http.rbac', typedConfig: { '@type': TypeUrl.Rbac, rules: { action: 'DENY', policies: {} } } };
+const isChainError = (re: RegExp) => (e: unknown) => e instanceof HttpFilterChainError && e.code === 'PROXY_INVALID_HTTP_FILTERS' && re.test(e.message);
+
+test('http filter chain: the connection-manager stages first, then the configured filters in config order', () => {
+  const chain = compileHttpFilterChain({ httpFilters: httpFilters([rbac]) }, 'l');
+  assert.deepEqual(chain.slice(0, PRE.length).map((f) => f.name), PRE);
+  assert.deepEqual(chain.slice(PRE.length).map((f) => f.name), ['envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  // Compiled once per config object.
+  const hcm: HttpConnectionManager = { httpFilters: httpFilters() };
+  assert.equal(compileHttpFilterChain(hcm, 'l'), compileHttpFilterChain(hcm, 'l'));
+  // A chain without CORS (as another control plane may send) has no CORS stage.
+  assert.deepEqual(names({ httpFilters: [router] }), ['envoy.filters.http.router']);
+});
+
+test('http filter chain: no httpFilters → the router alone (Envoy default)', () => {
+  assert.deepEqual(names({}), ['envoy.filters.http.router']);
+  assert.deepEqual(defaultHttpFilterChain().map((f) => f.name).slice(PRE.length), ['envoy.filters.http.router']);
+});
+
+test('http filter chain: looked up by typed config type URL first, else by name', () => {
+  // Any name, known type URL (Envoy ignores the name when typed_config is set).
+  assert.deepEqual(names({ httpFilters: [{ name: 'my-cors', typedConfig: { '@type': TypeUrl.Cors } }, router] }), ['envoy.filters.http.cors', 'envoy.filters.http.router']);
+  // No typed config: the name decides.
+  assert.deepEqual(names({ httpFilters: [{ name: 'envoy.filters.http.fault' }, { name: 'envoy.filters.http.router' }] }), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
+  // A known name with an unknown type URL is unknown.
+  assert.throws(() => names({ httpFilters: [{ name: 'envoy.filters.http.cors', typedConfig: { '@type': 'type.googleapis.com/acme.Cors' } }, router] }), isChainError(/acme\.Cors/));
+});
+
+test('http filter chain: unknown required filter → rejected with its name; unknown optional → skipped', () => {
+  const unknown: HttpFilterConfig = { name: 'istio.stats', typedConfig: { '@type': 'type.googleapis.com/stats.PluginConfig' } };
+  assert.throws(() => names({ httpFilters: [unknown, router] }), isChainError(/httpFilters\[0\]: unknown HTTP filter istio\.stats \(type\.googleapis\.com\/stats\.PluginConfig\).*isOptional/));
+  assert.deepEqual(names({ httpFilters: [{ ...unknown, isOptional: true }, router] }), ['envoy.filters.http.router']);
+  // protobufjs renders an Any of an unknown type as { typeUrl, value }; a TypedStruct names its inner type.
+  assert.throws(() => names({ httpFilters: [{ name: 'x', typedConfig: { typeUrl: 'type.googleapis.com/acme.X', value: new Uint8Array() } as never }, router] }), isChainError(/acme\.X/));
+  assert.throws(() => names({ httpFilters: [{ name: 'w', typedConfig: { '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', typeUrl: 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm' } }, router] }), isChainError(/wasm/));
+  // A disabled filter is still looked up (Envoy validates it), and does not run.
+  assert.throws(() => names({ httpFilters: [{ ...unknown, disabled: true }, router] }), isChainError(/istio\.stats/));
+  assert.deepEqual(names({ httpFilters: [{ ...rbac, disabled: true }, router] }), ['envoy.filters.http.router']);
+});
+
+test('http filter chain: the router must end the chain, and the chain must end with it', () => {
+  assert.throws(() => names({ httpFilters: [router, rbac] }), isChainError(/terminal filter envoy\.filters\.http\.router.*must be the last/));
+  assert.throws(() => names({ httpFilters: [rbac] }), isChainError(/non-terminal filter envoy\.filters\.http\.rbac .*is the last filter/));
+  // A filter-level fault config would be ignored by Weft's per-route fault filter: refused, not dropped.
+  assert.throws(() => names({ httpFilters: [{ name: 'f', typedConfig: { '@type': TypeUrl.Fault, abort: { httpStatus: 503 } } }, router] }), isChainError(/filter-level fault/));
+});
+
+test('a listener whose connection manager names an unknown required HTTP filter is NACKed with that reason', () => {
+  const manager = new ClusterManager({ stats: new ProxyStats(new StatsStore()), self: UNKNOWN_WORKLOAD });
+  const listener = (filters: HttpFilterConfig[]) => ({
+    name: '0.0.0.0_9080', address: { socketAddress: { address: '0.0.0.0', portValue: 9080 } }, bindToPort: { value: false },
+    filterChains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typedConfig: { '@type': TypeUrl.HttpConnectionManager, rds: { routeConfigName: '9080' }, httpFilters: filters } }] }],
+  });
+  const bad = withUpdate(EMPTY_RESOURCES, TypeUrl.Listener, new Map([['0.0.0.0_9080', listener([{ name: 'acme.filter', typedConfig: { '@type': 'type.googleapis.com/acme.Filter' } }, router])]]), '1');
+  assert.throws(() => compileSnapshot(bad, { podIp: '127.0.0.1', clusterManager: manager }),
+    (e: unknown) => e instanceof SnapshotError && /PROXY_INVALID_LISTENER: listener 0\.0\.0\.0_9080: PROXY_INVALID_HTTP_FILTERS: .*unknown HTTP filter acme\.filter/.test(e.message));
+  const ok = withUpdate(EMPTY_RESOURCES, TypeUrl.Listener, new Map([['0.0.0.0_9080', listener([{ name: 'acme.filter', isOptional: true, typedConfig: { '@type': 'type.googleapis.com/acme.Filter' } }, ...httpFilters()])]]), '1');
+  const snap = compileSnapshot(ok, { podIp: '127.0.0.1', clusterManager: manager });
+  assert.deepEqual(snap.outboundByPort.get(9080)!.filters!.map((f) => f.name).slice(PRE.length), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+});
