@@ -20,6 +20,8 @@ export const T = {
   tcpAuthzSemantics: 'src/translate/security/tcp-authz-semantics.test.ts',
   faultsMirror: 'test/resilience/faults-mirror.test.ts',
   retries: 'test/resilience/retries.test.ts',
+  routeSemantics: 'test/fidelity/route-semantics.test.ts',
+  drSchema: 'src/config/schema/destination-rule.test.ts',
   outlierFailures: 'test/resilience/outlier-failures.test.ts',
   circuitBreaker: 'test/resilience/circuit-breaker.test.ts',
   sidecarE2e: 'test/proxy/sidecar-e2e.test.ts',
