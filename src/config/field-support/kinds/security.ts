@@ -21,7 +21,7 @@ export const peerAuthenticationFields: FieldTable = {
 };
 
 const JF = T.jwtFilter;
-const JWT_LOCATIONS = 'jwt_authn providers per issuer, locations, forwarding, requirement any-or-missing';
+const JWT_LOCATIONS = 'jwt_authn providers per rule, locations, forwarding, requirement as istiod';
 
 /** Every RequestAuthentication field Weft accepts. */
 export const requestAuthenticationFields: FieldTable = {
