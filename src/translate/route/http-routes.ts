@@ -86,7 +86,9 @@ function translateRoute(
   ctx: RouteContext,
 ): Route | undefined {
   if (!matchAppliesToProxy(match, vs.namespace, ctx)) return undefined;
-  if (rule.delegate) return undefined; // delegation is not supported (documented): the rule is skipped
+  // Delegating rules were merged away when indexing (delegate-merge.ts); one left here had no
+  // usable delegate (missing, not exported, or nested), and istiod drops it too.
+  if (rule.delegate) return undefined;
   const name = match?.name ? `${rule.name ?? ''}.${match.name}` : rule.name;
   const ops = convertHeaderOperations(rule.headers);
   const base: { -readonly [K in keyof Route]: Route[K] } = {
