@@ -6,6 +6,7 @@
  *   requests an abort spares are retried.
  * - Istio's default retry policy does not retry a 503 (retry.go, EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY
  *   on by default since Istio 1.24), while a connection failure is still retried.
+ * - `redirect.prefixRewrite` (Istio 1.28+) rewrites the matched prefix in the redirect's Location.
  * Loopback addresses 127.0.212.0/24, ports in 19325–19399 (this slice's range).
  */
 import { test, before, after } from 'node:test';
@@ -56,6 +57,16 @@ spec:
   - fault: {abort: {httpStatus: 418, percentage: {value: 50}}}
     retries: {attempts: 2, retryOn: 5xx}
     route: [{destination: {host: spared}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: moved}
+spec:
+  hosts: [moved]
+  http:
+  - match: [{uri: {prefix: /old}}]
+    redirect: {prefixRewrite: /new, redirectCode: 308}
+  - route: [{destination: {host: moved}}]
 `;
 
 before(async () => {
@@ -70,6 +81,7 @@ before(async () => {
       service('spared', PORT, [spared.address]),
       service('once503', PORT, [once503.address]),
       service('deadend', PORT, ['127.0.212.15']),
+      service('moved', PORT, ['127.0.212.16']),
     ].join('---\n'),
     'vs.yaml': VS,
   }, [hung, flaky, spared, once503]);
@@ -119,4 +131,10 @@ test('the default retry policy does not retry a 503, but still retries a connect
   const dead = await mesh.request(`http://deadend:${PORT}/`);
   assert.equal(dead.status, 503);
   assert.equal(await mesh.stat(`cluster.outbound|${PORT}||deadend.default.svc.cluster.local.upstream_rq_retry`), 2);
+});
+
+test('redirect.prefixRewrite replaces the matched prefix in the Location, keeping the rest and the query', async () => {
+  const r = await mesh.request(`http://moved:${PORT}/old/page?x=1`);
+  assert.equal(r.status, 308);
+  assert.equal(r.headers.location, `http://moved:${PORT}/new/page?x=1`);
 });

@@ -21,7 +21,7 @@ const NEW_POLICY_FIELDS = [
  * adds them; remove each from here when its schema and registry entry land.
  */
 export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
-  VirtualService: ['spec.http[].redirect.prefixRewrite'],
+  VirtualService: [],
   DestinationRule: policyPrefixes('dr').flatMap((p) => NEW_POLICY_FIELDS.map((f) => `${p}.${f}`)).sort(),
   Gateway: ['spec.servers[].tls.caCertCredentialName', 'spec.servers[].tls.insecureSkipVerify'],
   Sidecar: [

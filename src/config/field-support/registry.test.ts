@@ -81,7 +81,6 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
   const status = (kind: string, p: string) => kindSupport(kind)!.fields[p]?.status;
   for (const [kind, p] of [
     ['VirtualService', 'spec.http[].corsPolicy.allowOrigins[].exact'],
-    ['VirtualService', 'spec.http[].delegate.name'],
     ['DestinationRule', 'spec.trafficPolicy.loadBalancer.localityLbSetting.enabled'],
     ['DestinationRule', 'spec.subsets[].trafficPolicy.loadBalancer.warmup.duration'],
     ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],

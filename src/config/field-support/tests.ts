@@ -21,6 +21,7 @@ export const T = {
   faultsMirror: 'test/resilience/faults-mirror.test.ts',
   retries: 'test/resilience/retries.test.ts',
   routeSemantics: 'test/fidelity/route-semantics.test.ts',
+  gatewaySemantics: 'test/fidelity/gateway-semantics.test.ts',
   drSchema: 'src/config/schema/destination-rule.test.ts',
   outlierFailures: 'test/resilience/outlier-failures.test.ts',
   circuitBreaker: 'test/resilience/circuit-breaker.test.ts',

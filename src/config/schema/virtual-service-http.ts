@@ -255,7 +255,12 @@ function checkRedirect(sink: IssueSink, p: Path, r: HTTPRoute): void {
   const rd = r.redirect;
   if (!rd) return;
   if (rd.port !== undefined && rd.derivePort !== undefined) sink.error(p, 'only one of port or derivePort may be set');
-  if (!rd.uri && !rd.authority && rd.port === undefined && rd.derivePort === undefined && !rd.scheme) {
+  // Istio's validateHTTPRedirect (pkg/config/validation/validation.go).
+  if (rd.uri && rd.prefixRewrite) sink.error(p, 'redirect may only specify one of uri or prefix_rewrite');
+  if (rd.prefixRewrite && (r.match ?? []).some((m) => m.uri !== undefined && m.uri.prefix === undefined)) {
+    sink.error([...p, 'prefixRewrite'], 'redirect prefix_rewrite requires all URI matches to use prefix match type');
+  }
+  if (!rd.uri && !rd.prefixRewrite && !rd.authority && rd.port === undefined && rd.derivePort === undefined && !rd.scheme) {
     sink.error(p, 'redirect must specify URI, authority, scheme, or port');
   }
   if (rd.redirectCode && (rd.redirectCode < 300 || rd.redirectCode > 399)) {

@@ -28,7 +28,7 @@ export const requestAuthenticationFields: FieldTable = {
   'spec.selector.matchLabels': enforcedUntested('selects the workloads the JWT rules apply to'),
   ...targetRefFields,
   'spec.jwtRules[].issuer': enforced(T.jwt, 'a valid token passes; the payload is forwarded and the token removed'),
-  'spec.jwtRules[].audiences': enforcedUntested('tokens whose aud is not listed are refused'),
+  'spec.jwtRules[].audiences': enforced(T.gatewaySemantics, 'two JWT rules with one issuer are two providers: a token for either rule passes, a mixed one is 401'),
   'spec.jwtRules[].jwksUri': enforced(T.jwt, 'JWKS fetched once and cached across requests'),
   'spec.jwtRules[].jwks_uri': enforcedUntested('deprecated spelling of jwksUri'),
   'spec.jwtRules[].jwks': enforcedUntested('inline JWKS'),
