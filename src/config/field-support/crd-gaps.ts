@@ -29,7 +29,7 @@ export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
     'spec.ingress[].connectionPool.http.http2KeepAlive.interval', 'spec.ingress[].connectionPool.http.http2KeepAlive.timeout',
     'spec.ingress[].tls.caCertCredentialName', 'spec.ingress[].tls.insecureSkipVerify',
   ],
-  AuthorizationPolicy: ['spec.rules[].from[].source.notTrustDomains', 'spec.rules[].from[].source.trustDomains'],
+  AuthorizationPolicy: [],
   Telemetry: ['spec.tracing[].disableContextPropagation'],
 };
 

@@ -22,6 +22,7 @@ export const T = {
   retries: 'test/resilience/retries.test.ts',
   routeSemantics: 'test/fidelity/route-semantics.test.ts',
   gatewaySemantics: 'test/fidelity/gateway-semantics.test.ts',
+  trustDomains: 'test/fidelity/trust-domains.test.ts',
   drSchema: 'src/config/schema/destination-rule.test.ts',
   outlierFailures: 'test/resilience/outlier-failures.test.ts',
   circuitBreaker: 'test/resilience/circuit-breaker.test.ts',

@@ -59,6 +59,8 @@ export const authorizationPolicyFields: FieldTable = {
   'spec.rules[].from[].source.notRequestPrincipals': enforced(AZ, 'DENY: a missing attribute matches a not-form (notRequestPrincipals: ["*"] requires a JWT)'),
   'spec.rules[].from[].source.namespaces': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
   'spec.rules[].from[].source.notNamespaces': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
+  'spec.rules[].from[].source.trustDomains': enforced(T.trustDomains, 'source.trustDomains and notTrustDomains match the peer SPIFFE trust domain; source.trustDomain in when'),
+  'spec.rules[].from[].source.notTrustDomains': enforced(T.trustDomains, 'source.trustDomains and notTrustDomains match the peer SPIFFE trust domain; source.trustDomain in when'),
   'spec.rules[].from[].source.serviceAccounts': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
   'spec.rules[].from[].source.notServiceAccounts': enforcedUntested('negated service accounts'),
   'spec.rules[].from[].source.ipBlocks': enforced(T.tcpAuthz, 'DENY by ipBlocks refuses only the listed source address'),
