@@ -54,6 +54,16 @@ const PSEUDO_HEADERS = new Set([':method', ':scheme', ':authority', ':path', ':s
 /** Header-match keys in this form route on JWT claims (gateways only). */
 export const JWT_CLAIM_PREFIX = '@request.auth.claims.';
 
+/**
+ * True when a match header names a JWT claim the way istiod's jwt.ToRoutingClaim accepts it:
+ * `@request.auth.claims.<a>[.<b>…]` or `@request.auth.claims[<a>][<b>…]`, prefix case-insensitive.
+ */
+export function isJwtClaimRoute(name: string): boolean {
+  if (!name.toLowerCase().startsWith('@request.auth.claims')) return false;
+  const rest = name.slice('@request.auth.claims'.length);
+  return (rest.startsWith('.') && rest.length > 1) || (rest.startsWith('[') && rest.endsWith(']') && rest.length > 2);
+}
+
 /** Records `err` at `path` when there is one. */
 export function addError(sink: IssueSink, path: Path, err: string | undefined): void {
   if (err) sink.error(path, err);
@@ -169,7 +179,7 @@ function checkHeaderOperations(sink: IssueSink, p: Path, h: Headers | undefined)
 
 function checkHeaderMatchName(sink: IssueSink, path: Path, name: string): void {
   if (name === '') sink.error(path, 'header name cannot be empty');
-  else if (!name.startsWith(JWT_CLAIM_PREFIX) && !PSEUDO_HEADERS.has(name) && !TCHAR_NAME.test(name)) {
+  else if (!isJwtClaimRoute(name) && !PSEUDO_HEADERS.has(name) && !TCHAR_NAME.test(name)) {
     sink.error(path, `header name ${name} is not a valid header name`);
   }
 }
