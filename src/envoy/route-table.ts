@@ -19,7 +19,8 @@
  * `ignorePathParametersInPathMatching`): `prefix` starts-with, `path` equality, `safeRegex` RE2
  * full match, `pathSeparatedPrefix` a prefix ending at "/" or the path end; `caseSensitive`
  * (default true; `{}` is false) makes the first, second and fourth ASCII case-insensitive, never the
- * regex. All of `headers`, `queryParameters` (see `header-matcher.ts`), `grpc` (content-type
+ * regex. All of `headers`, `dynamicMetadata` (Envoy's MetadataMatchers over the request's dynamic
+ * metadata, e.g. the JWT filter's payload), `queryParameters` (see `header-matcher.ts`), `grpc` (content-type
  * `application/grpc[+…|;…]`) and `runtimeFraction` must also pass. Runtime fractions use
  * `defaultValue` only (Weft has no runtime): pass if floor(random × denominator) < numerator,
  * with `random` in [0, 1) from the request (Math.random() when absent, drawn once per request).
@@ -34,6 +35,7 @@ import {
   parseQueryParams,
   type RequestAttributes,
 } from './header-matcher.js';
+import { compileMetadataMatcher, type DynamicMetadata } from './rbac/metadata-matcher.js';
 import { prepareRewrites } from './rewrite.js';
 import { asciiLower, compileRegexMatcher, startsWithIgnoreCase } from './string-matcher.js';
 import type { Route, RouteConfiguration, RouteMatch, VirtualHost } from './types.js';
@@ -46,7 +48,11 @@ export { pickWeightedCluster, weightedChoices, type ClusterChoice } from './weig
 export interface RouteRequest extends RequestAttributes {
   /** Uniform in [0, 1), for runtime fractions; Math.random() when absent. */
   readonly random?: number;
+  /** The request's dynamic metadata so far (JWT payloads…), for `match.dynamicMetadata`; none when absent. */
+  readonly dynamicMetadata?: DynamicMetadata;
 }
+
+const NO_METADATA: DynamicMetadata = Object.freeze({});
 
 /** The outcome of route selection. */
 export type RouteSelection =
@@ -150,6 +156,9 @@ function compileRoute(route: Route, where: string): RoutePredicate {
   const headers = compileHeaderMatchers(m.headers, `${where}.match.headers`);
   const query = compileQueryParameterMatchers(m.queryParameters, `${where}.match.queryParameters`);
   const grpc = m.grpc !== undefined;
+  const metadata = m.dynamicMetadata && m.dynamicMetadata.length > 0
+    ? m.dynamicMetadata.map((d, i) => compileMetadataMatcher(d, `${where}.match.dynamicMetadata[${i}]`))
+    : undefined;
   let fraction: { n: number; d: number } | undefined;
   if (m.runtimeFraction !== undefined) {
     const dv = m.runtimeFraction.defaultValue;
@@ -158,10 +167,14 @@ function compileRoute(route: Route, where: string): RoutePredicate {
   // Validate and warm the caches the proxy will use after selection.
   if (route.route?.weightedClusters) weightedClusterPicker(route.route.weightedClusters, `${where}.route.weightedClusters`);
   prepareRewrites(route, where);
-  if (!headers && !query && !grpc && !fraction) return path;
+  if (!headers && !query && !grpc && !fraction && !metadata) return path;
   return (s) => {
     if (!path(s)) return false;
     if (headers && !headers(s.req)) return false;
+    if (metadata) {
+      const md = s.req.dynamicMetadata ?? NO_METADATA;
+      for (const p of metadata) if (!p(md)) return false;
+    }
     if (query) {
       if (s.query === undefined) s.query = parseQueryParams(s.req.path);
       if (!query(s.query)) return false;

@@ -76,9 +76,17 @@ export function describeDestination(snapshot: MeshSnapshot, node: ProxyNode, res
       : {}),
     ...(parsed?.subset && !subset ? { note: `subset ${parsed.subset} is not defined by ${ruleName ? `DestinationRule ${ruleName}` : 'any DestinationRule'}: the cluster has no endpoints` } : {}),
     ...(!service && parsed ? { note: `no service ${parsed.host} is visible from ${node.namespace}` } : {}),
+    ...(cluster?.type === 'ORIGINAL_DST' ? { note: ORIGINAL_DST_NOTE } : {}),
   };
   return { destination, ...(cluster ? { cluster } : {}), lbEndpoints, workloads };
 }
+
+/**
+ * A `resolution: NONE` ServiceEntry (or a passthrough service) gets an ORIGINAL_DST cluster, as
+ * istiod builds it (pilot/pkg/networking/core/cluster_builder.go): it has no endpoint list by design,
+ * and each request goes to the address the client connected to.
+ */
+export const ORIGINAL_DST_NOTE = 'ORIGINAL_DST cluster (ServiceEntry resolution NONE): no endpoint list by design; each request goes to the original destination address the client dialled';
 
 function ruleId(rule: ConsolidatedDestinationRule): string {
   const names = rule.from.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);

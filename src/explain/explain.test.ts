@@ -100,7 +100,7 @@ describe('request routing (virtual-service-reviews-test-v2.yaml)', () => {
     assert.equal(e.outbound.timeoutMs, 0);
     assert.equal(e.outbound.retries?.attempts, 2);
     assert.equal(e.outbound.retries?.retryOn, 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes');
-    assert.deepEqual(e.outbound.retries?.retriableStatusCodes, [503]);
+    assert.deepEqual(e.outbound.retries?.retriableStatusCodes, []);
   });
 
   test('a rule left out for this proxy by sourceLabels says so', async () => {
@@ -135,17 +135,57 @@ describe('traffic shifting', () => {
 });
 
 describe('fault injection (virtual-service-ratings-test-delay.yaml)', () => {
-  test('jason gets the 7 s delay, and retries and timeouts are off', async () => {
+  test('jason gets the 7 s delay, and the default retries stay on (istiod route.go)', async () => {
     const snap = await snapshotWith([task('virtual-service-ratings-test-delay.yaml')]);
     const e = run(snap, { from: 'reviews-v2', url: 'http://ratings:9080/ratings/0', headers: { 'end-user': 'jason' } });
     assert.deepEqual(e.outbound.fault, { delay: { ms: 7000, percent: 100 } });
     assert.equal(e.outbound.timeoutMs, 0);
-    assert.equal(e.outbound.retries?.attempts, 0);
-    assert.match(e.outbound.retries?.offReason ?? '', /fault injection/);
+    assert.equal(e.outbound.retries?.attempts, 2);
+    assert.equal(e.outbound.retries?.offReason, undefined);
     assert.match(e.verdict, /fault delays 100% by 7000 ms/);
     const other = run(snap, { from: 'reviews-v2', url: 'http://ratings:9080/ratings/0' });
     assert.equal(other.outbound.fault, undefined);
     assert.equal(other.outbound.retries?.attempts, 2);
+  });
+});
+
+describe('fault and destination semantics (issue 12)', () => {
+  test('an abort with no percentage aborts none, and the rule keeps its timeout and retries', async () => {
+    const snap = await snapshotWith([], `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-abort}
+spec:
+  hosts: [ratings]
+  http:
+  - fault: {abort: {httpStatus: 500}}
+    timeout: 3s
+    retries: {attempts: 4, retryOn: 5xx}
+    route: [{destination: {host: ratings}}]
+`);
+    const e = run(snap, { from: 'reviews-v2', url: 'http://ratings:9080/ratings/0' });
+    assert.deepEqual(e.outbound.fault, { abort: { httpStatus: 500, percent: 0 } });
+    assert.match(e.verdict, /fault aborts 0% with HTTP 500/);
+    assert.equal(e.outbound.timeoutMs, 3000);
+    assert.equal(e.outbound.retries?.attempts, 4);
+    assert.equal(e.outbound.retries?.retryOn, '5xx');
+  });
+
+  test('a resolution NONE ServiceEntry is an original-destination cluster, not "no endpoints"', async () => {
+    const snap = await snapshotWith([], `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: passthrough}
+spec:
+  hosts: [legacy.internal]
+  addresses: [10.99.0.0/16]
+  ports: [{number: 8000, name: http, protocol: HTTP}]
+  location: MESH_EXTERNAL
+  resolution: NONE
+`);
+    const e = run(snap, { url: 'http://legacy.internal:8000/' });
+    const d = e.destinations[0]!;
+    assert.equal(d.cluster, 'outbound|8000||legacy.internal');
+    assert.match(d.note ?? '', /ORIGINAL_DST cluster \(ServiceEntry resolution NONE\)/);
+    assert.equal(e.notes.some((n) => /has no endpoints/.test(n.message)), false, JSON.stringify(e.notes));
   });
 });
 

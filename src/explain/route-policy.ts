@@ -9,9 +9,14 @@ import type { ExplainedFault, ExplainedRetries } from './types.js';
 
 const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
-/** A FractionalPercent as a percentage (0–100); absent = 100 (Envoy's default for faults is 100 %, Istio always sets it). */
+/**
+ * A FractionalPercent as a percentage (0–100). Absent = 0: Envoy's fault filter reads an unset
+ * `percentage` as the proto default (numerator 0), and Istio documents that an abort or delay
+ * without `percentage` injects nothing (istio/api virtual_service.proto HTTPFaultInjection; the
+ * proxy's fault filter does the same).
+ */
 export function percentOf(p: FractionalPercent | undefined): number {
-  if (!p) return 100;
+  if (!p) return 0;
   return Math.round(((p.numerator ?? 0) / (DENOMINATORS[p.denominator ?? 'HUNDRED'] ?? 100)) * 100 * 10_000) / 10_000;
 }
 
@@ -32,14 +37,13 @@ export function describeFault(fault: HttpFault | undefined): ExplainedFault | un
   };
 }
 
-/** The retries in force; `fault` tells why a route without a retry policy has none. */
-export function describeRetries(policy: RetryPolicy | undefined, fault: ExplainedFault | undefined): ExplainedRetries {
-  if (!policy) {
-    const offReason = fault
-      ? 'fault injection on this route turns off client-side retries and timeouts, as in Istio'
-      : 'the route has no retry policy';
-    return { attempts: 0, retryOn: '', retriableStatusCodes: [], offReason };
-  }
+/**
+ * The retries in force. A fault on the route does not turn them off (istiod route.go keeps the
+ * rule's retries and timeout; they apply to the requests the fault spares), so `_fault` no longer
+ * changes the answer; it stays in the signature for callers.
+ */
+export function describeRetries(policy: RetryPolicy | undefined, _fault?: ExplainedFault): ExplainedRetries {
+  if (!policy) return { attempts: 0, retryOn: '', retriableStatusCodes: [], offReason: 'the route has no retry policy' };
   const attempts = policy.numRetries?.value ?? 1;
   const perTry = durationMs(policy.perTryTimeout);
   return {

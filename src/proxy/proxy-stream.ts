@@ -8,6 +8,8 @@
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RequestAttributes } from '../envoy/header-matcher.js';
 import type { RouteSelection } from '../envoy/route-table.js';
+import type { DynamicMetadata } from '../envoy/rbac/metadata-matcher.js';
+import { metadataOf } from './filters/security-context.js';
 import type { ClusterWeight, Route } from '../envoy/types.js';
 import type { HostRuntime, UpstreamCluster } from './cluster-manager.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -107,6 +109,11 @@ export class ProxyStream implements RequestAttributes {
     this.scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
     this.headers = req.headers;
     this.startMs = performance.now();
+  }
+
+  /** The request's dynamic metadata (JWT payloads…), which route matches on `dynamicMetadata` read. */
+  get dynamicMetadata(): DynamicMetadata {
+    return metadataOf(this);
   }
 
   /** The route selection for this request (computed once). */

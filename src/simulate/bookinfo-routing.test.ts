@@ -34,7 +34,8 @@ describe('request routing', () => {
     assert.equal(r.timeoutMs, 0);
     assert.equal(r.retryPolicy?.numRetries?.value, 2);
     assert.equal(r.retryPolicy?.retryOn, 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes');
-    assert.deepEqual(r.retryPolicy?.retriableStatusCodes, [503]);
+    // Istio 1.24+: EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY (default true) leaves 503 out of the default.
+    assert.equal(r.retryPolicy?.retriableStatusCodes, undefined);
     assert.equal(r.retryPolicy?.hostSelectionRetryMaxAttempts, 5);
     assert.equal(r.retryPolicy?.retryHostPredicate?.[0]?.name, 'envoy.retry_host_predicates.previous_hosts');
   });
@@ -118,7 +119,7 @@ ${f}
     - destination: {host: ratings, subset: v1}
 `);
 
-  test('7 s delay for jason, with timeout and retries off on that route only', () => {
+  test('7 s delay for jason; the rule keeps the default retries (istiod route.go)', () => {
     const res = resourcesFor(
       snapshotOf(`${base}---\n${fault('      delay:\n        percentage: {value: 100.0}\n        fixedDelay: 7s')}`),
       'reviews-v2',
@@ -126,7 +127,7 @@ ${f}
     const j = expectOk(res, { destination: 'ratings:9080', path: '/ratings/0', headers: { 'end-user': 'jason' } });
     assert.equal(clusterOf(j), ratings('v1'));
     assert.deepEqual(j.fault, { delay: { fixedDelay: { seconds: 7, nanos: 0 }, percentage: { numerator: 1_000_000, denominator: 'MILLION' } } });
-    assert.equal(j.retryPolicy, undefined);
+    assert.equal(j.retryPolicy?.numRetries?.value, 2);
     assert.equal(j.timeoutMs, 0);
     const other = expectOk(res, { destination: 'ratings:9080', path: '/ratings/0' });
     assert.equal(other.fault, undefined);
@@ -137,7 +138,7 @@ ${f}
     const res = resourcesFor(snapshotOf(`${base}---\n${fault('      abort:\n        percentage: {value: 100.0}\n        httpStatus: 500')}`), 'reviews-v2');
     const j = expectOk(res, { destination: 'ratings:9080', headers: { 'end-user': 'jason' } });
     assert.deepEqual(j.fault, { abort: { httpStatus: 500, percentage: { numerator: 1_000_000, denominator: 'MILLION' } } });
-    assert.equal(j.retryPolicy, undefined);
+    assert.equal(j.retryPolicy?.numRetries?.value, 2);
   });
 
   test('the deprecated delay.percent still works and an unset percentage injects nothing', () => {

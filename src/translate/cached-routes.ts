@@ -37,7 +37,8 @@ import { digest, type TranslationCache } from './translation-cache.js';
 const remembered = new WeakSet<readonly Route[]>();
 
 /** Per-snapshot digests of VirtualService resources (the resource objects are per snapshot). */
-const vsDigests = new WeakMap<Resource, string>();
+/** Keyed by the indexed spec: a root VirtualService's merged spec is a new object whenever it is re-merged (its delegates may have changed). */
+const vsDigests = new WeakMap<object, string>();
 
 /**
  * The `virtualServiceRoutes` option of the sidecar route builder for one scope, backed by `cache`
@@ -65,10 +66,10 @@ export function sidecarRouteScopeKey(cache: TranslationCache, scope: ProxyScope,
 }
 
 function routesKey(vs: IndexedVirtualService, ctx: RouteContext, scopeKey: string): string {
-  let vsKey = vsDigests.get(vs.resource);
+  let vsKey = vsDigests.get(vs.spec);
   if (vsKey === undefined) {
     vsKey = digest({ namespace: vs.namespace, name: vs.name, spec: vs.spec });
-    vsDigests.set(vs.resource, vsKey);
+    vsDigests.set(vs.spec, vsKey);
   }
   const rules = vs.spec.http ?? [];
   // sourceLabels matches read the proxy's own labels (the scope key has them only when some config selects by label).

@@ -1,13 +1,15 @@
 /**
  * VirtualServices as istiod's PushContext holds them after indexing: hosts resolved to FQDNs in the
  * VirtualService's namespace, gateway names normalized to `namespace/name` (or `mesh`), exportTo
- * parsed, in Istio's conflict order (oldest first). Every later stage reads this form only.
+ * parsed, delegating rules replaced by their delegates' merged rules (istiod's mergeVirtualServices),
+ * in Istio's conflict order (oldest first). Every later stage reads this form only.
  */
 import type { Resource } from '../config/resource.js';
 import type { VirtualServiceSpec } from '../config/schema/virtual-service.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
 import type { ExportTo } from '../registry/types.js';
 import { parseExportTo } from '../model/hosts.js';
+import { isRootVirtualService, mergeDelegates } from './delegate-merge.js';
 
 /** The reserved gateway name that binds a VirtualService to every sidecar. */
 export const MESH_GATEWAY = 'mesh';
@@ -58,9 +60,12 @@ export function indexVirtualServices(snapshot: MeshSnapshot): readonly IndexedVi
 }
 
 function buildIndex(snapshot: MeshSnapshot): IndexedVirtualService[] {
-  return snapshot.list<VirtualServiceSpec>('VirtualService').map((r) => {
+  const all = snapshot.list<VirtualServiceSpec>('VirtualService');
+  const resolver = { resolveHost: (h: string, ns: string) => snapshot.resolveHost(h, ns), normalizeGateway: normalizeGatewayName };
+  return all.map((r) => {
     const ns = r.metadata.namespace;
-    const spec = r.spec;
+    // A root VirtualService's delegating rules are replaced by its delegates' merged rules (delegate-merge.ts).
+    const spec = isRootVirtualService(r.spec) ? mergeDelegates(r, all, resolver) : r.spec;
     const gateways = spec.gateways && spec.gateways.length > 0 ? spec.gateways.map((g) => normalizeGatewayName(g, ns)) : [MESH_GATEWAY];
     return Object.freeze({
       resource: r,

@@ -21,9 +21,9 @@ const NEW_POLICY_FIELDS = [
  * adds them; remove each from here when its schema and registry entry land.
  */
 export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
-  VirtualService: ['spec.http[].redirect.prefixRewrite'],
+  VirtualService: [],
   DestinationRule: policyPrefixes('dr').flatMap((p) => NEW_POLICY_FIELDS.map((f) => `${p}.${f}`)).sort(),
-  AuthorizationPolicy: ['spec.rules[].from[].source.notTrustDomains', 'spec.rules[].from[].source.trustDomains'],
+  AuthorizationPolicy: [],
   Telemetry: ['spec.tracing[].disableContextPropagation'],
 };
 

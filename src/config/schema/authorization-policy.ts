@@ -20,6 +20,9 @@ const sourceSchema = z.strictObject({
   notRequestPrincipals: strings.optional(),
   namespaces: strings.optional(),
   notNamespaces: strings.optional(),
+  /** Istio 1.29+: trust domains of the peer's SPIFFE identity (`*` alone, or one `*` inside). */
+  trustDomains: strings.optional(),
+  notTrustDomains: strings.optional(),
   serviceAccounts: serviceAccounts.optional(),
   notServiceAccounts: serviceAccounts.optional(),
   ipBlocks: strings.optional(),
@@ -84,7 +87,7 @@ const GLOB_FIELDS = new Set<string>([
   'hosts', 'notHosts', 'paths', 'notPaths',
 ]);
 const CUSTOM_UNSUPPORTED_SOURCE: readonly (keyof Source)[] = [
-  'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts',
+  'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains',
   'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals',
 ];
 
@@ -178,7 +181,7 @@ function mapKeyError(key: string): string | undefined {
 function attributeRule(key: string): { error?: string; values?: 'ip' | 'port' | 'serviceAccount' } {
   const exact: Record<string, 'ip' | 'port' | 'serviceAccount' | 'any'> = {
     'source.ip': 'ip', 'remote.ip': 'ip', 'destination.ip': 'ip', 'destination.port': 'port',
-    'source.namespace': 'any', 'source.serviceAccount': 'serviceAccount', 'source.principal': 'any',
+    'source.namespace': 'any', 'source.serviceAccount': 'serviceAccount', 'source.principal': 'any', 'source.trustDomain': 'any',
     'request.auth.principal': 'any', 'request.auth.audiences': 'any', 'request.auth.presenter': 'any', 'connection.sni': 'any',
   };
   const kind = exact[key];
@@ -229,6 +232,11 @@ function checkSource(src: Source, custom: boolean, sink: IssueSink, path: Path):
     if (f === 'serviceAccounts' || f === 'notServiceAccounts') checkServiceAccounts(f, src[f]!, sink, p);
     else checkValues(f, src[f]!, sink, p);
     if (f.endsWith('pBlocks')) checkIps(src[f]!, sink, p);
+    // Istio's CheckTrustDomainValues (pkg/config/security): no '/' in a trust domain.
+    if (f === 'trustDomains' || f === 'notTrustDomains') {
+      const key = f === 'trustDomains' ? 'TrustDomains' : 'NotTrustDomains';
+      src[f]!.forEach((v, i) => v.includes('/') && sink.error([...p, i], `trust domain must not contain '/', found in ${key}: ${JSON.stringify(v)}`));
+    }
     if (custom && CUSTOM_UNSUPPORTED_SOURCE.includes(f)) sink.error(p, `${f} is currently not supported with CUSTOM action`);
   }
   // Everything but request principals is known for plain TCP traffic.
@@ -284,7 +292,7 @@ function checkRule(rule: Rule, action: AuthorizationAction, sink: IssueSink, pat
     checkCondition(cond, sink, p);
     if (cond.key.startsWith('request.')) httpAttribute = true;
     else tcpInWhen = true;
-    if (custom && (['source.namespace', 'source.serviceAccount', 'source.principal'].includes(cond.key) || cond.key.startsWith('request.auth.'))) {
+    if (custom && (['source.namespace', 'source.serviceAccount', 'source.trustDomain', 'source.principal'].includes(cond.key) || cond.key.startsWith('request.auth.'))) {
       sink.error([...p, 'key'], `${cond.key} is currently not supported with CUSTOM action`);
     }
   });

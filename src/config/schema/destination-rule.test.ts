@@ -68,13 +68,17 @@ describe('DestinationRule: Istio samples', () => {
 });
 
 describe('DestinationRule: deprecated fields', () => {
-  it('maps outlierDetection.consecutiveErrors to consecutiveGatewayErrors (5xx ejection off, as Istio)', () => {
+  it('ignores outlierDetection.consecutiveErrors with IST0133, as Istio since 1.7 (no ejection setting derived from it)', () => {
     const r = validate({ host: 'reviews', trafficPolicy: { outlierDetection: { consecutiveErrors: 7 } }, subsets: [{ name: 'v1', trafficPolicy: { outlierDetection: { consecutiveErrors: 2, consecutive5xxErrors: 4 } } }] });
-    assert.deepEqual(r.spec?.trafficPolicy?.outlierDetection, { consecutiveGatewayErrors: 7, consecutive5xxErrors: 0 });
-    assert.deepEqual(r.spec?.subsets?.[0]?.trafficPolicy?.outlierDetection, { consecutiveGatewayErrors: 2, consecutive5xxErrors: 4 });
-    const w = r.issues.find((i) => i.level === 'Warning');
-    assert.deepEqual(w?.path, ['spec', 'trafficPolicy', 'outlierDetection', 'consecutiveErrors']);
-    assert.equal(w?.message, 'Deprecated: field "spec.trafficPolicy.outlierDetection.consecutiveErrors" is deprecated; use consecutiveGatewayErrors');
+    assert.deepEqual(r.spec?.trafficPolicy?.outlierDetection, {});
+    assert.deepEqual(r.spec?.subsets?.[0]?.trafficPolicy?.outlierDetection, { consecutive5xxErrors: 4 });
+    const w = r.issues.filter((i) => i.level === 'Warning');
+    assert.equal(w.length, 2);
+    assert.deepEqual(w[0]?.path, ['spec', 'trafficPolicy', 'outlierDetection', 'consecutiveErrors']);
+    assert.equal(w[0]?.code, 'IST0133');
+    assert.equal(w[0]?.message, 'Schema validation warning: outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead');
+    const zero = validate({ host: 'reviews', trafficPolicy: { outlierDetection: { consecutiveErrors: 0 } } });
+    assert.equal(zero.issues.length, 0, 'a zero value is not warned about (Istio warns only when it is set)');
   });
   it('maps LEAST_CONN to LEAST_REQUEST, also at port level', () => {
     const r = validate(tp({ loadBalancer: { simple: 'LEAST_CONN' }, portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'LEAST_CONN' } }] }));

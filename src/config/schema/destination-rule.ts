@@ -83,7 +83,7 @@ export const loadBalancerSettings = z.strictObject({
 /** Load-balancing policy. */
 export type LoadBalancerSettings = z.infer<typeof loadBalancerSettings>;
 
-/** Istio's OutlierDetection (`consecutiveErrors` is deprecated and mapped). */
+/** Istio's OutlierDetection (`consecutiveErrors` is deprecated and ignored, with IST0133). */
 export const outlierDetection = z.strictObject({
   splitExternalLocalOriginErrors: z.boolean().optional(),
   consecutiveLocalOriginFailures: optUint,
@@ -160,19 +160,19 @@ export type DestinationRuleSpec = z.infer<typeof destinationRuleSpec>;
 
 type Policy = TrafficPolicy | PortTrafficPolicy;
 
+/** Istio's own words for a non-zero `consecutiveErrors` (pkg/config/validation validateOutlierDetection). */
+export const CONSECUTIVE_ERRORS_WARNING =
+  'Schema validation warning: outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead';
+
 /**
- * One policy's deprecated fields, in place on the (copied) policy. `consecutiveErrors` becomes
- * `consecutiveGatewayErrors` and, as Istio's cluster builder does, disables 5xx ejection unless
- * `consecutive5xxErrors` is set; explicit new fields win.
+ * One policy's deprecated fields, in place on the (copied) policy. `consecutiveErrors` is dropped
+ * and has no effect, as in Istio since 1.7 (istiod's cluster builder no longer reads it); a non-zero
+ * value gets Istio's validation warning, code IST0133 (SchemaWarning) as istioctl reports it.
  */
 function normalizePolicy(tp: Policy, path: Path, sink: IssueSink): void {
   const od = tp.outlierDetection;
   if (od && od.consecutiveErrors !== undefined) {
-    warnDeprecated(sink, [...path, 'outlierDetection', 'consecutiveErrors'], 'consecutiveGatewayErrors');
-    if (od.consecutiveErrors > 0) {
-      od.consecutiveGatewayErrors ??= od.consecutiveErrors;
-      od.consecutive5xxErrors ??= 0;
-    }
+    if (od.consecutiveErrors !== 0) sink.warn([...path, 'outlierDetection', 'consecutiveErrors'], CONSECUTIVE_ERRORS_WARNING, 'IST0133');
     delete od.consecutiveErrors;
   }
   const lb = tp.loadBalancer;

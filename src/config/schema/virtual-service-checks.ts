@@ -5,7 +5,7 @@
  */
 import type { ObjectMeta } from '../resource.js';
 import type { IssueSink } from './common.js';
-import { addError, checkHTTPRoute, checkRouteDestinations, JWT_CLAIM_PREFIX } from './virtual-service-http.js';
+import { addError, checkHTTPRoute, checkRouteDestinations, isJwtClaimRoute } from './virtual-service-http.js';
 import {
   checkExportTo,
   checkGatewayNames,
@@ -47,7 +47,7 @@ export function checkVirtualService(spec: VirtualServiceSpec, sink: IssueSink, m
       route.match?.forEach((m, j) => {
         for (const field of ['headers', 'withoutHeaders'] as const) {
           for (const key of Object.keys(m[field] ?? {})) {
-            if (key.startsWith(JWT_CLAIM_PREFIX)) {
+            if (isJwtClaimRoute(key)) {
               sink.error(['http', i, 'match', j, field, key], `JWT claim based routing (key: ${key}) is only supported for gateway, found no gateways: [${gateways.join(' ')}]`);
             }
           }

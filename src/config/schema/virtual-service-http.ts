@@ -54,6 +54,16 @@ const PSEUDO_HEADERS = new Set([':method', ':scheme', ':authority', ':path', ':s
 /** Header-match keys in this form route on JWT claims (gateways only). */
 export const JWT_CLAIM_PREFIX = '@request.auth.claims.';
 
+/**
+ * True when a match header names a JWT claim the way istiod's jwt.ToRoutingClaim accepts it:
+ * `@request.auth.claims.<a>[.<b>…]` or `@request.auth.claims[<a>][<b>…]`, prefix case-insensitive.
+ */
+export function isJwtClaimRoute(name: string): boolean {
+  if (!name.toLowerCase().startsWith('@request.auth.claims')) return false;
+  const rest = name.slice('@request.auth.claims'.length);
+  return (rest.startsWith('.') && rest.length > 1) || (rest.startsWith('[') && rest.endsWith(']') && rest.length > 2);
+}
+
 /** Records `err` at `path` when there is one. */
 export function addError(sink: IssueSink, path: Path, err: string | undefined): void {
   if (err) sink.error(path, err);
@@ -169,7 +179,7 @@ function checkHeaderOperations(sink: IssueSink, p: Path, h: Headers | undefined)
 
 function checkHeaderMatchName(sink: IssueSink, path: Path, name: string): void {
   if (name === '') sink.error(path, 'header name cannot be empty');
-  else if (!name.startsWith(JWT_CLAIM_PREFIX) && !PSEUDO_HEADERS.has(name) && !TCHAR_NAME.test(name)) {
+  else if (!isJwtClaimRoute(name) && !PSEUDO_HEADERS.has(name) && !TCHAR_NAME.test(name)) {
     sink.error(path, `header name ${name} is not a valid header name`);
   }
 }
@@ -255,7 +265,12 @@ function checkRedirect(sink: IssueSink, p: Path, r: HTTPRoute): void {
   const rd = r.redirect;
   if (!rd) return;
   if (rd.port !== undefined && rd.derivePort !== undefined) sink.error(p, 'only one of port or derivePort may be set');
-  if (!rd.uri && !rd.authority && rd.port === undefined && rd.derivePort === undefined && !rd.scheme) {
+  // Istio's validateHTTPRedirect (pkg/config/validation/validation.go).
+  if (rd.uri && rd.prefixRewrite) sink.error(p, 'redirect may only specify one of uri or prefix_rewrite');
+  if (rd.prefixRewrite && (r.match ?? []).some((m) => m.uri !== undefined && m.uri.prefix === undefined)) {
+    sink.error([...p, 'prefixRewrite'], 'redirect prefix_rewrite requires all URI matches to use prefix match type');
+  }
+  if (!rd.uri && !rd.prefixRewrite && !rd.authority && rd.port === undefined && rd.derivePort === undefined && !rd.scheme) {
     sink.error(p, 'redirect must specify URI, authority, scheme, or port');
   }
   if (rd.redirectCode && (rd.redirectCode < 300 || rd.redirectCode > 399)) {

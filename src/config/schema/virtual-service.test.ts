@@ -157,6 +157,9 @@ describe('VirtualService: webhook rules', () => {
   it('checks header match names and JWT claim routes', () => {
     fails(simple({ match: [{ headers: { 'bad header': { exact: 'a' } } }], route: [dest('a')] }), ['spec', 'http', 0, 'match', 0, 'headers', 'bad header'], 'not a valid header name');
     fails(simple({ match: [{ headers: { '@request.auth.claims.group': { exact: 'a' } } }], route: [dest('a')] }), ['spec', 'http', 0, 'match', 0, 'headers', '@request.auth.claims.group'], 'only supported for gateway');
+    // istiod's ToRoutingClaim also accepts the bracket form (and then only on gateways).
+    fails(simple({ match: [{ withoutHeaders: { '@request.auth.claims[group][id]': { exact: 'a' } } }], route: [dest('a')] }), ['spec', 'http', 0, 'match', 0, 'withoutHeaders', '@request.auth.claims[group][id]'], 'only supported for gateway');
+    ok({ hosts: ['a.example.com'], gateways: ['gw'], http: [{ match: [{ headers: { '@request.auth.claims[group]': { exact: 'a' } } }], route: [dest('a')] }] });
   });
   it('checks weights', () => {
     fails(simple({ route: [{ ...dest('a'), weight: -1 }] }), ['spec', 'http', 0, 'route', 0, 'weight'], 'weight -1 < 0');

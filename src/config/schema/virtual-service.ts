@@ -75,6 +75,8 @@ export type RouteDestination = z.infer<typeof routeDestination>;
 /** Istio's HTTPRedirect: a 3xx reply built from the request. */
 export const httpRedirect = z.strictObject({
   uri: z.string().optional(),
+  /** Istio 1.28+: replaces the matched URI prefix in the Location path (exclusive with `uri`). */
+  prefixRewrite: z.string().optional(),
   authority: z.string().optional(),
   port: optUint,
   derivePort: z.enum(['FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT']).optional(),

@@ -19,6 +19,7 @@ import type {
   TypedExtensionConfig,
   UInt32Value,
 } from './core.js';
+import type { MetadataMatcher } from '../rbac/types.js';
 
 /** `RouteConfiguration`: what RDS serves (istiod names outbound ones by port, e.g. `9080`). */
 export interface RouteConfiguration {
@@ -104,6 +105,8 @@ export interface RouteMatch {
   readonly headers?: readonly HeaderMatcher[];
   readonly queryParameters?: readonly QueryParameterMatcher[];
   readonly grpc?: Readonly<Record<string, never>>;
+  /** Matchers on the request's dynamic metadata (e.g. the JWT payload), all of which must pass. */
+  readonly dynamicMetadata?: readonly MetadataMatcher[];
 }
 
 /** `HeaderMatcher`: one specifier (none = present), optionally inverted. */

@@ -7,8 +7,10 @@
  *
  * Route actions: redirect, else direct response, else forwarding with timeout (absent = 0 =
  * disabled), retries (Istio's default when absent), rewrites, mirrors, header operations and hash
- * policy. A rule with a fault gets the fault filter's per-route config, and its timeout and retries
- * are switched off (Istio documents that faults and client-side timeouts/retries do not combine).
+ * policy. A rule with a fault gets the fault filter's per-route config and keeps its timeout and
+ * retries: istiod's TranslateRoute / applyHTTPRouteDestination (pilot/pkg/networking/core/route/
+ * route.go) set them whatever the fault, so they apply to the requests the fault spares (an injected
+ * abort is a local reply the router never sees; an injected delay runs before the router's timer).
  */
 import type { HTTPMatchRequest, HTTPRoute } from '../../config/schema/virtual-service.js';
 import type { Any, Duration } from '../../envoy/types/core.js';
@@ -84,7 +86,9 @@ function translateRoute(
   ctx: RouteContext,
 ): Route | undefined {
   if (!matchAppliesToProxy(match, vs.namespace, ctx)) return undefined;
-  if (rule.delegate) return undefined; // delegation is not supported (documented): the rule is skipped
+  // Delegating rules were merged away when indexing (delegate-merge.ts); one left here had no
+  // usable delegate (missing, not exported, or nested), and istiod drops it too.
+  if (rule.delegate) return undefined;
   const name = match?.name ? `${rule.name ?? ''}.${match.name}` : rule.name;
   const ops = convertHeaderOperations(rule.headers);
   const base: { -readonly [K in keyof Route]: Route[K] } = {
@@ -107,7 +111,7 @@ function translateRoute(
     base.directResponse = convertDirectResponse(rule.directResponse);
   } else {
     if (!rule.route || rule.route.length === 0) return undefined;
-    applyRouteAction(base, vs, rule, ops.authority, fault !== undefined, ctx);
+    applyRouteAction(base, vs, rule, ops.authority, ctx);
   }
   base.decorator = { operation: routeOperation(base, vs.name, ctx.port) };
   const perFilter: Record<string, Any> = {};
@@ -122,10 +126,9 @@ function applyRouteAction(
   vs: IndexedVirtualService,
   rule: HTTPRoute,
   routeAuthority: string,
-  hasFault: boolean,
   ctx: RouteContext,
 ): void {
-  const timeout: Duration = hasFault ? ZERO_DURATION : convertDuration(rule.timeout) ?? ZERO_DURATION;
+  const timeout: Duration = convertDuration(rule.timeout) ?? ZERO_DURATION;
   const action: { -readonly [K in keyof RouteAction]: RouteAction[K] } = { timeout, maxGrpcTimeout: timeout };
   let authority = routeAuthority;
   if (rule.rewrite) {
@@ -176,9 +179,7 @@ function applyRouteAction(
     action.weightedClusters = { clusters: weighted.clusters };
     if (weighted.hashPolicies.length > 0) action.hashPolicy = weighted.hashPolicies;
   }
-  if (!hasFault) {
-    const retry = convertRetryPolicy(rule.retries, consistentHash);
-    if (retry) action.retryPolicy = retry;
-  }
+  const retry = convertRetryPolicy(rule.retries, consistentHash);
+  if (retry) action.retryPolicy = retry;
   out.route = action;
 }

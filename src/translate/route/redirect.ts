@@ -1,6 +1,7 @@
 /**
  * Converts Istio's HTTPRedirect and HTTPDirectResponse into Envoy route actions, as istiod's
- * ApplyRedirect / ApplyDirectResponse: authority → hostRedirect, uri → pathRedirect, scheme, port
+ * ApplyRedirect / ApplyDirectResponse: authority → hostRedirect, prefixRewrite → prefixRewrite (the
+ * matched prefix replaced in the Location path), else uri → pathRedirect, scheme, port
  * (explicit, or the listener port for `derivePort: FROM_REQUEST_PORT`; default ports dropped), and
  * 301/302/303/307/308 (0 = 301). Other codes are unsupported and drop the route, as in istiod.
  */
@@ -32,7 +33,7 @@ export function convertRedirect(r: HTTPRedirect, listenerPort: number, isTls: bo
   }
   return {
     ...(r.authority ? { hostRedirect: r.authority } : {}),
-    ...(r.uri ? { pathRedirect: r.uri } : {}),
+    ...(r.prefixRewrite ? { prefixRewrite: r.prefixRewrite } : r.uri ? { pathRedirect: r.uri } : {}),
     ...(r.scheme ? { schemeRedirect: r.scheme } : {}),
     ...(port ? { portRedirect: port } : {}),
     responseCode,

@@ -1,7 +1,11 @@
 /**
- * Converts Istio's HTTPRetry into Envoy's RetryPolicy as istiod's retry.ConvertPolicy: absent =
- * Istio's default (2 retries on `connect-failure,refused-stream,unavailable,cancelled,
- * retriable-status-codes` with 503, previous hosts avoided, 5 host-selection attempts); `attempts: 0`
+ * Converts Istio's HTTPRetry into Envoy's RetryPolicy as istiod's retry.ConvertPolicy
+ * (pilot/pkg/networking/core/route/retry/retry.go): absent = Istio's default (2 retries on
+ * `connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes` with NO retriable
+ * status code, previous hosts avoided, 5 host-selection attempts). Since Istio 1.24 the default no
+ * longer lists 503 (`EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY`, on by default: a 503 may come from an
+ * upstream that already acted on a non-idempotent request), so a 503 answer is not retried unless a
+ * VirtualService asks for it (`retryOn: "503"` or `5xx`); `attempts: 0`
  * disables retries; otherwise the default overridden field by field, with numeric `retryOn` parts
  * moved to retriableStatusCodes.
  */
@@ -27,7 +31,6 @@ function defaultPolicy(consistentHash: boolean): RetryPolicy {
     retryOn: DEFAULT_RETRY_ON,
     numRetries: { value: 2 },
     hostSelectionRetryMaxAttempts: 5,
-    retriableStatusCodes: [503],
     ...(consistentHash ? {} : { retryHostPredicate: [PREVIOUS_HOSTS] }),
   };
 }

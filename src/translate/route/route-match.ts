@@ -2,11 +2,15 @@
  * Converts an Istio HTTPMatchRequest into Envoy's RouteMatch, as istiod's TranslateRouteMatch:
  * uri exact/prefix/regex as the path specifier, `ignoreUriCase` as caseSensitive, headers (empty
  * value or regex `*` = presence), `withoutHeaders` as inverted header matchers, then method,
- * authority and scheme as pseudo-header matchers, and query parameters.
+ * authority and scheme as pseudo-header matchers, and query parameters. `@request.auth.claims.*`
+ * names in headers / withoutHeaders become dynamic-metadata matchers on the JWT payload
+ * (`jwt-claim-match.ts`), as istiod's TranslateRouteMatch does.
  */
 import type { HTTPMatchRequest, StringMatch } from '../../config/schema/virtual-service.js';
 import type { StringMatcher } from '../../envoy/types/core.js';
 import type { HeaderMatcher, QueryParameterMatcher, Route, RouteMatch } from '../../envoy/types/route.js';
+import type { MetadataMatcher } from '../../envoy/rbac/types.js';
+import { claimMetadataMatcher, routingClaim } from './jwt-claim-match.js';
 
 /** The match of a rule without match blocks: every path, case-sensitive. */
 export const CATCH_ALL_MATCH: RouteMatch = Object.freeze({ prefix: '/', caseSensitive: { value: true } });
@@ -34,8 +38,18 @@ function headerMatcher(name: string, m: StringMatch | undefined): HeaderMatcher 
 export function convertRouteMatch(match: HTTPMatchRequest | undefined): RouteMatch {
   if (!match) return CATCH_ALL_MATCH;
   const headers: HeaderMatcher[] = [];
-  for (const [name, m] of Object.entries(match.headers ?? {})) headers.push(headerMatcher(name.toLowerCase(), m));
+  const dynamicMetadata: MetadataMatcher[] = [];
+  for (const [name, m] of Object.entries(match.headers ?? {})) {
+    const claims = routingClaim(name);
+    if (claims) dynamicMetadata.push(claimMetadataMatcher(claims, m, false));
+    else headers.push(headerMatcher(name.toLowerCase(), m));
+  }
   for (const [name, m] of Object.entries(match.withoutHeaders ?? {})) {
+    const claims = routingClaim(name);
+    if (claims) {
+      dynamicMetadata.push(claimMetadataMatcher(claims, m, true));
+      continue;
+    }
     const h = headerMatcher(name.toLowerCase(), m);
     headers.push(isPresenceMatch(m) ? { ...h, invertMatch: true } : { ...h, invertMatch: true, treatMissingHeaderAsEmpty: true });
   }
@@ -59,6 +73,7 @@ export function convertRouteMatch(match: HTTPMatchRequest | undefined): RouteMat
     caseSensitive: { value: !match.ignoreUriCase },
     ...(headers.length > 0 ? { headers } : {}),
     ...(query.length > 0 ? { queryParameters: query } : {}),
+    ...(dynamicMetadata.length > 0 ? { dynamicMetadata } : {}),
   };
 }
 
@@ -70,7 +85,7 @@ export function isCatchAllRoute(route: Route): boolean {
   const m = route.match;
   if (!m) return true;
   const pathAll = m.prefix === '/' || m.pathSeparatedPrefix === '/' || m.safeRegex?.regex === '.*';
-  return pathAll && !(m.headers && m.headers.length > 0) && !(m.queryParameters && m.queryParameters.length > 0);
+  return pathAll && !(m.headers && m.headers.length > 0) && !(m.queryParameters && m.queryParameters.length > 0) && !(m.dynamicMetadata && m.dynamicMetadata.length > 0);
 }
 
 function cmp(a: string, b: string): number {

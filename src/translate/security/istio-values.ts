@@ -54,6 +54,18 @@ export function namespaceMatcher(v: string): StringMatcher {
   return { safeRegex: { regex: `.*/ns/${ns}/.*` } };
 }
 
+/**
+ * A trust domain as a match on the peer's SPIFFE id, as istiod's srcTrustDomainGenerator
+ * (pilot/pkg/security/authz/model/generator.go): `*` = any SPIFFE id; no `*` = prefix
+ * `spiffe://<td>/`; otherwise the first `*` matches within the trust domain (`[^/]*`).
+ */
+export function trustDomainMatcher(v: string): StringMatcher {
+  if (v === '*') return { prefix: 'spiffe://' };
+  const star = v.indexOf('*');
+  if (star < 0) return { prefix: `spiffe://${v}/` };
+  return { safeRegex: { regex: `spiffe://${re2Escape(v.slice(0, star))}[^/]*${re2Escape(v.slice(star + 1))}/.*` } };
+}
+
 /** A service account (`sa` or `ns/sa`) as an exact SPIFFE id. */
 export function serviceAccountMatcher(v: string, policyNamespace: string, trustDomain: string): StringMatcher {
   const slash = v.indexOf('/');

@@ -8,6 +8,9 @@ import { BOOKINFO, resourcesFor, snapshotOf } from '../../simulate/testing.js';
 import type { HttpConnectionManager } from '../../envoy/types.js';
 import type { JwtAuthentication } from '../../envoy/jwt/types.js';
 import { decodeResource, encodeResource, TypeUrl } from '../../xds/protos.js';
+import type { Resource } from '../../config/resource.js';
+import type { RequestAuthenticationSpec } from '../../config/schema/request-authentication.js';
+import { jwtAuthentication } from './jwt-filter.js';
 
 const RA = `---
 apiVersion: security.istio.io/v1
@@ -53,19 +56,43 @@ test('filters in istiod order: jwt_authn, RBAC DENY, RBAC ALLOW, fault, cors, ro
   ]);
 });
 
-test('jwt_authn providers per issuer, locations, forwarding, requirement any-or-missing', () => {
+test('jwt_authn providers per rule, locations, forwarding, requirement as istiod', () => {
   const jwt = inboundHcm(RA).httpFilters![0]!.typedConfig as unknown as JwtAuthentication;
-  const p = jwt.providers!['testing@secure.istio.io']!;
+  // Sorted by issuer: "other" < "testing@secure.istio.io"; named origins-<index> as istiod does.
+  assert.deepEqual(Object.keys(jwt.providers!), ['origins-0', 'origins-1']);
+  const p = jwt.providers!['origins-1']!;
+  assert.equal(p.issuer, 'testing@secure.istio.io');
   assert.equal(p.remoteJwks?.httpUri?.uri, 'http://127.0.0.1:8081/jwks.json');
   assert.deepEqual(p.audiences, ['bookstore']);
   assert.deepEqual(p.fromHeaders, [{ name: 'x-jwt', valuePrefix: 'Bearer ' }]);
   assert.deepEqual(p.fromParams, ['token']);
   assert.equal(p.forward, true);
   assert.equal(p.forwardPayloadHeader, 'x-jwt-payload');
-  assert.equal(p.payloadInMetadata, 'testing@secure.istio.io');
-  assert.equal(jwt.providers!['other']!.localJwks?.inlineString, '{"keys":[]}');
-  assert.deepEqual(jwt.rules, [{ match: { prefix: '/' }, requires: { requiresAny: { requirements: [{ providerName: 'other' }, { providerName: 'testing@secure.istio.io' }, { allowMissing: {} }] } } }]);
+  assert.equal(p.payloadInMetadata, 'payload');
+  assert.equal(jwt.providers!['origins-0']!.localJwks?.inlineString, '{"keys":[]}');
+  const orMissing = (n: string) => ({ requiresAny: { requirements: [{ providerName: n }, { allowMissing: {} }] } });
+  assert.deepEqual(jwt.rules, [{ match: { prefix: '/' }, requires: { requiresAny: { requirements: [
+    { providerName: 'origins-0' }, { providerName: 'origins-1' }, { requiresAll: { requirements: [orMissing('origins-0'), orMissing('origins-1')] } },
+  ] } } }]);
   assert.equal(jwt.bypassCorsPreflight, true);
+});
+
+test('two rules with one issuer stay two providers, and a jwksUri rule without issuer is kept', () => {
+  const config = jwtAuthentication([
+    { kind: 'RequestAuthentication', metadata: { name: 'a', namespace: 'default' }, spec: { jwtRules: [
+      { issuer: 'https://idp', audiences: ['one'], jwksUri: 'http://127.0.0.1:1/one.json' },
+      { issuer: 'https://idp', audiences: ['two'], jwksUri: 'http://127.0.0.1:1/two.json' },
+      { jwksUri: 'http://127.0.0.1:1/any.json' },
+    ] } } as unknown as Resource<RequestAuthenticationSpec>,
+  ])!;
+  const ps = Object.values(config.providers!);
+  assert.deepEqual(ps.map((p) => [p.issuer, p.audiences, p.remoteJwks?.httpUri?.uri]), [
+    [undefined, undefined, 'http://127.0.0.1:1/any.json'],
+    ['https://idp', ['one'], 'http://127.0.0.1:1/one.json'],
+    ['https://idp', ['two'], 'http://127.0.0.1:1/two.json'],
+  ]);
+  const one = jwtAuthentication([{ kind: 'RequestAuthentication', metadata: { name: 'b', namespace: 'default' }, spec: { jwtRules: [{ issuer: 'x' }] } } as unknown as Resource<RequestAuthenticationSpec>])!;
+  assert.deepEqual(one.rules![0]!.requires, { requiresAny: { requirements: [{ providerName: 'origins-0' }, { allowMissing: {} }] } });
 });
 
 test('no RequestAuthentication and no AuthorizationPolicy: only fault, cors, router', () => {

@@ -9,6 +9,7 @@
  * url path (globs and `{*}`/`{**}` templates), ports/destination.port → destination port,
  * destination.ip → destination IP, connection.sni → requested server name; principals /
  * source.principal → peer URI SAN, namespaces / source.namespace → SPIFFE namespace regex,
+ * trustDomains / source.trustDomain → SPIFFE trust-domain prefix (or regex with `*`),
  * serviceAccounts / source.serviceAccount → exact SPIFFE ids, ipBlocks / source.ip → direct remote
  * IP, remoteIpBlocks / remote.ip → remote IP (x-forwarded-for aware), requestPrincipals /
  * request.auth.principal|audiences|presenter|claims[…] → `istio_authn` dynamic metadata set by the
@@ -30,7 +31,7 @@ import type { Condition, Operation, Rule, Source } from '../../config/schema/aut
 import type { HeaderMatcher, StringMatcher } from '../../envoy/types.js';
 import type { MetadataMatcher, Permission, Principal, RbacPolicy, ValueMatcher } from '../../envoy/rbac/types.js';
 import { AuthnAttribute, ISTIO_AUTHN } from '../../envoy/jwt/authn-attributes.js';
-import { cidrRange, globMatcher, namespaceMatcher, pathMatcher, principalMatcher, serviceAccountMatcher, withTrustDomainAliases } from './istio-values.js';
+import { cidrRange, globMatcher, namespaceMatcher, pathMatcher, principalMatcher, serviceAccountMatcher, trustDomainMatcher, withTrustDomainAliases } from './istio-values.js';
 
 /** What rule conversion needs besides the rule. */
 export interface RuleContext {
@@ -132,6 +133,8 @@ function conditionSide(key: string, ctx: RuleContext): Side {
       return { principal: (v) => ({ authenticated: { principalName: namespaceMatcher(v) } }) };
     case 'source.principal':
       return { principal: (v) => ({ authenticated: { principalName: principalMatcher(v) } }) };
+    case 'source.trustDomain':
+      return { principal: (v) => ({ authenticated: { principalName: trustDomainMatcher(v) } }) };
     case 'source.serviceAccount':
       return { principal: (v) => ({ authenticated: { principalName: serviceAccountMatcher(v, ctx.policyNamespace, td) } }) };
     case 'request.auth.principal':
@@ -210,6 +213,7 @@ function sourcePrincipal(src: Source, ctx: RuleContext): Principal {
   field(aliased(src.principals), aliased(src.notPrincipals), (v) => ({ authenticated: { principalName: principalMatcher(v) } }));
   field(src.requestPrincipals, src.notRequestPrincipals, (v) => ({ metadata: authnMetadata([AuthnAttribute.Principal], { stringMatch: globMatcher(v) }) }), 'requestPrincipals');
   field(src.namespaces, src.notNamespaces, (v) => ({ authenticated: { principalName: namespaceMatcher(v) } }));
+  field(src.trustDomains, src.notTrustDomains, (v) => ({ authenticated: { principalName: trustDomainMatcher(v) } }));
   field(src.serviceAccounts, src.notServiceAccounts, (v) => ({ authenticated: { principalName: serviceAccountMatcher(v, ctx.policyNamespace, td) } }));
   field(src.ipBlocks, src.notIpBlocks, (v) => ({ directRemoteIp: cidrRange(v) }));
   field(src.remoteIpBlocks, src.notRemoteIpBlocks, (v) => ({ remoteIp: cidrRange(v) }));

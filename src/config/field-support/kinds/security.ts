@@ -21,14 +21,14 @@ export const peerAuthenticationFields: FieldTable = {
 };
 
 const JF = T.jwtFilter;
-const JWT_LOCATIONS = 'jwt_authn providers per issuer, locations, forwarding, requirement any-or-missing';
+const JWT_LOCATIONS = 'jwt_authn providers per rule, locations, forwarding, requirement as istiod';
 
 /** Every RequestAuthentication field Weft accepts. */
 export const requestAuthenticationFields: FieldTable = {
   'spec.selector.matchLabels': enforcedUntested('selects the workloads the JWT rules apply to'),
   ...targetRefFields,
   'spec.jwtRules[].issuer': enforced(T.jwt, 'a valid token passes; the payload is forwarded and the token removed'),
-  'spec.jwtRules[].audiences': enforcedUntested('tokens whose aud is not listed are refused'),
+  'spec.jwtRules[].audiences': enforced(T.gatewaySemantics, 'two JWT rules with one issuer are two providers: a token for either rule passes, a mixed one is 401'),
   'spec.jwtRules[].jwksUri': enforced(T.jwt, 'JWKS fetched once and cached across requests'),
   'spec.jwtRules[].jwks_uri': enforcedUntested('deprecated spelling of jwksUri'),
   'spec.jwtRules[].jwks': enforcedUntested('inline JWKS'),
@@ -59,6 +59,8 @@ export const authorizationPolicyFields: FieldTable = {
   'spec.rules[].from[].source.notRequestPrincipals': enforced(AZ, 'DENY: a missing attribute matches a not-form (notRequestPrincipals: ["*"] requires a JWT)'),
   'spec.rules[].from[].source.namespaces': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
   'spec.rules[].from[].source.notNamespaces': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
+  'spec.rules[].from[].source.trustDomains': enforced(T.trustDomains, 'source.trustDomains and notTrustDomains match the peer SPIFFE trust domain; source.trustDomain in when'),
+  'spec.rules[].from[].source.notTrustDomains': enforced(T.trustDomains, 'source.trustDomains and notTrustDomains match the peer SPIFFE trust domain; source.trustDomain in when'),
   'spec.rules[].from[].source.serviceAccounts': enforced(TAZ, 'namespaces and notNamespaces; serviceAccounts'),
   'spec.rules[].from[].source.notServiceAccounts': enforcedUntested('negated service accounts'),
   'spec.rules[].from[].source.ipBlocks': enforced(T.tcpAuthz, 'DENY by ipBlocks refuses only the listed source address'),

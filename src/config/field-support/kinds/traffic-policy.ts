@@ -59,7 +59,7 @@ const policyBody: FieldTable = {
   ),
   'outlierDetection.consecutive5xxErrors': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.consecutiveGatewayErrors': enforced(OC, OUTLIER),
-  'outlierDetection.consecutiveErrors': enforcedUntested('deprecated; mapped to consecutiveGatewayErrors (Istio ignores it since 1.7: issue 12 aligns this)'),
+  'outlierDetection.consecutiveErrors': enforced(T.drSchema, 'ignores outlierDetection.consecutiveErrors with IST0133, as Istio since 1.7 (no ejection setting derived from it)', 'deprecated and ignored as in Istio since 1.7; a non-zero value warns IST0133 (SchemaWarning)'),
   'outlierDetection.consecutiveLocalOriginFailures': enforced(OC, OUTLIER),
   'outlierDetection.splitExternalLocalOriginErrors': enforced(OC, OUTLIER),
   'outlierDetection.interval': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),

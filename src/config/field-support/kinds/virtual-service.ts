@@ -63,6 +63,7 @@ export const virtualServiceFields: FieldTable = {
   ...headerOps('spec.http[].headers'),
 
   'spec.http[].redirect.uri': enforced(MC, 'redirect with authority, uri, code and derived port'),
+  'spec.http[].redirect.prefixRewrite': enforced(T.routeSemantics, 'redirect.prefixRewrite replaces the matched prefix in the Location, keeping the rest and the query'),
   'spec.http[].redirect.authority': enforced(MC, 'redirect with authority, uri, code and derived port'),
   'spec.http[].redirect.port': enforced(T.simFieldSupport, 'redirect.port and redirect.scheme set the Location header'),
   'spec.http[].redirect.derivePort': enforced(MC, 'redirect with authority, uri, code and derived port'),
@@ -71,8 +72,8 @@ export const virtualServiceFields: FieldTable = {
   'spec.http[].directResponse.status': enforced(MC, 'directResponse with a body'),
   'spec.http[].directResponse.body.string': enforced(MC, 'directResponse with a body'),
   'spec.http[].directResponse.body.bytes': enforced(T.simFieldSupport, 'directResponse.body.bytes is sent decoded'),
-  'spec.http[].delegate.name': unsupported('delegation is not implemented: a rule with delegate is skipped, so its requests get no route (issue 12)'),
-  'spec.http[].delegate.namespace': unsupported('delegation is not implemented: a rule with delegate is skipped, so its requests get no route (issue 12)'),
+  'spec.http[].delegate.name': enforced(T.gatewaySemantics, 'delegate: /productpage and /reviews are routed by the delegate VirtualServices, merged under the root prefixes'),
+  'spec.http[].delegate.namespace': enforced(T.gatewaySemantics, 'delegate: /productpage and /reviews are routed by the delegate VirtualServices, merged under the root prefixes'),
   'spec.http[].rewrite.uri': enforced(MC, 'rewrite: uri prefix, regex, authority'),
   'spec.http[].rewrite.authority': enforced(MC, 'rewrite: uri prefix, regex, authority'),
   'spec.http[].rewrite.uriRegexRewrite.match': enforced(MC, 'rewrite: uri prefix, regex, authority'),
