@@ -8,7 +8,9 @@
 import type { Cluster, ClusterLoadAssignment } from '../../envoy/types.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { buildLocalityLbEndpoints } from './build-lb-endpoints.js';
+import { buildLocalityGroups } from './build-lb-endpoints.js';
+import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality-lb.js';
+import { effectiveTrafficPolicy } from './traffic-policy-merge.js';
 import { parseClusterName } from './cluster-names.js';
 import { destinationRuleFor } from './destination-rule-index.js';
 
@@ -30,6 +32,12 @@ export function buildClusterLoadAssignment(snapshot: MeshSnapshot, node: ProxyNo
   const service = snapshot.visibleServices(parsed.host, node.namespace)[0];
   if (!service || !service.ports.some((p) => p.port === parsed.port)) return { clusterName };
   const rule = destinationRuleFor(snapshot, node, service, 'outbound');
-  const endpoints = buildLocalityLbEndpoints(snapshot, service, parsed.port, rule, parsed.subset);
+  const groups = buildLocalityGroups(snapshot, service, parsed.port, rule, parsed.subset);
+  // Locality priorities and weights relative to this proxy (istiod's EndpointBuilder with
+  // ApplyLocalityLoadBalancer): failover only where the cluster's policy has outlier detection.
+  const subset = parsed.subset ? rule?.spec.subsets?.find((s) => s.name === parsed.subset) : undefined;
+  const policy = rule ? effectiveTrafficPolicy(rule.spec.trafficPolicy, parsed.port, subset) : undefined;
+  const setting = localityLbSettingFor(snapshot.meshConfig.localityLbSetting, policy?.loadBalancer?.localityLbSetting);
+  const endpoints = applyLocalityLoadBalancer(groups, node, setting, policy?.outlierDetection !== undefined);
   return endpoints.length > 0 ? { clusterName, endpoints } : { clusterName };
 }
