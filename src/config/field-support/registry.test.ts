@@ -82,7 +82,6 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
   for (const [kind, p] of [
     ['VirtualService', 'spec.http[].corsPolicy.allowOrigins[].exact'],
     ['VirtualService', 'spec.http[].delegate.name'],
-    ['DestinationRule', 'spec.trafficPolicy.loadBalancer.localityLbSetting.enabled'],
     ['DestinationRule', 'spec.subsets[].trafficPolicy.loadBalancer.warmup.duration'],
     ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],

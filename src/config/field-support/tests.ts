@@ -39,4 +39,6 @@ export const T = {
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
+  locality: 'test/fidelity/locality.test.ts',
+  localityLb: 'src/translate/cluster/locality-lb.test.ts',
 } as const;
