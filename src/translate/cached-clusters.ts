@@ -35,7 +35,9 @@ export function cachedOutboundClusters(cache: TranslationCache, snapshot: MeshSn
   const proxyKey = `${node.role}|${family(node)}|${cache.globalKey()}`;
   for (const service of services ?? visibleServicesFor(snapshot, node)) {
     const rule = destinationRuleFor(snapshot, node, service, 'outbound');
-    const key = `cds|${proxyKey}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}`;
+    // DNS clusters inline their endpoints with locality priorities relative to the proxy.
+    const locality = localityCacheKey(node, [rule?.spec, snapshot.meshConfig.localityLbSetting]);
+    const key = `cds|${proxyKey}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}|${locality}`;
     const clusters = cache.memo(key, () =>
       service.ports.filter((p) => p.protocol !== 'UDP').flatMap((port) => buildServicePortClusters(snapshot, node, service, port, rule)),
     );
