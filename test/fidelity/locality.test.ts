@@ -7,7 +7,7 @@
  *   outlier detection): traffic stays in z-a; when z-a answers 503 its endpoint is ejected and
  *   traffic moves to the next locality, z-b (same region), never r2; when z-a recovers, traffic
  *   comes back. A steady load runs throughout and sees 0 failed requests (the VirtualService retries
- *   5xx with `retryRemoteLocalities`, so the requests that meet the failing zone move on);
+ *   5xx, with `retryRemoteLocalities`, so the requests that meet the failing zone are answered);
  * - distribute: `echo-dist` sends 80 % to z-a and 20 % to z-b, none to r2.
  */
 import { test, after } from 'node:test';

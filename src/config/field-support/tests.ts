@@ -41,4 +41,5 @@ export const T = {
   rollout: 'test/reliability/rollout.test.ts',
   locality: 'test/fidelity/locality.test.ts',
   localityLb: 'src/translate/cluster/locality-lb.test.ts',
+  priorityLb: 'src/proxy/lb/priority-balancer.test.ts',
 } as const;
