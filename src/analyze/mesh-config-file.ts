@@ -6,6 +6,7 @@
 import { parse } from 'yaml';
 import type { ExtensionProvider, ForwardClientCertMode, GatewayTopology, MeshConfig } from '../model/mesh-config.js';
 import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../model/mesh-config.js';
+import { localityLoadBalancerSetting } from '../config/schema/destination-rule.js';
 
 /** A problem in a mesh config file. */
 export class MeshConfigError extends Error {
@@ -96,6 +97,11 @@ export function parseMeshConfig(text: string, warn: (message: string) => void = 
     if (!isObject(doc.defaultConfig)) throw new MeshConfigError('defaultConfig must be an object');
     const topology = doc.defaultConfig.gatewayTopology;
     if (topology !== undefined && topology !== null) o.gatewayTopology = parseGatewayTopology(topology, warn);
+  }
+  if (doc.localityLbSetting !== undefined && doc.localityLbSetting !== null) {
+    const parsed = localityLoadBalancerSetting.safeParse(doc.localityLbSetting);
+    if (!parsed.success) throw new MeshConfigError(`localityLbSetting: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+    o.localityLbSetting = parsed.data;
   }
   if (doc.preserveExternalRequestId !== undefined) {
     if (typeof doc.preserveExternalRequestId !== 'boolean') throw new MeshConfigError('preserveExternalRequestId must be a boolean');

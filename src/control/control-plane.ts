@@ -14,6 +14,7 @@ import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
 import type { MeshConfig } from '../model/mesh-config.js';
 import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
 import type { ProxyNode } from '../model/proxy-node.js';
+import { localityFromLabels } from '../model/locality.js';
 import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
 import type { TranslateOptions } from '../translate/translate.js';
@@ -377,5 +378,7 @@ export function proxyNodeFrom(info: NodeInfo): ProxyNode | undefined {
     labels,
     serviceAccount: typeof md.SERVICE_ACCOUNT === 'string' ? md.SERVICE_ACCOUNT : 'default',
     appAddress: typeof md.APP_ADDRESS === 'string' ? md.APP_ADDRESS : undefined,
+    // istiod's setTopologyLabels: the locality its labels say, else the node's own `locality`.
+    locality: localityFromLabels(labels) || info.locality || undefined,
   };
 }

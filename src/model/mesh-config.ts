@@ -2,6 +2,7 @@
  * Mesh-wide settings, Istio's MeshConfig as far as Weft reads it, with Istio's defaults
  * (and Weft's safer path normalization default, design.md §5).
  */
+import type { LocalityLoadBalancerSetting } from '../config/schema/destination-rule.js';
 
 /** How request paths are normalized before authorization and routing. */
 export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES' | 'WEFT_STRICT';
@@ -66,6 +67,11 @@ export interface MeshConfig {
    * the gateway HCM with an EnvoyFilter). Default false: external requests get a fresh id.
    */
   readonly preserveExternalRequestId: boolean;
+  /**
+   * Mesh-wide `localityLbSetting` (DestinationRules override it); Istio's default is
+   * `{enabled: true}`: locality failover for every destination that has outlier detection.
+   */
+  readonly localityLbSetting?: LocalityLoadBalancerSetting;
 }
 
 /** Istio's defaults, with Weft's stricter path normalization. */
@@ -84,6 +90,7 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = Object.freeze({
   accessLogEncoding: 'TEXT' as const,
   gatewayTopology: Object.freeze({ numTrustedProxies: 0 }),
   preserveExternalRequestId: false,
+  localityLbSetting: Object.freeze({ enabled: true }),
 });
 
 /** Returns a mesh config with the given overrides applied on Istio's defaults. */

@@ -19,6 +19,8 @@ export interface ProxyNode {
   readonly serviceAccount: string;
   /** Where the sidecar reaches its app for inbound traffic (default: the pod IP). */
   readonly appAddress?: string;
+  /** `region/zone/subzone` of the proxy (model/locality.ts), undefined when unknown. */
+  readonly locality?: string;
 }
 
 /** Builds the istiod-style node id for a proxy. */

@@ -12,6 +12,7 @@ import type { Cluster, ClusterLoadAssignment, LbEndpoint, UpstreamHttpProtocolOp
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
+import { needsPriorityBalancer, PriorityLoadBalancer, type LocalityGroupInit } from './lb/priority-balancer.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
 import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
@@ -53,6 +54,8 @@ export class UpstreamCluster {
     private readonly manager: ClusterManager,
     /** Circuit breaker, pool admission, outlier detector and health checker of this cluster name. */
     readonly resilience: ClusterResilience,
+    /** The assignment's locality groups (priority, locality weight, hosts), for the priority layer. */
+    readonly localityGroups: readonly LocalityGroupInit[] = [],
   ) {}
 
   /** The cluster's pool admission (circuit breakers). */
@@ -70,7 +73,7 @@ export class UpstreamCluster {
     if (this.lb === undefined) return;
     for (const rt of this.hosts.values()) rt.host.healthy = this.resilience.healthy(rt);
     this.hostSet = HostSet.of(this.hosts.keys());
-    this.lb = createLoadBalancer(this.config.lbPolicy ?? 'ROUND_ROBIN', this.hostSet, lbOptions(this.config));
+    this.lb = clusterBalancer(this.config, this.hostSet, this.localityGroups);
   }
 
   /** The runtime of a picked host. */
@@ -145,19 +148,23 @@ export class ClusterManager {
     }
     const assignment = cluster.type === 'EDS' ? cla : cluster.loadAssignment;
     const hosts = new Map<Host, HostRuntime>();
+    const groups: LocalityGroupInit[] = [];
     for (const locality of assignment?.endpoints ?? []) {
+      const groupHosts: Host[] = [];
       for (const ep of locality.lbEndpoints ?? []) {
         const rt = this.hostRuntime(name, ep, stats, agentOpts, inbound, service, res);
         if (rt) bindUpstreamTls(rt.agent, cluster, ep, this.opts.tls);
+        if (rt && !hosts.has(rt.host)) groupHosts.push(rt.host);
         if (rt) hosts.set(rt.host, rt);
       }
+      groups.push({ priority: locality.priority ?? 0, weight: locality.loadBalancingWeight?.value ?? 0, hosts: groupHosts });
     }
     res.configure(cluster, [...hosts.values()]);
     for (const rt of hosts.values()) rt.host.healthy = res.healthy(rt);
     const hostSet = HostSet.of(hosts.keys());
     const policy = cluster.lbPolicy ?? 'ROUND_ROBIN';
-    const lb = createLoadBalancer(policy, hostSet, lbOptions(cluster));
-    return new UpstreamCluster(name, cluster, lb, hostSet, hosts, stats, noHostTelemetry, isHashPolicy(policy), this, res);
+    const lb = clusterBalancer(cluster, hostSet, groups);
+    return new UpstreamCluster(name, cluster, lb, hostSet, hosts, stats, noHostTelemetry, isHashPolicy(policy), this, res, groups);
   }
 
   private resilienceOf(name: string): ClusterResilience {
@@ -307,6 +314,22 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
   };
+}
+
+/**
+ * The cluster's balancer: the configured per-host policy, under the priority/locality layer when
+ * the assignment has several priorities or the cluster weights localities (`lb/priority-balancer.ts`).
+ */
+function clusterBalancer(c: Cluster, hostSet: HostSet, groups: readonly LocalityGroupInit[]): LoadBalancer {
+  const policy = c.lbPolicy ?? 'ROUND_ROBIN';
+  const opts = lbOptions(c);
+  const localityWeighted = c.commonLbConfig?.localityWeightedLbConfig !== undefined;
+  if (!needsPriorityBalancer(groups, localityWeighted)) return createLoadBalancer(policy, hostSet, opts);
+  return new PriorityLoadBalancer(groups, {
+    healthyPanicThreshold: opts.healthyPanicThreshold ?? 50,
+    localityWeighted,
+    create: (set, panicThreshold) => createLoadBalancer(policy, set, { ...opts, healthyPanicThreshold: panicThreshold }),
+  });
 }
 
 function lbOptions(c: Cluster): LoadBalancerOptions {

@@ -4,6 +4,7 @@
  * (built per connection manager from its `httpFilters`) over the cluster manager, stats and admin endpoints. `stop()` drains:
  * stop accepting, finish in-flight requests, then close pools and the xDS stream.
  */
+import { localityFromLabels } from '../model/locality.js';
 import { AdsClient } from '../xds/ads-client.js';
 import type { JsonValue } from '../xds/node-info.js';
 import { startAdmin, type AdminServers } from './admin.js';
@@ -175,7 +176,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const ads = new AdsClient({
     target: options.xds,
     ...(xdsSecurity ? { credentials: xdsSecurity.credentials, channelOptions: xdsSecurity.channelOptions } : {}),
-    node: { id: nodeId, metadata, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
+    node: { id: nodeId, metadata, locality: localityFromLabels(labels) || undefined, userAgentName: 'weft-proxy', userAgentVersion: '0.1.0' },
     onUpdate: async (typeUrl, update, version) => {
       if (typeUrl === TypeUrl.Secret) tls.secrets.updateSds(update, version);
       const error = install(withUpdate(resources, typeUrl, update, version));

@@ -90,6 +90,8 @@ export interface RetryPolicyRuntime {
   readonly previousHosts: boolean;
   /** Picks tried per retry to find a host the predicate accepts (default 1). */
   readonly hostSelectionMaxAttempts: number;
+  /** `envoy.retry_priorities.previous_priorities` update frequency; 0 when the route has no retry priority. */
+  readonly previousPrioritiesFrequency?: number;
 }
 
 /** Envoy's default retry back-off base interval (ms). */
@@ -115,6 +117,7 @@ export function compileRetryPolicy(p: RetryPolicy | undefined): RetryPolicyRunti
     maxIntervalMs: durationMs(p.retryBackOff?.maxInterval) ?? baseMs * 10,
     previousHosts: (p.retryHostPredicate ?? []).some((h) => h.name === 'envoy.retry_host_predicates.previous_hosts'),
     hostSelectionMaxAttempts: Math.max(1, p.hostSelectionRetryMaxAttempts ?? 1),
+    previousPrioritiesFrequency: previousPrioritiesFrequency(p),
   };
   compiled.set(p, retryOn === 0 ? null : rt);
   return retryOn === 0 ? undefined : rt;
@@ -215,4 +218,12 @@ export function wouldRetryFromReset(p: RetryPolicyRuntime, reason: ResetReason, 
   if ((on & RetryOn.RefusedStream) !== 0 && reason === ResetReason.RefusedStream) return true;
   if ((on & RetryOn.ConnectFailure) !== 0 && reason === ResetReason.ConnectFailure) return true;
   return false;
+}
+
+/** Envoy's previous_priorities plugin: its `updateFrequency` (Envoy's default 1 when unset), 0 when absent. */
+function previousPrioritiesFrequency(p: RetryPolicy): number {
+  const rp = p.retryPriority;
+  if (rp?.name !== 'envoy.retry_priorities.previous_priorities') return 0;
+  const f = (rp.typedConfig as { updateFrequency?: unknown } | undefined)?.updateFrequency;
+  return typeof f === 'number' && Number.isInteger(f) && f > 0 ? f : 1;
 }

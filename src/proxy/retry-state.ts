@@ -5,6 +5,7 @@
  * `maxRetries` circuit-breaker slot, held from the moment a retry is scheduled until the next
  * decision or the end of the request, as Envoy holds it.
  */
+import { PreviousPriorities } from './lb/previous-priorities.js';
 import type { Host } from './lb/host.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ClusterResilienceStats } from './proxy-stats.js';
@@ -41,6 +42,8 @@ export class RetryState {
   readonly backoff: JitteredBackoff;
   /** Hosts of earlier attempts (only kept when the policy avoids previous hosts). */
   readonly previousHosts: Set<Host> | undefined;
+  /** Priority levels of earlier attempts (only when the route retries other priorities). */
+  readonly previousPriorities: PreviousPriorities | undefined;
   /** True while this request holds a `maxRetries` slot. */
   private holdsSlot = false;
 
@@ -48,6 +51,7 @@ export class RetryState {
     this.retriesLeft = policy.numRetries;
     this.backoff = new JitteredBackoff(policy.baseIntervalMs, policy.maxIntervalMs, random);
     this.previousHosts = policy.previousHosts ? new Set() : undefined;
+    this.previousPriorities = policy.previousPrioritiesFrequency ? new PreviousPriorities(policy.previousPrioritiesFrequency) : undefined;
   }
 
   /**

@@ -58,8 +58,11 @@ export function startAttempt(s: ProxyStream): void {
   } else {
     lbCtx.hash = s.lbHash;
     lbCtx.exclude = s.retry?.previousHosts;
+    lbCtx.excludePriorities = s.retry?.previousPriorities?.exclusion(cluster.lb);
     const host = cluster.lb.pick(lbCtx);
     lbCtx.exclude = undefined;
+    lbCtx.excludePriorities = undefined;
+    if (host !== undefined) s.retry?.previousPriorities?.onAttempt(cluster.lb.priorityOf?.(host) ?? 0);
     rt = host !== undefined ? cluster.runtime(host) : undefined;
   }
   if (rt === undefined) {
@@ -170,6 +173,7 @@ function retryState(s: ProxyStream): RetryState {
     r = s.retry = new RetryState(s.retryPolicy!, c.resilience.breaker, c.stats.resilience());
     // The first attempt's host, picked before the state existed.
     if (s.host !== undefined) r.previousHosts?.add(s.host.host);
+    if (s.host !== undefined) r.previousPriorities?.onAttempt(c.lb?.priorityOf?.(s.host.host) ?? 0);
   }
   return r;
 }

@@ -10,6 +10,7 @@ import { selectorIsEmpty, selectorMatches } from '../model/labels.js';
 import type { MeshConfig } from '../model/mesh-config.js';
 import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
 import { parseExportTo } from '../model/hosts.js';
+import { workloadLocality } from '../model/locality.js';
 import { parseProtocol, protocolForPort } from './protocol.js';
 import type { Endpoint, Registry, Resolution, Service, ServicePort, Workload } from './types.js';
 
@@ -125,7 +126,7 @@ export function buildRegistry(resources: readonly Resource[], options: RegistryO
           namedPorts: we.ports ?? {},
           containerPorts: Object.values(we.ports ?? {}),
           weight: we.weight,
-          locality: we.locality,
+          locality: workloadLocality(we.locality, { ...(r.metadata.labels ?? {}), ...(we.labels ?? {}) }),
           network: we.network,
           origin: { kind: 'WorkloadEntry', namespace: r.metadata.namespace, name: r.metadata.name },
         });
@@ -231,7 +232,7 @@ export function buildRegistry(resources: readonly Resource[], options: RegistryO
               const port = e.ports?.[sp.name] ?? (typeof sp.targetPort === 'number' ? sp.targetPort : sp.port);
               push(eps, sp.port, {
                 hostname: host, servicePort: sp, address: e.address, port, labels: e.labels ?? {},
-                serviceAccount: e.serviceAccount, weight: e.weight ?? 1, locality: e.locality, healthy: true,
+                serviceAccount: e.serviceAccount, weight: e.weight ?? 1, locality: workloadLocality(e.locality, e.labels), healthy: true,
               });
             }
           }
@@ -289,6 +290,8 @@ function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions, a
       name,
       namespace: r.metadata.namespace,
       labels: spec.template?.metadata?.labels ?? {},
+      // Weft has no Nodes: the pod template's topology labels stand for its node's (model/locality.ts).
+      locality: workloadLocality(undefined, spec.template?.metadata?.labels),
       serviceAccount: podSpec.serviceAccountName ?? podSpec.serviceAccount ?? 'default',
       address: options.podAddress?.({ name, namespace: r.metadata.namespace, deployment: r.metadata.name, replica: i }),
       namedPorts,

@@ -20,6 +20,7 @@ import { buildClusterLoadAssignment } from './cluster/build-endpoints.js';
 import { buildServicePortClusters, visibleServicesFor } from './cluster/build-outbound-clusters.js';
 import { parseClusterName } from './cluster/cluster-names.js';
 import { destinationRuleFor } from './cluster/destination-rule-index.js';
+import { localityCacheKey } from './cluster/locality-lb.js';
 import type { TranslationCache } from './translation-cache.js';
 
 /** `buildOutboundClusters(snapshot, node, services)` with per-service reuse; call `cache.begin(snapshot)` first. */
@@ -34,7 +35,9 @@ export function cachedOutboundClusters(cache: TranslationCache, snapshot: MeshSn
   const proxyKey = `${node.role}|${family(node)}|${cache.globalKey()}`;
   for (const service of services ?? visibleServicesFor(snapshot, node)) {
     const rule = destinationRuleFor(snapshot, node, service, 'outbound');
-    const key = `cds|${proxyKey}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}`;
+    // DNS clusters inline their endpoints with locality priorities relative to the proxy.
+    const locality = localityCacheKey(node, [rule?.spec, snapshot.meshConfig.localityLbSetting]);
+    const key = `cds|${proxyKey}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}|${locality}`;
     const clusters = cache.memo(key, () =>
       service.ports.filter((p) => p.protocol !== 'UDP').flatMap((port) => buildServicePortClusters(snapshot, node, service, port, rule)),
     );
@@ -66,7 +69,8 @@ function cachedLoadAssignment(cache: TranslationCache, snapshot: MeshSnapshot, n
     return cache.memo(`eds|${clusterName}|-`, () => buildClusterLoadAssignment(snapshot, node, clusterName));
   }
   const rule = destinationRuleFor(snapshot, node, service, 'outbound');
-  const key = `eds|${clusterName}|${cache.globalKey()}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}`;
+  const locality = localityCacheKey(node, [rule?.spec, snapshot.meshConfig.localityLbSetting]);
+  const key = `eds|${clusterName}|${cache.globalKey()}|${cache.serviceKey(service)}|${cache.ruleKey(rule)}|${locality}`;
   return cache.memo(key, () => buildClusterLoadAssignment(snapshot, node, clusterName));
 }
 

@@ -23,6 +23,7 @@ import { buildSidecarOutboundListeners } from './listener/sidecar-outbound-liste
 import { buildProxyScope, type ProxyScope } from './proxy-scope.js';
 import { buildSidecarOutboundRoutes } from './route/sidecar-outbound-routes.js';
 import { applyTelemetry } from './telemetry/apply-telemetry.js';
+import { localityCacheKey } from './cluster/locality-lb.js';
 import { cachedEndpoints, cachedOutboundClusters } from './cached-clusters.js';
 import { digest, type TranslationCache } from './translation-cache.js';
 import { internRouteConfigs, routeBuildRecords, sidecarRouteScopeKey, virtualServiceRoutesMemo } from './cached-routes.js';
@@ -45,6 +46,7 @@ interface OutboundPart {
 export class SharedTranslator {
   private readonly outbound = new Map<string, OutboundPart>();
   private readonly labelSensitive: boolean;
+  private readonly localitySpecs: readonly unknown[];
 
   constructor(
     readonly snapshot: MeshSnapshot,
@@ -52,6 +54,7 @@ export class SharedTranslator {
     private readonly cache?: TranslationCache,
   ) {
     this.labelSensitive = selectsByLabels(snapshot);
+    this.localitySpecs = [...snapshot.list('DestinationRule').map((r) => r.spec), snapshot.meshConfig.localityLbSetting];
   }
 
   /** The proxy's resources; equal to `translate(snapshot, node, options)`. */
@@ -165,7 +168,8 @@ export class SharedTranslator {
   private keyOf(node: ProxyNode): string {
     const family = node.ip.includes(':') ? '6' : '4';
     const labels = this.labelSensitive ? labelsKey(node) : '';
-    return `${node.namespace}|${family}|${labels}`;
+    // Load assignments carry priorities relative to the proxy's locality (and labels, for failoverPriority).
+    return `${node.namespace}|${family}|${labels}|${localityCacheKey(node, this.localitySpecs)}`;
   }
 }
 

@@ -29,6 +29,8 @@ export interface NodeMessage {
   id?: string;
   cluster?: string;
   metadata?: StructMessage;
+  /** `config.core.v3.Locality` of the node (Envoy's `--service-zone`, Istio's bootstrap locality). */
+  locality?: { region?: string; zone?: string; subZone?: string };
   userAgentName?: string;
   userAgentVersion?: string;
 }
@@ -55,6 +57,8 @@ export interface NodeInfo {
   metadata: Record<string, JsonValue>;
   /** `user_agent_name/user_agent_version` when the client sent them. */
   userAgent?: string;
+  /** The node's `locality` as `region/zone/subzone`, when it sent one. */
+  locality?: string;
   /**
    * The SPIFFE identity the stream's transport authenticated (its verified client certificate),
    * set by the server's access policy, never taken from the request; undefined on plaintext.
@@ -127,6 +131,8 @@ export function formatProxyId(p: IstioProxyId): string {
 export function parseNode(node: NodeMessage): NodeInfo {
   const info: NodeInfo = { id: node.id ?? '', cluster: node.cluster ?? '', metadata: fromStruct(node.metadata) };
   if (node.userAgentName) info.userAgent = node.userAgentVersion ? `${node.userAgentName}/${node.userAgentVersion}` : node.userAgentName;
+  const loc = node.locality;
+  if (loc && (loc.region || loc.zone || loc.subZone)) info.locality = [loc.region ?? '', loc.zone ?? '', loc.subZone ?? ''].join('/').replace(/\/+$/, '');
   const parsed = parseProxyId(info.id);
   if (parsed) Object.assign(info, parsed);
   return info;
@@ -137,6 +143,8 @@ export interface NodeIdentity {
   id: string;
   cluster?: string;
   metadata?: Record<string, JsonValue>;
+  /** The node's locality (`region/zone/subzone`), sent as Envoy's `Node.locality`. */
+  locality?: string;
   userAgentName?: string;
   userAgentVersion?: string;
 }
@@ -146,6 +154,10 @@ export function toNodeMessage(n: NodeIdentity): NodeMessage {
   const msg: NodeMessage = { id: n.id };
   if (n.cluster) msg.cluster = n.cluster;
   if (n.metadata) msg.metadata = toStruct(n.metadata);
+  if (n.locality) {
+    const [region, zone, subZone] = n.locality.split('/');
+    msg.locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
+  }
   if (n.userAgentName) msg.userAgentName = n.userAgentName;
   if (n.userAgentVersion) msg.userAgentVersion = n.userAgentVersion;
   return msg;

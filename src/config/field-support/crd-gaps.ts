@@ -10,9 +10,7 @@ const policyPrefixes = (kind: 'dr'): string[] =>
     : [];
 const NEW_POLICY_FIELDS = [
   'connectionPool.http.http2KeepAlive.interval', 'connectionPool.http.http2KeepAlive.timeout',
-  'loadBalancer.zoneAwareLbSetting.enabled', 'loadBalancer.zoneAwareLbSetting.failoverPriority',
-  'loadBalancer.zoneAwareLbSetting.failover[].from', 'loadBalancer.zoneAwareLbSetting.failover[].to',
-  'loadBalancer.zoneAwareLbSetting.minClusterSize', 'outlierDetection.outlierDetectionHttpErrorCodes',
+  'outlierDetection.outlierDetectionHttpErrorCodes',
 ];
 
 /**

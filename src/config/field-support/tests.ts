@@ -48,4 +48,7 @@ export const T = {
   gatewayTls: 'test/fidelity/gateway-tls.test.ts',
   cors: 'test/fidelity/cors.test.ts',
   routeStats: 'test/fidelity/route-stats.test.ts',
+  locality: 'test/fidelity/locality.test.ts',
+  localityLb: 'src/translate/cluster/locality-lb.test.ts',
+  priorityLb: 'src/proxy/lb/priority-balancer.test.ts',
 } as const;

@@ -65,6 +65,14 @@ export const localityLoadBalancerSetting = z.strictObject({
 /** Locality-weighted load balancing and failover. */
 export type LocalityLoadBalancerSetting = z.infer<typeof localityLoadBalancerSetting>;
 
+/** Istio's ZoneAwareLoadBalancerSetting (istio/api 1.31): accepted, warned about as unsupported (field-support registry). */
+export const zoneAwareLoadBalancerSetting = z.strictObject({
+  enabled: z.boolean().optional(),
+  failover: z.array(z.strictObject({ from: z.string().optional(), to: z.string().optional() })).optional(),
+  failoverPriority: z.array(z.string()).optional(),
+  minClusterSize: optUint,
+});
+
 /** Istio's simple load-balancing algorithms (`LEAST_CONN` is a deprecated alias of `LEAST_REQUEST`). */
 export const simpleLB = z.enum(['UNSPECIFIED', 'LEAST_CONN', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST']);
 
@@ -73,6 +81,7 @@ export const loadBalancerSettings = z.strictObject({
   simple: simpleLB.optional(),
   consistentHash: consistentHashLB.optional(),
   localityLbSetting: localityLoadBalancerSetting.optional(),
+  zoneAwareLbSetting: zoneAwareLoadBalancerSetting.optional(),
   warmupDurationSecs: durationString.optional(),
   warmup: z.strictObject({
     duration: durationString.optional(),

@@ -34,6 +34,11 @@ export interface LbContext {
    * host only when nothing else is left.
    */
   exclude?: ReadonlySet<Host> | undefined;
+  /**
+   * Priority levels earlier attempts used, to be avoided (Envoy's previous_priorities retry plugin,
+   * Istio's `retryRemoteLocalities`); only balancers over several priorities read it.
+   */
+  excludePriorities?: ReadonlySet<number> | undefined;
 }
 
 /** Chooses an upstream host per request. */
@@ -43,6 +48,10 @@ export interface LoadBalancer {
    * hosts while panic mode is off) — the router answers 503 with response flag UH then.
    */
   pick(ctx: LbContext): Host | undefined;
+  /** The priority level of a host (balancers over several levels; absent means every host is at 0). */
+  priorityOf?(host: Host): number;
+  /** True when the load leaves levels `excluded` something to pick (see `LbContext.excludePriorities`). */
+  availableExcluding?(excluded: ReadonlySet<number>): boolean;
 }
 
 /** Envoy `Cluster.LbPolicy` names this proxy implements. */

@@ -9,28 +9,29 @@
  * - `consistentHash` then overrides the policy: MAGLEV (with `tableSize` when non-zero, Envoy's
  *   default 65537), RING_HASH with `minimumRingSize` when non-zero, or RING_HASH with 1024 when
  *   neither algorithm is named. The hash key itself goes on routes (see `hash-policy.ts`);
- * - locality settings: `distribute`, or `failover`/`failoverPriority` together with outlier
- *   detection, turn on locality-weighted load balancing (priorities are not computed: Weft proxies
- *   carry no locality yet);
+ * - locality settings (the rule's, else the mesh's, see `locality-lb.ts`): `distribute`, or
+ *   `failover`/`failoverPriority` together with outlier detection, turn on locality-weighted load
+ *   balancing (istiod's applyLocalityLoadBalancer); the priorities themselves are per proxy, in EDS;
  * - `healthyPanicThreshold` is 0 unless outlier detection's `minHealthPercent` set it: Weft sends
  *   unhealthy endpoints as UNHEALTHY (istiod's PILOT_SEND_UNHEALTHY_ENDPOINTS mode, which also turns
  *   panic mode off), so they never receive traffic.
  */
-import type { LoadBalancerSettings } from '../../config/schema/destination-rule.js';
+import type { LoadBalancerSettings, LocalityLoadBalancerSetting } from '../../config/schema/destination-rule.js';
 import type { Cluster } from '../../envoy/types.js';
 import type { ClusterDraft, Writable } from './cluster-draft.js';
 import { durationFromIstio } from './struct-values.js';
+import { localityLbSettingFor } from './locality-lb.js';
 
 /** Envoy's and Istio's default minimum ring size for RING_HASH. */
 export const DEFAULT_MINIMUM_RING_SIZE = 1024;
 
 /** Applies the load-balancer settings (possibly absent) to a draft. */
-export function applyLoadBalancer(draft: ClusterDraft, lb: LoadBalancerSettings | undefined): void {
+export function applyLoadBalancer(draft: ClusterDraft, lb: LoadBalancerSettings | undefined, meshLocality?: LocalityLoadBalancerSetting): void {
   const c = draft.cluster;
   // Weft sends unhealthy endpoints (marked UNHEALTHY), as istiod does with PILOT_SEND_UNHEALTHY_ENDPOINTS:
   // panic mode is then off, so they never take traffic, unless outlier detection set minHealthPercent.
   if (c.commonLbConfig?.healthyPanicThreshold === undefined) c.commonLbConfig = { ...c.commonLbConfig, healthyPanicThreshold: { value: 0 } };
-  applyLocalityLoadBalancer(c, lb);
+  applyLocalityLoadBalancer(c, localityLbSettingFor(meshLocality, lb?.localityLbSetting));
   if (c.type === 'ORIGINAL_DST') {
     setPolicy(c, 'CLUSTER_PROVIDED');
     return;
@@ -84,8 +85,7 @@ function setPolicy(c: Writable<Cluster>, policy: NonNullable<Cluster['lbPolicy']
   delete c.roundRobinLbConfig;
 }
 
-function applyLocalityLoadBalancer(c: Writable<Cluster>, lb: LoadBalancerSettings | undefined): void {
-  const setting = lb?.localityLbSetting;
+function applyLocalityLoadBalancer(c: Writable<Cluster>, setting: LocalityLoadBalancerSetting | undefined): void {
   if (!setting) return;
   const failover = c.outlierDetection !== undefined && (setting.failover !== undefined || setting.failoverPriority !== undefined);
   if (setting.distribute !== undefined || failover) {

@@ -24,7 +24,7 @@ export function applyTrafficPolicy(draft: ClusterDraft, policy: ResolvedTrafficP
   if (target.direction === 'outbound') {
     applyH2Upgrade(draft, policy?.connectionPool);
     applyOutlierDetection(draft, policy?.outlierDetection);
-    applyLoadBalancer(draft, policy?.loadBalancer);
+    applyLoadBalancer(draft, policy?.loadBalancer, mesh.localityLbSetting);
     applyUpstreamTls(draft, policy?.tls, target.tls);
   }
   if (draft.cluster.type === 'ORIGINAL_DST') draft.cluster.lbPolicy = 'CLUSTER_PROVIDED';

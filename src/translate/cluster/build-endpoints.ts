@@ -5,10 +5,14 @@
  * applies to the proxy (`build-lb-endpoints.ts` does the rest). A cluster whose service is gone gets
  * an empty assignment, so the proxy drops its endpoints.
  */
-import type { Cluster, ClusterLoadAssignment } from '../../envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, LocalityLbEndpoints } from '../../envoy/types.js';
+import type { Service } from '../../registry/types.js';
+import type { ConsolidatedDestinationRule } from './destination-rule-index.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { buildLocalityLbEndpoints } from './build-lb-endpoints.js';
+import { buildLocalityGroups } from './build-lb-endpoints.js';
+import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality-lb.js';
+import { effectiveTrafficPolicy } from './traffic-policy-merge.js';
 import { parseClusterName } from './cluster-names.js';
 import { destinationRuleFor } from './destination-rule-index.js';
 
@@ -30,6 +34,26 @@ export function buildClusterLoadAssignment(snapshot: MeshSnapshot, node: ProxyNo
   const service = snapshot.visibleServices(parsed.host, node.namespace)[0];
   if (!service || !service.ports.some((p) => p.port === parsed.port)) return { clusterName };
   const rule = destinationRuleFor(snapshot, node, service, 'outbound');
-  const endpoints = buildLocalityLbEndpoints(snapshot, service, parsed.port, rule, parsed.subset);
+  const endpoints = localityLbEndpointsFor(snapshot, node, service, parsed.port, rule, parsed.subset);
   return endpoints.length > 0 ? { clusterName, endpoints } : { clusterName };
+}
+
+/**
+ * The locality groups of a service port (and subset) with priorities and weights relative to this
+ * proxy (istiod's EndpointBuilder with ApplyLocalityLoadBalancer, and the same for the inline
+ * assignments of DNS clusters): failover only where the cluster's policy has outlier detection.
+ */
+export function localityLbEndpointsFor(
+  snapshot: MeshSnapshot,
+  node: ProxyNode,
+  service: Service,
+  port: number,
+  rule: ConsolidatedDestinationRule | undefined,
+  subsetName: string,
+): LocalityLbEndpoints[] {
+  const groups = buildLocalityGroups(snapshot, service, port, rule, subsetName);
+  const subset = subsetName ? rule?.spec.subsets?.find((s) => s.name === subsetName) : undefined;
+  const policy = rule ? effectiveTrafficPolicy(rule.spec.trafficPolicy, port, subset) : undefined;
+  const setting = localityLbSettingFor(snapshot.meshConfig.localityLbSetting, policy?.loadBalancer?.localityLbSetting);
+  return applyLocalityLoadBalancer(groups, node, setting, policy?.outlierDetection !== undefined);
 }

@@ -33,23 +33,41 @@ export function buildLocalityLbEndpoints(
   rule: ConsolidatedDestinationRule | undefined,
   subsetName: string,
 ): LocalityLbEndpoints[] {
+  return buildLocalityGroups(snapshot, service, port, rule, subsetName).map((g) => g.group);
+}
+
+/** One locality group with the registry endpoints its `lbEndpoints` were built from (same order). */
+export interface LocalityGroup {
+  readonly group: LocalityLbEndpoints;
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** {@link buildLocalityLbEndpoints}, keeping each group's registry endpoints (istiod's WrappedLocalityLbEndpoints). */
+export function buildLocalityGroups(
+  snapshot: MeshSnapshot,
+  service: Service,
+  port: number,
+  rule: ConsolidatedDestinationRule | undefined,
+  subsetName: string,
+): LocalityGroup[] {
   const subset = subsetName ? rule?.spec.subsets?.find((s) => s.name === subsetName) : undefined;
   const subsetLabels: Labels | undefined = subset?.labels;
   const drTlsMode = tlsModeForCluster(rule, subsetName, port);
-  const groups = new Map<string, LbEndpoint[]>();
+  const groups = new Map<string, { lb: LbEndpoint[]; eps: Endpoint[] }>();
   for (const ep of endpointsFor(snapshot, service, port)) {
     if (!ep.address) continue;
     if (subsetLabels && !selectorMatches(subsetLabels, ep.labels)) continue;
     const mtls = drTlsMode !== undefined ? drTlsMode === 'ISTIO_MUTUAL' : mtlsPossible(snapshot, ep);
     const key = ep.locality ?? '';
     let list = groups.get(key);
-    if (!list) groups.set(key, (list = []));
-    list.push(buildLbEndpoint(ep, mtls));
+    if (!list) groups.set(key, (list = { lb: [], eps: [] }));
+    list.lb.push(buildLbEndpoint(ep, mtls));
+    list.eps.push(ep);
   }
   return [...groups.keys()].sort().map((key) => {
-    const lbEndpoints = groups.get(key)!;
+    const { lb: lbEndpoints, eps } = groups.get(key)!;
     const weight = lbEndpoints.reduce((sum, e) => sum + (e.loadBalancingWeight?.value ?? 1), 0);
-    return { locality: parseLocality(key), lbEndpoints, loadBalancingWeight: { value: weight } };
+    return { group: { locality: parseLocality(key), lbEndpoints, loadBalancingWeight: { value: weight } }, endpoints: eps };
   });
 }
 

@@ -18,7 +18,7 @@ import type { Service, ServicePort } from '../../registry/types.js';
 import { applyUpstreamProtocol } from './apply-connection-pool.js';
 import { applyTrafficPolicy } from './apply-traffic-policy.js';
 import type { UpstreamTlsOptions } from './apply-upstream-tls.js';
-import { buildLocalityLbEndpoints } from './build-lb-endpoints.js';
+import { localityLbEndpointsFor } from './build-endpoints.js';
 import { buildBlackHoleCluster, buildInboundPassthroughCluster, buildPassthroughCluster } from './build-special-clusters.js';
 import { finishCluster, newDraft, type ClusterDraft } from './cluster-draft.js';
 import { buildClusterMetadata } from './cluster-metadata.js';
@@ -120,7 +120,7 @@ function startCluster(
 ): ClusterDraft | undefined {
   const draft = newDraft({ name, type, commonLbConfig: {} });
   if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
-    let localities = buildLocalityLbEndpoints(snapshot, service, port.port, rule, subset);
+    let localities = localityLbEndpointsFor(snapshot, node, service, port.port, rule, subset);
     if (localities.length === 0) return undefined;
     if (type === 'LOGICAL_DNS') localities = [{ ...localities[0]!, lbEndpoints: localities[0]!.lbEndpoints!.slice(0, 1) }];
     draft.cluster.dnsLookupFamily = node.ip.includes(':') ? 'V6_ONLY' : 'V4_ONLY';

@@ -2,8 +2,6 @@
 import { T } from '../tests.js';
 import { enforced, enforcedUntested, unsupported, under, type FieldTable } from '../types.js';
 
-const LOCALITY = 'endpoint locality is recorded, but no load balancing uses it yet (issue 12)';
-
 /** WorkloadEntry's fields, shared with ServiceEntry `endpoints[]` and WorkloadGroup `template`. */
 const workloadEntryBody: FieldTable = {
   'address': enforced(T.inboundClusters, 'an inbound cluster per target port, STATIC to the app address'),
@@ -11,7 +9,7 @@ const workloadEntryBody: FieldTable = {
   'labels': enforced(T.endpoints, 'one assignment per EDS cluster; each subset holds exactly the endpoints of its version'),
   'serviceAccount': enforced(T.registry, 'Services select Deployment pods (named target ports) and WorkloadEntries in their namespace'),
   'weight': enforced(T.endpoints, 'endpoints carry weight, health, the auto-mTLS match label and istio workload metadata'),
-  'locality': unsupported(LOCALITY),
+  'locality': enforced(T.localityLb, 'endpoint localities: WorkloadEntry locality, topology labels on a pod template or a WorkloadEntry, istio-locality'),
   'network': unsupported('Weft runs a single network: multi-network gateways are not implemented'),
   'priority': unsupported('not an Istio field (istio/api 1.31 WorkloadEntry has no priority): accepted by Weft, but it does nothing'),
 };

@@ -10,7 +10,8 @@ const OC = T.outboundClusters;
 const OUTLIER = 'outlier detection: unset fields stay unset (Envoy defaults), gateway errors and local-origin errors map as istiod';
 const LB = 'load balancer: simple policies, consistent hash by header (ring hash 1024), maglev, hash policy for routes';
 const WARMUP = 'slow start is translated (slowStartConfig), but the proxy\'s load balancers do not ramp new endpoints up (issue 12)';
-const LOCALITY = 'Weft endpoints carry no locality or priority yet, so locality-aware load balancing (distribute, failover, failoverPriority) does nothing (issue 12)';
+const LOCALITY_E2E = 'locality failover: traffic stays in the caller zone, fails over to the next zone when it is ejected, and comes back, under load with 0 failed requests; distribute weights hold';
+const ZONE_AWARE = 'zone-aware load balancing (Envoy zone-aware routing over the caller\'s own cluster, ISTIO_META_ENABLE_SELF_DISCOVERY) is not implemented: use localityLbSetting (issue 12)';
 
 /** ConnectionPoolSettings, as a DestinationRule applies it to outbound clusters. */
 export const connectionPoolFields: FieldTable = {
@@ -46,12 +47,18 @@ const policyBody: FieldTable = {
   'loadBalancer.consistentHash.minimumRingSize': enforced(OC, LB),
   'loadBalancer.consistentHash.ringHash.minimumRingSize': enforced(OC, LB),
   'loadBalancer.consistentHash.maglev.tableSize': enforced(OC, LB),
+  'loadBalancer.localityLbSetting.enabled': enforced(T.localityLb, 'failover (mesh default enabled): priorities by region/zone/subzone distance, only with outlier detection'),
+  'loadBalancer.localityLbSetting.distribute[].from': enforced(T.locality, LOCALITY_E2E),
+  'loadBalancer.localityLbSetting.distribute[].to': enforced(T.locality, LOCALITY_E2E),
+  'loadBalancer.localityLbSetting.failover[].from': enforced(T.localityLb, 'failover from → to: the named region comes before other regions'),
+  'loadBalancer.localityLbSetting.failover[].to': enforced(T.localityLb, 'failover from → to: the named region comes before other regions'),
+  'loadBalancer.localityLbSetting.failoverPriority': enforced(T.localityLb, 'failoverPriority: label matches with the caller in order (label=value overrides), then failover on top'),
   ...each(
     [
-      'loadBalancer.localityLbSetting.enabled', 'loadBalancer.localityLbSetting.distribute[].from', 'loadBalancer.localityLbSetting.distribute[].to',
-      'loadBalancer.localityLbSetting.failover[].from', 'loadBalancer.localityLbSetting.failover[].to', 'loadBalancer.localityLbSetting.failoverPriority',
+      'loadBalancer.zoneAwareLbSetting.enabled', 'loadBalancer.zoneAwareLbSetting.failoverPriority', 'loadBalancer.zoneAwareLbSetting.failover[].from',
+      'loadBalancer.zoneAwareLbSetting.failover[].to', 'loadBalancer.zoneAwareLbSetting.minClusterSize',
     ],
-    unsupported(LOCALITY),
+    unsupported(ZONE_AWARE),
   ),
   ...each(
     ['loadBalancer.warmupDurationSecs', 'loadBalancer.warmup.duration', 'loadBalancer.warmup.minimumPercent', 'loadBalancer.warmup.aggression'],
