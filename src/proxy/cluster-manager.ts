@@ -12,6 +12,7 @@ import type { Cluster, ClusterLoadAssignment, LbEndpoint, UpstreamHttpProtocolOp
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
+import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
 import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
@@ -274,7 +275,7 @@ export class ClusterManager {
       old.edsHealthy = healthy;
       return old;
     }
-    const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats });
+    const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats, createdAtMs: old?.host.createdAtMs });
     const dest = parseWorkloadMetadata(workloadKey) ?? UNKNOWN_WORKLOAD;
     let agent = old?.agent;
     if (agent === undefined) {
@@ -316,6 +317,7 @@ function lbOptions(c: Cluster): LoadBalancerOptions {
     ringHash: { minimumRingSize: c.ringHashLbConfig?.minimumRingSize?.value, maximumRingSize: c.ringHashLbConfig?.maximumRingSize?.value },
     maglev: { tableSize: c.maglevLbConfig?.tableSize?.value },
     leastRequest: { choiceCount: c.leastRequestLbConfig?.choiceCount?.value },
+    slowStart: slowStartFromEnvoy(c.roundRobinLbConfig?.slowStartConfig ?? c.leastRequestLbConfig?.slowStartConfig),
   };
 }
 
