@@ -39,4 +39,5 @@ export const T = {
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
+  slowStart: 'test/fidelity/slow-start.test.ts',
 } as const;

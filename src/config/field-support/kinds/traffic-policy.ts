@@ -9,7 +9,7 @@ import { each, enforced, enforcedUntested, unsupported, under, type FieldTable }
 const OC = T.outboundClusters;
 const OUTLIER = 'outlier detection: unset fields stay unset (Envoy defaults), gateway errors and local-origin errors map as istiod';
 const LB = 'load balancer: simple policies, consistent hash by header (ring hash 1024), maglev, hash policy for routes';
-const WARMUP = 'slow start is translated (slowStartConfig), but the proxy\'s load balancers do not ramp new endpoints up (issue 12)';
+const WARMUP = 'slow start: a new endpoint under steady load gets a share rising over the warmup window (ROUND_ROBIN with warmup, LEAST_REQUEST with warmupDurationSecs)';
 const LOCALITY = 'Weft endpoints carry no locality or priority yet, so locality-aware load balancing (distribute, failover, failoverPriority) does nothing (issue 12)';
 
 /** ConnectionPoolSettings, as a DestinationRule applies it to outbound clusters. */
@@ -55,7 +55,7 @@ const policyBody: FieldTable = {
   ),
   ...each(
     ['loadBalancer.warmupDurationSecs', 'loadBalancer.warmup.duration', 'loadBalancer.warmup.minimumPercent', 'loadBalancer.warmup.aggression'],
-    unsupported(WARMUP),
+    enforced(T.slowStart, WARMUP),
   ),
   'outlierDetection.consecutive5xxErrors': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.consecutiveGatewayErrors': enforced(OC, OUTLIER),
