@@ -307,6 +307,7 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
     idleTimeoutMs: idle === undefined ? DEFAULT_IDLE_TIMEOUT_MS : idle,
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
+    maxConnectionDurationMs: durationMs(common?.maxConnectionDuration),
   };
 }
 

@@ -9,7 +9,8 @@
  * so `maxRequests` bounds streams and waiters are woken when a stream ends). A session that receives
  * GOAWAY, reaches `maxRequestsPerConnection` or fails stops taking streams; its in-flight streams
  * finish and it closes; the next request opens a fresh one (reconnect). Idle sessions close after
- * the cluster's idle timeout. Plaintext (h2c prior knowledge) or over the host's TLS connector.
+ * the cluster's idle timeout, and a session older than `maxConnectionDuration` is drained the same
+ * way (Envoy sends GOAWAY and closes once its streams end). Plaintext (h2c prior knowledge) or over the host's TLS connector.
  */
 import http2 from 'node:http2';
 import net, { type Socket } from 'node:net';
@@ -135,6 +136,15 @@ export class H2SessionPool {
       e.draining = true;
       if (e.active === 0) session.close();
     });
+    const life = agent.maxConnectionDurationMs;
+    const lifetime = life > 0
+      ? setTimeout(() => {
+          e.draining = true;
+          agent.onMaxDuration();
+          if (e.active === 0) session.close();
+        }, life)
+      : undefined;
+    lifetime?.unref();
     if (settings.idleTimeoutMs > 0) {
       session.setTimeout(settings.idleTimeoutMs, () => {
         if (e.active === 0) session.close();
@@ -142,6 +152,7 @@ export class H2SessionPool {
     }
     let counted = true;
     session.once('close', () => {
+      if (lifetime !== undefined) clearTimeout(lifetime);
       this.entries.delete(e);
       if (!socket.destroyed) socket.destroy();
       if (counted) {

@@ -10,6 +10,7 @@ const OC = T.outboundClusters;
 const OUTLIER = 'outlier detection: unset fields stay unset (Envoy defaults), gateway errors and local-origin errors map as istiod';
 const LB = 'load balancer: simple policies, consistent hash by header (ring hash 1024), maglev, hash policy for routes';
 const WARMUP = 'slow start: a new endpoint under steady load gets a share rising over the warmup window (ROUND_ROBIN with warmup, LEAST_REQUEST with warmupDurationSecs)';
+const KEEPALIVE = 'Node.js has no API for the TCP keepalive probe count or interval: whenever keepalive is on, its libuv sets TCP_KEEPINTVL 1 s and TCP_KEEPCNT 10 (seen with strace on Node 20.20), so probes and interval stay 10 every 1 s instead of the configured values';
 const LOCALITY = 'Weft endpoints carry no locality or priority yet, so locality-aware load balancing (distribute, failover, failoverPriority) does nothing (issue 12)';
 
 /** ConnectionPoolSettings, as a DestinationRule applies it to outbound clusters. */
@@ -19,8 +20,8 @@ export const connectionPoolFields: FieldTable = {
   'tcp.idleTimeout': enforced(T.connectionPoolFields, 'tcp.idleTimeout is the upstream idle timeout unless http.idleTimeout is set', 'upstream HTTP connections; TCP proxies do not apply it yet (issue 12)'),
   'tcp.maxConnectionDuration': unsupported('translated, but the proxy does not close upstream connections after maxConnectionDuration (issue 12)'),
   'tcp.tcpKeepalive.time': enforced(OC, OUTLIER),
-  'tcp.tcpKeepalive.probes': unsupported('Node.js sockets only set the keepalive idle time: the probe count stays the OS default (issue 12)'),
-  'tcp.tcpKeepalive.interval': unsupported('Node.js sockets only set the keepalive idle time: the probe interval stays the OS default (issue 12)'),
+  'tcp.tcpKeepalive.probes': unsupported(KEEPALIVE),
+  'tcp.tcpKeepalive.interval': unsupported(KEEPALIVE),
   'http.http1MaxPendingRequests': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
   'http.http2MaxRequests': enforced(OC, OUTLIER),
   'http.maxRequestsPerConnection': enforced(T.h1Upstream, 'maxRequestsPerConnection: 2 requests per upstream connection'),
