@@ -246,6 +246,10 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
     const rc: RouteConfiguration | undefined = s.snapshot.routeTable(s.hcm)?.config;
     if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
   }
+  if (s.lbSetCookie !== undefined) {
+    const cur = headers['set-cookie'];
+    headers['set-cookie'] = cur === undefined ? [s.lbSetCookie] : [...(Array.isArray(cur) ? cur : [String(cur)]), s.lbSetCookie];
+  }
   s.retry?.releaseSlot();
   s.responseHeaders = headers as http.OutgoingHttpHeaders;
   res.writeHead(status, headers as http.OutgoingHttpHeaders);
