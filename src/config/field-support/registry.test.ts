@@ -83,7 +83,6 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
     ['VirtualService', 'spec.http[].corsPolicy.allowOrigins[].exact'],
     ['VirtualService', 'spec.http[].delegate.name'],
     ['DestinationRule', 'spec.trafficPolicy.loadBalancer.localityLbSetting.enabled'],
-    ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
     ['Sidecar', 'spec.ingress[].port.number'],
     ['Sidecar', 'spec.inboundConnectionPool.http.http2MaxRequests'],

@@ -40,4 +40,5 @@ export const T = {
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   slowStart: 'test/fidelity/slow-start.test.ts',
+  connPolicy: 'test/fidelity/connection-policy.test.ts',
 } as const;
