@@ -8,7 +8,7 @@
  * also persists by cluster name ({@link ClusterResilience}); when it changes a host's health, the
  * committed cluster's host set and load balancer are rebuilt ({@link UpstreamCluster.refreshHealth}).
  */
-import type { Cluster, ClusterLoadAssignment, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, Duration, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
@@ -308,7 +308,15 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
     maxConnectionDurationMs: durationMs(common?.maxConnectionDuration),
+    h2Keepalive: h2Keepalive(http?.explicitHttpConfig?.http2ProtocolOptions?.connectionKeepalive),
   };
+}
+
+/** Envoy `KeepaliveSettings` (interval and timeout both needed to do anything). */
+function h2Keepalive(ka: { interval?: Duration; timeout?: Duration } | undefined): UpstreamAgentOptions['h2Keepalive'] {
+  const intervalMs = durationMs(ka?.interval);
+  const timeoutMs = durationMs(ka?.timeout);
+  return intervalMs !== undefined && intervalMs > 0 && timeoutMs !== undefined && timeoutMs > 0 ? { intervalMs, timeoutMs } : undefined;
 }
 
 function lbOptions(c: Cluster): LoadBalancerOptions {

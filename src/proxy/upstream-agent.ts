@@ -41,6 +41,11 @@ export interface UpstreamAgentOptions {
    * no new request and closes once idle (HTTP/1.1) or after its streams end (HTTP/2), as Envoy drains it.
    */
   readonly maxConnectionDurationMs?: number;
+  /**
+   * HTTP/2 `connectionKeepalive` (Istio `http2KeepAlive`): a PING every `intervalMs` on each upstream
+   * HTTP/2 session, which is closed when a PING is not answered within `timeoutMs`.
+   */
+  readonly h2Keepalive?: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 /** Request headers as the upstream request carries them (Host / `:authority`). */

@@ -155,6 +155,7 @@ test('TCP proxy: DestinationRule tcp.maxConnectionDuration closes a busy proxied
     if (got === `life:m${i}`) echoes++;
     await sleep(200);
   }
+  s.destroy();
   assert.ok(closed, 'closed by maxConnectionDuration while active');
   assert.ok(echoes >= 2, `data flowed before (${echoes} echoes)`);
 });

@@ -9,7 +9,6 @@ const policyPrefixes = (kind: 'dr'): string[] =>
     ? ['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]']
     : [];
 const NEW_POLICY_FIELDS = [
-  'connectionPool.http.http2KeepAlive.interval', 'connectionPool.http.http2KeepAlive.timeout',
   'loadBalancer.zoneAwareLbSetting.enabled', 'loadBalancer.zoneAwareLbSetting.failoverPriority',
   'loadBalancer.zoneAwareLbSetting.failover[].from', 'loadBalancer.zoneAwareLbSetting.failover[].to',
   'loadBalancer.zoneAwareLbSetting.minClusterSize', 'outlierDetection.outlierDetectionHttpErrorCodes',
@@ -25,8 +24,6 @@ export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
   DestinationRule: policyPrefixes('dr').flatMap((p) => NEW_POLICY_FIELDS.map((f) => `${p}.${f}`)).sort(),
   Gateway: ['spec.servers[].tls.caCertCredentialName', 'spec.servers[].tls.insecureSkipVerify'],
   Sidecar: [
-    'spec.inboundConnectionPool.http.http2KeepAlive.interval', 'spec.inboundConnectionPool.http.http2KeepAlive.timeout',
-    'spec.ingress[].connectionPool.http.http2KeepAlive.interval', 'spec.ingress[].connectionPool.http.http2KeepAlive.timeout',
     'spec.ingress[].tls.caCertCredentialName', 'spec.ingress[].tls.insecureSkipVerify',
   ],
   AuthorizationPolicy: ['spec.rules[].from[].source.notTrustDomains', 'spec.rules[].from[].source.trustDomains'],

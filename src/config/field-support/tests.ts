@@ -41,4 +41,5 @@ export const T = {
   rollout: 'test/reliability/rollout.test.ts',
   slowStart: 'test/fidelity/slow-start.test.ts',
   connPolicy: 'test/fidelity/connection-policy.test.ts',
+  h2Keepalive: 'test/fidelity/h2-keepalive.test.ts',
 } as const;

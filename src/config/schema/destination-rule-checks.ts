@@ -123,6 +123,14 @@ export function checkConnectionPool(sink: IssueSink, p: Path, cp: ConnectionPool
       if ((h[k] ?? 0) < 0) sink.error([...hp, k], `${label} must be non-negative`);
     }
     checkDuration(sink, [...hp, 'idleTimeout'], h.idleTimeout);
+    const ka = h.http2KeepAlive;
+    if (ka) {
+      // istio/api destination_rule.proto: interval and timeout are "Required when `http2KeepAlive` is set".
+      for (const k of ['interval', 'timeout'] as const) {
+        if (ka[k] === undefined) sink.error([...hp, 'http2KeepAlive', k], `${k} is required when http2KeepAlive is set`);
+        else checkDuration(sink, [...hp, 'http2KeepAlive', k], ka[k]);
+      }
+    }
     if (h.h2UpgradePolicy === 'UPGRADE' && h.useClientProtocol) {
       sink.error([...hp, 'useClientProtocol'], 'use client protocol must not be true when H2UpgradePolicy is UPGRADE');
     }

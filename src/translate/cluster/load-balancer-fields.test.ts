@@ -2,7 +2,8 @@
  * DestinationRule load-balancer fields on the clusters istiod would build: slow start from
  * `warmup` / `warmupDurationSecs` with istiod's precedence and defaults
  * (pilot/pkg/networking/core/cluster_traffic_policy.go applyRoundRobinLoadBalancer /
- * applyLeastRequestLoadBalancer / setWarmup). The proxy's ramp is proven in test/fidelity/slow-start.test.ts.
+ * applyLeastRequestLoadBalancer / setWarmup), and connection-pool `http2KeepAlive` on HTTP/2 clusters.
+ * The proxy side is proven in test/fidelity/slow-start.test.ts and test/fidelity/h2-keepalive.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,4 +40,13 @@ test('warmupDurationSecs alone sets only the slow start window; RANDOM and consi
   const hash = reviewsCluster('{consistentHash: {httpHeaderName: x-user}, warmup: {duration: 6s}}');
   assert.equal(hash.lbPolicy, 'RING_HASH');
   assert.equal(hash.leastRequestLbConfig, undefined);
+});
+
+test('http2KeepAlive becomes connectionKeepalive on HTTP/2 clusters only (UPGRADE included); both fields are required', () => {
+  const h2 = reviewsCluster('{simple: ROUND_ROBIN}\n    connectionPool: {http: {h2UpgradePolicy: UPGRADE, http2KeepAlive: {interval: 10s, timeout: 2s}}}');
+  const opts = h2.typedExtensionProtocolOptions?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as { explicitHttpConfig?: { http2ProtocolOptions?: Record<string, unknown> } } | undefined;
+  assert.deepEqual(opts?.explicitHttpConfig?.http2ProtocolOptions?.['connectionKeepalive'], { interval: { seconds: 10, nanos: 0 }, timeout: { seconds: 2, nanos: 0 } });
+  const h1 = reviewsCluster('{simple: ROUND_ROBIN}\n    connectionPool: {http: {http2KeepAlive: {interval: 10s, timeout: 2s}}}');
+  const h1opts = h1.typedExtensionProtocolOptions?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as { explicitHttpConfig?: { http2ProtocolOptions?: unknown } } | undefined;
+  assert.equal(h1opts?.explicitHttpConfig?.http2ProtocolOptions, undefined);
 });

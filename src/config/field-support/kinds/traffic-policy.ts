@@ -30,6 +30,8 @@ export const connectionPoolFields: FieldTable = {
   'http.h2UpgradePolicy': enforced(T.connectionPoolFields, 'h2UpgradePolicy UPGRADE makes an HTTP/1.1 port speak HTTP/2 upstream; DO_NOT_UPGRADE does not'),
   'http.useClientProtocol': enforced(OC, 'HTTP/2 and gRPC ports speak HTTP/2 upstream; ports of unknown protocol use the downstream protocol'),
   'http.maxConcurrentStreams': enforced(T.connectionPoolFields, 'maxConcurrentStreams limits streams per upstream connection of an HTTP/2 (gRPC) port'),
+  'http.http2KeepAlive.interval': enforced(T.h2Keepalive, 'http2KeepAlive: the sidecar PINGs its upstream HTTP/2 connection every interval', 'upstream HTTP/2 connections only (HTTP/1.1 has no PING)'),
+  'http.http2KeepAlive.timeout': enforced(T.h2Keepalive, 'http2KeepAlive: an unanswered PING closes the upstream connection within the timeout; the next request reconnects'),
 };
 
 /** LoadBalancerSettings, OutlierDetection, ClientTLSSettings, … of one TrafficPolicy (without portLevelSettings). */
