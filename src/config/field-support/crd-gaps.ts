@@ -11,7 +11,7 @@ const policyPrefixes = (kind: 'dr'): string[] =>
 const NEW_POLICY_FIELDS = [
   'loadBalancer.zoneAwareLbSetting.enabled', 'loadBalancer.zoneAwareLbSetting.failoverPriority',
   'loadBalancer.zoneAwareLbSetting.failover[].from', 'loadBalancer.zoneAwareLbSetting.failover[].to',
-  'loadBalancer.zoneAwareLbSetting.minClusterSize', 'outlierDetection.outlierDetectionHttpErrorCodes',
+  'loadBalancer.zoneAwareLbSetting.minClusterSize',
 ];
 
 /**

@@ -103,6 +103,10 @@ function checkOutlierDetection(sink: IssueSink, p: Path, od: OutlierDetection | 
     const v = od[f];
     if (v !== undefined && (v < 0 || v > 100)) sink.error([...p, f], `percentage ${v} is not in range 0..100`);
   }
+  // istio/api destination_rule.proto: list values must be in [100, 599] (CRD list-value validation).
+  (od.outlierDetectionHttpErrorCodes ?? []).forEach((code, i) => {
+    if (code < 100 || code > 599) sink.error([...p, 'outlierDetectionHttpErrorCodes', i], `HTTP status ${code} is not in range 100..599`);
+  });
 }
 
 /** Istio's `validateConnectionPool`: at least one of tcp/http; non-negative limits; durations; UPGRADE vs useClientProtocol. */

@@ -173,3 +173,10 @@ describe('DestinationRule: connectionPool.http.http2KeepAlive (Istio 2025)', () 
     fails(tp({ connectionPool: { http: { http2KeepAlive: { timeout: '5s' } } } }), ['spec', 'trafficPolicy', 'connectionPool', 'http', 'http2KeepAlive', 'interval'], 'required');
   });
 });
+
+describe('DestinationRule: outlierDetection.outlierDetectionHttpErrorCodes (Istio 2026)', () => {
+  it('is accepted with statuses in 100..599 (and warned about as unsupported by the loader); others are refused', () => {
+    ok(tp({ outlierDetection: { consecutive5xxErrors: 3, outlierDetectionHttpErrorCodes: [429, 503] } }));
+    fails(tp({ outlierDetection: { outlierDetectionHttpErrorCodes: [429, 600] } }), ['spec', 'trafficPolicy', 'outlierDetection', 'outlierDetectionHttpErrorCodes', 1], '100..599');
+  });
+});

@@ -96,6 +96,8 @@ export const outlierDetection = z.strictObject({
   maxEjectionPercent: optInt,
   minHealthPercent: optInt,
   consecutiveErrors: optInt,
+  /** HTTP statuses counted as outlier errors instead of 5xx (istio/api 2026, values 100–599). */
+  outlierDetectionHttpErrorCodes: z.array(uint).optional(),
 });
 /** Outlier detection (passive health checking). */
 export type OutlierDetection = z.infer<typeof outlierDetection>;
