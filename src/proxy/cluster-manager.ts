@@ -8,11 +8,12 @@
  * also persists by cluster name ({@link ClusterResilience}); when it changes a host's health, the
  * committed cluster's host set and load balancer are rebuilt ({@link UpstreamCluster.refreshHealth}).
  */
-import type { Cluster, ClusterLoadAssignment, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, Duration, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
 import { needsPriorityBalancer, PriorityLoadBalancer, type LocalityGroupInit } from './lb/priority-balancer.js';
+import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
 import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
@@ -281,7 +282,7 @@ export class ClusterManager {
       old.edsHealthy = healthy;
       return old;
     }
-    const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats });
+    const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats, createdAtMs: old?.host.createdAtMs });
     const dest = parseWorkloadMetadata(workloadKey) ?? UNKNOWN_WORKLOAD;
     let agent = old?.agent;
     if (agent === undefined) {
@@ -313,6 +314,8 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
     idleTimeoutMs: idle === undefined ? DEFAULT_IDLE_TIMEOUT_MS : idle,
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
+    maxConnectionDurationMs: durationMs(common?.maxConnectionDuration),
+    h2Keepalive: h2Keepalive(http?.explicitHttpConfig?.http2ProtocolOptions?.connectionKeepalive),
   };
 }
 
@@ -332,6 +335,13 @@ function clusterBalancer(c: Cluster, hostSet: HostSet, groups: readonly Locality
   });
 }
 
+/** Envoy `KeepaliveSettings` (interval and timeout both needed to do anything). */
+function h2Keepalive(ka: { interval?: Duration; timeout?: Duration } | undefined): UpstreamAgentOptions['h2Keepalive'] {
+  const intervalMs = durationMs(ka?.interval);
+  const timeoutMs = durationMs(ka?.timeout);
+  return intervalMs !== undefined && intervalMs > 0 && timeoutMs !== undefined && timeoutMs > 0 ? { intervalMs, timeoutMs } : undefined;
+}
+
 function lbOptions(c: Cluster): LoadBalancerOptions {
   const panic = c.commonLbConfig?.healthyPanicThreshold?.value;
   return {
@@ -339,6 +349,7 @@ function lbOptions(c: Cluster): LoadBalancerOptions {
     ringHash: { minimumRingSize: c.ringHashLbConfig?.minimumRingSize?.value, maximumRingSize: c.ringHashLbConfig?.maximumRingSize?.value },
     maglev: { tableSize: c.maglevLbConfig?.tableSize?.value },
     leastRequest: { choiceCount: c.leastRequestLbConfig?.choiceCount?.value },
+    slowStart: slowStartFromEnvoy(c.roundRobinLbConfig?.slowStartConfig ?? c.leastRequestLbConfig?.slowStartConfig),
   };
 }
 

@@ -122,6 +122,11 @@ export class ConnPool {
     this.resilience().cxMaxRequests.inc();
   }
 
+  /** Counts a connection drained for reaching the cluster's `maxConnectionDuration`. */
+  countMaxDuration(): void {
+    this.resilience().cxMaxDurationReached.inc();
+  }
+
   private drain(agent: UpstreamAgent): void {
     while (agent.waiters.length > 0) {
       const s = agent.waiters[0]!;

@@ -42,6 +42,8 @@ export interface ClusterResilienceStats {
   readonly rqPendingOverflow: Scalar;
   readonly cxOverflow: Scalar;
   readonly cxMaxRequests: Scalar;
+  /** `upstream_cx_max_duration_reached`: connections closed for reaching `maxConnectionDuration`. */
+  readonly cxMaxDurationReached: Scalar;
 }
 
 /** `circuit_breakers.default.*` gauges of one cluster. */
@@ -164,6 +166,7 @@ export class ProxyStats {
         rqRetry: c('upstream_rq_retry'), rqRetrySuccess: c('upstream_rq_retry_success'), rqRetryOverflow: c('upstream_rq_retry_overflow'),
         rqRetryLimitExceeded: c('upstream_rq_retry_limit_exceeded'), rqPerTryTimeout: c('upstream_rq_per_try_timeout'),
         rqPendingOverflow: c('upstream_rq_pending_overflow'), cxOverflow: c('upstream_cx_overflow'), cxMaxRequests: c('upstream_cx_max_requests'),
+        cxMaxDurationReached: c('upstream_cx_max_duration_reached'),
       };
       this.resilience.set(name, s);
     }

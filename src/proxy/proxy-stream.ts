@@ -83,6 +83,8 @@ export class ProxyStream implements RequestAttributes {
   attemptCountDownstream = false;
   /** The route hash-policy value for hashing balancers (computed once per request). */
   lbHash: number | bigint | undefined;
+  /** The cookie a route's cookie hash policy generated (ttl set, cookie absent), sent with the response. */
+  lbSetCookie: string | undefined;
   /** Inactivity already waited by this stream across socket timeouts (ms). */
   idleMs = 0;
   /** A local reply for this stream gets `x-envoy-overloaded: true` (circuit breaker overflow). */

@@ -64,7 +64,7 @@ export class RouterFilter implements HttpFilter {
     const cluster = name !== undefined && name !== '' ? s.snapshot.clusters.get(name) : undefined;
     if (cluster === undefined) throw LocalReply.noCluster(name ?? '');
     s.cluster = cluster;
-    if (cluster.hashing && action.hashPolicy !== undefined) s.lbHash = requestHash(s, action);
+    if (cluster.hashing && action.hashPolicy !== undefined) requestHash(s, action);
 
     const headers = s.headers as MutableHeaders;
     const rc = s.snapshot.routeTable(s.hcm)?.config;
@@ -110,13 +110,17 @@ export class RouterFilter implements HttpFilter {
   }
 }
 
-function requestHash(s: ProxyStream, action: RouteAction): number | undefined {
+/**
+ * Sets the stream's hash (and the cookie to generate, when a cookie policy with a ttl found no
+ * cookie: Envoy's router adds it to the response as `Set-Cookie`, with the policy's path and attributes).
+ */
+function requestHash(s: ProxyStream, action: RouteAction): void {
   let policy = hashPolicies.get(action);
   if (policy === undefined) {
     policy = HashPolicy.compile(action.hashPolicy as readonly HashPolicyConfig[]);
     hashPolicies.set(action, policy);
   }
-  if (policy.isEmpty) return undefined;
+  if (policy.isEmpty) return;
   const q = s.path.indexOf('?');
   const view: HashRequestView = {
     header: (n) => s.headers[n],
@@ -126,5 +130,7 @@ function requestHash(s: ProxyStream, action: RouteAction): number | undefined {
     localAddress: `${s.req.socket.localAddress ?? ''}:${s.req.socket.localPort ?? 0}`,
     query: q >= 0 ? s.path.slice(q + 1) : undefined,
   };
-  return policy.compute(view).hash;
+  const result = policy.compute(view);
+  s.lbHash = result.hash;
+  s.lbSetCookie = result.setCookie;
 }

@@ -36,6 +36,16 @@ export interface UpstreamAgentOptions {
   readonly maxRequestsPerConnection?: number;
   /** TCP keepalive idle time (ms) when the cluster configures `tcpKeepalive`; undefined = OS default off. */
   readonly tcpKeepaliveMs?: number;
+  /**
+   * HttpProtocolOptions `maxConnectionDuration` (ms; 0/undefined = none): a connection that old takes
+   * no new request and closes once idle (HTTP/1.1) or after its streams end (HTTP/2), as Envoy drains it.
+   */
+  readonly maxConnectionDurationMs?: number;
+  /**
+   * HTTP/2 `connectionKeepalive` (Istio `http2KeepAlive`): a PING every `intervalMs` on each upstream
+   * HTTP/2 session, which is closed when a PING is not answered within `timeoutMs`.
+   */
+  readonly h2Keepalive?: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 /** Request headers as the upstream request carries them (Host / `:authority`). */
@@ -133,6 +143,16 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
   /** Requests per connection before it is closed (0 = unlimited). */
   get maxRequestsPerConnection(): number {
     return this.opts.maxRequestsPerConnection ?? 0;
+  }
+
+  /** Connection lifetime limit (ms; 0 = none). */
+  get maxConnectionDurationMs(): number {
+    return this.opts.maxConnectionDurationMs ?? 0;
+  }
+
+  /** A connection reached `maxConnectionDuration` and is being drained. */
+  onMaxDuration(): void {
+    this.pool?.countMaxDuration();
   }
 
   /** An H1 connection reached `maxRequestsPerConnection`. */

@@ -251,6 +251,10 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
     const rc: RouteConfiguration | undefined = s.snapshot.routeTable(s.hcm)?.config;
     if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
   }
+  if (s.lbSetCookie !== undefined) {
+    const cur = headers['set-cookie'];
+    headers['set-cookie'] = cur === undefined ? [s.lbSetCookie] : [...(Array.isArray(cur) ? cur : [String(cur)]), s.lbSetCookie];
+  }
   runEncoders(s, headers);
   s.retry?.releaseSlot();
   s.responseHeaders = headers as http.OutgoingHttpHeaders;

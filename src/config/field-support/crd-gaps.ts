@@ -4,15 +4,6 @@
  * the schema and the registry, never silently refused or silently accepted.
  */
 
-const policyPrefixes = (kind: 'dr'): string[] =>
-  kind === 'dr'
-    ? ['spec.trafficPolicy', 'spec.trafficPolicy.portLevelSettings[]', 'spec.subsets[].trafficPolicy', 'spec.subsets[].trafficPolicy.portLevelSettings[]']
-    : [];
-const NEW_POLICY_FIELDS = [
-  'connectionPool.http.http2KeepAlive.interval', 'connectionPool.http.http2KeepAlive.timeout',
-  'outlierDetection.outlierDetectionHttpErrorCodes',
-];
-
 /**
  * Fields of Istio's CRDs that Weft's schemas still refuse as unknown (IST0106 "unknown field"):
  * valid Istio YAML that does not load yet. Issue 12 (Deliver 2, the fields Istio added in 2025–26)
@@ -20,7 +11,7 @@ const NEW_POLICY_FIELDS = [
  */
 export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
   VirtualService: [],
-  DestinationRule: policyPrefixes('dr').flatMap((p) => NEW_POLICY_FIELDS.map((f) => `${p}.${f}`)).sort(),
+  DestinationRule: [],
   AuthorizationPolicy: [],
   Telemetry: ['spec.tracing[].disableContextPropagation'],
 };

@@ -80,8 +80,6 @@ test('every cited test exists under that exact name; every reason is a sentence'
 test('the fields issue 12 names as silently ignored are unsupported until implemented', () => {
   const status = (kind: string, p: string) => kindSupport(kind)!.fields[p]?.status;
   for (const [kind, p] of [
-    ['DestinationRule', 'spec.subsets[].trafficPolicy.loadBalancer.warmup.duration'],
-    ['DestinationRule', 'spec.trafficPolicy.portLevelSettings[].connectionPool.tcp.maxConnectionDuration'],
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
     ['Sidecar', 'spec.outboundTrafficPolicy.egressProxy.host'],
     ['Telemetry', 'spec.metrics[].overrides[].tagOverrides{}.operation'],

@@ -51,4 +51,7 @@ export const T = {
   locality: 'test/fidelity/locality.test.ts',
   localityLb: 'src/translate/cluster/locality-lb.test.ts',
   priorityLb: 'src/proxy/lb/priority-balancer.test.ts',
+  slowStart: 'test/fidelity/slow-start.test.ts',
+  connPolicy: 'test/fidelity/connection-policy.test.ts',
+  h2Keepalive: 'test/fidelity/h2-keepalive.test.ts',
 } as const;

@@ -103,6 +103,10 @@ function checkOutlierDetection(sink: IssueSink, p: Path, od: OutlierDetection | 
     const v = od[f];
     if (v !== undefined && (v < 0 || v > 100)) sink.error([...p, f], `percentage ${v} is not in range 0..100`);
   }
+  // istio/api destination_rule.proto: list values must be in [100, 599] (CRD list-value validation).
+  (od.outlierDetectionHttpErrorCodes ?? []).forEach((code, i) => {
+    if (code < 100 || code > 599) sink.error([...p, 'outlierDetectionHttpErrorCodes', i], `HTTP status ${code} is not in range 100..599`);
+  });
 }
 
 /** Istio's `validateConnectionPool`: at least one of tcp/http; non-negative limits; durations; UPGRADE vs useClientProtocol. */
@@ -123,6 +127,14 @@ export function checkConnectionPool(sink: IssueSink, p: Path, cp: ConnectionPool
       if ((h[k] ?? 0) < 0) sink.error([...hp, k], `${label} must be non-negative`);
     }
     checkDuration(sink, [...hp, 'idleTimeout'], h.idleTimeout);
+    const ka = h.http2KeepAlive;
+    if (ka) {
+      // istio/api destination_rule.proto: interval and timeout are "Required when `http2KeepAlive` is set".
+      for (const k of ['interval', 'timeout'] as const) {
+        if (ka[k] === undefined) sink.error([...hp, 'http2KeepAlive', k], `${k} is required when http2KeepAlive is set`);
+        else checkDuration(sink, [...hp, 'http2KeepAlive', k], ka[k]);
+      }
+    }
     if (h.h2UpgradePolicy === 'UPGRADE' && h.useClientProtocol) {
       sink.error([...hp, 'useClientProtocol'], 'use client protocol must not be true when H2UpgradePolicy is UPGRADE');
     }

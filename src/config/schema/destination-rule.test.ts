@@ -169,3 +169,18 @@ describe('DestinationRule: retryBudget', () => {
     assert.equal(parseText('dr.yaml', yaml.replace('      budgetInterval: 10s\n', '')).diagnostics.length, 0);
   });
 });
+
+describe('DestinationRule: connectionPool.http.http2KeepAlive (Istio 2025)', () => {
+  it('is accepted with interval and timeout; each is required when http2KeepAlive is set', () => {
+    ok(tp({ connectionPool: { http: { http2KeepAlive: { interval: '30s', timeout: '5s' } } } }));
+    fails(tp({ connectionPool: { http: { http2KeepAlive: { interval: '30s' } } } }), ['spec', 'trafficPolicy', 'connectionPool', 'http', 'http2KeepAlive', 'timeout'], 'required');
+    fails(tp({ connectionPool: { http: { http2KeepAlive: { timeout: '5s' } } } }), ['spec', 'trafficPolicy', 'connectionPool', 'http', 'http2KeepAlive', 'interval'], 'required');
+  });
+});
+
+describe('DestinationRule: outlierDetection.outlierDetectionHttpErrorCodes (Istio 2026)', () => {
+  it('is accepted with statuses in 100..599 (and warned about as unsupported by the loader); others are refused', () => {
+    ok(tp({ outlierDetection: { consecutive5xxErrors: 3, outlierDetectionHttpErrorCodes: [429, 503] } }));
+    fails(tp({ outlierDetection: { outlierDetectionHttpErrorCodes: [429, 600] } }), ['spec', 'trafficPolicy', 'outlierDetection', 'outlierDetectionHttpErrorCodes', 1], '100..599');
+  });
+});

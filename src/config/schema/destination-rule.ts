@@ -29,6 +29,8 @@ export const connectionPoolSettings = z.strictObject({
     h2UpgradePolicy: z.enum(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE']).optional(),
     useClientProtocol: z.boolean().optional(),
     maxConcurrentStreams: optInt,
+    /** HTTP/2 PING keepalive on upstream HTTP/2 connections (Istio 1.28+). */
+    http2KeepAlive: z.strictObject({ interval: durationString.optional(), timeout: durationString.optional() }).optional(),
   }).optional(),
 });
 /** Connection-pool limits. */
@@ -103,6 +105,8 @@ export const outlierDetection = z.strictObject({
   maxEjectionPercent: optInt,
   minHealthPercent: optInt,
   consecutiveErrors: optInt,
+  /** HTTP statuses counted as outlier errors instead of 5xx (istio/api 2026, values 100–599). */
+  outlierDetectionHttpErrorCodes: z.array(uint).optional(),
 });
 /** Outlier detection (passive health checking). */
 export type OutlierDetection = z.infer<typeof outlierDetection>;

@@ -246,6 +246,8 @@ export interface Http2ProtocolOptions {
   readonly initialStreamWindowSize?: UInt32Value;
   readonly initialConnectionWindowSize?: UInt32Value;
   readonly allowConnect?: boolean;
+  /** `KeepaliveSettings`: PING every `interval`, close the connection when one is not answered within `timeout`. */
+  readonly connectionKeepalive?: { readonly interval?: Duration; readonly timeout?: Duration };
 }
 
 /** `envoy.config.core.v3.TcpKeepalive`. */

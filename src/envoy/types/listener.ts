@@ -198,6 +198,8 @@ export interface TcpProxy {
   readonly accessLog?: readonly AccessLog[];
   readonly maxConnectAttempts?: UInt32Value;
   readonly maxDownstreamConnectionDuration?: Duration;
+  /** `envoy.type.v3.HashPolicy` entries: Istio writes `{sourceIp: {}}` for `consistentHash.useSourceIp`. */
+  readonly hashPolicy?: readonly { readonly sourceIp?: Readonly<Record<string, never>>; readonly filterState?: { readonly key?: string } }[];
 }
 
 /** `TcpProxy.WeightedCluster`: unlike HTTP's, `weight` is a plain uint32 here. */

@@ -219,7 +219,7 @@ export interface RequestMirrorPolicy {
 /** `RouteAction.HashPolicy`: one hash source for ring-hash/maglev. */
 export interface HashPolicy {
   readonly header?: { readonly headerName?: string; readonly regexRewrite?: RegexMatchAndSubstitute };
-  readonly cookie?: { readonly name?: string; readonly ttl?: Duration; readonly path?: string };
+  readonly cookie?: { readonly name?: string; readonly ttl?: Duration; readonly path?: string; readonly attributes?: readonly { readonly name?: string; readonly value?: string }[] };
   readonly connectionProperties?: { readonly sourceIp?: boolean };
   readonly queryParameter?: { readonly name?: string };
   readonly filterState?: { readonly key?: string };

@@ -5,7 +5,8 @@
  * breaker, applies the connect timeout, TCP keepalive and TLS), and a connection that served
  * `maxRequestsPerConnection` requests is closed instead of reused. When a connection becomes idle
  * while requests wait for this host (circuit breaker queue), the factory's `onIdle` hands it to the
- * first of them.
+ * first of them. A connection older than the host's `maxConnectionDuration` takes no new request:
+ * closed at once when idle, else when its exchange ends (Envoy drains HTTP/1.1 connections so).
  */
 import type { Socket } from 'node:net';
 import { H1Connection, type H1ConnectionOwner } from './h1-connection.js';
@@ -19,6 +20,10 @@ export interface UpstreamSocketFactory {
   readonly idleTimeoutMs: number;
   /** Requests per connection before it is closed (0 = unlimited). */
   readonly maxRequestsPerConnection: number;
+  /** Connection lifetime (ms; 0 = unlimited). */
+  readonly maxConnectionDurationMs: number;
+  /** A connection reached `maxConnectionDurationMs`. */
+  onMaxDuration(): void;
   /** A connection reached `maxRequestsPerConnection` and was closed. */
   onMaxRequests(): void;
   /** A connection became idle. */
@@ -29,6 +34,9 @@ export interface UpstreamSocketFactory {
 export class H1Pool implements H1ConnectionOwner {
   private readonly idle: H1Connection[] = [];
   private readonly all = new Set<H1Connection>();
+  /** Lifetime timers of connections (maxConnectionDuration), and those past it. */
+  private readonly lifetimes = new Map<H1Connection, NodeJS.Timeout>();
+  private readonly expired = new WeakSet<H1Connection>();
 
   /** @param transport per-connection TLS options (auto SNI) every connection of this pool uses. */
   constructor(private readonly factory: UpstreamSocketFactory, private readonly address: string, private readonly port: number, private readonly transport?: UpstreamTransport) {}
@@ -55,11 +63,22 @@ export class H1Pool implements H1ConnectionOwner {
     if (t > 0) socket.setTimeout(t);
     const conn = new H1Connection(socket, this);
     this.all.add(conn);
+    const life = this.factory.maxConnectionDurationMs;
+    if (life > 0) {
+      const timer = setTimeout(() => {
+        this.lifetimes.delete(conn);
+        this.expired.add(conn);
+        this.factory.onMaxDuration();
+        if (!conn.busy) conn.destroy();
+      }, life);
+      timer.unref();
+      this.lifetimes.set(conn, timer);
+    }
     return { conn, reused: false };
   }
 
   released(conn: H1Connection, reusable: boolean): void {
-    if (!reusable) {
+    if (!reusable || this.expired.has(conn)) {
       conn.destroy();
       return;
     }
@@ -75,6 +94,11 @@ export class H1Pool implements H1ConnectionOwner {
 
   closed(conn: H1Connection): void {
     this.all.delete(conn);
+    const timer = this.lifetimes.get(conn);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.lifetimes.delete(conn);
+    }
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
   }

@@ -9,7 +9,11 @@
  * so `maxRequests` bounds streams and waiters are woken when a stream ends). A session that receives
  * GOAWAY, reaches `maxRequestsPerConnection` or fails stops taking streams; its in-flight streams
  * finish and it closes; the next request opens a fresh one (reconnect). Idle sessions close after
- * the cluster's idle timeout. Plaintext (h2c prior knowledge) or over the host's TLS connector.
+ * the cluster's idle timeout, and a session older than `maxConnectionDuration` is drained the same
+ * way (Envoy sends GOAWAY and closes once its streams end). With `connectionKeepalive` (Istio
+ * `http2KeepAlive`) each session sends a PING every interval and is destroyed when one is not
+ * answered within the timeout (Envoy's KeepaliveSettings); its streams fail and the next request
+ * opens a new session. Plaintext (h2c prior knowledge) or over the host's TLS connector.
  */
 import http2 from 'node:http2';
 import net, { type Socket } from 'node:net';
@@ -26,6 +30,8 @@ interface Entry {
   total: number;
   /** No new streams (GOAWAY, request limit, error). */
   draining: boolean;
+  /** When the last stream ended (performance.now()), for the idle timeout under keepalive PINGs. */
+  idleSince: number;
 }
 
 /** A stream opened by {@link H2SessionPool.request}. */
@@ -125,7 +131,7 @@ export class H2SessionPool {
       settings: { enablePush: false },
       maxSessionMemory: 64,
     });
-    const e: Entry = { session, socket, active: 0, total: 0, draining: false };
+    const e: Entry = { session, socket, active: 0, total: 0, draining: false, idleSince: performance.now() };
     this.entries.add(e);
     // Errors reach the streams; the session itself only stops taking new ones.
     session.on('error', () => {
@@ -135,6 +141,21 @@ export class H2SessionPool {
       e.draining = true;
       if (e.active === 0) session.close();
     });
+    const life = agent.maxConnectionDurationMs;
+    const lifetime = life > 0
+      ? setTimeout(() => {
+          e.draining = true;
+          agent.onMaxDuration();
+          if (e.active === 0) session.close();
+        }, life)
+      : undefined;
+    lifetime?.unref();
+    // PINGs are socket activity, which would reset node's session timeout: under keepalive the idle
+    // timeout (no active streams, as Envoy counts it) is checked on each PING tick instead.
+    const idleCheck = (): void => {
+      if (settings.idleTimeoutMs > 0 && e.active === 0 && performance.now() - e.idleSince >= settings.idleTimeoutMs) session.close();
+    };
+    const keepalive = settings.h2Keepalive !== undefined ? startKeepalive(session, settings.h2Keepalive, idleCheck) : undefined;
     if (settings.idleTimeoutMs > 0) {
       session.setTimeout(settings.idleTimeoutMs, () => {
         if (e.active === 0) session.close();
@@ -142,6 +163,8 @@ export class H2SessionPool {
     }
     let counted = true;
     session.once('close', () => {
+      if (lifetime !== undefined) clearTimeout(lifetime);
+      if (keepalive !== undefined) clearInterval(keepalive);
       this.entries.delete(e);
       if (!socket.destroyed) socket.destroy();
       if (counted) {
@@ -156,7 +179,33 @@ export class H2SessionPool {
 
   private streamClosed(e: Entry): void {
     e.active--;
+    if (e.active === 0) e.idleSince = performance.now();
     if (e.draining && e.active === 0 && !e.session.closed) e.session.close();
     if (this.agent.waiters.length > 0) this.agent.pool?.onFree(this.agent);
   }
+}
+
+/** PINGs `session` every interval; destroys it when a PING goes unanswered for the timeout. */
+function startKeepalive(session: http2.ClientHttp2Session, ka: { readonly intervalMs: number; readonly timeoutMs: number }, onTick: () => void): NodeJS.Timeout {
+  let waiting = false;
+  const timer = setInterval(() => {
+    onTick();
+    if (waiting || session.destroyed || session.closed || session.connecting) return;
+    waiting = true;
+    const deadline = setTimeout(() => {
+      session.destroy(Object.assign(new Error('HTTP/2 keepalive PING timed out'), { code: 'WEFT_H2_KEEPALIVE_TIMEOUT' }));
+    }, ka.timeoutMs);
+    deadline.unref();
+    const sent = session.ping((err) => {
+      clearTimeout(deadline);
+      waiting = false;
+      if (err && !session.destroyed) session.destroy(err);
+    });
+    if (!sent) {
+      clearTimeout(deadline);
+      waiting = false;
+    }
+  }, ka.intervalMs);
+  timer.unref();
+  return timer;
 }

@@ -40,6 +40,12 @@ export interface HostInit {
    * count; a fresh object is created when absent.
    */
   readonly stats?: HostStats;
+  /**
+   * When the endpoint joined the cluster (`performance.now()` ms, monotonic); defaults to now.
+   * Carried over when a host is re-created for a new weight, as Envoy keeps a host's creation time
+   * (slow start measures time in the cluster from it).
+   */
+  readonly createdAtMs?: number;
 }
 
 /** One upstream endpoint. Identity (object reference) is what `LbContext.exclude` compares. */
@@ -58,6 +64,8 @@ export class Host {
   readonly hashKey: string;
   /** Mutable counters (see {@link HostStats}). */
   readonly stats: HostStats;
+  /** When the endpoint joined the cluster (monotonic ms; see {@link HostInit.createdAtMs}). */
+  readonly createdAtMs: number;
   /**
    * Current health as decided by health checking / outlier detection. Balancers never read it per
    * pick: they use the {@link HostSet} snapshot, which the owner rebuilds when this changes.
@@ -83,6 +91,7 @@ export class Host {
     this.healthy = init.healthy ?? true;
     this.hashKey = init.hashKey ?? formatAddress(init.address, init.port);
     this.stats = init.stats ?? { activeRequests: 0 };
+    this.createdAtMs = init.createdAtMs ?? performance.now();
   }
 
   /** `address:port`, IPv6 in brackets, as Envoy prints upstream hosts. */

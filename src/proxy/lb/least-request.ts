@@ -8,6 +8,9 @@
  *   0 turns it into plain weighted round robin). O(log n).
  *
  * Active requests are read from `host.stats.activeRequests`, which the connection pool maintains.
+ * With `slowStart`, while a host is within its slow start window every host is picked by
+ * `weight / (active + 1) ^ bias` scaled by its slow start factor, as Envoy's `hostWeight` does
+ * whenever a host is in slow start (see slow-start.ts).
  */
 
 import { EdfScheduler } from './edf.js';
@@ -15,6 +18,7 @@ import { LbError, LbErrorCode } from './errors.js';
 import type { Host, HostSet } from './host.js';
 import { allWeightsEqual, candidateHosts, integerOption, isExcluded, type CommonLbOptions } from './lb-util.js';
 import type { LbContext, LoadBalancer } from './load-balancer.js';
+import { SlowStartPicker, type SlowStartOptions } from './slow-start.js';
 
 /** Envoy `leastRequestLbConfig` settings. */
 export interface LeastRequestOptions extends CommonLbOptions {
@@ -22,6 +26,8 @@ export interface LeastRequestOptions extends CommonLbOptions {
   readonly choiceCount?: number | undefined;
   /** Exponent applied to (active + 1) when weights differ; default 1.0, must be ≥ 0. */
   readonly activeRequestBias?: number | undefined;
+  /** Envoy `slow_start_config` (Istio `loadBalancer.warmup`). */
+  readonly slowStart?: SlowStartOptions | undefined;
 }
 
 /** Least-request balancer over a {@link HostSet} snapshot. */
@@ -32,6 +38,7 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
   /** Scratch permutation for distinct sampling (partial Fisher–Yates; any order is a valid start). */
   private readonly perm: Int32Array;
   private readonly edf: EdfScheduler | undefined;
+  private slow: SlowStartPicker | undefined;
 
   constructor(hostSet: HostSet, options: LeastRequestOptions = {}) {
     this.hosts = candidateHosts(hostSet, options);
@@ -51,6 +58,10 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
       for (let i = 0; i < n; i++) w[i] = this.effectiveWeight(this.hosts[i]!);
       this.edf = new EdfScheduler(w);
     }
+    if (options.slowStart !== undefined) {
+      const slow = new SlowStartPicker(this.hosts, options.slowStart, (h) => this.effectiveWeight(h));
+      if (slow.active()) this.slow = slow;
+    }
   }
 
   /** Least-loaded of the sampled hosts (or next in the load-adjusted schedule), avoiding `exclude`. */
@@ -59,6 +70,11 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
     if (n === 0) return undefined;
     if (n === 1) return this.hosts[0];
     const exclude = ctx.exclude;
+    if (this.slow !== undefined) {
+      const h = this.slow.pick(exclude);
+      if (h !== undefined) return h;
+      if (!this.slow.active()) this.slow = undefined;
+    }
     if (this.edf !== undefined) return this.pickWeighted(exclude);
     const random = ctx.random ?? Math.random;
     if (exclude === undefined || exclude.size === 0) {

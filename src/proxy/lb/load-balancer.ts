@@ -14,6 +14,7 @@ import { MaglevLoadBalancer, type MaglevOptions } from './maglev.js';
 import { RandomLoadBalancer } from './random.js';
 import { RingHashLoadBalancer, type RingHashOptions } from './ring-hash.js';
 import { RoundRobinLoadBalancer } from './round-robin.js';
+import type { SlowStartOptions } from './slow-start.js';
 
 /**
  * Per-request input to {@link LoadBalancer.pick}. Callers on the hot path should reuse one mutable
@@ -74,6 +75,8 @@ export interface LoadBalancerOptions extends CommonLbOptions {
   readonly maglev?: Omit<MaglevOptions, keyof CommonLbOptions> | undefined;
   /** `leastRequestLbConfig` (LEAST_REQUEST only). */
   readonly leastRequest?: Omit<LeastRequestOptions, keyof CommonLbOptions> | undefined;
+  /** `slowStartConfig` of `roundRobinLbConfig` / `leastRequestLbConfig` (those two policies only). */
+  readonly slowStart?: SlowStartOptions | undefined;
 }
 
 /**
@@ -87,9 +90,9 @@ export function createLoadBalancer(policy: LbPolicy | string | number, hostSet: 
   const common: CommonLbOptions = { healthyPanicThreshold: options.healthyPanicThreshold, random: options.random };
   switch (name) {
     case 'ROUND_ROBIN':
-      return new RoundRobinLoadBalancer(hostSet, common);
+      return new RoundRobinLoadBalancer(hostSet, { ...common, slowStart: options.slowStart });
     case 'LEAST_REQUEST':
-      return new LeastRequestLoadBalancer(hostSet, { ...options.leastRequest, ...common });
+      return new LeastRequestLoadBalancer(hostSet, { ...options.leastRequest, ...common, slowStart: options.slowStart });
     case 'RANDOM':
       return new RandomLoadBalancer(hostSet, common);
     case 'RING_HASH':

@@ -6,6 +6,9 @@
  * TLS — mesh mTLS), then pipes bytes both ways with backpressure (`.pipe`) and half-close (a FIN
  * from one side ends the other side's writes only), closes both on the route's idle timeout, and
  * on failure closes the downstream with flag UH (no host), UF (connect failure), UO or NC.
+ * A route's `maxDownstreamConnectionDuration` closes both sides when it elapses (flag DT, Envoy's
+ * tcp_proxy onMaxDownstreamConnectionDuration), and a `sourceIp` hash policy makes RING_HASH /
+ * MAGLEV clusters pick by the downstream address (Istio's `consistentHash.useSourceIp` on TCP).
  * A route carrying network RBAC filters (AuthorizationPolicy on TCP) is authorized first, once per
  * connection, after the TLS handshake (the peer identity is known) and before any upstream
  * connection: a denied connection is closed, counted in `tcp.rbac.denied` and in Istio's TCP
@@ -23,6 +26,7 @@ import { networkRbacAllows } from './network-authz.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
 import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
 import { CONNECT_TIMEOUT_CODE } from '../upstream-agent.js';
+import { hashString } from '../lb/hash.js';
 import type { TcpRoute } from './tcp-routes.js';
 import { tcpChildren } from './tcp-stats.js';
 
@@ -67,7 +71,8 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
     const d = opts.originalDst ?? { host: downstream.localAddress ?? '', port: downstream.localPort ?? 0 };
     if (d.host !== '' && d.port > 0) rt = cluster.originalDstHost(d.host, d.port);
   } else {
-    lbCtx.hash = undefined;
+    const ip = route.hashSourceIp === true && cluster.hashing ? downstream.remoteAddress : undefined;
+    lbCtx.hash = ip !== undefined && ip.length > 0 ? hashString(ip) : undefined;
     const host = cluster.lb.pick(lbCtx);
     rt = host !== undefined ? cluster.runtime(host) : undefined;
   }
@@ -108,6 +113,13 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
   let flag = '-';
   let connected = false;
   let done = false;
+  const maxDuration = route.maxConnectionDurationMs !== undefined && route.maxConnectionDurationMs > 0
+    ? setTimeout(() => {
+        flag = addFlag(flag, 'DT');
+        upstream.destroy();
+        downstream.destroy();
+      }, route.maxConnectionDurationMs)
+    : undefined;
   const timer = settings.connectTimeoutMs > 0
     ? setTimeout(() => {
         if (connected) return;
@@ -153,6 +165,7 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
   // closes the other once what it sent is flushed; both closed = done.
   const release = (): void => {
     if (timer) clearTimeout(timer);
+    if (maxDuration) clearTimeout(maxDuration);
     stats.cxActive.dec();
     breaker.addConnections(-1);
     rt.host.stats.activeRequests--;

@@ -35,6 +35,10 @@ export interface TcpRoute {
   pickCluster(): string | undefined;
   /** Idle timeout (ms; 0 = none). */
   readonly idleTimeoutMs: number;
+  /** `maxDownstreamConnectionDuration` (ms; 0 = none): the connection is closed after it (flag DT). */
+  readonly maxConnectionDurationMs?: number;
+  /** `hashPolicy: [{sourceIp: {}}]`: hashing balancers pick by the downstream address. */
+  readonly hashSourceIp?: boolean;
   /** The chain's network RBAC filters (AuthorizationPolicy on TCP), evaluated once per connection. */
   readonly rbac?: readonly NetworkRbacStage[];
 }
@@ -104,7 +108,12 @@ export function compileTcpRoute(proxy: TcpProxy, name: string): TcpRoute {
       }
     : (): string | undefined => single;
   const idle = durationMs(proxy.idleTimeout);
-  const route: TcpRoute = { name, statPrefix: proxy.statPrefix ?? '', pickCluster, idleTimeoutMs: idle ?? DEFAULT_TCP_IDLE_TIMEOUT_MS };
+  const maxDuration = durationMs(proxy.maxDownstreamConnectionDuration);
+  const route: TcpRoute = {
+    name, statPrefix: proxy.statPrefix ?? '', pickCluster, idleTimeoutMs: idle ?? DEFAULT_TCP_IDLE_TIMEOUT_MS,
+    ...(maxDuration !== undefined && maxDuration > 0 ? { maxConnectionDurationMs: maxDuration } : {}),
+    ...(proxy.hashPolicy?.some((h) => h.sourceIp !== undefined && h.sourceIp !== null) ? { hashSourceIp: true } : {}),
+  };
   routeCache.set(proxy, route);
   return route;
 }

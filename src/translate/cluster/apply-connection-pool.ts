@@ -67,7 +67,21 @@ export function applyConnectionPool(draft: ClusterDraft, mesh: MeshConfig, setti
       o.explicitHttpConfig = { http2ProtocolOptions: { ...o.explicitHttpConfig?.http2ProtocolOptions, maxConcurrentStreams: { value: maxConcurrentStreams } } };
     }
   }
+  applyHttp2KeepAlive(draft, s.http?.http2KeepAlive);
   if (s.http?.useClientProtocol) setUseDownstreamProtocol(draft);
+}
+
+/**
+ * `http.http2KeepAlive` → Envoy `http2ProtocolOptions.connectionKeepalive {interval, timeout}` on
+ * clusters that speak HTTP/2 upstream (Envoy's KeepaliveSettings: a PING every interval, the
+ * connection closed when a PING is not answered within timeout). HTTP/1.1 clusters have no PING.
+ */
+export function applyHttp2KeepAlive(draft: ClusterDraft, ka: { interval?: string; timeout?: string } | undefined): void {
+  const interval = durationFromIstio(ka?.interval);
+  const timeout = durationFromIstio(ka?.timeout);
+  if (!interval || !timeout || !isHttp2Draft(draft)) return;
+  const o = httpOptions(draft);
+  o.explicitHttpConfig = { http2ProtocolOptions: { ...o.explicitHttpConfig?.http2ProtocolOptions, connectionKeepalive: { interval, timeout } } };
 }
 
 /** Upgrades an outbound cluster to HTTP/2 when the rule says UPGRADE (istiod's applyH2Upgrade; the mesh default is DO_NOT_UPGRADE). */

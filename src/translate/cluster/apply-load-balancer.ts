@@ -4,8 +4,8 @@
  * - ORIGINAL_DST clusters always use CLUSTER_PROVIDED;
  * - `simple`: LEAST_REQUEST (and the deprecated LEAST_CONN), RANDOM, ROUND_ROBIN, PASSTHROUGH (the
  *   cluster becomes ORIGINAL_DST / CLUSTER_PROVIDED and loses any inline endpoints); UNSPECIFIED or
- *   no load balancer → LEAST_REQUEST, Istio's default; `warmupDurationSecs` adds a slow-start window
- *   to ROUND_ROBIN / LEAST_REQUEST;
+ *   no load balancer → LEAST_REQUEST, Istio's default; slow start on ROUND_ROBIN / LEAST_REQUEST
+ *   (see {@link slowStartConfig}: `warmup` wins over the deprecated `warmupDurationSecs`);
  * - `consistentHash` then overrides the policy: MAGLEV (with `tableSize` when non-zero, Envoy's
  *   default 65537), RING_HASH with `minimumRingSize` when non-zero, or RING_HASH with 1024 when
  *   neither algorithm is named. The hash key itself goes on routes (see `hash-policy.ts`);
@@ -36,8 +36,7 @@ export function applyLoadBalancer(draft: ClusterDraft, lb: LoadBalancerSettings 
     setPolicy(c, 'CLUSTER_PROVIDED');
     return;
   }
-  const warmup = durationFromIstio(lb?.warmupDurationSecs ?? lb?.warmup?.duration);
-  const slowStart = warmup ? { slowStartWindow: warmup } : undefined;
+  const slowStart = slowStartConfig(lb);
   switch (lb?.simple) {
     case 'RANDOM':
       setPolicy(c, 'RANDOM');
@@ -57,6 +56,28 @@ export function applyLoadBalancer(draft: ClusterDraft, lb: LoadBalancerSettings 
       if (slowStart) c.leastRequestLbConfig = { slowStartConfig: slowStart };
   }
   applyConsistentHash(c, lb);
+}
+
+/**
+ * Envoy `SlowStartConfig` as istiod's cluster builder sets it (applyRoundRobinLoadBalancer /
+ * applyLeastRequestLoadBalancer, setWarmup): `warmup` takes precedence and always sets `aggression`
+ * (default 1.0, a linear ramp) and `minWeightPercent` (default 10, Envoy's); the runtime key is a
+ * fixed placeholder, as istiod's, since Envoy requires one. Otherwise the deprecated
+ * `warmupDurationSecs` sets only the window (Envoy's defaults apply).
+ */
+export function slowStartConfig(lb: LoadBalancerSettings | undefined): Record<string, unknown> | undefined {
+  const warmup = lb?.warmup;
+  if (warmup !== undefined) {
+    const window = durationFromIstio(warmup.duration);
+    if (!window) return undefined;
+    return {
+      slowStartWindow: window,
+      aggression: { defaultValue: warmup.aggression ?? 1, runtimeKey: '(' },
+      minWeightPercent: { value: warmup.minimumPercent ?? 10 },
+    };
+  }
+  const window = durationFromIstio(lb?.warmupDurationSecs);
+  return window ? { slowStartWindow: window } : undefined;
 }
 
 /** RING_HASH / MAGLEV for `consistentHash` (istiod's ApplyRingHashLoadBalancer). */

@@ -5,7 +5,7 @@
  * CLUSTER_PROVIDED. Which policy applies (port level, subset) is decided in `traffic-policy-merge.ts`.
  */
 import type { MeshConfig } from '../../model/mesh-config.js';
-import { applyConnectionPool, applyH2Upgrade, applyRetryBudget } from './apply-connection-pool.js';
+import { applyConnectionPool, applyH2Upgrade, applyHttp2KeepAlive, applyRetryBudget } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
 import { applyUpstreamTls, type UpstreamTlsOptions } from './apply-upstream-tls.js';
@@ -23,6 +23,7 @@ export function applyTrafficPolicy(draft: ClusterDraft, policy: ResolvedTrafficP
   applyRetryBudget(draft, policy?.retryBudget);
   if (target.direction === 'outbound') {
     applyH2Upgrade(draft, policy?.connectionPool);
+    applyHttp2KeepAlive(draft, policy?.connectionPool?.http?.http2KeepAlive);
     applyOutlierDetection(draft, policy?.outlierDetection);
     applyLoadBalancer(draft, policy?.loadBalancer, mesh.localityLbSetting);
     applyUpstreamTls(draft, policy?.tls, target.tls);

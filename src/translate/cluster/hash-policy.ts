@@ -11,7 +11,7 @@ import type { ResolvedTrafficPolicy } from './traffic-policy-merge.js';
 
 /**
  * Envoy `RouteAction.hashPolicy` entries for a traffic policy: empty when it has no consistent hash.
- * httpHeaderName → header, httpCookie → cookie {name, path, ttl} (Envoy generates the cookie when a
+ * httpHeaderName → header, httpCookie → cookie {name, path, ttl, attributes} (Envoy generates the cookie when a
  * ttl is set), useSourceIp → connectionProperties.sourceIp, httpQueryParameterName → queryParameter.
  */
 export function hashPolicyFor(policy: TrafficPolicy | ResolvedTrafficPolicy | undefined): readonly HashPolicy[] {
@@ -31,6 +31,11 @@ export function convertConsistentHash(ch: ConsistentHashLB): HashPolicy | undefi
         name: ch.httpCookie.name ?? '',
         ...(ttl ? { ttl } : {}),
         ...(ch.httpCookie.path !== undefined ? { path: ch.httpCookie.path } : {}),
+        // istiod (route.go consistentHashToHashPolicy) copies `attributes` as Envoy CookieAttributes,
+        // which Envoy appends to the Set-Cookie it generates.
+        ...(ch.httpCookie.attributes !== undefined && ch.httpCookie.attributes.length > 0
+          ? { attributes: ch.httpCookie.attributes.map((a) => ({ name: a.name ?? '', ...(a.value !== undefined ? { value: a.value } : {}) })) }
+          : {}),
       },
     };
   }

@@ -17,6 +17,7 @@ import { intersectHosts } from '../route/gateway-routes.js';
 import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
+import { withTcpDestinationPolicy } from './tcp-destination-policy.js';
 import { buildDownstreamTlsContext, tlsTransportSocket } from './tls-context.js';
 
 const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } };
@@ -98,7 +99,7 @@ function tlsChains(scope: ProxyScope, s: GatewayServer): FilterChain[] {
     return selectTlsRoutes(vses, ctx, `outbound_0.0.0.0_${s.listenerPort}`).map((t) => ({
       name: `${chainName}/${t.sniHosts.join(',')}`,
       filterChainMatch: { serverNames: [...t.sniHosts] },
-      filters: [...authz, tcpProxyFilter(t.proxy)],
+      filters: [...authz, tcpProxyFilter(withTcpDestinationPolicy(t.proxy, scope))],
       ...(t.metadata ? { metadata: t.metadata } : {}),
     }));
   }
@@ -108,7 +109,7 @@ function tlsChains(scope: ProxyScope, s: GatewayServer): FilterChain[] {
       name: chainName,
       ...match,
       ...(s.terminatesTls ? { transportSocket: tlsTransportSocket(buildDownstreamTlsContext(s.server.tls!, false)) } : {}),
-      filters: [...authz, tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(BLACKHOLE_CLUSTER))],
+      filters: [...authz, tcpProxyFilter(withTcpDestinationPolicy(target?.proxy ?? tcpProxyToCluster(BLACKHOLE_CLUSTER), scope))],
       ...(target?.metadata ? { metadata: target.metadata } : {}),
     },
   ];

@@ -18,6 +18,7 @@ import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { MESH_GATEWAY } from '../virtual-services.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
+import { withTcpDestinationPolicy } from './tcp-destination-policy.js';
 
 /** Name and port of the virtual outbound listener. */
 export const VIRTUAL_OUTBOUND = { name: 'virtualOutbound', port: 15001 } as const;
@@ -99,7 +100,7 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
         const names = t.sniHosts.filter((h) => !seen.has(h));
         if (names.length === 0) continue;
         names.forEach((h) => seen.add(h));
-        chains.push({ name: `tls:${names.join(',')}`, filterChainMatch: { serverNames: names }, filters: [tcpProxyFilter(t.proxy)], ...(t.metadata ? { metadata: t.metadata } : {}) });
+        chains.push({ name: `tls:${names.join(',')}`, filterChainMatch: { serverNames: names }, filters: [tcpProxyFilter(withTcpDestinationPolicy(t.proxy, scope))], ...(t.metadata ? { metadata: t.metadata } : {}) });
       }
     }
   }
@@ -112,7 +113,7 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
     chains.push({
       name: cluster,
       ...(single ? {} : { filterChainMatch: { prefixRanges: vips.map((a) => ({ addressPrefix: a, prefixLen: { value: 32 } })) } }),
-      filters: [tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(cluster))],
+      filters: [tcpProxyFilter(withTcpDestinationPolicy(target?.proxy ?? tcpProxyToCluster(cluster), scope))],
       ...(target?.metadata ? { metadata: target.metadata } : {}),
     });
   }

@@ -9,7 +9,8 @@ import { each, enforced, enforcedUntested, unsupported, under, type FieldTable }
 const OC = T.outboundClusters;
 const OUTLIER = 'outlier detection: unset fields stay unset (Envoy defaults), gateway errors and local-origin errors map as istiod';
 const LB = 'load balancer: simple policies, consistent hash by header (ring hash 1024), maglev, hash policy for routes';
-const WARMUP = 'slow start is translated (slowStartConfig), but the proxy\'s load balancers do not ramp new endpoints up (issue 12)';
+const WARMUP = 'slow start: a new endpoint under steady load gets a share rising over the warmup window (ROUND_ROBIN with warmup, LEAST_REQUEST with warmupDurationSecs)';
+const KEEPALIVE = 'Node.js has no API for the TCP keepalive probe count or interval: whenever keepalive is on, its libuv sets TCP_KEEPINTVL 1 s and TCP_KEEPCNT 10 (seen with strace on Node 20.20), so probes and interval stay 10 every 1 s instead of the configured values';
 const LOCALITY_E2E = 'locality failover: traffic stays in the caller zone, fails over to the next zone when it is ejected, and comes back, under load with 0 failed requests; distribute weights hold';
 const ZONE_AWARE = 'zone-aware load balancing (Envoy zone-aware routing over the caller\'s own cluster, ISTIO_META_ENABLE_SELF_DISCOVERY) is not implemented: use localityLbSetting (issue 12)';
 
@@ -17,11 +18,11 @@ const ZONE_AWARE = 'zone-aware load balancing (Envoy zone-aware routing over the
 export const connectionPoolFields: FieldTable = {
   'tcp.maxConnections': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
   'tcp.connectTimeout': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
-  'tcp.idleTimeout': enforced(T.connectionPoolFields, 'tcp.idleTimeout is the upstream idle timeout unless http.idleTimeout is set', 'upstream HTTP connections; TCP proxies do not apply it yet (issue 12)'),
-  'tcp.maxConnectionDuration': unsupported('translated, but the proxy does not close upstream connections after maxConnectionDuration (issue 12)'),
+  'tcp.idleTimeout': enforced(T.connPolicy, 'TCP proxy: DestinationRule tcp.idleTimeout closes an idle proxied connection', 'TCP proxies (tcp_proxy idleTimeout) and upstream HTTP connections unless http.idleTimeout is set'),
+  'tcp.maxConnectionDuration': enforced(T.connPolicy, 'HTTP: maxConnectionDuration drains the upstream connection (the request in flight completes, the next one reconnects)', 'HTTP connections drain; TCP proxies close the connection (max_downstream_connection_duration)'),
   'tcp.tcpKeepalive.time': enforced(OC, OUTLIER),
-  'tcp.tcpKeepalive.probes': unsupported('Node.js sockets only set the keepalive idle time: the probe count stays the OS default (issue 12)'),
-  'tcp.tcpKeepalive.interval': unsupported('Node.js sockets only set the keepalive idle time: the probe interval stays the OS default (issue 12)'),
+  'tcp.tcpKeepalive.probes': unsupported(KEEPALIVE),
+  'tcp.tcpKeepalive.interval': unsupported(KEEPALIVE),
   'http.http1MaxPendingRequests': enforced(T.httpbinTasks, 'circuit breaking: 3 connections against maxConnections 1 / 1 pending → some 503 UO, counted as pending overflow'),
   'http.http2MaxRequests': enforced(OC, OUTLIER),
   'http.maxRequestsPerConnection': enforced(T.h1Upstream, 'maxRequestsPerConnection: 2 requests per upstream connection'),
@@ -30,6 +31,8 @@ export const connectionPoolFields: FieldTable = {
   'http.h2UpgradePolicy': enforced(T.connectionPoolFields, 'h2UpgradePolicy UPGRADE makes an HTTP/1.1 port speak HTTP/2 upstream; DO_NOT_UPGRADE does not'),
   'http.useClientProtocol': enforced(OC, 'HTTP/2 and gRPC ports speak HTTP/2 upstream; ports of unknown protocol use the downstream protocol'),
   'http.maxConcurrentStreams': enforced(T.connectionPoolFields, 'maxConcurrentStreams limits streams per upstream connection of an HTTP/2 (gRPC) port'),
+  'http.http2KeepAlive.interval': enforced(T.h2Keepalive, 'http2KeepAlive: the sidecar PINGs its upstream HTTP/2 connection every interval', 'upstream HTTP/2 connections only (HTTP/1.1 has no PING)'),
+  'http.http2KeepAlive.timeout': enforced(T.h2Keepalive, 'http2KeepAlive: an unanswered PING closes the upstream connection within the timeout; the next request reconnects'),
 };
 
 /** LoadBalancerSettings, OutlierDetection, ClientTLSSettings, … of one TrafficPolicy (without portLevelSettings). */
@@ -38,12 +41,12 @@ const policyBody: FieldTable = {
   'loadBalancer.simple': enforced(OC, LB),
   'loadBalancer.consistentHash.httpHeaderName': enforced(OC, LB),
   'loadBalancer.consistentHash.httpQueryParameterName': enforced(OC, LB),
-  'loadBalancer.consistentHash.useSourceIp': enforced(OC, LB),
-  'loadBalancer.consistentHash.httpCookie.name': enforced(OC, LB),
-  'loadBalancer.consistentHash.httpCookie.path': enforced(OC, LB),
-  'loadBalancer.consistentHash.httpCookie.ttl': enforced(OC, LB),
-  'loadBalancer.consistentHash.httpCookie.attributes[].name': unsupported('cookie attributes are not passed to the generated Set-Cookie (issue 12)'),
-  'loadBalancer.consistentHash.httpCookie.attributes[].value': unsupported('cookie attributes are not passed to the generated Set-Cookie (issue 12)'),
+  'loadBalancer.consistentHash.useSourceIp': enforced(T.connPolicy, 'TCP proxy: consistentHash.useSourceIp keeps each client address on one endpoint'),
+  'loadBalancer.consistentHash.httpCookie.name': enforced(T.connPolicy, 'consistentHash.httpCookie.attributes are added to the generated Set-Cookie'),
+  'loadBalancer.consistentHash.httpCookie.path': enforced(T.connPolicy, 'consistentHash.httpCookie.attributes are added to the generated Set-Cookie'),
+  'loadBalancer.consistentHash.httpCookie.ttl': enforced(T.connPolicy, 'consistentHash.httpCookie.attributes are added to the generated Set-Cookie'),
+  'loadBalancer.consistentHash.httpCookie.attributes[].name': enforced(T.connPolicy, 'consistentHash.httpCookie.attributes are added to the generated Set-Cookie'),
+  'loadBalancer.consistentHash.httpCookie.attributes[].value': enforced(T.connPolicy, 'consistentHash.httpCookie.attributes are added to the generated Set-Cookie'),
   'loadBalancer.consistentHash.minimumRingSize': enforced(OC, LB),
   'loadBalancer.consistentHash.ringHash.minimumRingSize': enforced(OC, LB),
   'loadBalancer.consistentHash.maglev.tableSize': enforced(OC, LB),
@@ -62,7 +65,7 @@ const policyBody: FieldTable = {
   ),
   ...each(
     ['loadBalancer.warmupDurationSecs', 'loadBalancer.warmup.duration', 'loadBalancer.warmup.minimumPercent', 'loadBalancer.warmup.aggression'],
-    unsupported(WARMUP),
+    enforced(T.slowStart, WARMUP),
   ),
   'outlierDetection.consecutive5xxErrors': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.consecutiveGatewayErrors': enforced(OC, OUTLIER),
@@ -73,6 +76,7 @@ const policyBody: FieldTable = {
   'outlierDetection.baseEjectionTime': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.maxEjectionPercent': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
   'outlierDetection.minHealthPercent': enforced(OC, OUTLIER),
+  'outlierDetection.outlierDetectionHttpErrorCodes': unsupported('Istio maps it to Envoy\'s HttpProtocolOptions outlier_detection error matcher (envoyproxy/envoy#39947, per istio/api#3741), a field the Envoy API Weft carries over xDS (@grpc/grpc-js-xds deps) does not have: outlier detection keeps counting 5xx'),
   'tls.mode': enforced(T.drTls, 'SIMPLE: CA file, SNI and SAN verified'),
   'tls.clientCertificate': enforced(T.drTls, 'MUTUAL: client certificate from files'),
   'tls.privateKey': enforced(T.drTls, 'MUTUAL: client certificate from files'),
