@@ -8,6 +8,8 @@
  *   any proxied connection; `200 Connection established` is sent once the upstream is connected,
  *   a failure is answered `503` with the flag's reason (no 200 is ever followed by a close for
  *   connect failures);
+ * - a port whose protocol is detected (no declared protocol): `200` at once, then the first bytes
+ *   pick HTTP or TCP as the listener's inspectors and filter chains say (sniffed-outbound.ts);
  * - an HTTP service port: the tunnel carries HTTP, so after `200` the socket is served by the
  *   outbound HTTP listener itself (routes, retries… apply to each request inside);
  * - any other port: `virtualOutbound`'s default chain — PassthroughCluster (ALLOW_ANY: the named
@@ -18,6 +20,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
 import type { ProxyContext } from '../proxy-context.js';
+import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints } from './tcp-routes.js';
 
@@ -55,6 +58,19 @@ function onConnect(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions
     return;
   }
   const snapshot = ctx.snapshot;
+  const inspecting = inspectingOutboundListener(snapshot, port);
+  if (inspecting !== undefined) {
+    // Auto-protocol port: the client speaks only after 200, so answer first, then inspect its
+    // first bytes and pick the chain (sniffed-outbound.ts); failures after this close the tunnel.
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    dispatchSniffed(ctx, socket, inspecting, {
+      podIp: opts.podIp, namespace: opts.namespace, port, host,
+      deliverHttp: (s) => server.emit('connection', s),
+      tcp: { originalDst: { host, port } },
+    });
+    return;
+  }
   if (snapshot.outboundByPort.has(port)) {
     // HTTP inside the tunnel: hand the socket to the outbound HTTP listener itself.
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');

@@ -5,8 +5,9 @@
  * bound (traffic arrives through the virtual listener or, under `weft up`, the HTTP proxy). HTTP
  * ports run an HCM with RDS `<port>`; TCP ports a TCP proxy per service (matched by VIP when several
  * services share the port) using the VirtualService `tcp` rules; TLS/HTTPS ports add SNI chains
- * from VirtualService `tls` rules. When HTTP and TCP services share a port, HTTP wins (Weft routes
- * UNKNOWN protocols as HTTP).
+ * from VirtualService `tls` rules. When HTTP and TCP services share a port, HTTP wins. Ports whose
+ * protocol is not declared (UNKNOWN) detect it per connection, as istiod's auto-protocol listeners
+ * (protocol-sniffing.ts): HTTP/1.1 and h2c reach the HCM, anything else the TCP proxy.
  */
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { hostMatches } from '../../model/hosts.js';
@@ -17,6 +18,7 @@ import type { ProxyScope } from '../proxy-scope.js';
 import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { MESH_GATEWAY } from '../virtual-services.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
+import { autoProtocolChains, protocolDetectionFilters, type AutoTcpTarget } from './protocol-sniffing.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 
 /** Name and port of the virtual outbound listener. */
@@ -24,18 +26,18 @@ export const VIRTUAL_OUTBOUND = { name: 'virtualOutbound', port: 15001 } as cons
 
 /** Builds every outbound listener of a sidecar (virtualOutbound first, then by port). */
 export function buildSidecarOutboundListeners(scope: ProxyScope): Listener[] {
-  const ports = new Map<number, { http: boolean; tls: boolean }>();
+  const ports = new Map<number, { http: boolean; tls: boolean; auto: boolean }>();
   for (const svc of scope.services) {
     for (const p of svc.ports) {
       if (p.protocol === 'UDP') continue;
-      const cur = ports.get(p.port) ?? { http: false, tls: false };
-      ports.set(p.port, { http: cur.http || isHttpProtocol(p.protocol), tls: cur.tls || p.protocol === 'TLS' || p.protocol === 'HTTPS' });
+      const cur = ports.get(p.port) ?? { http: false, tls: false, auto: false };
+      ports.set(p.port, { http: cur.http || isHttpProtocol(p.protocol), tls: cur.tls || p.protocol === 'TLS' || p.protocol === 'HTTPS', auto: cur.auto || p.protocol === 'UNKNOWN' });
     }
   }
   const listeners: Listener[] = [buildVirtualOutbound(scope)];
   for (const port of [...ports.keys()].sort((a, b) => a - b)) {
     const kind = ports.get(port)!;
-    const l = kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls);
+    const l = kind.auto ? buildAutoListener(scope, port) : kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls);
     if (l) listeners.push(l);
   }
   return listeners;
@@ -75,15 +77,32 @@ function portListener(port: number, filterChains: FilterChain[], extra: Partial<
   };
 }
 
-function buildHttpListener(scope: ProxyScope, port: number): Listener {
-  const hcm = buildHttpConnectionManager({
+function outboundHcmFilter(scope: ProxyScope, port: number) {
+  return hcmFilter(buildHttpConnectionManager({
     statPrefix: `outbound_0.0.0.0_${port}`,
     rds: String(port),
     useRemoteAddress: false,
     pathNormalization: scope.snapshot.meshConfig.pathNormalization,
     forwardClientCertDetails: 'APPEND_FORWARD',
+  }));
+}
+
+function buildHttpListener(scope: ProxyScope, port: number): Listener {
+  return portListener(port, [{ filters: [outboundHcmFilter(scope, port)] }]);
+}
+
+/** An auto-protocol port (protocol-sniffing.ts): the HCM for detected HTTP, TCP proxies for the rest. */
+function buildAutoListener(scope: ProxyScope, port: number): Listener {
+  const services = scope.servicesForPort(port).filter((s) => s.ports.some((p) => p.port === port && (p.protocol === 'UNKNOWN' || !isHttpProtocol(p.protocol)) && p.protocol !== 'UDP'));
+  const targets: AutoTcpTarget[] = tcpServiceChains(scope, port, services).map((c) => ({
+    name: c.name ?? '', filters: c.filters ?? [], ...(c.filterChainMatch?.prefixRanges ? { prefixRanges: c.filterChainMatch.prefixRanges } : {}), ...(c.metadata ? { metadata: c.metadata } : {}),
+  }));
+  return portListener(port, autoProtocolChains(outboundHcmFilter(scope, port), targets), {
+    defaultFilterChain: passthroughChain(scope),
+    listenerFilters: protocolDetectionFilters(),
+    // Mesh config `protocolDetectionTimeout` defaults to 0s (no timeout), as in Istio.
+    continueOnListenerFiltersTimeout: true,
   });
-  return portListener(port, [{ filters: [hcmFilter(hcm)] }]);
 }
 
 function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listener | undefined {
@@ -103,6 +122,18 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
       }
     }
   }
+  chains.push(...tcpServiceChains(scope, port, services));
+  return portListener(port, chains, {
+    defaultFilterChain: passthroughChain(scope),
+    ...(tls ? { listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] } : {}),
+  });
+}
+
+/** One TCP proxy chain per service of the port (matched by VIP when several services share it). */
+function tcpServiceChains(scope: ProxyScope, port: number, services: readonly Service[]): FilterChain[] {
+  const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: NO_HASH_POLICY };
+  const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
+  const chains: FilterChain[] = [];
   const single = services.length === 1;
   for (const svc of services) {
     const vips = svc.addresses.filter((a) => a && a !== '0.0.0.0' && !a.includes('/') && !a.includes(':'));
@@ -116,8 +147,5 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
       ...(target?.metadata ? { metadata: target.metadata } : {}),
     });
   }
-  return portListener(port, chains, {
-    defaultFilterChain: passthroughChain(scope),
-    ...(tls ? { listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] } : {}),
-  });
+  return chains;
 }
