@@ -28,7 +28,8 @@ export function inspectingOutboundListener(snapshot: RuntimeSnapshot, port: numb
   const l = snapshot.resources.listeners.get(`0.0.0.0_${port}`);
   if (l === undefined || l.bindToPort?.value === true) return undefined;
   const cfg = listenerInspectors(l);
-  return cfg.http ? l : undefined;
+  if (cfg.http) return l;
+  return cfg.tls && (l.filterChains ?? []).some((fc) => (fc.filterChainMatch?.serverNames?.length ?? 0) > 0) ? l : undefined;
 }
 
 /** Where the connection was going and how to reach the HTTP side. */

@@ -111,10 +111,12 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
   const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: NO_HASH_POLICY };
   const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
   const chains: FilterChain[] = [];
+  const withTlsRoute = new Set<Service>();
   if (tls) {
     const seen = new Set<string>();
     for (const svc of services) {
       for (const t of selectTlsRoutes(vsFor(svc), ctx, svc.hostname)) {
+        withTlsRoute.add(svc);
         const names = t.sniHosts.filter((h) => !seen.has(h));
         if (names.length === 0) continue;
         names.forEach((h) => seen.add(h));
@@ -122,21 +124,32 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
       }
     }
   }
-  chains.push(...tcpServiceChains(scope, port, services));
+  // TLS/HTTPS services no `tls` rule matched: opaque TCP to their own cluster, matched by SNI =
+  // the hostname when the service has no VIP (istiod buildSidecarOutboundTLSFilterChainOpts).
+  chains.push(...tcpServiceChains(scope, port, services, tls ? (svc) => !withTlsRoute.has(svc) : undefined));
   return portListener(port, chains, {
     defaultFilterChain: passthroughChain(scope),
     ...(tls ? { listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }] } : {}),
   });
 }
 
-/** One TCP proxy chain per service of the port (matched by VIP when several services share it). */
-function tcpServiceChains(scope: ProxyScope, port: number, services: readonly Service[]): FilterChain[] {
+/**
+ * One TCP proxy chain per service of the port (matched by VIP when several services share it).
+ * `sniByHost` (TLS/HTTPS ports): services it accepts that have no VIP match their hostname as
+ * SNI instead, as istiod does for TLS services without a TLS route.
+ */
+function tcpServiceChains(scope: ProxyScope, port: number, services: readonly Service[], sniByHost?: (svc: Service) => boolean): FilterChain[] {
   const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: NO_HASH_POLICY };
   const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
   const chains: FilterChain[] = [];
   const single = services.length === 1;
   for (const svc of services) {
     const vips = svc.addresses.filter((a) => a && a !== '0.0.0.0' && !a.includes('/') && !a.includes(':'));
+    if (sniByHost?.(svc) && vips.length === 0) {
+      const cluster = outboundClusterName(port, '', svc.hostname);
+      chains.push({ name: cluster, filterChainMatch: { serverNames: [svc.hostname] }, filters: [tcpProxyFilter(tcpProxyToCluster(cluster))] });
+      continue;
+    }
     if (!single && vips.length === 0) continue;
     const cluster = outboundClusterName(port, '', svc.hostname);
     const target = selectTcpRoute(vsFor(svc), ctx, svc.hostname);
