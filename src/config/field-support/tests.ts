@@ -39,4 +39,7 @@ export const T = {
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
+  protocolDetection: 'test/fidelity/protocol-detection.test.ts',
+  tlsSniChains: 'test/fidelity/tls-sni-chains.test.ts',
+  destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
 } as const;

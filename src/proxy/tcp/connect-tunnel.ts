@@ -17,9 +17,10 @@
  * Bytes the client sent after the CONNECT head are forwarded first.
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
 import type { ProxyContext } from '../proxy-context.js';
+import { outboundRouteForIp } from './outbound-by-address.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints } from './tcp-routes.js';
@@ -79,7 +80,8 @@ function onConnect(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions
     return;
   }
   const entries = tcpEntryPoints(snapshot, opts.podIp);
-  const route = outboundTcpRoute(entries, host, port, opts.namespace) ?? entries.outboundDefault;
+  // An IP target is matched by destination address (CIDR ServiceEntries, destinationSubnets); a name by its service.
+  const route = (isIP(host) ? outboundRouteForIp(snapshot, port, host) : undefined) ?? outboundTcpRoute(entries, host, port, opts.namespace) ?? entries.outboundDefault;
   if (route === undefined) {
     reply(socket, 503, 'no route for this destination', 'NR');
     return;

@@ -18,6 +18,7 @@ import type { ProxyScope } from '../proxy-scope.js';
 import { NO_HASH_POLICY, type RouteContext } from '../route/route-context.js';
 import { MESH_GATEWAY } from '../virtual-services.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
+import { cidrRangeOf, destinationKey, hasCidrAddress, serviceRanges, tcpChainsForService } from './tcp-destination-chains.js';
 import { autoProtocolChains, protocolDetectionFilters, type AutoTcpTarget } from './protocol-sniffing.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 
@@ -36,8 +37,9 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): Listener[] {
   }
   const listeners: Listener[] = [buildVirtualOutbound(scope)];
   for (const port of [...ports.keys()].sort((a, b) => a - b)) {
-    const kind = ports.get(port)!;
-    const l = kind.auto ? buildAutoListener(scope, port) : kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls);
+    const declared = egressProtocol(scope, port);
+    const kind = declared ?? ports.get(port)!;
+    const l = kind.auto ? buildAutoListener(scope, port) : kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls, declared !== undefined);
     if (l) listeners.push(l);
   }
   return listeners;
@@ -105,8 +107,21 @@ function buildAutoListener(scope: ProxyScope, port: number): Listener {
   });
 }
 
-function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listener | undefined {
-  const services = scope.servicesForPort(port).filter((s) => s.ports.some((p) => p.port === port && !isHttpProtocol(p.protocol) && p.protocol !== 'UDP'));
+/**
+ * The protocol a Sidecar egress listener declares for `port` (`egress[].port.protocol`): istiod
+ * builds that port's listener with the declared protocol instead of the services' (listener.go,
+ * `listenPort.Protocol`). HTTP-family → HTTP listener, TLS/HTTPS → TLS, others → opaque TCP.
+ */
+function egressProtocol(scope: ProxyScope, port: number): { http: boolean; tls: boolean; auto: boolean } | undefined {
+  const p = scope.egress.find((e) => e.port === port)?.protocol;
+  if (p === undefined || p === 'UNKNOWN' || p === 'UDP') return undefined;
+  if (p === 'TLS' || p === 'HTTPS') return { http: false, tls: true, auto: false };
+  return { http: isHttpProtocol(p), tls: false, auto: false };
+}
+
+function buildTcpListener(scope: ProxyScope, port: number, tls: boolean, declared = false): Listener | undefined {
+  // A declared egress protocol makes every service of the port opaque TCP (or TLS) on it.
+  const services = scope.servicesForPort(port).filter((s) => s.ports.some((p) => p.port === port && (declared || !isHttpProtocol(p.protocol)) && p.protocol !== 'UDP'));
   if (services.length === 0) return undefined;
   const ctx: RouteContext = { scope, port, gatewayNames: new Set([MESH_GATEWAY]), isTls: false, hashPolicy: NO_HASH_POLICY };
   const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
@@ -117,10 +132,12 @@ function buildTcpListener(scope: ProxyScope, port: number, tls: boolean): Listen
     for (const svc of services) {
       for (const t of selectTlsRoutes(vsFor(svc), ctx, svc.hostname)) {
         withTlsRoute.add(svc);
-        const names = t.sniHosts.filter((h) => !seen.has(h));
+        const scope = t.destinationSubnets ? `|${[...t.destinationSubnets].sort().join(',')}` : '';
+        const names = t.sniHosts.filter((h) => !seen.has(h + scope));
         if (names.length === 0) continue;
-        names.forEach((h) => seen.add(h));
-        chains.push({ name: `tls:${names.join(',')}`, filterChainMatch: { serverNames: names }, filters: [tcpProxyFilter(t.proxy)], ...(t.metadata ? { metadata: t.metadata } : {}) });
+        names.forEach((h) => seen.add(h + scope));
+        const prefixRanges = t.destinationSubnets?.map(cidrRangeOf);
+        chains.push({ name: `tls:${names.join(',')}`, filterChainMatch: { serverNames: names, ...(prefixRanges ? { prefixRanges } : {}) }, filters: [tcpProxyFilter(t.proxy)], ...(t.metadata ? { metadata: t.metadata } : {}) });
       }
     }
   }
@@ -143,22 +160,25 @@ function tcpServiceChains(scope: ProxyScope, port: number, services: readonly Se
   const vsFor = (svc: Service) => scope.virtualServicesForPort(port).filter((vs) => vs.hosts.some((h) => hostMatches(h, svc.hostname)));
   const chains: FilterChain[] = [];
   const single = services.length === 1;
+  const seen = new Set<string>();
+  const push = (fc: FilterChain): void => {
+    const key = destinationKey(fc);
+    if (seen.has(key)) return;
+    seen.add(key);
+    chains.push(fc);
+  };
   for (const svc of services) {
-    const vips = svc.addresses.filter((a) => a && a !== '0.0.0.0' && !a.includes('/') && !a.includes(':'));
-    if (sniByHost?.(svc) && vips.length === 0) {
-      const cluster = outboundClusterName(port, '', svc.hostname);
-      chains.push({ name: cluster, filterChainMatch: { serverNames: [svc.hostname] }, filters: [tcpProxyFilter(tcpProxyToCluster(cluster))] });
+    // VIPs (IPv4 /32, IPv6 /128) and CIDR addresses as prefix ranges (tcp-destination-chains.ts).
+    const ranges = serviceRanges(svc.addresses);
+    const cidr = hasCidrAddress(svc.addresses);
+    const cluster = outboundClusterName(port, '', svc.hostname);
+    if (sniByHost?.(svc) && (ranges.length === 0 || cidr)) {
+      push({ name: cluster, filterChainMatch: { serverNames: [svc.hostname], ...(cidr ? { prefixRanges: ranges } : {}) }, filters: [tcpProxyFilter(tcpProxyToCluster(cluster))] });
       continue;
     }
-    if (!single && vips.length === 0) continue;
-    const cluster = outboundClusterName(port, '', svc.hostname);
-    const target = selectTcpRoute(vsFor(svc), ctx, svc.hostname);
-    chains.push({
-      name: cluster,
-      ...(single ? {} : { filterChainMatch: { prefixRanges: vips.map((a) => ({ addressPrefix: a, prefixLen: { value: 32 } })) } }),
-      filters: [tcpProxyFilter(target?.proxy ?? tcpProxyToCluster(cluster))],
-      ...(target?.metadata ? { metadata: target.metadata } : {}),
-    });
+    if (!single && ranges.length === 0) continue;
+    // istiod applies `tcp` rules on TCP ports only; a TLS service without a tls route is opaque TCP.
+    for (const fc of tcpChainsForService(sniByHost ? [] : vsFor(svc), ctx, cluster, single && !cidr ? undefined : ranges)) push(fc);
   }
   return chains;
 }
