@@ -42,4 +42,5 @@ export const T = {
   protocolDetection: 'test/fidelity/protocol-detection.test.ts',
   tlsSniChains: 'test/fidelity/tls-sni-chains.test.ts',
   destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
+  sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
 } as const;
