@@ -89,6 +89,7 @@ export class ListenerManager {
       maxConnections: this.maxConnections, onOverflow: (host, port) => listenerOverflowCounter(ctx.stats, listenerStatAddress(host, port)).inc(),
       role: opts.role, ip: opts.ip, gatewayHost: opts.gatewayHost, bindPort: opts.bindPort, onError: opts.onError, inboundTls: opts.inboundTls,
       namespace: ctx.self.namespace, reservedPorts: () => new Set([this.opts.outboundPort, this.outboundBoundPort, ...this.inbound.keys()]),
+      deliverOutboundHttp: (s) => this.outbound?.server.emit('connection', s) ?? s.destroy(),
     });
   }
 

@@ -17,7 +17,8 @@ import type { MeshSnapshot } from '../model/snapshot.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import { hostMatches, hostsIntersect, isVisible, splitNamespacedHost } from '../model/hosts.js';
 import { selectorIsEmpty, selectorMatches } from '../model/labels.js';
-import type { Registry, Service } from '../registry/types.js';
+import { parseProtocol } from '../registry/protocol.js';
+import type { Protocol, Registry, Service } from '../registry/types.js';
 import { indexVirtualServices, MESH_GATEWAY, type IndexedVirtualService } from './virtual-services.js';
 
 /** One host entry of a Sidecar egress listener: namespace `*` or a concrete name, host possibly wildcard. */
@@ -30,6 +31,8 @@ export interface EgressHost {
 export interface EgressScope {
   /** Port the listener covers; undefined = every port not claimed by another egress listener. */
   readonly port?: number;
+  /** `port.protocol` when it names a known protocol: the listener's protocol (istiod `listenPort.Protocol`). */
+  readonly protocol?: Protocol;
   readonly hosts: readonly EgressHost[];
 }
 
@@ -214,6 +217,7 @@ function egressOf(sidecar: Resource<SidecarSpec>, proxyNamespace: string): Egres
   if (!egress || egress.length === 0) return [{ hosts: [{ namespace: '*', host: '*' }] }];
   return egress.map((e) => ({
     port: e.port?.number,
+    ...(parseProtocol(e.port?.protocol) ? { protocol: parseProtocol(e.port?.protocol)! } : {}),
     hosts: (e.hosts ?? []).flatMap((entry) => {
       const { namespace, host } = splitNamespacedHost(entry);
       if (namespace === '~') return [];

@@ -54,4 +54,8 @@ export const T = {
   slowStart: 'test/fidelity/slow-start.test.ts',
   connPolicy: 'test/fidelity/connection-policy.test.ts',
   h2Keepalive: 'test/fidelity/h2-keepalive.test.ts',
+  protocolDetection: 'test/fidelity/protocol-detection.test.ts',
+  tlsSniChains: 'test/fidelity/tls-sni-chains.test.ts',
+  destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
+  sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
 } as const;

@@ -8,6 +8,8 @@
  *   any proxied connection; `200 Connection established` is sent once the upstream is connected,
  *   a failure is answered `503` with the flag's reason (no 200 is ever followed by a close for
  *   connect failures);
+ * - a port whose protocol is detected (no declared protocol): `200` at once, then the first bytes
+ *   pick HTTP or TCP as the listener's inspectors and filter chains say (sniffed-outbound.ts);
  * - an HTTP service port: the tunnel carries HTTP, so after `200` the socket is served by the
  *   outbound HTTP listener itself (routes, retries… apply to each request inside);
  * - any other port: `virtualOutbound`'s default chain — PassthroughCluster (ALLOW_ANY: the named
@@ -15,9 +17,11 @@
  * Bytes the client sent after the CONNECT head are forwarded first.
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
 import type { ProxyContext } from '../proxy-context.js';
+import { outboundRouteForIp } from './outbound-by-address.js';
+import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints } from './tcp-routes.js';
 
@@ -55,6 +59,19 @@ function onConnect(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions
     return;
   }
   const snapshot = ctx.snapshot;
+  const inspecting = inspectingOutboundListener(snapshot, port);
+  if (inspecting !== undefined) {
+    // Auto-protocol port: the client speaks only after 200, so answer first, then inspect its
+    // first bytes and pick the chain (sniffed-outbound.ts); failures after this close the tunnel.
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    dispatchSniffed(ctx, socket, inspecting, {
+      podIp: opts.podIp, namespace: opts.namespace, port, host,
+      deliverHttp: (s) => server.emit('connection', s),
+      tcp: { originalDst: { host, port } },
+    });
+    return;
+  }
   if (snapshot.outboundByPort.has(port)) {
     // HTTP inside the tunnel: hand the socket to the outbound HTTP listener itself.
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
@@ -63,7 +80,8 @@ function onConnect(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions
     return;
   }
   const entries = tcpEntryPoints(snapshot, opts.podIp);
-  const route = outboundTcpRoute(entries, host, port, opts.namespace) ?? entries.outboundDefault;
+  // An IP target is matched by destination address (CIDR ServiceEntries, destinationSubnets); a name by its service.
+  const route = (isIP(host) ? outboundRouteForIp(snapshot, port, host) : undefined) ?? outboundTcpRoute(entries, host, port, opts.namespace) ?? entries.outboundDefault;
   if (route === undefined) {
     reply(socket, 503, 'no route for this destination', 'NR');
     return;

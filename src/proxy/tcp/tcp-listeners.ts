@@ -6,7 +6,8 @@
  * - sidecar outbound: `<podIP>:<servicePort>` for each TCP service port of the mesh that is not one
  *   of the pod's own inbound ports nor a proxy port (15000–15099), so an app can reach a TCP service
  *   at its pod IP and the service port (apps that only know names use CONNECT on 15001 instead,
- *   connect-tunnel.ts);
+ *   connect-tunnel.ts); a port with no declared protocol detects HTTP/1.1 and h2c per connection
+ *   and serves those on the outbound HTTP listener (sniffed-outbound.ts);
  * - gateway: `<gatewayHost>:<port>` for every gateway listener whose chain is a TCP proxy (TCP
  *   servers such as tcp-echo's 31400).
  * Reconciled after every accepted push: new ports bound, vanished ones closed (open connections
@@ -19,6 +20,7 @@ import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import type { InboundPortPlan } from '../tls/inbound-plan.js';
 import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
 import type { HcmRuntime } from '../runtime-snapshot.js';
+import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
 import { inboundBindHost } from '../inbound-bind.js';
@@ -38,6 +40,11 @@ export interface TcpListenerOptions {
   readonly reservedPorts?: () => ReadonlySet<number>;
   /** Connections each TCP listener keeps open at most (src/proxy/listener-limits.ts); absent = no limit. */
   readonly maxConnections?: number;
+  /**
+   * Serves a socket as HTTP on the sidecar's outbound HTTP listener; when set, per-port outbound
+   * listeners of auto-protocol ports detect HTTP/1.1 and h2c (sniffed-outbound.ts).
+   */
+  readonly deliverOutboundHttp?: (socket: Socket) => void;
   /** Counts a connection closed on accept because its listener (bound host and port) was full. */
   readonly onOverflow?: (host: string, port: number) => void;
 }
@@ -178,6 +185,11 @@ export class TcpListenerManager {
   }
 
   private onOutbound(port: number, socket: Socket): void {
+    const inspecting = this.opts.deliverOutboundHttp ? inspectingOutboundListener(this.ctx.snapshot, port) : undefined;
+    if (inspecting !== undefined && this.opts.deliverOutboundHttp) {
+      dispatchSniffed(this.ctx, socket, inspecting, { podIp: this.opts.ip, namespace: this.opts.namespace ?? 'default', port, deliverHttp: this.opts.deliverOutboundHttp });
+      return;
+    }
     const entries = tcpEntryPoints(this.ctx.snapshot, this.opts.ip);
     const route = outboundTcpRoute(entries, undefined, port, this.opts.namespace ?? 'default') ?? entries.outboundDefault;
     socket.resume();

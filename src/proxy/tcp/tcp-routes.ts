@@ -120,6 +120,11 @@ export function compileTcpRoute(proxy: TcpProxy, name: string): TcpRoute {
 
 const chainRoutes = new WeakMap<FilterChain, TcpRoute>();
 
+/** The TCP route of a filter chain (its tcp_proxy and network RBAC), undefined for HCM chains. */
+export function tcpRouteOfChain(chain: FilterChain | undefined, fallbackName: string): TcpRoute | undefined {
+  return routeOf(chain, fallbackName);
+}
+
 function routeOf(chain: FilterChain | undefined, fallbackName: string): TcpRoute | undefined {
   const p = tcpProxyOf(chain);
   if (!p || !chain) return undefined;
@@ -143,16 +148,17 @@ function compute(snapshot: RuntimeSnapshot, podIp: string): TcpEntryPoints {
     else if (l.bindToPort !== undefined && l.bindToPort.value !== true) {
       const byHost = new Map<string, TcpRoute>();
       let only: TcpRoute | undefined;
-      let count = 0;
+      // Distinct chains by name: an auto-protocol port repeats a service's TCP chain per transport.
+      const distinct = new Set<string>();
       for (const fc of l.filterChains ?? []) {
         const r = routeOf(fc, name);
         if (!r) continue;
-        count++;
+        distinct.add(r.name);
         only = r;
         const m = /^outbound\|\d+\|[^|]*\|(.+)$/.exec(fc.name ?? '');
         if (m) byHost.set(m[1]!, r);
       }
-      if (count > 0) outbound.set(port, { port, byHost, fallback: count === 1 && !l.filterChains?.some((f) => f.filterChainMatch?.serverNames?.length) ? only : routeOf(l.defaultFilterChain, name) });
+      if (distinct.size > 0) outbound.set(port, { port, byHost, fallback: distinct.size === 1 && !l.filterChains?.some((f) => f.filterChainMatch?.serverNames?.length) ? only : routeOf(l.defaultFilterChain, name) });
     } else {
       // TLS gateway listeners (SNI, termination, PASSTHROUGH) belong to src/proxy/tls/gateway-dispatch.ts.
       if (isTlsGatewayListener(l)) continue;

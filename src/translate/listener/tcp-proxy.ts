@@ -73,6 +73,8 @@ export function selectTcpRoute(vses: readonly IndexedVirtualService[], ctx: Rout
 /** One SNI route: the server names it matches and where it goes. */
 export interface TlsRouteTarget extends TcpTarget {
   readonly sniHosts: readonly string[];
+  /** The match block's `destinationSubnets` (its chain's prefix ranges; istiod prefers them to the VIP). */
+  readonly destinationSubnets?: readonly string[];
 }
 
 /** The applicable `tls` rules of `vses`, one entry per match block (sniHosts), in order. */
@@ -83,12 +85,14 @@ export function selectTlsRoutes(vses: readonly IndexedVirtualService[], ctx: Rou
     (vs.spec.tls ?? []).forEach((rule, i) => {
       (rule.match ?? []).forEach((m, j) => {
         if (!l4MatchApplies(m, vs.namespace, ctx)) return;
-        const sni = (m.sniHosts ?? []).filter((h) => !seen.has(h));
+        const subnets = m.destinationSubnets ?? [];
+        const scope = subnets.length > 0 ? `|${[...subnets].sort().join(',')}` : '';
+        const sni = (m.sniHosts ?? []).filter((h) => !seen.has(h + scope));
         if (sni.length === 0) return;
         const proxy = tcpProxyForDestinations(rule.route ?? [], vs.namespace, ctx, stat);
         if (!proxy) return;
-        sni.forEach((h) => seen.add(h));
-        out.push({ sniHosts: sni, proxy, metadata: buildRouteMetadata(vs.namespace, vs.name, i, j) });
+        sni.forEach((h) => seen.add(h + scope));
+        out.push({ sniHosts: sni, proxy, metadata: buildRouteMetadata(vs.namespace, vs.name, i, j), ...(subnets.length > 0 ? { destinationSubnets: subnets } : {}) });
       });
     });
   }

@@ -17,7 +17,7 @@ const workloadEntryBody: FieldTable = {
 /** Every ServiceEntry field Weft accepts, with what it does. */
 export const serviceEntryFields: FieldTable = {
   'spec.hosts': enforced(T.outboundClusters, 'TLS SIMPLE to an external ServiceEntry: STRICT_DNS with the host as endpoint, TLS with SNI and system CA'),
-  'spec.addresses': enforcedUntested('virtual IPs of the service; CIDR and IPv6 addresses are not yet matched on outbound listeners (issue 12)'),
+  'spec.addresses': enforced(T.destinationSubnets, 'ServiceEntry CIDR address: every destination inside the CIDR reaches the service'),
   'spec.ports[].number': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
   'spec.ports[].name': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),
   'spec.ports[].protocol': enforced(T.registry, 'a ServiceEntry gives one service per host; DNS resolution without endpoints resolves the host'),

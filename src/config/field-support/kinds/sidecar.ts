@@ -38,7 +38,7 @@ export const sidecarFields: FieldTable = {
   'spec.egress[].hosts': enforced(T.simScope, 'an egress listener with a port narrows what that port sees'),
   'spec.egress[].port.number': enforced(T.simScope, 'an egress listener with a port narrows what that port sees'),
   'spec.egress[].port.name': enforcedUntested('port name (informational, as in Istio)'),
-  'spec.egress[].port.protocol': unsupported('the egress listener\'s protocol is not used: the service port\'s protocol decides (issue 12)'),
+  'spec.egress[].port.protocol': enforced(T.sidecarEgressProtocol, 'Sidecar egress port.protocol TCP: the selected workload proxies the port as opaque TCP (no HTTP fault)'),
   'spec.egress[].port.targetPort': unsupported('targetPort has no meaning on an egress listener (Istio ignores it there too)'),
   'spec.egress[].bind': unsupported('egress listeners always use the proxy\'s outbound listener address: bind is not applied (issue 12)'),
   'spec.egress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): captureMode has nothing to select'),

@@ -6,7 +6,6 @@ import { T } from '../tests.js';
 import { each, enforced, enforcedUntested, refused, unsupported, under, type FieldTable } from '../types.js';
 
 const MC = T.matchConditions;
-const SUBNETS = 'destinationSubnets is not matched: the rule captures every connection on its port instead of its own filter chain per subnet (issue 12)';
 
 function stringMatch(prefix: string, test: string, name: string): Record<string, ReturnType<typeof enforced>> {
   return each([`${prefix}.exact`, `${prefix}.prefix`, `${prefix}.regex`], enforced(test, name));
@@ -32,7 +31,7 @@ const l4Match: FieldTable = {
   'port': enforced(T.simGateway, 'proxies to the VirtualService tcp route bound to the Gateway, matched on the server port'),
   'sourceLabels': enforcedUntested('source labels select the sidecars the rule applies to, as for HTTP matches'),
   'sourceNamespace': enforcedUntested('selects the sidecars of that namespace, as for HTTP matches'),
-  'destinationSubnets': unsupported(SUBNETS),
+  'destinationSubnets': enforced(T.destinationSubnets, 'VirtualService tcp destinationSubnets: only destinations in the subnet take the rule'),
 };
 
 /** Every VirtualService field Weft accepts, with what it does. */
@@ -111,12 +110,13 @@ export const virtualServiceFields: FieldTable = {
   'spec.http[].corsPolicy.unmatchedPreflights': enforced(T.cors, 'unmatchedPreflights IGNORE: a non-matching preflight is answered by the proxy without Access-Control-Allow-Origin'),
 
   ...under('spec.tcp[].match[]', l4Match),
-  'spec.tcp[].match[].sourceSubnet': unsupported('sourceSubnet is not matched: the rule applies to connections from every source (issue 12)'),
+  'spec.tcp[].match[].sourceSubnet': unsupported('sourceSubnet is not matched: istiod does not act on it in sidecar listeners either (the field is hidden from Istio\'s docs); the rule applies to connections from every source'),
   ...destination('spec.tcp[].route[].destination'),
   'spec.tcp[].route[].weight': enforced(T.tcp, 'gateway TCP server: 80/20 weighted split within 3 sigma over 200 connections'),
 
   ...under('spec.tls[].match[]', l4Match),
   'spec.tls[].match[].sniHosts': enforced(T.simGateway, 'routes by SNI with the VirtualService tls rules'),
+  'spec.tls[].match[].destinationSubnets': enforcedUntested('the SNI chain of the match block matches its subnets instead of the service address (istiod buildSidecarOutboundTLSFilterChainOpts), as tcp destinationSubnets'),
   ...destination('spec.tls[].route[].destination'),
   'spec.tls[].route[].weight': enforcedUntested('weighted clusters of the TLS route, as for TCP'),
 };
