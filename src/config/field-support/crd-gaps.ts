@@ -13,7 +13,6 @@ export const REFUSED_AS_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
   VirtualService: [],
   DestinationRule: [],
   AuthorizationPolicy: [],
-  Telemetry: ['spec.tracing[].disableContextPropagation'],
 };
 
 /**

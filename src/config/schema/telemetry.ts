@@ -29,6 +29,8 @@ const tracing = z.strictObject({
   customTags: z.record(z.string(), customTag).optional(),
   useRequestIdForTraceSampling: z.boolean().nullable().optional(),
   enableIstioTags: z.boolean().nullable().optional(),
+  /** istio/api 1.31 `Tracing.disable_context_propagation`: accepted; the registry warns it is not applied. */
+  disableContextPropagation: z.boolean().nullable().optional(),
 });
 /** One tracing configuration. */
 export type Tracing = z.infer<typeof tracing>;

@@ -20,6 +20,7 @@ export const telemetryFields: FieldTable = {
   'spec.tracing[].disableSpanReporting': enforcedUntested('no tracer when span reporting is disabled'),
   'spec.tracing[].match.mode': enforcedUntested('CLIENT/SERVER selection, as for access logs'),
   'spec.tracing[].useRequestIdForTraceSampling': unsupported('sampling always uses the request id hash as Envoy\'s default; turning it off is not implemented'),
+  'spec.tracing[].disableContextPropagation': unsupported('the proxy always propagates the B3 and W3C trace headers it receives or starts; turning propagation off is not implemented'),
   'spec.tracing[].enableIstioTags': unsupported('Istio\'s standard span tags are always added; turning them off is not implemented'),
   ...each(
     [
