@@ -26,7 +26,7 @@ test('analyze fidelity: warnings only (IST0128, IST0140, IST0150, IST0162) print
   const r = analyze(`${DIR}/warnings`);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.stdout.trimEnd().split('\n'), [
-    `Warning [IST0128] (DestinationRule default/payments ${DIR}/warnings/external.yaml:22) DestinationRule payments in namespace default has TLS mode set to SIMPLE but no caCertificates are set to validate server identity for host: payments.default.svc.cluster.local`,
+    `Warning [IST0128] (DestinationRule default/payments ${DIR}/warnings/external.yaml:22) DestinationRule default/payments in namespace default has TLS mode set to SIMPLE but no caCertificates are set to validate server identity for host: payments.default.svc.cluster.local`,
     `Warning [IST0140] (VirtualService default/reviews-ingress ${DIR}/warnings/ingress.yaml:35) Subset in virtual service default/reviews has no effect on ingress gateway default/reviews-ingress requests`,
     `Warning [IST0150] (Service default/payments ${DIR}/warnings/external.yaml:11) Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic for ports serving TCP protocol from being forwarded correctly`,
     `Warning [IST0162] (Gateway default/bookinfo-gateway ${DIR}/warnings/ingress.yaml:9) The gateway is listening on a target port (port 8081) that is not defined in the Service associated with its workload instances (Pod selector istio=ingressgateway). If you need to access the gateway port through the gateway Service, it will not be available.`,
