@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeYaml, lineOf } from './testing.js';
+import { analyzeYaml, lineOf, splitRawResources, TEST_FILE } from './testing.js';
+import { loadTexts } from '../../config/load.js';
+import { analyzeLoaded } from '../analyze.js';
 import { envoyFilterPatchAnalyzer } from './envoyfilter-patches.js';
 import { envoyFilterView } from '../envoy-filter.js';
 
@@ -139,4 +141,18 @@ test('envoy-filter view: typed input (enum numbers) reads like raw YAML; malform
     assert.doesNotThrow(() => envoyFilterView(bad));
   }
   assert.equal(envoyFilterView({ configPatches: [{}] }).configPatches[0]!.applyTo, 'INVALID');
+});
+
+test('envoyfilter: a whole analysis run reports EnvoyFilter patches once the loader hands the resource over (raw spec)', () => {
+  const yaml = filter('replace-cluster', `  - applyTo: CLUSTER
+    patch:
+      operation: REPLACE
+${lua('c1')}`);
+  const { text, raw } = splitRawResources(yaml);
+  const loaded = loadTexts([{ file: TEST_FILE, text }]);
+  const result = analyzeLoaded({ resources: [...loaded.resources, ...raw], diagnostics: loaded.diagnostics });
+  // (WFT0021 also notes that the bookinfo namespace is not declared.)
+  assert.deepEqual(result.messages.filter((m) => m.code.startsWith('IST')).map((m) => `${m.level} ${m.code} ${m.resource?.kind} ${m.resource?.namespace}/${m.resource?.name} ${m.source?.file}:${m.source?.line}`), [
+    `Error IST0152 EnvoyFilter bookinfo/replace-cluster ${TEST_FILE}:${lineOf(yaml, 'value:')}`,
+  ]);
 });
