@@ -25,6 +25,8 @@ export function defaultIngressResources(resources: readonly Resource[], mesh: Me
       const tpl = (r.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template;
       return selectorMatches(labels, tpl?.metadata?.labels ?? {});
     }
+    // A bare Pod (issue 12's workload source) carries its labels in its metadata.
+    if (r.kind === 'Pod') return selectorMatches(labels, r.metadata.labels ?? {});
     if (r.kind === 'WorkloadEntry') return selectorMatches(labels, (r.spec as { labels?: Record<string, string> }).labels ?? r.metadata.labels ?? {});
     return false;
   });

@@ -80,3 +80,29 @@ spec:
   assert.match(msgs[0]!.message, /does not check TCP traffic, so TCP port\(s\) 9000 of the selected workloads/);
   assert.deepEqual(analyzeYaml(tcp.replace('{name: tcp, port: 9000}, ', ''), authorizationPoliciesAnalyzer, mesh).map((m) => m.code), []);
 });
+
+test('authz-policies: rule namespaces match as istioctl (prefix*, *suffix); a mesh-wide policy without selector is never IST0127', () => {
+  const yaml = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: mesh-deny
+  namespace: istio-system
+spec: {}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: from-prod
+  namespace: istio-system
+spec:
+  rules:
+  - from:
+    - source:
+        namespaces: ["istio-*", "*-system", "prod-*", "*-staging"]
+`;
+  const msgs = analyzeYaml(yaml, authorizationPoliciesAnalyzer);
+  assert.deepEqual(msgs.map((m) => `${m.code} ${m.resource?.name}:${m.source?.line} ${m.message}`), [
+    `IST0101 from-prod:${lineOf(yaml, 'namespaces:')} Referenced namespace not found: "prod-*"`,
+    `IST0101 from-prod:${lineOf(yaml, 'namespaces:')} Referenced namespace not found: "*-staging"`,
+  ]);
+});

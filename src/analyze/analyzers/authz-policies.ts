@@ -1,7 +1,10 @@
 /**
  * authz.AuthorizationPoliciesAnalyzer: an AuthorizationPolicy must select some workload (IST0127;
  * policies in the root namespace apply mesh-wide, so they may select pods in any namespace) and the
- * namespaces its rules name must exist (IST0101 `namespace`). Policies using targetRef are skipped.
+ * namespaces its rules name must exist (IST0101 `namespace`; `prefix*`, `*suffix` and `*` match as
+ * in istioctl, case-insensitively). A root-namespace policy without selector applies mesh-wide and
+ * is never reported (istio/istio `pkg/config/analysis/analyzers/authz/authorizationpolicies.go`).
+ * Policies using targetRef are skipped.
  * Weft adds IST0167 (IneffectivePolicy) for a CUSTOM policy whose provider is `envoyExtAuthzHttp`
  * when the workloads it selects serve TCP ports: istiod (and Weft) check TCP connections only with
  * `envoyExtAuthzGrpc` providers, so those ports are not checked by the provider at all.
@@ -28,6 +31,14 @@ function tcpPorts(ctx: AnalysisContext, workloads: readonly Workload[]): number[
   return [...out].sort((a, b) => a - b);
 }
 
+/** istioctl's namespace match of a rule's `namespaces` entry: `*`, `*suffix`, `prefix*`, else equal ignoring case. */
+function namespaceMatch(ns: string, exp: string): boolean {
+  if (exp === '*') return true;
+  if (exp.startsWith('*')) return ns.endsWith(exp.slice(1));
+  if (exp.endsWith('*')) return ns.startsWith(exp.slice(0, -1));
+  return ns.toLowerCase() === exp.toLowerCase();
+}
+
 /** The analyzer. */
 export const authorizationPoliciesAnalyzer: Analyzer = {
   name: 'auth.AuthorizationPoliciesAnalyzer',
@@ -39,9 +50,9 @@ export const authorizationPoliciesAnalyzer: Analyzer = {
       const ns = r.metadata.namespace;
       if (!usesTargetRef(r.spec)) {
         const labels = r.spec.selector?.matchLabels;
-        const scope = ns === ctx.mesh.rootNamespace ? undefined : ns;
-        const selected = ctx.selectWorkloads(labels, scope);
-        if (selected.length === 0) {
+        const meshWide = ns === ctx.mesh.rootNamespace;
+        const selected = ctx.selectWorkloads(labels, meshWide ? undefined : ns);
+        if (selected.length === 0 && !(meshWide && r.spec.selector === undefined)) {
           out.push(message(Messages.NoMatchingWorkloadsFound, r, labels ? ['spec', 'selector'] : ['metadata', 'name'], formatLabels(labels)));
         }
         const provider = r.spec.action === 'CUSTOM' ? r.spec.provider?.name : undefined;
@@ -57,7 +68,7 @@ export const authorizationPoliciesAnalyzer: Analyzer = {
         (rule.from ?? []).forEach((from, j) => {
           for (const field of ['namespaces', 'notNamespaces'] as const) {
             (from.source?.[field] ?? []).forEach((n, k) => {
-              if (n.includes('*') || ctx.namespaceExists(n)) return;
+              if (ctx.namespaceExists(n) || [...ctx.snapshot.registry.namespaces].some((known) => namespaceMatch(known, n))) return;
               out.push(message(Messages.ReferencedResourceNotFound, r, ['spec', 'rules', i, 'from', j, 'source', field, k], 'namespace', n));
             });
           }

@@ -31,7 +31,7 @@ spec:
       number: 8080
       name: http
       protocol: HTTP
-    hosts: ["web.example.com"]
+    hosts: ["*.example.com"]
 `;
 
 const negative = `---
@@ -79,4 +79,35 @@ test('gateway-conflicts: reports the problem with code, level, resource and line
 
 test('gateway-conflicts: stays quiet on consistent configuration', () => {
   assert.deepEqual(analyzeYaml(negative, conflictingGatewayAnalyzer).map((m) => m.message), []);
+});
+
+const gw = (name: string, selector: string, hosts: string, bind = '') => `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: ${name}
+spec:
+  selector:
+${selector}
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts: ${hosts}${bind ? `\n    bind: ${bind}` : ''}
+    tls:
+      mode: PASSTHROUGH
+`;
+
+test('gateway-conflicts: as istioctl, identical hosts conflict (a wildcard next to a specific host does not); same selector needs no pod', () => {
+  const yaml = gw('edge-a', '    app: edge', '["shop.example.com", "*.example.com"]') +
+    gw('edge-b', '    app: edge', '["shop.example.com"]') +
+    gw('edge-c', '    app: edge', '["api.example.com"]') +
+    gw('edge-d', '    app: edge', '["shop.example.com"]', '10.0.0.1') +
+    gw('other', '    app: other', '["shop.example.com"]');
+  const msgs = analyzeYaml(yaml, conflictingGatewayAnalyzer);
+  assert.deepEqual(msgs.map((m) => `${m.resource?.name}: ${m.message}`), [
+    'edge-a: Conflict with gateways default/edge-b (workload selector app=edge, port 443, hosts shop.example.com,*.example.com).',
+    'edge-b: Conflict with gateways default/edge-a (workload selector app=edge, port 443, hosts shop.example.com).',
+  ]);
 });

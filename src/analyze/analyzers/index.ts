@@ -6,6 +6,7 @@ import type { Analyzer } from '../analyzer.js';
 import { authorizationPoliciesAnalyzer } from './authz-policies.js';
 import { caCertificateAnalyzer } from './dr-ca-certificates.js';
 import { podNotSelectedAnalyzer } from './dr-subsets.js';
+import { envoyFilterPatchAnalyzer } from './envoyfilter-patches.js';
 import { gatewayCertificateAnalyzer } from './gateway-certificates.js';
 import { conflictingGatewayAnalyzer } from './gateway-conflicts.js';
 import { ingressGatewayPortAnalyzer } from './gateway-ports.js';
@@ -31,6 +32,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = Object.freeze([
   authorizationPoliciesAnalyzer,
   caCertificateAnalyzer,
   podNotSelectedAnalyzer,
+  envoyFilterPatchAnalyzer,
   ingressGatewayPortAnalyzer,
   gatewayCertificateAnalyzer,
   gatewaySecretAnalyzer,

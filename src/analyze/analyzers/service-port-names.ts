@@ -1,7 +1,9 @@
 /**
  * service.PortNameAnalyzer: Kubernetes Service ports should be named `<protocol>[-<suffix>]` or set
  * `appProtocol`, so the mesh knows their protocol instead of sniffing it (IST0118, Info).
- * System namespaces and ExternalName services are skipped, as istioctl does.
+ * System namespaces are skipped. On an ExternalName service the same check (and any port named
+ * exactly `tcp`) is IST0150 ExternalNameServiceTypeInvalidPortName instead, as istioctl reports it
+ * (istio/istio `pkg/config/analysis/analyzers/service/portname.go`).
  */
 import type { Diagnostic } from '../../config/diagnostic.js';
 import type { Analyzer } from '../analyzer.js';
@@ -22,10 +24,15 @@ export const portNameAnalyzer: Analyzer = {
     const out: Diagnostic[] = [];
     for (const r of ctx.list<KubeServiceView>('Service')) {
       if (SYSTEM_NAMESPACES.has(r.metadata.namespace) || r.metadata.namespace === ctx.mesh.rootNamespace) continue;
-      if (r.spec.type === 'ExternalName') continue;
+      const externalName = r.spec.type === 'ExternalName';
       (r.spec.ports ?? []).forEach((p, i) => {
         if ((p.protocol ?? 'TCP').toUpperCase() === 'UDP') return;
-        if (protocolForPort({ name: p.name, appProtocol: p.appProtocol }) !== 'UNKNOWN') return;
+        const unknown = protocolForPort({ name: p.name, appProtocol: p.appProtocol }) === 'UNKNOWN';
+        if (externalName) {
+          if (unknown || p.name === 'tcp') out.push(message(Messages.ExternalNameServiceTypeInvalidPortName, r, ['spec', 'ports', i]));
+          return;
+        }
+        if (!unknown) return;
         out.push(message(Messages.PortNameIsNotUnderNamingConvention, r, ['spec', 'ports', i], p.name ?? '', p.port, String(p.targetPort ?? p.port)));
       });
     }

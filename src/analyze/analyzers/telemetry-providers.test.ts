@@ -37,3 +37,21 @@ test('telemetry-providers: reports the problem with code, level, resource and li
 test('telemetry-providers: stays quiet on consistent configuration', () => {
   assert.deepEqual(analyzeYaml(negative, telemetryProviderAnalyzer).map((m) => m.message), []);
 });
+
+test('telemetry-providers: as istioctl, tracing and metrics entries without providers are not IST0157', () => {
+  const yaml = `apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  tracing:
+  - randomSamplingPercentage: 10
+  metrics:
+  - overrides:
+    - match:
+        metric: REQUEST_COUNT
+      disabled: true
+`;
+  assert.deepEqual(analyzeYaml(yaml, telemetryProviderAnalyzer).map((m) => m.message), []);
+});

@@ -1,8 +1,11 @@
 /**
- * telemetry.ProviderAnalyzer: a Telemetry entry that names no provider falls back to the mesh's
- * default providers; for access logging there is none by default, so the entry is ignored
- * (IST0157, as istioctl reports). Weft also reports an entry whose every provider is missing from
- * the mesh config's `extensionProviders`, since it is ignored in the same way.
+ * telemetry.ProviderAnalyzer: an access logging entry that names no provider (and is not
+ * `disabled`) falls back to the mesh's default access log providers; there are none by default, so
+ * the entry is ignored (IST0157, as istioctl reports: istio/istio
+ * `pkg/config/analysis/analyzers/telemetry/providers.go`, access logging only; metrics and tracing
+ * entries without providers are not reported, tracing falls back to the mesh's tracer). Weft also
+ * reports an entry of any section whose every provider is missing from the mesh config's
+ * `extensionProviders`, since it is ignored in the same way.
  */
 import type { Diagnostic } from '../../config/diagnostic.js';
 import type { Analyzer } from '../analyzer.js';
@@ -34,7 +37,7 @@ export const telemetryProviderAnalyzer: Analyzer = {
           if (bad || e.disabled === true) return;
           const providers = e.providers ?? [];
           if (providers.length === 0) {
-            if ((defaults[defaultKey]?.length ?? 0) === 0) bad = ['spec', section, i];
+            if (section === 'accessLogging' && (defaults[defaultKey]?.length ?? 0) === 0) bad = ['spec', section, i];
           } else if (providers.every((p) => !known.has(p.name))) {
             bad = ['spec', section, i, 'providers'];
           }

@@ -1,7 +1,9 @@
 /**
  * virtualservice.DestinationHostAnalyzer: every route and mirror destination of a VirtualService
  * must name a service that exists and is visible (IST0101 `host`, `mirror host`, `host:port`), and
- * must pick a port when the service exposes several (IST0112), as istioctl checks.
+ * must pick a port when the service exposes several (IST0112), as istioctl checks; and, as part of
+ * the same istioctl analyzer, gateway routes that bypass another VirtualService's subsets (IST0140,
+ * `vs-ingress-subsets.ts`).
  */
 import type { Diagnostic } from '../../config/diagnostic.js';
 import type { Resource } from '../../config/resource.js';
@@ -10,6 +12,7 @@ import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
 import type { DestinationView, VirtualServiceView } from '../views.js';
+import { ingressSubsetMessages } from './vs-ingress-subsets.js';
 
 /** A destination with where it sits in the VirtualService. */
 export interface LocatedDestination {
@@ -45,6 +48,7 @@ export const destinationHostAnalyzer: Analyzer = {
   analyze(ctx: AnalysisContext): Diagnostic[] {
     const out: Diagnostic[] = [];
     for (const r of ctx.list<VirtualServiceView>('VirtualService')) out.push(...checkVirtualService(ctx, r));
+    out.push(...ingressSubsetMessages(ctx));
     return out;
   },
 };

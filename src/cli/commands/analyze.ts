@@ -100,8 +100,10 @@ export const analyzeCommand: Command = {
     };
     const diagnostics = loaded.diagnostics.map((d) => (d.source ? { ...d, source: { ...d.source, file: rel(d.source.file) } } : d));
     const resources = loaded.resources.map((r) => relocate(r, rel));
+    // Kinds Weft does not run but analyzes (EnvoyFilter: IST0151–IST0155) go to the analyzers too.
+    const notRun = (loaded.notRun ?? []).map((r) => relocate(r, rel));
 
-    const result = analyzeLoaded({ resources, diagnostics }, { meshConfig, namespace, suppressions, outputThreshold });
+    const result = analyzeLoaded({ resources, diagnostics, notRun }, { meshConfig, namespace, suppressions, outputThreshold });
     const colorize = args.flags.color === undefined
       ? Boolean(io.stdout.isTTY) && io.env.TERM !== 'dumb'
       : boolFlag(args, 'color');
