@@ -23,7 +23,7 @@ test('a tcp match sourceSubnet is WFT0100 UnsupportedField at its file:line with
   assert.equal(
     r.stdout.trim(),
     `Warning [WFT0100] (VirtualService default/reviews ${DIR}/reviews.yaml:22) UnsupportedField: spec.tcp[0].match[0].sourceSubnet ` +
-      'is accepted but not enforced by Weft: sourceSubnet is not matched: the rule applies to connections from every source (issue 12)',
+      'is accepted but not enforced by Weft: sourceSubnet is not matched: istiod does not act on it in sidecar listeners either (the field is hidden from Istio\'s docs); the rule applies to connections from every source',
   );
   const json = JSON.parse(analyze('-o', 'json', DIR).stdout) as { code: string; level: string; origin: string; reference?: string }[];
   assert.deepEqual(json.map((m) => [m.code, m.level]), [['WFT0100', 'Warning']]);
