@@ -19,6 +19,7 @@ import { hostMatches, hostsIntersect, isVisible, splitNamespacedHost } from '../
 import { selectorIsEmpty, selectorMatches } from '../model/labels.js';
 import { parseProtocol } from '../registry/protocol.js';
 import type { Protocol, Registry, Service } from '../registry/types.js';
+import { outboundClusterName } from './cluster/cluster-names.js';
 import { indexVirtualServices, MESH_GATEWAY, type IndexedVirtualService } from './virtual-services.js';
 
 /** One host entry of a Sidecar egress listener: namespace `*` or a concrete name, host possibly wildcard. */
@@ -65,6 +66,12 @@ export interface ProxyScope {
   /** Gateways selecting this proxy (routers only), in conflict order. */
   readonly gateways: readonly SelectedGateway[];
   readonly outboundTrafficPolicy: OutboundTrafficMode;
+  /**
+   * Where unknown destinations go under ALLOW_ANY when the Sidecar names an `egressProxy`: that
+   * destination's outbound cluster instead of PassthroughCluster (istiod listener.go
+   * buildOutboundCatchAllNetworkFiltersOnly and the `allow_any` route, via GetDestinationCluster).
+   */
+  readonly egressProxyCluster?: string;
   /** Services visible on one outbound port (the egress listener for that port decides). */
   servicesForPort(port: number): readonly Service[];
   /** Mesh-bound VirtualServices whose hosts are in scope of the egress listener for `port`. */
@@ -108,8 +115,14 @@ export function buildProxyScope(snapshot: MeshSnapshot, node: ProxyNode): ProxyS
       if (svc && !clusterHosts.has(svc.hostname)) clusterHosts.set(svc.hostname, svc);
     }
   }
-  const clusterServices = [...clusterHosts.values()].sort((a, b) => cmp(a.hostname, b.hostname));
   const mode = sidecar?.spec.outboundTrafficPolicy?.mode ?? snapshot.meshConfig.outboundTrafficPolicy.mode;
+  // The egress proxy's service gets a cluster even when the Sidecar's egress hosts leave it out,
+  // so the catch-all never points at a missing cluster.
+  const egressProxy = node.role === 'router' || mode === 'REGISTRY_ONLY' ? undefined : sidecar?.spec.outboundTrafficPolicy?.egressProxy;
+  const egressProxySvc = egressProxy ? byHost.get(egressProxy.host) : undefined;
+  if (egressProxySvc && !clusterHosts.has(egressProxySvc.hostname)) clusterHosts.set(egressProxySvc.hostname, egressProxySvc);
+  const egressProxyCluster = egressProxy?.port?.number ? outboundClusterName(egressProxy.port.number, egressProxy.subset ?? '', egressProxy.host) : undefined;
+  const clusterServices = [...clusterHosts.values()].sort((a, b) => cmp(a.hostname, b.hostname));
 
   return Object.freeze({
     snapshot,
@@ -121,6 +134,7 @@ export function buildProxyScope(snapshot: MeshSnapshot, node: ProxyNode): ProxyS
     virtualServices,
     gateways,
     outboundTrafficPolicy: mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY',
+    ...(egressProxyCluster ? { egressProxyCluster } : {}),
     servicesForPort: (port: number) => {
       if (node.role === 'router') return services.filter((s) => s.ports.some((p) => p.port === port));
       const e = listenerFor(port);

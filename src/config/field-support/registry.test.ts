@@ -81,7 +81,6 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
   const status = (kind: string, p: string) => kindSupport(kind)!.fields[p]?.status;
   for (const [kind, p] of [
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
-    ['Sidecar', 'spec.outboundTrafficPolicy.egressProxy.host'],
     ['Telemetry', 'spec.metrics[].overrides[].tagOverrides{}.operation'],
   ] as const) assert.equal(status(kind, p), 'unsupported', `${kind} ${p}`);
 });

@@ -46,10 +46,11 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): Listener[] {
   return listeners;
 }
 
-/** The chain unknown destinations fall into: PassthroughCluster or BlackHoleCluster. */
+/** The chain unknown destinations fall into: PassthroughCluster (or the Sidecar's egressProxy) or BlackHoleCluster. */
 export function passthroughChain(scope: ProxyScope): FilterChain {
   const allow = scope.outboundTrafficPolicy === 'ALLOW_ANY';
-  return { name: allow ? 'PassthroughFilterChain' : 'BlackHoleFilterChain', filters: [tcpProxyFilter(tcpProxyToCluster(allow ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER))] };
+  const cluster = allow ? (scope.egressProxyCluster ?? PASSTHROUGH_CLUSTER) : BLACKHOLE_CLUSTER;
+  return { name: allow ? 'PassthroughFilterChain' : 'BlackHoleFilterChain', filters: [tcpProxyFilter(tcpProxyToCluster(cluster))] };
 }
 
 function buildVirtualOutbound(scope: ProxyScope): Listener {

@@ -127,7 +127,7 @@ export function buildSidecarRouteConfig(scope: ProxyScope, port: number, options
     addVhost(`${svc.hostname}:${port}`, virtualHostDomains(svc, port, scope.node.namespace, domainSuffix), routes);
   }
   vhosts.sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
-  vhosts.push(catchAllVirtualHost(scope.outboundTrafficPolicy === 'ALLOW_ANY'));
+  vhosts.push(catchAllVirtualHost(scope.outboundTrafficPolicy === 'ALLOW_ANY', scope.egressProxyCluster));
   const config: RouteConfiguration = {
     name: String(port),
     virtualHosts: vhosts,
@@ -156,13 +156,16 @@ function defaultRoute(svc: Service, port: number, ctx: RouteContext): Route {
   };
 }
 
-/** istiod's buildCatchAllVirtualHost: PassthroughCluster without timeout, or a 502 direct response. */
-export function catchAllVirtualHost(allowAny: boolean): VirtualHost {
+/**
+ * istiod's buildCatchAllVirtualHost: PassthroughCluster (or the Sidecar's `egressProxy` cluster)
+ * without timeout, or a 502 direct response.
+ */
+export function catchAllVirtualHost(allowAny: boolean, egressProxyCluster?: string): VirtualHost {
   if (allowAny) {
     return {
       name: ALLOW_ANY_VHOST,
       domains: ['*'],
-      routes: [{ name: ALLOW_ANY_VHOST, match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: ZERO_DURATION, maxGrpcTimeout: ZERO_DURATION } }],
+      routes: [{ name: ALLOW_ANY_VHOST, match: { prefix: '/' }, route: { cluster: egressProxyCluster ?? PASSTHROUGH_CLUSTER, timeout: ZERO_DURATION, maxGrpcTimeout: ZERO_DURATION } }],
       includeRequestAttemptCount: true,
     };
   }

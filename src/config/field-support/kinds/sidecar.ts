@@ -8,6 +8,8 @@ const ING_PORT = 'ingress port + defaultEndpoint 127.0.0.1:PORT: the app listeni
 const H2_KEEPALIVE = 'HTTP/2 keepalive PINGs are not sent on inbound connections to the app yet (issue 12)';
 const POOL_TEST = 'inboundConnectionPool limits a port without its own pool (503 UO); the ingress connectionPool of a port overrides it';
 
+const EGRESS_PROXY = 'egressProxy: an HTTP request to an unknown destination goes to the egress proxy, Host unchanged';
+
 /**
  * A Sidecar connection pool (`inboundConnectionPool`, `ingress[].connectionPool`): it replaces the
  * DestinationRule's pool on the inbound cluster and goes through the same translation, so each field
@@ -43,9 +45,9 @@ export const sidecarFields: FieldTable = {
   'spec.egress[].bind': unsupported('egress listeners always use the proxy\'s outbound listener address: bind is not applied (issue 12)'),
   'spec.egress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): captureMode has nothing to select'),
   'spec.outboundTrafficPolicy.mode': enforced(T.simScope, "REGISTRY_ONLY from the Sidecar's outboundTrafficPolicy; a ServiceEntry makes the host known"),
-  'spec.outboundTrafficPolicy.egressProxy.host': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
-  'spec.outboundTrafficPolicy.egressProxy.subset': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
-  'spec.outboundTrafficPolicy.egressProxy.port.number': unsupported('egressProxy is not implemented: unknown destinations go to PassthroughCluster (issue 12)'),
+  'spec.outboundTrafficPolicy.egressProxy.host': enforced(T.egressProxy, EGRESS_PROXY),
+  'spec.outboundTrafficPolicy.egressProxy.subset': enforcedUntested('the subset names the egress proxy cluster (outbound|port|subset|host), as for any destination'),
+  'spec.outboundTrafficPolicy.egressProxy.port.number': enforced(T.egressProxy, EGRESS_PROXY),
   ...inboundPool('spec.inboundConnectionPool'),
   ...inboundPool('spec.ingress[].connectionPool'),
   ...allUnsupported(under('spec.ingress[].tls', Object.fromEntries(serverTls.map((k) => [k, unsupported(INGRESS_TLS)]))), INGRESS_TLS),
