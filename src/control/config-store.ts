@@ -107,13 +107,17 @@ export class ConfigStore {
     this.recompute(false);
   }
 
-  /** Stops watching. */
-  stop(): void {
+  /**
+   * Stops watching. The returned promise settles once the watcher has released every fs.watch
+   * handle: a caller that removes the watched directory before then can leave chokidar re-watching
+   * it, and that handle keeps the process alive.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
-    void this.watcher?.close();
+    const watcher = this.watcher;
     this.watcher = undefined;
     if (this.timer) clearTimeout(this.timer);
-    void this.appliedState.close();
+    await Promise.all([watcher?.close(), this.appliedState.close()]);
   }
 
   /** Where a resource in effect comes from: `applied`, or the watched file's path. */

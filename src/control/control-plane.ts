@@ -152,7 +152,7 @@ export class ControlPlane {
 
   /** Stops everything. */
   async stop(): Promise<void> {
-    this.store.stop();
+    await this.store.stop();
     // ADS first: it ends the streams of the CA's server too, which then shuts down promptly.
     await this.ads?.stop();
     await this.meshCa?.stop();

@@ -48,6 +48,9 @@ export interface DirWatch {
   close(): Promise<void>;
 }
 
+/** Longest `close()` waits for the initial scan to finish before closing anyway. */
+const CLOSE_WAIT_MS = 2000;
+
 /**
  * Watches `dir` recursively (following symlinked directories) and calls `onChange` for every
  * create, edit, rename, move and delete of a config file, and for directories appearing or
@@ -85,9 +88,14 @@ export function watchConfigDir(dir: string, onChange: () => void, onError: (err:
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
     ready,
-    close: () => {
+    close: async () => {
       if (settle) clearTimeout(settle);
-      return watcher.close();
+      // Closing chokidar mid initial scan can leave directories it is still adding watched: wait
+      // (bounded) for the scan to finish first.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([ready, new Promise<void>((r) => (bound = setTimeout(r, CLOSE_WAIT_MS)))]);
+      clearTimeout(bound);
+      await watcher.close();
     },
   };
 }
