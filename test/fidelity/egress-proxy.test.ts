@@ -6,18 +6,14 @@
  * forwarded as is (its Host still names the unknown destination). A workload the Sidecar does not
  * select keeps PassthroughCluster. Weft used to ignore egressProxy (WFT0100).
  *
- * Real sockets: an in-process control plane, two real sidecars, an "egress proxy" and an unknown
+ * Real sockets: an in-process control plane with the mesh CA (the shared mTLS mesh fixture), two real sidecars, an "egress proxy" and an unknown
  * destination as HTTP servers, curl through HTTP_PROXY (`-x`) and through a CONNECT tunnel (`-p -x`).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { run, startMesh, startSidecar, stopAll, waitUntil, type Mesh } from '../security/mtls/mesh-fixture.js';
 
 const SELECTED = '127.0.232.14';
 const OTHER = '127.0.232.15';
@@ -48,53 +44,32 @@ spec:
       port: {number: ${EGRESS_PORT}}
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let mesh: Mesh;
 const proxies: ProxyHandle[] = [];
 const egress = http.createServer((req, res) => res.end(`egress host=${req.headers.host} ${req.url}`));
 const unknown = http.createServer((req, res) => res.end(`direct ${req.url}`));
 
-function curl(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '--max-time', '10', '-o', '-', '-w', ' %{http_code}', ...args],
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)));
-  });
+async function curl(args: readonly string[]): Promise<string> {
+  const r = await run('curl', ['-sS', '--max-time', '10', '-o', '-', '-w', ' %{http_code}', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 const viaHttpProxy = (p: ProxyHandle, ip: string, urlPath: string) => curl(['-x', `http://${ip}:${p.outboundPort()}`, `http://${UNKNOWN}:${UNKNOWN_PORT}${urlPath}`]);
 const viaConnect = (p: ProxyHandle, ip: string, urlPath: string) => curl(['-p', '-x', `http://${ip}:${p.outboundPort()}`, `http://${UNKNOWN}:${UNKNOWN_PORT}${urlPath}`]);
 
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-egress-proxy-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   await new Promise<void>((resolve, reject) => egress.once('error', reject).listen(EGRESS_PORT, EGRESS, () => resolve()));
   await new Promise<void>((resolve, reject) => unknown.once('error', reject).listen(UNKNOWN_PORT, UNKNOWN, () => resolve()));
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  mesh = await startMesh({ 'config.yaml': CONFIG });
   for (const [ip, app] of [[SELECTED, 'sleep'], [OTHER, 'other']] as const) {
-    const p = await startProxy({
-      role: 'sidecar', ip, podName: `${app}-0`, namespace: 'default', labels: { app },
-      xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-    });
+    const p = await startSidecar(mesh, { ip, pod: `${app}-0`, sa: app, labels: { app } });
     proxies.push(p);
-    await p.ready();
     await waitUntil(() => p.snapshot().clusters.get(`outbound|${EGRESS_PORT}||egress.default.svc.cluster.local`)?.hostSet.hosts.length === 1, `egress endpoints on ${app}`);
   }
 });
 
 after(async () => {
-  for (const p of proxies) await p.stop(500);
-  await cp?.stop();
-  await new Promise<void>((r) => egress.close(() => r()));
-  await new Promise<void>((r) => unknown.close(() => r()));
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stopAll(mesh, proxies, [egress, unknown]);
 });
 
 test('egressProxy: an HTTP request to an unknown destination goes to the egress proxy, Host unchanged', async () => {

@@ -10,14 +10,10 @@
  * CONNECT tunnel (`-p -x`).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { run, startMesh, startSidecar, stopAll, waitUntil, type Mesh } from '../security/mtls/mesh-fixture.js';
 
 const DECLARED = '127.0.216.14';
 const OTHER = '127.0.216.15';
@@ -54,48 +50,28 @@ spec:
   - hosts: ['./*']
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let mesh: Mesh;
 const proxies: ProxyHandle[] = [];
 const backend = http.createServer((req, res) => res.end(`backend ${req.url}`));
 
-function curlThrough(proxy: ProxyHandle, ip: string, p: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '--max-time', '10', '-o', '-', '-w', ' %{http_code}', '-p', '-x', `http://${ip}:${proxy.outboundPort()}`, `http://web:${PORT}${p}`],
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)));
-  });
-}
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+async function curlThrough(proxy: ProxyHandle, ip: string, p: string): Promise<string> {
+  const r = await run('curl', ['-sS', '--max-time', '10', '-o', '-', '-w', ' %{http_code}', '-p', '-x', `http://${ip}:${proxy.outboundPort()}`, `http://web:${PORT}${p}`]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-egress-proto-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   await new Promise<void>((resolve, reject) => backend.once('error', reject).listen(PORT, BACKEND, () => resolve()));
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  mesh = await startMesh({ 'config.yaml': CONFIG });
   for (const [ip, app] of [[DECLARED, 'sleep'], [OTHER, 'other']] as const) {
-    const p = await startProxy({
-      role: 'sidecar', ip, podName: `${app}-0`, namespace: 'default', labels: { app },
-      xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-    });
+    const p = await startSidecar(mesh, { ip, pod: `${app}-0`, sa: app, labels: { app } });
     proxies.push(p);
-    await p.ready();
     await waitUntil(() => p.snapshot().clusters.get(`outbound|${PORT}||web.default.svc.cluster.local`)?.hostSet.hosts.length === 1, `endpoints on ${app}`);
   }
 });
 
 after(async () => {
-  for (const p of proxies) await p.stop(500);
-  await cp?.stop();
-  await new Promise<void>((r) => backend.close(() => r()));
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stopAll(mesh, proxies, [backend]);
 });
 
 test('Sidecar egress port.protocol TCP: the selected workload proxies the port as opaque TCP (no HTTP fault)', async () => {
