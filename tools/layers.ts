@@ -1,0 +1,46 @@
+/**
+ * The layer order of `src/`: the one place that says which top-level folder may import which.
+ *
+ * Data flows one way (README "How the code is laid out"): config → registry → model → translate → xDS →
+ * proxy, with the commands on top. A file may import from its own folder or from a folder in a strictly
+ * LOWER layer; folders in the same layer do not import each other. `tools/check-layers.ts` enforces
+ * this on every production file of `src/` (unit tests, `*.test.ts`, are exempt: like the end-to-end
+ * tests they wire layers together on purpose) and fails on any cycle between folders.
+ *
+ * A new top-level folder must be added here, or the check fails naming it.
+ */
+
+/** The layers, lowest first; each is the set of top-level folders of `src/` that sit at that height. */
+export const LAYERS: readonly (readonly string[])[] = [
+  // Shared helpers with no knowledge of the mesh: coded errors, durable files, text tables.
+  ['util'],
+  // Vocabularies: Istio's YAML as loaded and validated; Envoy's resource types and their protobuf `Any` helpers.
+  ['config', 'envoy'],
+  // Services and workloads built from the config; certificates and workload identities.
+  ['registry', 'security'],
+  // The immutable snapshot (config + registry + mesh config) that translation reads.
+  ['model'],
+  // Pure translation: snapshot + proxy identity → Envoy resources.
+  ['translate'],
+  // What consumes translated resources: xDS transport, the request simulator, `weft analyze`.
+  ['xds', 'simulate', 'analyze'],
+  // Running programs and their engines: the proxy, the control plane, `weft explain`, `weft load`.
+  ['proxy', 'control', 'explain', 'load'],
+  // `weft up`: runs a control plane and proxies.
+  ['up'],
+  // The `weft` command: every subcommand.
+  ['cli'],
+];
+
+/** An import allowed against the order above; each must say why. */
+export interface LayerException {
+  /** Importing file, relative to `src/` (e.g. `up/mesh.ts`). */
+  readonly from: string;
+  /** Imported file, relative to `src/` (e.g. `cli/errors.ts`). */
+  readonly to: string;
+  /** Why this import cannot follow the order yet. */
+  readonly reason: string;
+}
+
+/** Imports allowed against the order. Empty: every production import follows it. */
+export const LAYER_EXCEPTIONS: readonly LayerException[] = [];
