@@ -22,7 +22,8 @@ import * as grpc from '@grpc/grpc-js';
 import { AdsClient } from '../src/xds/ads-client.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from '../src/xds/discovery-service.js';
 import { toNodeMessage } from '../src/xds/node-info.js';
-import { decodeResource, TypeUrl } from '../src/xds/protos.js';
+import { decodeResource } from '../src/xds/protos.js';
+import { TypeUrl } from '../src/envoy/type-url.js';
 import { CA_SERVER_NAME } from '../src/security/ca/csr-server.js';
 import type { BenchCertificates, BenchNode } from './ads-control-child.js';
 

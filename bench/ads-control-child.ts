@@ -29,7 +29,7 @@ import { translate, type XdsResources } from '../src/translate/translate.js';
 import { AdsServer, type ProxyResources } from '../src/xds/ads-server.js';
 import { edsNames, rdsNames } from '../src/xds/ads-dependencies.js';
 import { parseNode, toNodeMessage, type JsonValue } from '../src/xds/node-info.js';
-import { TypeUrl } from '../src/xds/protos.js';
+import { TypeUrl } from '../src/envoy/type-url.js';
 import { generateP256, privateKeyToPem } from '../src/security/ca/keys.js';
 import type { CertificateAuthority } from '../src/security/ca/certificate-authority.js';
 import { formatSpiffeId } from '../src/security/identity/spiffe.js';

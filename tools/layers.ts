@@ -42,5 +42,18 @@ export interface LayerException {
   readonly reason: string;
 }
 
-/** Imports allowed against the order. Empty: every production import follows it. */
-export const LAYER_EXCEPTIONS: readonly LayerException[] = [];
+/** Imports allowed against the order, each with its reason; the check fails on one that matches no import. */
+export const LAYER_EXCEPTIONS: readonly LayerException[] = [
+  {
+    from: 'translate/security/ext-authz-provider.ts',
+    to: 'xds/protos.ts',
+    reason:
+      "statusCodeName reads Envoy's envoy.type.v3.StatusCode enum from the loaded protos rather than keep a copy; " +
+      'goes when the proto loader moves beside the Envoy types (issue 13, one source for Envoy semantics)',
+  },
+  {
+    from: 'translate/cluster/bookinfo-fixture.ts',
+    to: 'xds/protos.ts',
+    reason: 'test fixture (used only by *.test.ts) that round-trips clusters through the wire format; leaves src/ with the test build config (issue 13, tests)',
+  },
+];

@@ -6,8 +6,8 @@
  */
 import type { Diagnostic, Level } from '../config/diagnostic.js';
 import type { LoadResult } from '../config/load.js';
-import type { MeshConfig } from '../model/mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../config/mesh-config.js';
 import { buildSnapshot } from '../model/snapshot.js';
 import { defaultIngressResources, INTERNAL_INGRESS_FILE } from './defaults.js';
 import { filterMessages, type Suppression } from './filter.js';

@@ -5,11 +5,11 @@
  */
 import type { Resource } from '../config/resource.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
-import type { MeshConfig } from '../model/mesh-config.js';
+import type { MeshConfig } from '../config/mesh-config.js';
 import type { Service, Workload } from '../registry/types.js';
-import type { Labels } from '../model/labels.js';
-import { selectorMatches } from '../model/labels.js';
-import { hostMatches, isVisible, parseExportTo } from '../model/hosts.js';
+import type { Labels } from '../config/labels.js';
+import { selectorMatches } from '../config/labels.js';
+import { hostMatches, isVisible, parseExportTo } from '../config/hosts.js';
 
 /** The read-only view every analyzer gets. */
 export interface AnalysisContext {

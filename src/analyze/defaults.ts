@@ -6,8 +6,8 @@
  * selecting nothing. It is added only when the user's files define no workload with those labels.
  */
 import type { Resource } from '../config/resource.js';
-import type { MeshConfig } from '../model/mesh-config.js';
-import { selectorMatches } from '../model/labels.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { selectorMatches } from '../config/labels.js';
 
 /** The pseudo file name messages about the built-in resources would carry (istioctl's name). */
 export const INTERNAL_INGRESS_FILE = 'internal-ingress';

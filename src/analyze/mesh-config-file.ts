@@ -4,12 +4,15 @@
  * Istio's MeshConfig has many; fields Weft uses are type-checked.
  */
 import { parse } from 'yaml';
-import type { ExtensionProvider, ForwardClientCertMode, GatewayTopology, MeshConfig } from '../model/mesh-config.js';
-import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../model/mesh-config.js';
+import type { ExtensionProvider, ForwardClientCertMode, GatewayTopology, MeshConfig } from '../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../config/mesh-config.js';
 import { localityLoadBalancerSetting } from '../config/schema/destination-rule.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** A problem in a mesh config file. */
-export class MeshConfigError extends Error {
+export class MeshConfigError extends WeftError {
+  /** Stable code: the one the CLI reports for a bad `--meshConfigFile` (cli/commands/mesh-config-flags.ts). */
+  readonly code = 'INVALID_MESH_CONFIG';
   constructor(message: string) {
     super(message);
     this.name = 'MeshConfigError';

@@ -22,7 +22,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { removeFileDurable, writeFileDurable } from './durable-file.js';
+import { removeFileDurable, writeFileDurable } from '../util/durable-file.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** Name of the token file inside a state directory. */
 export const API_TOKEN_FILE = 'api-token';
@@ -45,7 +46,7 @@ export const ApiErrorCode = {
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
 /** An error of the API's security layer (start refused, token file unwritable). */
-export class ApiAuthError extends Error {
+export class ApiAuthError extends WeftError {
   constructor(
     readonly code: ApiErrorCode | 'TOKEN_FILE',
     message: string,

@@ -21,7 +21,7 @@
 import { open, readFile, truncate, copyFile, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { writeFileDurable, syncDirectory } from './durable-file.js';
+import { writeFileDurable, syncDirectory } from '../util/durable-file.js';
 
 /** File name of the journal inside the state directory. */
 export const JOURNAL_FILE = 'applied.journal';

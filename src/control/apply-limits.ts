@@ -10,6 +10,7 @@
  * changes into several applies (each is atomic on its own).
  */
 import { YamlLimits } from '../config/yaml-limits.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** Largest accepted apply request body (bytes). */
 export const MAX_APPLY_BYTES = 8 * 1024 * 1024;
@@ -34,7 +35,7 @@ export const ApplyErrorCode = {
 export type ApplyErrorCode = (typeof ApplyErrorCode)[keyof typeof ApplyErrorCode];
 
 /** A refused batch: nothing was changed. `status` is the HTTP status the API answers with. */
-export class ApplyError extends Error {
+export class ApplyError extends WeftError {
   constructor(
     readonly code: ApplyErrorCode,
     message: string,

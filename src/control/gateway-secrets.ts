@@ -23,7 +23,7 @@
 import type { Resource } from '../config/resource.js';
 import type { SecretContent } from '../config/schema/kubernetes.js';
 import type { GatewaySpec } from '../config/schema/gateway.js';
-import { selectorMatches } from '../model/labels.js';
+import { selectorMatches } from '../config/labels.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
 import { SecurityErrorCode } from '../security/errors.js';

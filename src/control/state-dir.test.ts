@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { secureStateDir } from './state-dir.js';
-import { writeFileDurable } from './durable-file.js';
+import { writeFileDurable } from '../util/durable-file.js';
 
 test('state dir: an old 0755/0644 tree is tightened to 0700/0600; symlinks are not followed', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'weft-statedir-'));

@@ -3,6 +3,7 @@
  * tables and rewriters (never per request). The proxy turns it into a NACK carrying `code` and
  * `message`; `where` names the field (`virtualHosts[0].routes[2].match.safeRegex`).
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** Stable codes of Envoy-config compilation failures. */
 export const EnvoyConfigErrorCode = {
@@ -28,7 +29,7 @@ export const EnvoyConfigErrorCode = {
 export type EnvoyConfigErrorCode = (typeof EnvoyConfigErrorCode)[keyof typeof EnvoyConfigErrorCode];
 
 /** Error raised when an Envoy resource cannot be compiled; `where` is the offending field path. */
-export class EnvoyConfigError extends Error {
+export class EnvoyConfigError extends WeftError {
   readonly code: EnvoyConfigErrorCode;
   readonly where: string;
   constructor(code: EnvoyConfigErrorCode, where: string, message: string, options?: { cause?: unknown }) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { compileRouteTable, portStart, type RouteRequest, type RouteSelection } from './route-table.js';
 import { EnvoyConfigError } from './errors.js';
 import type { Route, RouteConfiguration, VirtualHost } from './types.js';
-import { decodeResource, encodeResource, TypeUrl } from '../xds/protos.js';
+import { decodeResource, encodeResource } from '../xds/protos.js';
+import { TypeUrl } from './type-url.js';
 
 function req(authority: string | undefined, path = '/', over: Partial<RouteRequest> = {}): RouteRequest {
   return { authority, method: 'GET', path, scheme: 'http', headers: {}, ...over };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeResource, encodeResource, toAny, TypeUrl } from '../xds/protos.js';
+import { decodeResource, encodeResource } from '../xds/protos.js';
+import { toAny, TypeUrl } from './type-url.js';
 import { durationMs, wrapped, type Cluster, type ClusterLoadAssignment, type HttpConnectionManager, type Listener } from './types.js';
 
 test('Listener, Cluster and ClusterLoadAssignment typed objects round-trip through the real protos', () => {

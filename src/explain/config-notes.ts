@@ -12,7 +12,7 @@
  */
 import type { Diagnostic } from '../config/diagnostic.js';
 import { formatKey } from '../config/diagnostic.js';
-import { hostMatches } from '../model/hosts.js';
+import { hostMatches } from '../config/hosts.js';
 import type { ProxyScope } from '../translate/proxy-scope.js';
 import { indexVirtualServices, MESH_GATEWAY, type IndexedVirtualService } from '../translate/virtual-services.js';
 import type { ConfigNote } from './types.js';

@@ -15,8 +15,8 @@ import { loadPaths, loadTexts } from '../config/load.js';
 import type { Resource } from '../config/resource.js';
 import { defaultIngressResources, INTERNAL_INGRESS_FILE } from '../analyze/defaults.js';
 import { runAnalyzers } from '../analyze/run-analyzers.js';
-import type { MeshConfig } from '../model/mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../config/mesh-config.js';
 import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
 
 /** A snapshot plus what loading and analysis said about its config. */

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadPaths, loadTexts } from '../config/load.js';
 import type { Resource } from '../config/resource.js';
-import { meshConfigWith, type MeshConfig } from '../model/mesh-config.js';
+import { meshConfigWith, type MeshConfig } from '../config/mesh-config.js';
 import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../util/user-error.js';
 import { analysisOf, configFromFiles } from './config-source.js';
 import { explain } from './explain.js';
 import type { Explanation, ExplainInput } from './types.js';
@@ -323,7 +323,7 @@ spec:
 
 describe('errors', () => {
   const code = (fn: () => unknown, want: string) =>
-    assert.throws(fn, (err: unknown) => err instanceof CliError && err.code === want);
+    assert.throws(fn, (err: unknown) => err instanceof UserError && err.code === want);
 
   test('unknown workload', async () => {
     const snap = await snapshotWith();

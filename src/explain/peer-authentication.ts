@@ -7,8 +7,8 @@
  */
 import type { Resource } from '../config/resource.js';
 import type { PeerAuthenticationSpec } from '../config/schema/peer-authentication.js';
-import type { Labels } from '../model/labels.js';
-import { selectorMatches } from '../model/labels.js';
+import type { Labels } from '../config/labels.js';
+import { selectorMatches } from '../config/labels.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
 import { workloadMtlsMode } from '../translate/cluster/peer-authentication-mode.js';
 import type { ExplainedPeerAuthentication } from './types.js';

@@ -1,9 +1,9 @@
 /**
  * The request `weft explain` replays: the URL split into scheme, host, port, path and the Host
  * header a client would send (`reviews:9080` when the URL names the port, `reviews` otherwise),
- * the method upper-cased and header names lower-cased. Problems are CliErrors with stable codes.
+ * the method upper-cased and header names lower-cased. Problems are UserErrors with stable codes.
  */
-import { CliError, ExitCode } from '../cli/errors.js';
+import { UserError, ExitCode } from '../util/user-error.js';
 import type { ExplainedRequest } from './types.js';
 
 /** Parses the URL, method and headers of the request to explain. */
@@ -15,14 +15,14 @@ export function parseExplainRequest(url: string, method = 'GET', headers: Readon
   try {
     parsed = new URL(withScheme);
   } catch {
-    throw new CliError('EXPLAIN_BAD_URL', `cannot parse URL ${JSON.stringify(url)}`, {
+    throw new UserError('EXPLAIN_BAD_URL', `cannot parse URL ${JSON.stringify(url)}`, {
       exitCode: ExitCode.Usage,
       details: 'Give the URL as the app would call it, e.g. http://reviews:9080/reviews/0',
     });
   }
   const scheme = parsed.protocol.replace(/:$/, '').toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new CliError('EXPLAIN_BAD_URL', `unsupported scheme ${scheme}: in ${url}`, { exitCode: ExitCode.Usage, details: 'Only http:// and https:// URLs can be explained.' });
+    throw new UserError('EXPLAIN_BAD_URL', `unsupported scheme ${scheme}: in ${url}`, { exitCode: ExitCode.Usage, details: 'Only http:// and https:// URLs can be explained.' });
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (host === '') throw noHost(url);
@@ -42,8 +42,8 @@ export function parseExplainRequest(url: string, method = 'GET', headers: Readon
   };
 }
 
-function noHost(url: string): CliError {
-  return new CliError('EXPLAIN_URL_NO_HOST', `URL ${JSON.stringify(url)} has no host`, {
+function noHost(url: string): UserError {
+  return new UserError('EXPLAIN_URL_NO_HOST', `URL ${JSON.stringify(url)} has no host`, {
     exitCode: ExitCode.Usage,
     details: 'The host picks the virtual host and the destination, e.g. http://reviews:9080/reviews/0',
   });
@@ -55,7 +55,7 @@ export function parseHeaderFlags(values: readonly string[]): Record<string, stri
   for (const v of values) {
     const colon = v.indexOf(':');
     if (colon <= 0) {
-      throw new CliError('EXPLAIN_BAD_HEADER', `header ${JSON.stringify(v)} is not "Name: value"`, { exitCode: ExitCode.Usage });
+      throw new UserError('EXPLAIN_BAD_HEADER', `header ${JSON.stringify(v)} is not "Name: value"`, { exitCode: ExitCode.Usage });
     }
     const name = v.slice(0, colon).trim().toLowerCase();
     const value = v.slice(colon + 1).trim();

@@ -9,7 +9,7 @@
  */
 import type { HTTPMatchRequest, VirtualServiceSpec } from '../config/schema/virtual-service.js';
 import type { VirtualHost } from '../envoy/types.js';
-import { formatLabels, selectorMatches } from '../model/labels.js';
+import { formatLabels, selectorMatches } from '../config/labels.js';
 import type { ProxyNode } from '../model/proxy-node.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
 import { routeOrigin, type RouteOrigin } from '../translate/route/route-metadata.js';

@@ -4,9 +4,9 @@
  * as `weft up` runs it (pod `istio-ingressgateway-0` in the root namespace, labelled with the mesh's
  * ingress selector), unless the config defines a workload with those labels.
  */
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../util/user-error.js';
 import { proxyId, type ProxyNode } from '../model/proxy-node.js';
-import { selectorMatches } from '../model/labels.js';
+import { selectorMatches } from '../config/labels.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
 import type { Workload } from '../registry/types.js';
 import { spiffeId } from '../translate/cluster/endpoint-identity.js';
@@ -30,7 +30,7 @@ export interface ResolvedSource {
   readonly workload?: Workload;
 }
 
-/** Finds the source proxy; throws CliError EXPLAIN_UNKNOWN_WORKLOAD when nothing has that name. */
+/** Finds the source proxy; throws UserError EXPLAIN_UNKNOWN_WORKLOAD when nothing has that name. */
 export function resolveSource(snapshot: MeshSnapshot, from: string, namespace = 'default'): ResolvedSource {
   if (INGRESS_NAMES.includes(from)) return ingressSource(snapshot);
   const candidates = snapshot.registry.workloads.filter((w) => w.namespace === namespace);
@@ -39,7 +39,7 @@ export function resolveSource(snapshot: MeshSnapshot, from: string, namespace = 
     candidates.filter((w) => w.origin.name === from).sort((a, b) => (a.origin.replica ?? 0) - (b.origin.replica ?? 0))[0];
   if (!workload) {
     const known = [...new Set(candidates.map((w) => w.origin.name))].sort();
-    throw new CliError('EXPLAIN_UNKNOWN_WORKLOAD', `no workload "${from}" in namespace ${namespace}`, {
+    throw new UserError('EXPLAIN_UNKNOWN_WORKLOAD', `no workload "${from}" in namespace ${namespace}`, {
       details: known.length > 0 ? `Workloads in ${namespace}: ${known.join(', ')} (or --from ingress).` : `Namespace ${namespace} has no workloads; use -n NS or --from ingress.`,
     });
   }

@@ -5,9 +5,10 @@
  * validated so a flag can never inject extra lines or break framing.
  */
 import type { LoadTarget } from './target.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** A header flag that cannot be sent. Stable code `LOAD_BAD_HEADER`. */
-export class HeaderError extends Error {
+export class HeaderError extends WeftError {
   /** Stable error code. */
   readonly code = 'LOAD_BAD_HEADER';
   constructor(message: string) {

@@ -7,6 +7,7 @@
  * line, header syntax, conflicting Content-Length, bad chunk sizes, oversized heads) is an error,
  * never a guess.
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** One complete response. */
 export interface ParsedResponse {
@@ -23,7 +24,7 @@ export interface ParsedResponse {
 }
 
 /** A response that breaks HTTP/1.1 framing; the connection must be closed. Stable code `LOAD_BAD_RESPONSE`. */
-export class ResponseParseError extends Error {
+export class ResponseParseError extends WeftError {
   /** Stable error code. */
   readonly code = 'LOAD_BAD_RESPONSE';
   constructor(message: string) {

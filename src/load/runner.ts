@@ -15,6 +15,7 @@ import { Histogram } from './histogram.js';
 import { buildRequest } from './request.js';
 import { LoadSchedule } from './schedule.js';
 import { resolveTarget } from './target.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** How early (ms) an open-loop request may be sent to make up for timer granularity. */
 const TIMER_LEAD_MS = 1;
@@ -119,7 +120,7 @@ export interface LoadResult extends LoadPlan {
 }
 
 /** A run that cannot start. Codes: `LOAD_BAD_OPTIONS`, `LOAD_RESOLVE_FAILED`. */
-export class LoadError extends Error {
+export class LoadError extends WeftError {
   /** Stable error code. */
   readonly code: 'LOAD_BAD_OPTIONS' | 'LOAD_RESOLVE_FAILED';
   constructor(code: 'LOAD_BAD_OPTIONS' | 'LOAD_RESOLVE_FAILED', message: string, options?: { cause?: unknown }) {

@@ -5,6 +5,7 @@
  * inside `weft up` reach their sidecar. Through a proxy the request line carries the absolute
  * URL (RFC 9112 §3.2.2). https URLs always connect directly (no CONNECT tunnelling).
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** A resolved load target. */
 export interface LoadTarget {
@@ -32,7 +33,7 @@ export interface LoadTarget {
 }
 
 /** A URL or proxy setting that cannot be used. Codes: `LOAD_BAD_URL`, `LOAD_BAD_PROXY`. */
-export class TargetError extends Error {
+export class TargetError extends WeftError {
   /** Stable error code. */
   readonly code: 'LOAD_BAD_URL' | 'LOAD_BAD_PROXY';
   constructor(code: 'LOAD_BAD_URL' | 'LOAD_BAD_PROXY', message: string) {

@@ -2,7 +2,7 @@
  * The identity of one proxy as the control plane sees it: role, address, pod, namespace, labels
  * and service account, parsed from the xDS node id and metadata (or given directly by `weft up`).
  */
-import type { Labels } from './labels.js';
+import type { Labels } from '../config/labels.js';
 
 /** Role of a proxy: a sidecar beside one workload, or a gateway (`router` in istiod's node ids). */
 export type ProxyRole = 'sidecar' | 'router';
@@ -19,7 +19,7 @@ export interface ProxyNode {
   readonly serviceAccount: string;
   /** Where the sidecar reaches its app for inbound traffic (default: the pod IP). */
   readonly appAddress?: string;
-  /** `region/zone/subzone` of the proxy (model/locality.ts), undefined when unknown. */
+  /** `region/zone/subzone` of the proxy (registry/locality.ts), undefined when unknown. */
   readonly locality?: string;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTexts } from '../config/load.js';
 import { buildSnapshot } from './snapshot.js';
-import { hostMatches, hostsIntersect, parseExportTo, resolveHost } from './hosts.js';
+import { hostMatches, hostsIntersect, parseExportTo, resolveHost } from '../config/hosts.js';
 import { parseProxyId, proxyId } from './proxy-node.js';
 
 const YAML = `

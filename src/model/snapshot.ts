@@ -7,12 +7,12 @@ import type { Resource } from '../config/resource.js';
 import { resourceId } from '../config/resource.js';
 import type { Registry, Service, Workload } from '../registry/types.js';
 import { buildRegistry, type RegistryOptions } from '../registry/build-registry.js';
-import { registryInputs, rememberRegistryInputs, reusableRegistry } from './registry-reuse.js';
-import type { MeshConfig } from './mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from './mesh-config.js';
-import { isVisible, resolveHost } from './hosts.js';
-import type { Labels } from './labels.js';
-import { selectorMatches } from './labels.js';
+import { registryInputs, rememberRegistryInputs, reusableRegistry } from '../registry/registry-reuse.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../config/mesh-config.js';
+import { isVisible, resolveHost } from '../config/hosts.js';
+import type { Labels } from '../config/labels.js';
+import { selectorMatches } from '../config/labels.js';
 
 /** An immutable, indexed view of the mesh at one version. */
 export interface MeshSnapshot {
@@ -45,7 +45,7 @@ export interface SnapshotInput {
   /**
    * An earlier snapshot whose registry (the very same Service and Workload objects) is reused when
    * the registry's inputs are unchanged: the same resource objects of the kinds it reads, the same
-   * namespaces, mesh config and registry option functions (see model/registry-reuse.ts). Leave it
+   * namespaces, mesh config and registry option functions (see registry/registry-reuse.ts). Leave it
    * out when something outside the resources changed (endpoint health).
    */
   readonly previous?: MeshSnapshot;

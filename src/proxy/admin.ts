@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { isIP } from 'node:net';
-import { TypeUrl } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import type { ProxyContext } from './proxy-context.js';
 import { limitsOf } from './circuit-breaker.js';
 import { configuredHostLines } from './cluster-admin-text.js';

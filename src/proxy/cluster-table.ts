@@ -20,7 +20,8 @@
 import type { Cluster, ClusterLoadAssignment } from '../envoy/types.js';
 import { encodedOf, type EncodedResourceMap } from '../xds/encoded-resources.js';
 import { sameBytes } from '../xds/ads-wire.js';
-import { decodeResource, TypeUrl } from '../xds/protos.js';
+import { decodeResource } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import type { ClusterManager, UpstreamCluster } from './cluster-manager.js';
 import { sameContent } from './same-content.js';
 

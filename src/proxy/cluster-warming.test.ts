@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypeUrl, encodeResource } from '../xds/protos.js';
+import { encodeResource } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { EncodedResourceMap } from '../xds/encoded-resources.js';
 import { EMPTY_RESOURCES, withUpdate, type XdsResources } from './runtime-snapshot.js';
 import { ClusterWarming, clusterRefs } from './cluster-warming.js';

@@ -3,6 +3,7 @@
  * Envoy's response flag, an HTTP status, Envoy's response-code details, and a short plain-text body
  * saying why. This is the one place that turns a failure into a local reply.
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** Envoy's response flags (short form), as they appear in access logs and `response_flags` labels. */
 export type ResponseFlag =
@@ -12,7 +13,7 @@ export type ResponseFlag =
   | '-';
 
 /** A failure that becomes a local reply: stable code, flag, status, details and message. */
-export class ProxyError extends Error {
+export class ProxyError extends WeftError {
   /** Stable code, e.g. `NO_ROUTE`. */
   readonly code: string;
   readonly flag: ResponseFlag;

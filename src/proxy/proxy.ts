@@ -4,7 +4,7 @@
  * (built per connection manager from its `httpFilters`) over the cluster manager, stats and admin endpoints. `stop()` drains:
  * stop accepting, finish in-flight requests, then close pools and the xDS stream.
  */
-import { localityFromLabels } from '../model/locality.js';
+import { localityFromLabels } from '../registry/locality.js';
 import { AdsClient } from '../xds/ads-client.js';
 import type { JsonValue } from '../xds/node-info.js';
 import { startAdmin, type AdminServers } from './admin.js';
@@ -18,7 +18,7 @@ import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type Xds
 import { StatsStore } from './stats/stats-store.js';
 import { trackControlPlaneConnection } from './control-plane-connection.js';
 import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
-import { TypeUrl } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
 import { FileSinks } from './access-log/file-sink.js';
 import { OutboundAuth } from './outbound-auth.js';

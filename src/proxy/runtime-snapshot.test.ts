@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypeUrl } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { ClusterManager } from './cluster-manager.js';
 import { ProxyStats } from './proxy-stats.js';
 import { compileSnapshot, EMPTY_RESOURCES, SnapshotError, withUpdate } from './runtime-snapshot.js';

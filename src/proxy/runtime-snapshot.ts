@@ -10,7 +10,7 @@
 import { compileFilterChainMatcher } from '../envoy/filter-chain-matcher.js';
 import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
 import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
-import { TypeUrl } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import type { ClusterManager } from './cluster-manager.js';
 import { compileClusters, type ClusterTable } from './cluster-table.js';
 import { durationMs } from './durations.js';
@@ -21,6 +21,7 @@ import { compileGatewayTls, isTlsGatewayListener, type GatewayTlsPlan } from './
 import type { HttpFilter } from './http-filter.js';
 import { compileHttpFilterChain, defaultHttpFilterChain } from './filters/http-filter-registry.js';
 import { validateCorsPolicies } from './filters/cors-filter.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
 export interface XdsResources {
@@ -121,7 +122,7 @@ export const SnapshotErrorCode = {
 } as const;
 
 /** A resource set that cannot be served; its message becomes the NACK's error detail. */
-export class SnapshotError extends Error {
+export class SnapshotError extends WeftError {
   constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);
     this.name = 'SnapshotError';

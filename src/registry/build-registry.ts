@@ -5,12 +5,12 @@
  * hosts with inline endpoints or a workloadSelector.
  */
 import type { Resource } from '../config/resource.js';
-import type { Labels } from '../model/labels.js';
-import { selectorIsEmpty, selectorMatches } from '../model/labels.js';
-import type { MeshConfig } from '../model/mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
-import { parseExportTo } from '../model/hosts.js';
-import { workloadLocality } from '../model/locality.js';
+import type { Labels } from '../config/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../config/labels.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../config/mesh-config.js';
+import { parseExportTo } from '../config/hosts.js';
+import { workloadLocality } from './locality.js';
 import { parseProtocol, protocolForPort } from './protocol.js';
 import type { Endpoint, Registry, Resolution, Service, ServicePort, Workload } from './types.js';
 
@@ -290,7 +290,7 @@ function deploymentPods(r: Resource<DeploymentView>, options: RegistryOptions, a
       name,
       namespace: r.metadata.namespace,
       labels: spec.template?.metadata?.labels ?? {},
-      // Weft has no Nodes: the pod template's topology labels stand for its node's (model/locality.ts).
+      // Weft has no Nodes: the pod template's topology labels stand for its node's (registry/locality.ts).
       locality: workloadLocality(undefined, spec.template?.metadata?.labels),
       serviceAccount: podSpec.serviceAccountName ?? podSpec.serviceAccount ?? 'default',
       address: options.podAddress?.({ name, namespace: r.metadata.namespace, deployment: r.metadata.name, replica: i }),

@@ -3,8 +3,9 @@
  * (pods of Deployments, WorkloadEntries) and the endpoints that join them. Everything is immutable
  * and built in one pass by `buildRegistry`.
  */
-import type { Labels } from '../model/labels.js';
+import type { Labels } from '../config/labels.js';
 import type { ResourceKey } from '../config/diagnostic.js';
+import type { ExportTo } from '../config/hosts.js';
 
 /** Application protocol of a service port, as Istio's protocol selection names it. */
 export type Protocol =
@@ -21,9 +22,6 @@ export interface ServicePort {
 
 /** Where a service's endpoints come from and how clients reach them (Istio's resolution). */
 export type Resolution = 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN' | 'NONE';
-
-/** Which namespaces may see a resource: `*` (all), or a set of namespace names. */
-export type ExportTo = '*' | ReadonlySet<string>;
 
 /** A service: one hostname with its ports. A ServiceEntry with several hosts yields one per host. */
 export interface Service {

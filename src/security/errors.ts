@@ -3,6 +3,7 @@
  * and workload-certificate handling. Every failure carries a stable code; the CSR service maps
  * codes to gRPC statuses, the CLI prints `code: message`.
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** Stable codes of security failures. */
 export const SecurityErrorCode = {
@@ -34,7 +35,7 @@ export const SecurityErrorCode = {
 export type SecurityErrorCode = (typeof SecurityErrorCode)[keyof typeof SecurityErrorCode];
 
 /** A security failure with a stable code; the message starts with the code. */
-export class SecurityError extends Error {
+export class SecurityError extends WeftError {
   readonly code: SecurityErrorCode;
   constructor(code: SecurityErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);

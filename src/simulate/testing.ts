@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { loadTexts } from '../config/load.js';
-import { meshConfigWith, type MeshConfig } from '../model/mesh-config.js';
+import { meshConfigWith, type MeshConfig } from '../config/mesh-config.js';
 import { proxyId, type ProxyNode } from '../model/proxy-node.js';
 import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
 import { translate, type TranslateOptions, type XdsResources } from '../translate/translate.js';

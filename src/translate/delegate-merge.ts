@@ -21,7 +21,7 @@
  */
 import type { Resource } from '../config/resource.js';
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualServiceSpec } from '../config/schema/virtual-service.js';
-import { isVisible, parseExportTo } from '../model/hosts.js';
+import { isVisible, parseExportTo } from '../config/hosts.js';
 
 /** How the merge resolves names (the snapshot's host resolution, istiod's gateway-name resolution). */
 export interface DelegateResolver {

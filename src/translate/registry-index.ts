@@ -2,7 +2,7 @@
  * Per-registry lookups that the per-proxy (inbound) translation needs for every proxy: a proxy's own
  * workload by namespace and pod name, and the services of one namespace. Built once per registry
  * (registries are immutable; a snapshot rebuilds it only when its inputs changed, see
- * model/registry-reuse.ts), so a push to N proxies costs N map
+ * registry/registry-reuse.ts), so a push to N proxies costs N map
  * lookups instead of N scans of every workload and service.
  */
 import type { Registry, Service, Workload } from '../registry/types.js';

@@ -4,7 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeResource, encodeResource, TypeUrl } from '../xds/protos.js';
+import { decodeResource, encodeResource } from '../xds/protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { BOOKINFO, BOOKINFO_DESTINATION_RULES, resourcesFor, snapshotOf } from '../simulate/testing.js';
 import type { XdsResources } from './translate.js';
 

@@ -39,7 +39,7 @@ export class TranslationCache {
   /**
    * Keys of services, and of whole registries, by object. A registry and its Service objects are
    * immutable and a Service belongs to one registry, so these hold across snapshots: a snapshot
-   * that reuses its predecessor's registry (model/registry-reuse.ts) reuses them too.
+   * that reuses its predecessor's registry (registry/registry-reuse.ts) reuses them too.
    */
   private readonly serviceKeys = new WeakMap<Service, string>();
   private readonly registryKeys = new WeakMap<Registry, { all?: string; shape?: string }>();

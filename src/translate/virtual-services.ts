@@ -7,8 +7,8 @@
 import type { Resource } from '../config/resource.js';
 import type { VirtualServiceSpec } from '../config/schema/virtual-service.js';
 import type { MeshSnapshot } from '../model/snapshot.js';
-import type { ExportTo } from '../registry/types.js';
-import { parseExportTo } from '../model/hosts.js';
+import type { ExportTo } from '../config/hosts.js';
+import { parseExportTo } from '../config/hosts.js';
 import { isRootVirtualService, mergeDelegates } from './delegate-merge.js';
 
 /** The reserved gateway name that binds a VirtualService to every sidecar. */

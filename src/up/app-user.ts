@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../util/user-error.js';
 
 /** A resolved app user. */
 export interface AppUser {
@@ -50,19 +50,19 @@ export function resolveAppUser(requested: string | undefined): AppUser {
   const numeric = /^\d+$/.test(name) ? Number(name) : undefined;
   const uid = numeric ?? idOf('-u', name);
   if (uid === undefined) {
-    throw new CliError('APP_USER_UNKNOWN', `--app-user: no such user "${name}"`, { details: 'Name an existing user (getent passwd) or a numeric uid.' });
+    throw new UserError('APP_USER_UNKNOWN', `--app-user: no such user "${name}"`, { details: 'Name an existing user (getent passwd) or a numeric uid.' });
   }
   // A bare uid without a passwd entry gets the group of the same number, as setpriv would need one.
   const gid = idOf('-g', name) ?? (numeric !== undefined ? numeric : me.gid);
   if (uid === me.uid) return { name, uid, gid: me.gid, switched: false, byDefault: requested === undefined };
   if (!root) {
-    throw new CliError('APP_USER_NEEDS_ROOT', `--app-user ${name}: running apps as another user needs root (weft up runs as uid ${me.uid})`, {
+    throw new UserError('APP_USER_NEEDS_ROOT', `--app-user ${name}: running apps as another user needs root (weft up runs as uid ${me.uid})`, {
       details: 'Drop --app-user to run apps as yourself, or run weft up as root.',
     });
   }
   const probe = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', 'true'], { stdio: 'ignore' });
   if (probe.status !== 0) {
-    throw new CliError('APP_USER_NO_SETPRIV', `--app-user ${name}: setpriv (util-linux) cannot switch to uid ${uid}`, {
+    throw new UserError('APP_USER_NO_SETPRIV', `--app-user ${name}: setpriv (util-linux) cannot switch to uid ${uid}`, {
       details: 'Install util-linux\'s setpriv, or pass --app-user root to run apps as root (they can then read the CA key).',
     });
   }

@@ -33,7 +33,7 @@ function setPods(list: readonly PodReport[]): boolean {
 }
 
 // Stable function identities: the registry is reused while they and the resources are the same
-// (model/registry-reuse.ts); health changes rebuild it through refresh().
+// (registry/registry-reuse.ts); health changes rebuild it through refresh().
 const podAddress = (pod: PodIdentity): string | undefined => pods.get(`${pod.namespace}/${pod.name}`)?.address;
 const isHealthy = (w: Workload): boolean => !isPod(w) || pods.get(`${w.namespace}/${w.name}`)?.healthy === true;
 

@@ -17,6 +17,7 @@ import type { ControlPlane, ControlPlaneOptions } from '../control/control-plane
 import type { PodIdentity } from '../registry/build-registry.js';
 import type { Workload } from '../registry/types.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** Stable codes of {@link ControlLinkError}. */
 export const ControlLinkErrorCode = {
@@ -29,7 +30,7 @@ export const ControlLinkErrorCode = {
 export type ControlLinkErrorCode = (typeof ControlLinkErrorCode)[keyof typeof ControlLinkErrorCode];
 
 /** A request to the control plane that cannot be answered now. */
-export class ControlLinkError extends Error {
+export class ControlLinkError extends WeftError {
   readonly code: ControlLinkErrorCode;
   /** The underlying errno code (e.g. `EADDRINUSE`) when a start failed on a socket. */
   readonly errno?: string;

@@ -19,8 +19,8 @@ import { httpOk, waitUntilReady } from './readiness.js';
 import { Supervisor } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
-import { CliError } from '../cli/errors.js';
-import type { MeshConfig } from '../model/mesh-config.js';
+import { UserError } from '../util/user-error.js';
+import type { MeshConfig } from '../config/mesh-config.js';
 import { secureStateDir } from '../control/state-dir.js';
 import { AppHomes, type AppUser } from './app-user.js';
 import { API_TOKEN_FILE, withoutApiCredentials } from '../control/api-auth.js';
@@ -146,7 +146,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   /** Starts the control plane, the gateway and every pod. */
   async start(): Promise<void> {
     if (!(await loopbackAliasesWork())) {
-      throw new CliError('NO_LOOPBACK_ALIASES', 'this host answers only on 127.0.0.1; weft up needs the 127.0.0.0/8 loopback range (Linux has it)', {
+      throw new UserError('NO_LOOPBACK_ALIASES', 'this host answers only on 127.0.0.1; weft up needs the 127.0.0.0/8 loopback range (Linux has it)', {
         details: 'Port-range placement for such hosts is not implemented yet.',
       });
     }
@@ -159,7 +159,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     } catch (err) {
       await this.controlPlane.stop().catch(() => undefined);
       const e = err as Error & { errno?: string };
-      throw new CliError('START_FAILED', `control plane failed to start: ${e.message}`, {
+      throw new UserError('START_FAILED', `control plane failed to start: ${e.message}`, {
         details: e.errno === 'EADDRINUSE' ? 'Another weft up or weft control may be running; stop it or pick other ports (--xds-port, --api-port).' : undefined,
         cause: err,
       });

@@ -4,7 +4,7 @@
  * a line when something changes, so logs stay readable.
  */
 import type { Mesh } from './mesh.js';
-import { formatTable } from '../cli/commands/get.js';
+import { formatTable } from '../util/text-table.js';
 import type { ProxySyncStatus } from '../xds/sync-status.js';
 
 /** Renders the status table as text; `status` undefined while the control plane is down. */

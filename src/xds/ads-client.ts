@@ -21,7 +21,8 @@
  */
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { decodeResource, TypeUrl } from './protos.js';
+import { decodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
 import { toNodeMessage, type NodeIdentity } from './node-info.js';
 import { Backoff, type BackoffOptions } from './ads-backoff.js';

@@ -32,7 +32,7 @@ import { PUSH_ORDER, WILDCARD_TYPES, isServedType, type ProxyResources } from '.
 import { encodeResponse, sameBytes, type ResourceEncoder } from './ads-wire.js';
 import type { EncodedSetCache, MapDiffs } from './ads-cache.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {

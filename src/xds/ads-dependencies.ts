@@ -5,7 +5,7 @@
  * references inside clusters and listeners. The client calls a {@link SubscriptionResolver} after
  * each accepted update and re-subscribes when a type's name list changed.
  */
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { EncodedResourceMap } from './encoded-resources.js';
 
 /** Accepted resources of a client: type URL → name → decoded resource object. */

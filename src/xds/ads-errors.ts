@@ -2,6 +2,7 @@
  * The one error type of Weft's ADS transport (server and client). Every failure carries a stable
  * `code` so callers (CLI, control plane, proxy) can react to and print it without parsing text.
  */
+import { WeftError } from '../util/weft-error.js';
 
 /** Stable codes of ADS failures. */
 export const AdsErrorCode = {
@@ -23,7 +24,7 @@ export const AdsErrorCode = {
 export type AdsErrorCode = (typeof AdsErrorCode)[keyof typeof AdsErrorCode];
 
 /** Error raised by the ADS server and client; `code` is stable, `message` is for humans. */
-export class AdsError extends Error {
+export class AdsError extends WeftError {
   readonly code: AdsErrorCode;
   constructor(code: AdsErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

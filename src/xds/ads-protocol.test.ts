@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
 import { decodeResource } from './protos.js';
 import { baseConfig, loadAssignment, routeConfig, startServer, waitEvent, withTimeout, type MutableConfig } from './ads-test-fixtures.js';

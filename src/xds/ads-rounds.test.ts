@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { encodeResponse, ResourceEncoder } from './ads-wire.js';
 import { allSynced, baseConfig, routeConfig, startClient, startServer, until, UpdateLog } from './ads-test-fixtures.js';
 

@@ -4,7 +4,8 @@ import { loadPaths } from '../config/load.js';
 import { buildSnapshot } from '../model/snapshot.js';
 import { translate } from '../translate/translate.js';
 import type { RouteConfiguration } from '../envoy/types/route.js';
-import { decodeResource, encodeResource, TypeUrl } from './protos.js';
+import { decodeResource, encodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { RouteConfigEncoder } from './ads-route-encoding.js';
 import { ResourceEncoder } from './ads-wire.js';
 

@@ -8,7 +8,8 @@
  * encoding the whole message gives, since protobufjs writes fields in field-number order
  * (checked in ads-route-encoding.test.ts).
  */
-import { encodeResource, TypeUrl } from './protos.js';
+import { encodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { lenFieldSize, writeLenField } from './protobuf-fields.js';
 
 const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
 import { edsCluster, loadAssignment, MutableConfig, rdsListener, routeConfig, startClient, startServer, until, UpdateLog, withTimeout } from './ads-test-fixtures.js';
 import type { AdsClient } from './ads-client.js';

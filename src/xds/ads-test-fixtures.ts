@@ -4,7 +4,7 @@
  * Not used outside tests.
  */
 import type { EventEmitter } from 'node:events';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { AdsServer } from './ads-server.js';
 import { AdsClient, type AdsClientOptions } from './ads-client.js';
 import type { ProxyResources } from './ads-types.js';

@@ -2,7 +2,7 @@
  * The xDS resource types Weft's ADS serves, their short names (as istioctl prints them), which are
  * wildcard, and the order in which one push sends them. Shared by server, client and sync status.
  */
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 
 /** Short names of the served xDS types, as `istioctl proxy-status` labels its columns. */
 export type XdsShortName = 'CDS' | 'EDS' | 'LDS' | 'RDS' | 'SDS';

@@ -1,7 +1,8 @@
 /** Unit tests of the ADS pieces that need no network: wire encoding, back-off, dependencies. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeResource, TypeUrl } from './protos.js';
+import { decodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { encodeResponse, ResourceEncoder } from './ads-wire.js';
 import { deserializeDiscoveryRequest, deserializeDiscoveryResponse, serializeDiscoveryRequest, serializeDiscoveryResponse } from './discovery-service.js';
 import { Backoff } from './ads-backoff.js';

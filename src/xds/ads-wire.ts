@@ -5,7 +5,8 @@
  * header fields. With thousands of proxies sharing the same resource objects, a push costs one
  * encoding per changed resource, not one per proxy.
  */
-import { encodeResource, TypeUrl } from './protos.js';
+import { encodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { RouteConfigEncoder } from './ads-route-encoding.js';
 import { AdsError, AdsErrorCode } from './ads-errors.js';
 import { lenFieldSize, WIRE_LEN, writeLenField, writeVarint } from './protobuf-fields.js';

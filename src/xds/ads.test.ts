@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeResource, TypeUrl } from './protos.js';
+import { encodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import type { AdsServer } from './ads-server.js';
 import type { AdsClient } from './ads-client.js';
 import type { NodeInfo } from './node-info.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeResource, encodeResource, TypeUrl } from './protos.js';
+import { decodeResource, encodeResource } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { EncodedResourceMap, encodedOf, rawResourceName } from './encoded-resources.js';
 import { edsCluster, loadAssignment, rdsListener } from './ads-test-fixtures.js';
 

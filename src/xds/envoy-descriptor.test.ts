@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { ENVOY_PROTO_SPEC, envoyRoot, OBJECT_OPTIONS, TypeUrl } from './protos.js';
+import { ENVOY_PROTO_SPEC, envoyRoot, OBJECT_OPTIONS } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 import { parseEnvoyProtos, prunedDescriptor } from './envoy-descriptor.js';
 
 const full = parseEnvoyProtos(ENVOY_PROTO_SPEC);

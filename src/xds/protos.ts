@@ -7,39 +7,8 @@
  */
 import type protobuf from 'protobufjs';
 import { loadEnvoyRoot, type EnvoyProtoSpec } from './envoy-descriptor.js';
-
-/** Type URLs of the resources Weft serves, as Envoy names them. */
-export const TypeUrl = {
-  Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
-  RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
-  Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
-  ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-  Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
-  HttpConnectionManager: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-  TcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-  Router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-  Fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
-  Cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
-  CorsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
-  Rbac: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
-  NetworkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
-  JwtAuthn: 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
-  ExtAuthz: 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
-  TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
-  HttpInspector: 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
-  OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
-  RawBuffer: 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
-  PreviousHostsPredicate: 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
-  PreviousPrioritiesConfig: 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
-  UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-  DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-  HttpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-  FileAccessLog: 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
-  CelAccessLogFilter: 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
-  ZipkinConfig: 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
-  OpenTelemetryConfig: 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
-  HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
-} as const;
+import { TypeUrl } from '../envoy/type-url.js';
+import { WeftError } from '../util/weft-error.js';
 
 /** The proto files Weft needs; their imports are followed automatically. */
 const PROTO_FILES: readonly string[] = [
@@ -116,7 +85,7 @@ export const OBJECT_OPTIONS: protobuf.IConversionOptions = {
 };
 
 /** Error raised when an object does not fit its proto type; code `XDS_ENCODE`. */
-export class XdsEncodeError extends Error {
+export class XdsEncodeError extends WeftError {
   readonly code = 'XDS_ENCODE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -143,9 +112,4 @@ export function encodeResource(typeUrl: string, obj: object): Uint8Array {
 export function decodeResource<T = Record<string, unknown>>(typeUrl: string, bytes: Uint8Array): T {
   const type = messageType(typeUrl);
   return type.toObject(type.decode(bytes), OBJECT_OPTIONS) as T;
-}
-
-/** Wraps a resource object as a `google.protobuf.Any` value in object form. */
-export function toAny(typeUrl: string, obj: object): { '@type': string } & Record<string, unknown> {
-  return { '@type': typeUrl, ...(obj as Record<string, unknown>) };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyncTracker, syncState } from './sync-status.js';
-import { TypeUrl } from './protos.js';
+import { TypeUrl } from '../envoy/type-url.js';
 
 test('state follows istioctl: NOT SENT, STALE until ACKed, SYNCED', () => {
   assert.equal(syncState(undefined, undefined), 'NOT SENT');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { AdsClient } from '../../src/xds/ads-client.js';
-import { TypeUrl } from '../../src/xds/protos.js';
+import { TypeUrl } from '../../src/envoy/type-url.js';
 
 const REGISTRY = `apiVersion: v1
 kind: Service

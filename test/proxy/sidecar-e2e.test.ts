@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
-import { TypeUrl } from '../../src/xds/protos.js';
+import { TypeUrl } from '../../src/envoy/type-url.js';
 
 const V1 = '127.0.0.61';
 const V2 = '127.0.0.62';

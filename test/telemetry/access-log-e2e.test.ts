@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ControlPlane } from '../../src/control/control-plane.js';
-import { meshConfigWith } from '../../src/model/mesh-config.js';
+import { meshConfigWith } from '../../src/config/mesh-config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { request, waitUntil } from './mesh-fixture.js';
 

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ControlPlane } from '../../src/control/control-plane.js';
-import { meshConfigWith, type MeshConfig } from '../../src/model/mesh-config.js';
+import { meshConfigWith, type MeshConfig } from '../../src/config/mesh-config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 
 /** A running test mesh. */

@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessLog, HttpConnectionManager, Listener } from '../../src/envoy/types.js';
 import { BOOKINFO, resourcesFor, snapshotOf } from '../../src/simulate/testing.js';
-import { encodeResource, decodeResource, TypeUrl } from '../../src/xds/protos.js';
+import { encodeResource, decodeResource } from '../../src/xds/protos.js';
+import { TypeUrl } from '../../src/envoy/type-url.js';
 import { ISTIO_TEXT_FORMAT } from '../../src/translate/telemetry/log-formats.js';
-import type { MeshConfig } from '../../src/model/mesh-config.js';
+import type { MeshConfig } from '../../src/config/mesh-config.js';
 import { compileAccessLogs } from '../../src/proxy/access-log/access-logger.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeYaml, lineOf, service } from './testing.js';
 import { authorizationPoliciesAnalyzer } from './authz-policies.js';
-import { meshConfigWith } from '../../model/mesh-config.js';
+import { meshConfigWith } from '../../config/mesh-config.js';
 
 
 const positive = service('reviews') + `---

@@ -14,12 +14,12 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { formatLabels } from '../../model/labels.js';
+import { formatLabels } from '../../config/labels.js';
 import type { AuthorizationPolicyView } from '../views.js';
 import { usesTargetRef } from './policy-selectors.js';
 import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Workload } from '../../registry/types.js';
-import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 
 /** The TCP (non-HTTP, non-UDP) service ports of `workloads`, sorted. */
 function tcpPorts(ctx: AnalysisContext, workloads: readonly Workload[]): number[] {

@@ -9,7 +9,7 @@ import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
 import type { DestinationRuleView } from '../views.js';
-import { selectorMatches } from '../../model/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 
 /** The analyzer. */
 export const podNotSelectedAnalyzer: Analyzer = {

@@ -14,7 +14,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { formatLabels } from '../../model/labels.js';
+import { formatLabels } from '../../config/labels.js';
 import type { GatewayServerView, GatewayView } from '../views.js';
 
 type Server = GatewayServerView & { readonly bind?: string };

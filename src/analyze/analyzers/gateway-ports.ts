@@ -9,7 +9,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 import type { GatewayView, KubeServiceView } from '../views.js';
 import { gatewayPods, gatewaySelector } from './gateway-workloads.js';
 

@@ -5,7 +5,7 @@
 import type { Resource } from '../../config/resource.js';
 import type { AnalysisContext } from '../context.js';
 import type { Workload } from '../../registry/types.js';
-import { formatLabels } from '../../model/labels.js';
+import { formatLabels } from '../../config/labels.js';
 import type { GatewayView } from '../views.js';
 
 /** Pods selected by a Gateway. */

@@ -8,7 +8,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { selectorIsEmpty } from '../../model/labels.js';
+import { selectorIsEmpty } from '../../config/labels.js';
 import type { PolicyView } from '../views.js';
 import { usesTargetRef } from './policy-selectors.js';
 

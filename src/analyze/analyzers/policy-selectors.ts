@@ -9,7 +9,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { formatLabels, selectorIsEmpty } from '../../model/labels.js';
+import { formatLabels, selectorIsEmpty } from '../../config/labels.js';
 import type { PolicyView } from '../views.js';
 
 /** True when a policy targets through `targetRef`/`targetRefs` instead of a selector. */

@@ -10,7 +10,7 @@ import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import type { MessageType } from '../messages.js';
 import { Messages } from '../messages.js';
-import { formatLabels, selectorIsEmpty, type Labels } from '../../model/labels.js';
+import { formatLabels, selectorIsEmpty, type Labels } from '../../config/labels.js';
 
 /** How to read one kind's selector, and which messages report its conflicts. */
 export interface SelectorKind<S> {

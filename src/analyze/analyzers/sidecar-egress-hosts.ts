@@ -8,7 +8,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { splitNamespacedHost } from '../../model/hosts.js';
+import { splitNamespacedHost } from '../../config/hosts.js';
 import type { SidecarView } from '../views.js';
 
 /** The analyzer. */

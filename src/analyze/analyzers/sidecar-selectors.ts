@@ -10,7 +10,7 @@ import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
 import type { SidecarView } from '../views.js';
 import { analyzeSelectorConflicts } from './selector-conflicts.js';
-import { selectorIsEmpty } from '../../model/labels.js';
+import { selectorIsEmpty } from '../../config/labels.js';
 
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
 

@@ -6,8 +6,8 @@
 import { loadTexts } from '../../config/load.js';
 import type { Diagnostic } from '../../config/diagnostic.js';
 import { buildSnapshot } from '../../model/snapshot.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../../config/mesh-config.js';
 import type { Analyzer } from '../analyzer.js';
 import { buildContext } from '../context.js';
 import { defaultIngressResources } from '../defaults.js';

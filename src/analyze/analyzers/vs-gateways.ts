@@ -9,7 +9,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { hostsIntersect } from '../../model/hosts.js';
+import { hostsIntersect } from '../../config/hosts.js';
 import type { GatewayView, VirtualServiceView } from '../views.js';
 
 /** Splits a gateway reference (`name` or `ns/name`) into namespace and name, short names in `ns`. */

@@ -8,7 +8,7 @@ import type { Analyzer } from '../analyzer.js';
 import { message } from '../analyzer.js';
 import type { AnalysisContext } from '../context.js';
 import { Messages } from '../messages.js';
-import { selectorMatches } from '../../model/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 import type { GatewayView, PolicyView, VirtualServiceView } from '../views.js';
 import { gatewayRef } from './vs-gateways.js';
 

@@ -11,7 +11,7 @@ import { analyzeLoaded } from '../../analyze/analyze.js';
 import { atLeast, ANALYSIS_DOCS_URL, formatMessages, type OutputFormat } from '../../analyze/format.js';
 import { parseSuppression, type Suppression } from '../../analyze/filter.js';
 import { messageTypeByCode } from '../../analyze/messages.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { readAll } from './shared.js';

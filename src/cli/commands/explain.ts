@@ -17,7 +17,7 @@ import {
   type ExplainConfig,
   type RegistryzBody,
 } from '../../explain/index.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import { listFlag, stringFlag } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { meshConfigFileFlag } from './mesh-config-flags.js';

@@ -10,6 +10,7 @@ import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { kindByName } from '../../config/kinds.js';
 import { secretKeys } from '../../control/secret-redaction.js';
 import { CONFIG_SOURCE_ANNOTATION } from '../../control/config-source.js';
+import { formatTable } from '../../util/text-table.js';
 
 interface Manifest {
   kind: string;
@@ -81,11 +82,4 @@ function displaySource(source: string | undefined, cwd: string): string {
   if (source === 'applied' || !path.isAbsolute(source)) return source;
   const rel = path.relative(cwd, source);
   return rel.startsWith('..') ? source : rel;
-}
-
-/** Formats rows as a left-aligned table with three spaces between columns, as kubectl prints. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MeshConfigError, parseMeshConfig } from '../../analyze/mesh-config-file.js';
-import { DEFAULT_MESH_CONFIG, meshConfigWith, type MeshConfig } from '../../model/mesh-config.js';
+import { DEFAULT_MESH_CONFIG, meshConfigWith, type MeshConfig } from '../../config/mesh-config.js';
 import type { FlagSpec, ParsedArgs } from '../args.js';
 import { boolFlag, stringFlag } from '../args.js';
 import { CliError, usageError } from '../errors.js';

@@ -8,7 +8,7 @@ import { stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { apiTarget, callApi, API_FLAGS, type ApiTarget } from '../control-client.js';
-import { formatTable } from './get.js';
+import { formatTable } from '../../util/text-table.js';
 import { clusterRows, endpointRows, listenerRows, parseConfigDump, routeRows } from '../proxy-config-tables.js';
 import { PROXY_CONFIG_SECTIONS as SECTIONS, proxyConfigSection, proxyConfigTarget, type ProxyConfigSection as Section } from '../proxy-config-target.js';
 

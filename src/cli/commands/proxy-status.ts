@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import type { ProxySyncStatus } from '../../xds/sync-status.js';
 import type { DisconnectedProxy } from '../../control/proxy-presence.js';
-import { formatTable } from './get.js';
+import { formatTable } from '../../util/text-table.js';
 
 /** The `proxy-status` command. */
 export const proxyStatusCommand: Command = {

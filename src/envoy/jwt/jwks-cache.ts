@@ -17,6 +17,7 @@
  * as soon as the cap is passed, never read whole.
  */
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { WeftError } from '../../util/weft-error.js';
 
 /** A key source: resolves the key lookup for a token, or undefined when the keys are unavailable. */
 export interface KeySource {
@@ -30,7 +31,7 @@ export const JwksErrorCode = {
 } as const;
 
 /** Error raised for an inline JWKS that does not parse (config time). */
-export class JwksError extends Error {
+export class JwksError extends WeftError {
   constructor(readonly code: (typeof JwksErrorCode)[keyof typeof JwksErrorCode], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'JwksError';

@@ -10,7 +10,7 @@
  * `Filters::Common::RBAC::generateStats`).
  */
 import type { Filter } from '../types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../type-url.js';
 import { compileRbacFilter, type CompiledRbacFilter } from './rbac-engine.js';
 import type { RbacRequest } from './rbac-matchers.js';
 import { NETWORK_RBAC_FILTER, type NetworkRbacConfig } from './types.js';

@@ -18,6 +18,7 @@ import type { AccessLogEntry } from './entry.js';
 import { entryOf } from './entry.js';
 import type { FileSinks } from './file-sink.js';
 import { FormatError, jsonFormatter, textFormatter, type JsonFormatSpec, type LogFormatter } from './format.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Envoy's default access log format (used when a FileAccessLog names no format). */
 export const ENVOY_DEFAULT_FORMAT =
@@ -29,7 +30,7 @@ const FILE_LOGGER_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.fi
 const CEL_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter';
 
 /** An access log config the proxy cannot serve. */
-export class AccessLogConfigError extends Error {
+export class AccessLogConfigError extends WeftError {
   readonly code = 'ACCESS_LOG_CONFIG';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

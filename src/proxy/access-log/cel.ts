@@ -11,6 +11,7 @@
  * false ("expression errors are considered false", Envoy). Parse errors throw {@link CelError}.
  */
 import { arith, compare, constant, ERR, field, globalCall, index, method, parseNumber, type Node } from './cel-ops.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** A CEL value as Weft evaluates it. */
 export type CelValue = string | number | bigint | boolean | null | ReadonlyMap<string, CelValue> | CelObject | readonly CelValue[] | undefined;
@@ -24,7 +25,7 @@ export interface CelObject {
 export type CelResolver = (name: string) => CelValue;
 
 /** A syntax error, or an unsupported construct. */
-export class CelError extends Error {
+export class CelError extends WeftError {
   readonly code = 'CEL_INVALID';
   constructor(message: string) {
     super(message);

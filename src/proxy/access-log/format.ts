@@ -8,9 +8,10 @@
  */
 import os from 'node:os';
 import type { AccessLogEntry } from './entry.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** A format string or JSON format that cannot be compiled. */
-export class FormatError extends Error {
+export class FormatError extends WeftError {
   readonly code = 'ACCESS_LOG_FORMAT';
   constructor(message: string) {
     super(message);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Route, VirtualHost } from '../../envoy/types.js';
 import type { CorsPolicy } from '../../envoy/types/route.js';
 import { convertCorsPolicy } from '../../translate/route/cors.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { FilterStatus } from '../http-filter.js';
 import type { MutableHeaders } from '../header-ops.js';
 import type { ProxyStream } from '../proxy-stream.js';

@@ -13,7 +13,7 @@ import { JWT_AUTHN_FILTER, type JwtAuthentication } from '../../envoy/jwt/types.
 import { isNoop, pathNormalizationOf, type PathNormalizationOptions } from '../../envoy/path-normalization.js';
 import { RBAC_FILTER, type RbacFilterConfig } from '../../envoy/rbac/types.js';
 import type { HttpConnectionManager } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { ExtAuthzFilter } from './ext-authz-filter.js';
 import { JwtAuthnFilter } from './jwt-authn-filter.js';
 import { RbacFilter } from './rbac-filter.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HttpConnectionManager, HttpFilter as HttpFilterConfig } from '../../envoy/types.js';
 import { httpFilters } from '../../translate/listener/http-connection-manager.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { ClusterManager } from '../cluster-manager.js';
 import { ProxyStats } from '../proxy-stats.js';
 import { compileSnapshot, EMPTY_RESOURCES, SnapshotError, withUpdate } from '../runtime-snapshot.js';

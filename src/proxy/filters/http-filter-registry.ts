@@ -20,7 +20,7 @@ import type { HttpFault } from '../../envoy/types/route.js';
 import { EXT_AUTHZ_FILTER } from '../../envoy/ext-authz/types.js';
 import { JWT_AUTHN_FILTER } from '../../envoy/jwt/types.js';
 import { RBAC_FILTER } from '../../envoy/rbac/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { FAULT_FILTER_NAME, FaultFilter } from '../fault-filter.js';
 import type { HttpFilter } from '../http-filter.js';
 import { RequestHeadersFilter } from '../request-headers-filter.js';
@@ -29,12 +29,13 @@ import { TracingFilter } from '../tracing/tracing-filter.js';
 import { CORS_FILTER_NAME, CorsFilter } from './cors-filter.js';
 import { securityFilterOf } from './hcm-security.js';
 import { SecurityFilterStage, SecurityFiltersFilter } from './security-filters-filter.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Stable code of a filter chain that cannot be built (the NACK's error detail starts with it). */
 export const HTTP_FILTER_CHAIN_ERROR = 'PROXY_INVALID_HTTP_FILTERS';
 
 /** An `httpFilters` list the proxy cannot run. */
-export class HttpFilterChainError extends Error {
+export class HttpFilterChainError extends WeftError {
   readonly code = HTTP_FILTER_CHAIN_ERROR;
   constructor(message: string) {
     super(`${HTTP_FILTER_CHAIN_ERROR}: ${message}`);

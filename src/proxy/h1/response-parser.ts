@@ -18,12 +18,13 @@
  * end of the body (the parser is then ready for the next response).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Error code of a response that breaks HTTP/1.1 framing (the connection must be closed). */
 export const UPSTREAM_PROTOCOL_ERROR_CODE = 'WEFT_UPSTREAM_PROTOCOL_ERROR';
 
 /** A malformed upstream response; stable code {@link UPSTREAM_PROTOCOL_ERROR_CODE}. */
-export class UpstreamProtocolError extends Error {
+export class UpstreamProtocolError extends WeftError {
   /** Stable error code. */
   readonly code = UPSTREAM_PROTOCOL_ERROR_CODE;
   constructor(message: string) {

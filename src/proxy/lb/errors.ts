@@ -3,6 +3,7 @@
  * failure carries a stable `code` so the cluster manager and the xDS NACK path can react to it
  * without parsing text; `message` is for humans.
  */
+import { WeftError } from '../../util/weft-error.js';
 
 /** Stable codes of load-balancing failures. */
 export const LbErrorCode = {
@@ -22,7 +23,7 @@ export const LbErrorCode = {
 export type LbErrorCode = (typeof LbErrorCode)[keyof typeof LbErrorCode];
 
 /** Error raised while building hosts, load balancers or hash policies (never per request). */
-export class LbError extends Error {
+export class LbError extends WeftError {
   readonly code: LbErrorCode;
   constructor(code: LbErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

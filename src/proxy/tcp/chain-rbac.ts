@@ -7,7 +7,7 @@
 import { compileNetworkRbac, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import { NETWORK_RBAC_FILTER } from '../../envoy/rbac/types.js';
 import type { FilterChain } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 
 /** Denies every connection: the stage used when a chain's RBAC config cannot be compiled (fail closed). */
 const INVALID_RBAC_POLICY = 'weft-invalid-network-rbac-config';

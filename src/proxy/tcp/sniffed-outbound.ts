@@ -14,7 +14,7 @@
 import { isIP, type Socket } from 'node:net';
 import { selectFilterChain } from '../../envoy/filter-chain-matcher.js';
 import type { FilterChain, Listener } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';

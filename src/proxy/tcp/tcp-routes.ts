@@ -15,7 +15,7 @@ import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import { chainRbac } from './chain-rbac.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { durationMs } from '../durations.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { downstreamTls } from '../tls/inbound-plan.js';

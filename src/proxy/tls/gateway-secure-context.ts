@@ -19,6 +19,7 @@ import { caBundleProblem, keyPairProblem } from '../../security/gateway-credenti
 import { compilePeerCheck, type PeerCheck } from './peer-verification.js';
 import { withPins } from './certificate-pins.js';
 import { dataSourceText, type SecretStore } from './secret-store.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Stable codes of gateway TLS setup failures. */
 export const GatewayTlsErrorCode = {
@@ -31,7 +32,7 @@ export const GatewayTlsErrorCode = {
 } as const;
 
 /** A chain whose TLS settings cannot be built; its connections are closed. */
-export class GatewayTlsError extends Error {
+export class GatewayTlsError extends WeftError {
   constructor(readonly code: string, message: string) {
     super(`${code}: ${message}`);
     this.name = 'GatewayTlsError';

@@ -9,7 +9,7 @@ import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/net
 import { chainRbac } from '../tcp/chain-rbac.js';
 import { compileFilterChainMatcher, type FilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import type { HcmRuntime } from '../runtime-snapshot.js';
 
 const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';

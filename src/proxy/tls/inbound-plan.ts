@@ -12,7 +12,7 @@ import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import { compileRouteTable } from '../../envoy/route-table.js';
 import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener } from '../../envoy/types.js';
 import { compileHttpFilterChain } from '../filters/http-filter-registry.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { downstreamTimeouts, type HcmRuntime, type RuntimeSnapshot } from '../runtime-snapshot.js';
 import { compileAccessLogs } from '../access-log/access-logger.js';
 import { compileTracing } from '../tracing/tracing-config.js';

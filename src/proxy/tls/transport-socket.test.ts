@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster, LbEndpoint } from '../../envoy/types.js';
 import { toStruct } from '../../translate/cluster/struct-values.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { upstreamTlsFor } from './transport-socket.js';
 
 const mtls = { name: 'envoy.transport_sockets.tls', typedConfig: { '@type': TypeUrl.UpstreamTlsContext, commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: 'default' }] }, sni: 'outbound_.9080_._.reviews' } };

@@ -7,7 +7,7 @@
  */
 import type { Cluster, LbEndpoint, TransportSocket, UpstreamTlsContext } from '../../envoy/types.js';
 import { fromStruct, type StructMessage } from '../../xds/node-info.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 
 const MATCH_KEY = 'envoy.transport_socket_match';
 const TLS_SOCKET = 'envoy.transport_sockets.tls';

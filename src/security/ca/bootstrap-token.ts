@@ -16,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
-import { writeFileDurable } from '../../control/durable-file.js';
+import { writeFileDurable } from '../../util/durable-file.js';
 import { SecurityError, SecurityErrorCode } from '../errors.js';
 import { formatSpiffeId, requireSpiffeId, type SpiffeId } from '../identity/spiffe.js';
 

@@ -11,7 +11,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '../x509.js';
-import { writeFileDurable } from '../../control/durable-file.js';
+import { writeFileDurable } from '../../util/durable-file.js';
 import { SecurityError, SecurityErrorCode } from '../errors.js';
 import { CertificateAuthority, type CaMaterial, type CaOptions } from './certificate-authority.js';
 import { generateP256, importPrivateKeyPem, keyMatchesCertificate, parseCertificatePem, privateKeyToPem, randomSerial, signingAlgorithmFor, splitPemCertificates } from './keys.js';

@@ -4,7 +4,7 @@
  * HTTP/2 upgrade, outlier detection, load balancer and TLS; ORIGINAL_DST clusters end up with
  * CLUSTER_PROVIDED. Which policy applies (port level, subset) is decided in `traffic-policy-merge.ts`.
  */
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import { applyConnectionPool, applyH2Upgrade, applyHttp2KeepAlive, applyRetryBudget } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';

@@ -18,7 +18,7 @@
  */
 import type { ClientTLSSettings } from '../../config/schema/destination-rule.js';
 import type { CommonTlsContext, CertificateValidationContext, StringMatcher, TransportSocket, TransportSocketMatch, UpstreamTlsContext } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { httpOptions, isHttp2Draft, type ClusterDraft, type Writable } from './cluster-draft.js';
 import { SDS_CA_SUFFIX, SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from './sds.js';
 import type { MtlsMode } from './peer-authentication-mode.js';

@@ -5,7 +5,7 @@
  */
 import { loadTexts } from '../../config/load.js';
 import type { Resource } from '../../config/resource.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import { proxyId } from '../../model/proxy-node.js';
 import { buildSnapshot, type MeshSnapshot } from '../../model/snapshot.js';

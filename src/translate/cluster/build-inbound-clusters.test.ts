@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { BOOKINFO, HTTPBIN, HTTPBIN_CIRCUIT_BREAKER, roundTrip, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
 import { buildInboundClusters } from './index.js';
 

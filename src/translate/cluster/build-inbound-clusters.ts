@@ -11,7 +11,7 @@
  */
 import type { Cluster } from '../../envoy/types.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
-import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import type { Service, ServicePort, Workload } from '../../registry/types.js';
 import { applyUpstreamProtocol } from './apply-connection-pool.js';

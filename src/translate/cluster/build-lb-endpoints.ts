@@ -12,8 +12,8 @@
  */
 import type { Subset, TrafficPolicy } from '../../config/schema/destination-rule.js';
 import type { LbEndpoint, Locality, LocalityLbEndpoints } from '../../envoy/types.js';
-import type { Labels } from '../../model/labels.js';
-import { selectorMatches } from '../../model/labels.js';
+import type { Labels } from '../../config/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import type { Endpoint, Service } from '../../registry/types.js';
 import type { ConsolidatedDestinationRule } from './destination-rule-index.js';

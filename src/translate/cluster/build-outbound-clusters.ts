@@ -11,7 +11,7 @@
  */
 import { toProtoDuration } from '../../config/duration.js';
 import type { Cluster } from '../../envoy/types.js';
-import { isVisible } from '../../model/hosts.js';
+import { isVisible } from '../../config/hosts.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import type { Service, ServicePort } from '../../registry/types.js';

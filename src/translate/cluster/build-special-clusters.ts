@@ -5,7 +5,7 @@
  */
 import { toProtoDuration } from '../../config/duration.js';
 import type { Cluster } from '../../envoy/types.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import { applyConnectionPool } from './apply-connection-pool.js';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } from './cluster-names.js';
 import { finishCluster, newDraft, setUseDownstreamProtocol, httpOptions } from './cluster-draft.js';

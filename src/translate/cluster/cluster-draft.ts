@@ -4,7 +4,7 @@
  * `apply*` functions mutate a draft; nothing else does.
  */
 import type { Cluster, UpstreamHttpProtocolOptions } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 
 /** Shallowly writable view of a readonly message. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };

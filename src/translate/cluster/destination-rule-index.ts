@@ -17,8 +17,8 @@ import type { Resource } from '../../config/resource.js';
 import type { DestinationRuleSpec } from '../../config/schema/destination-rule.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
-import type { Labels } from '../../model/labels.js';
-import { selectorMatches } from '../../model/labels.js';
+import type { Labels } from '../../config/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 import type { Service } from '../../registry/types.js';
 
 /** One consolidated rule: the merged spec of one or more DestinationRules for the same host. */

@@ -6,13 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterLoadAssignment } from '../../envoy/types.js';
-import { meshConfigWith, type MeshConfig } from '../../model/mesh-config.js';
+import { meshConfigWith, type MeshConfig } from '../../config/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import { SharedTranslator } from '../shared-translation.js';
 import { snapshotOf } from './bookinfo-fixture.js';
 import { buildClusterLoadAssignment } from './index.js';
 import { localityMatch, lbPriority } from './locality-lb.js';
-import { splitLocality } from '../../model/locality.js';
+import { splitLocality } from '../../registry/locality.js';
 
 const HOST = 'svc.example.com';
 const CLUSTER = `outbound|80||${HOST}`;

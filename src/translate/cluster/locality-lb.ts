@@ -20,8 +20,8 @@
  */
 import type { LocalityLoadBalancerSetting } from '../../config/schema/destination-rule.js';
 import type { LocalityLbEndpoints } from '../../envoy/types.js';
-import type { Labels } from '../../model/labels.js';
-import { augmentLabels, splitLocality, type LocalityParts } from '../../model/locality.js';
+import type { Labels } from '../../config/labels.js';
+import { augmentLabels, splitLocality, type LocalityParts } from '../../registry/locality.js';
 import type { LocalityGroup } from './build-lb-endpoints.js';
 
 /** istiod's GetLocalityLbSetting (without Service trafficDistribution, which Weft's registry does not read). */

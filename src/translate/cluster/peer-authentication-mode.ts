@@ -11,8 +11,8 @@
  */
 import type { PeerAuthenticationSpec } from '../../config/schema/peer-authentication.js';
 import type { Resource } from '../../config/resource.js';
-import type { Labels } from '../../model/labels.js';
-import { selectorMatches } from '../../model/labels.js';
+import type { Labels } from '../../config/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 
 /** A resolved mTLS mode. */

@@ -6,8 +6,8 @@
  * `pathNormalization` (Weft's default WEFT_STRICT: normalize, merge slashes, reject encoded slashes).
  */
 import type { Filter, ForwardClientCertDetails, HttpConnectionManager, HttpFilter, PathWithEscapedSlashesAction, RouteConfiguration } from '../../envoy/types.js';
-import type { PathNormalization } from '../../model/mesh-config.js';
-import { TypeUrl } from '../../xds/protos.js';
+import type { PathNormalization } from '../../config/mesh-config.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 
 /** Name of the HCM network filter. */
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';

@@ -11,7 +11,7 @@
  * overrides keyed by the workload port).
  */
 import type { DownstreamTlsContext, Filter, FilterChain } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import type { MtlsMode } from '../cluster/peer-authentication-mode.js';
 import { SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from '../cluster/sds.js';
 

@@ -18,7 +18,7 @@
  * (raw_buffer + HTTP ALPN), then TCP for other plaintext (raw_buffer), then TCP for any transport.
  */
 import type { CidrRange, Filter, FilterChain, FilterChainMatch, ListenerFilter } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 
 /** ALPN values http_inspector reports that istiod routes to the HCM (`plaintextHTTPALPNs`). */
 export const PLAINTEXT_HTTP_ALPNS: readonly string[] = Object.freeze(['http/1.1', 'h2c']);

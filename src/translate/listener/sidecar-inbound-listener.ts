@@ -10,7 +10,7 @@
  * plaintext), see inbound-mtls-chains.ts.
  */
 import type { FilterChain, Listener, RouteConfiguration } from '../../envoy/types.js';
-import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Protocol, Service, ServicePort, Workload } from '../../registry/types.js';
 import { INBOUND_PASSTHROUGH_CLUSTER, inboundClusterName } from '../cluster/cluster-names.js';

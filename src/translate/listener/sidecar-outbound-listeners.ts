@@ -10,7 +10,7 @@
  * (protocol-sniffing.ts): HTTP/1.1 and h2c reach the HCM, anything else the TCP proxy.
  */
 import type { FilterChain, Listener } from '../../envoy/types.js';
-import { hostMatches } from '../../model/hosts.js';
+import { hostMatches } from '../../config/hosts.js';
 import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Service } from '../../registry/types.js';
 import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER, outboundClusterName } from '../cluster/cluster-names.js';

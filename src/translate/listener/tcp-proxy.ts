@@ -7,8 +7,8 @@
  */
 import type { L4MatchAttributes, RouteDestination, TLSMatchAttributes } from '../../config/schema/virtual-service.js';
 import type { Filter, Metadata, TcpProxy } from '../../envoy/types.js';
-import { selectorMatches } from '../../model/labels.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { selectorMatches } from '../../config/labels.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import type { RouteContext } from '../route/route-context.js';
 import { resolveDestination } from '../route/destination.js';
 import { buildRouteMetadata } from '../route/route-metadata.js';

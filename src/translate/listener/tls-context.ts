@@ -8,7 +8,7 @@
  */
 import type { ServerTLSSettings } from '../../config/schema/gateway.js';
 import type { CommonTlsContext, DownstreamTlsContext, TlsProtocol, TransportSocket } from '../../envoy/types.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { SDS_DEFAULT_RESOURCE, SDS_ROOT_RESOURCE, sdsSecretConfig } from '../cluster/sds.js';
 import { credentialResourceName } from './gateway-credentials.js';
 import { clientCaResourceName, clientCertificateChecks, credentialNamesOf, fileCertificates } from './server-tls-sources.js';

@@ -15,8 +15,8 @@
 import type { HTTPMatchRequest, HTTPRoute } from '../../config/schema/virtual-service.js';
 import type { Any, Duration } from '../../envoy/types/core.js';
 import type { RequestMirrorPolicy, Route, RouteAction } from '../../envoy/types/route.js';
-import { selectorMatches } from '../../model/labels.js';
-import { TypeUrl, toAny } from '../../xds/protos.js';
+import { selectorMatches } from '../../config/labels.js';
+import { TypeUrl, toAny } from '../../envoy/type-url.js';
 import type { IndexedVirtualService } from '../virtual-services.js';
 import { normalizeGatewayName } from '../virtual-services.js';
 import { convertCorsPolicy } from './cors.js';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRouteTable } from '../../envoy/route-table.js';
 import type { RouteConfiguration } from '../../envoy/types.js';
-import { decodeResource, encodeResource, TypeUrl } from '../../xds/protos.js';
+import { decodeResource, encodeResource } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { routingClaim } from './jwt-claim-match.js';
 import { convertRouteMatch } from './route-match.js';
 

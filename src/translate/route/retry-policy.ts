@@ -12,7 +12,7 @@
 import type { HTTPRetry } from '../../config/schema/virtual-service.js';
 import type { RetryPolicy } from '../../envoy/types/route.js';
 import { convertDuration } from './durations.js';
-import { toAny, TypeUrl } from '../../xds/protos.js';
+import { toAny, TypeUrl } from '../../envoy/type-url.js';
 
 /** Envoy's built-in retry host predicate that prefers hosts not yet tried. */
 export const PREVIOUS_HOSTS_PREDICATE = 'envoy.retry_host_predicates.previous_hosts';

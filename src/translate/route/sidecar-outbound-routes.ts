@@ -8,7 +8,7 @@
  * virtual host according to the outbound traffic policy.
  */
 import type { RouteConfiguration, Route, VirtualHost } from '../../envoy/types/route.js';
-import { hostMatches } from '../../model/hosts.js';
+import { hostMatches } from '../../config/hosts.js';
 import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Service } from '../../registry/types.js';
 import { PASSTHROUGH_CLUSTER, outboundClusterName } from '../cluster/cluster-names.js';

@@ -18,7 +18,7 @@ import { EXT_AUTHZ_FILTER } from '../../envoy/ext-authz/types.js';
 import { RBAC_FILTER, type Rbac, type RbacAction, type RbacFilterConfig, type RbacPolicy } from '../../envoy/rbac/types.js';
 import type { HttpFilter } from '../../envoy/types.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { EXT_AUTHZ_SHADOW_PREFIX, extAuthzConfig, ProviderError } from './ext-authz-provider.js';
 import { authorizationPoliciesFor, type PolicyTarget } from './policy-scope.js';
 import { rbacPolicyName, RuleError, rulePolicy } from './rule-policy.js';

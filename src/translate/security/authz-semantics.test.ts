@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { BOOKINFO, expectOk, nodeFor, resourcesFor, snapshotOf } from '../../simulate/testing.js';
 import type { SimAuthz } from '../../simulate/authz.js';
 import type { SimRequest } from '../../simulate/types.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 
 const PROVIDERS: Partial<MeshConfig> = {
   extensionProviders: [{ name: 'my-authz', envoyExtAuthzHttp: { service: 'ext-authz.default.svc.cluster.local', port: 8000 } }],

@@ -12,9 +12,10 @@
 import { parseDuration, toProtoDuration } from '../../config/duration.js';
 import type { ExtAuthz, ListStringMatcher } from '../../envoy/ext-authz/types.js';
 import { RBAC_FILTER, SHADOW_EFFECTIVE_POLICY_ID } from '../../envoy/rbac/types.js';
-import type { ExtensionProvider } from '../../model/mesh-config.js';
+import type { ExtensionProvider } from '../../config/mesh-config.js';
 import { envoyRoot } from '../../xds/protos.js';
 import { globMatcher } from './istio-values.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Stat prefix of the CUSTOM shadow rules (istiod's). */
 export const EXT_AUTHZ_SHADOW_PREFIX = 'istio_ext_authz_';
@@ -27,7 +28,7 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 export const PROVIDER_ERROR_CODE = 'AUTHZ_PROVIDER_INVALID';
 
 /** A CUSTOM provider that is missing or unusable (the workload then denies every request, fail closed). */
-export class ProviderError extends Error {
+export class ProviderError extends WeftError {
   readonly code = PROVIDER_ERROR_CODE;
   constructor(message: string) {
     super(message);

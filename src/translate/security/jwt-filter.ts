@@ -16,7 +16,7 @@ import { DEFAULT_SPACE_DELIMITED } from '../../envoy/jwt/authn-attributes.js';
 import { JWT_AUTHN_FILTER, type JwtAuthentication, type JwtProvider, type JwtRequirement } from '../../envoy/jwt/types.js';
 import type { HttpFilter } from '../../envoy/types.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { requestAuthenticationsFor, type PolicyTarget } from './policy-scope.js';
 
 /** Istio's default JWKS fetch timeout. */

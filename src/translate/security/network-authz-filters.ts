@@ -20,7 +20,7 @@ import type { AuthorizationPolicySpec } from '../../config/schema/authorization-
 import { NETWORK_RBAC_FILTER, type NetworkRbacConfig, type Rbac, type RbacAction, type RbacPolicy } from '../../envoy/rbac/types.js';
 import type { Filter } from '../../envoy/types.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { policiesOf, type SecurityNote } from './authz-filters.js';
 import { authorizationPoliciesFor, type PolicyTarget } from './policy-scope.js';
 import { rbacPolicyName } from './rule-policy.js';

@@ -10,8 +10,8 @@
 import type { Resource } from '../../config/resource.js';
 import type { AuthorizationAction, AuthorizationPolicySpec } from '../../config/schema/authorization-policy.js';
 import type { RequestAuthenticationSpec } from '../../config/schema/request-authentication.js';
-import type { Labels } from '../../model/labels.js';
-import { selectorMatches } from '../../model/labels.js';
+import type { Labels } from '../../config/labels.js';
+import { selectorMatches } from '../../config/labels.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 
 /** The workload policies are selected for. */

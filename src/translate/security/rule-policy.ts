@@ -32,6 +32,7 @@ import type { HeaderMatcher, StringMatcher } from '../../envoy/types.js';
 import type { MetadataMatcher, Permission, Principal, RbacPolicy, ValueMatcher } from '../../envoy/rbac/types.js';
 import { AuthnAttribute, ISTIO_AUTHN } from '../../envoy/jwt/authn-attributes.js';
 import { cidrRange, globMatcher, namespaceMatcher, pathMatcher, principalMatcher, serviceAccountMatcher, trustDomainMatcher, withTrustDomainAliases } from './istio-values.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** What rule conversion needs besides the rule. */
 export interface RuleContext {
@@ -45,7 +46,7 @@ export interface RuleContext {
 export const RULE_ERROR_CODE = 'AUTHZ_RULE_UNSUPPORTED';
 
 /** A rule that cannot be converted. */
-export class RuleError extends Error {
+export class RuleError extends WeftError {
   readonly code = RULE_ERROR_CODE;
   constructor(message: string) {
     super(message);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { expectOk, nodeFor, resourcesFor, snapshotOf } from '../../simulate/testing.js';
 import type { SimAuthz } from '../../simulate/authz.js';
 import type { SimRequest } from '../../simulate/types.js';
-import type { MeshConfig } from '../../model/mesh-config.js';
+import type { MeshConfig } from '../../config/mesh-config.js';
 import type { Filter, Listener } from '../../envoy/types.js';
 import { buildNetworkAuthzFilters } from './network-authz-filters.js';
 

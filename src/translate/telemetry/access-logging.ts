@@ -16,8 +16,8 @@
 import type { AccessLogging, TelemetrySpec } from '../../config/schema/telemetry.js';
 import type { Resource } from '../../config/resource.js';
 import type { AccessLog } from '../../envoy/types.js';
-import type { ExtensionProvider, MeshConfig } from '../../model/mesh-config.js';
-import { TypeUrl } from '../../xds/protos.js';
+import type { ExtensionProvider, MeshConfig } from '../../config/mesh-config.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { toStruct } from '../cluster/struct-values.js';
 import { ISTIO_JSON_FORMAT, ISTIO_TEXT_FORMAT, withNewline } from './log-formats.js';
 import type { WorkloadMode } from './telemetry-scope.js';

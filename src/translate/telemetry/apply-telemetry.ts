@@ -8,7 +8,7 @@
 import type { AccessLog, Filter, FilterChain, HcmTracing, HttpConnectionManager, Listener } from '../../envoy/types.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
-import { TypeUrl } from '../../xds/protos.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import { buildAccessLogs } from './access-logging.js';
 import { applicableTelemetries, type WorkloadMode } from './telemetry-scope.js';
 import { buildTracing } from './tracing.js';

@@ -8,7 +8,7 @@
  */
 import type { Resource } from '../../config/resource.js';
 import type { TelemetrySpec } from '../../config/schema/telemetry.js';
-import { selectorIsEmpty, selectorMatches } from '../../model/labels.js';
+import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 

@@ -10,8 +10,8 @@
 import type { Resource } from '../../config/resource.js';
 import type { TelemetrySpec } from '../../config/schema/telemetry.js';
 import type { HcmTracing } from '../../envoy/types.js';
-import type { ExtensionProvider, MeshConfig } from '../../model/mesh-config.js';
-import { TypeUrl } from '../../xds/protos.js';
+import type { ExtensionProvider, MeshConfig } from '../../config/mesh-config.js';
+import { TypeUrl } from '../../envoy/type-url.js';
 import type { WorkloadMode } from './telemetry-scope.js';
 
 /** Istio's default trace sampling (mesh config `defaultConfig.tracing.sampling`), percent. */

@@ -5,7 +5,7 @@ import { augmentLabels, localityFromLabels, workloadLocality } from './locality.
 import { parseNode, toNodeMessage } from '../xds/node-info.js';
 import { proxyNodeFrom } from '../control/control-plane.js';
 import { parseMeshConfig, MeshConfigError } from '../analyze/mesh-config-file.js';
-import { DEFAULT_MESH_CONFIG } from './mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../config/mesh-config.js';
 
 test('a workload locality: explicit, else topology labels, else istio-locality', () => {
   assert.equal(localityFromLabels({ 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z1', 'topology.istio.io/subzone': 's1' }), 'r1/z1/s1');

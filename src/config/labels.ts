@@ -1,5 +1,6 @@
 /**
- * Label maps and selectors, as Kubernetes and Istio use them to pick workloads.
+ * Label maps and selectors, as Kubernetes and Istio use them to pick workloads. Configuration
+ * vocabulary below the registry and the model (Istio keeps it in pkg/config/labels).
  */
 
 /** An immutable label map. */

@@ -12,9 +12,9 @@
  * (`weft up` signals health changes by rebuilding without reuse, see ControlPlane.refresh).
  */
 import type { Resource } from '../config/resource.js';
-import type { Registry } from '../registry/types.js';
-import { REGISTRY_KINDS, type RegistryOptions } from '../registry/build-registry.js';
-import type { MeshConfig } from './mesh-config.js';
+import type { Registry } from './types.js';
+import { REGISTRY_KINDS, type RegistryOptions } from './build-registry.js';
+import type { MeshConfig } from '../config/mesh-config.js';
 
 /** What a registry was built from: enough to tell whether another build would give the same. */
 export interface RegistryInputs {

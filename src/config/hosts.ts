@@ -1,8 +1,10 @@
 /**
  * Host names as Istio resolves and matches them: short names expand in the namespace of the resource
- * that names them, wildcards match by suffix, and exportTo decides who sees what.
+ * that names them, wildcards match by suffix, and exportTo decides who sees what. Configuration
+ * vocabulary below the registry and the model (Istio keeps it in pkg/config/host and pkg/config/visibility).
  */
-import type { ExportTo } from '../registry/types.js';
+/** Which namespaces may see a resource: `*` (all), or a set of namespace names (Istio's `exportTo`). */
+export type ExportTo = '*' | ReadonlySet<string>;
 
 /**
  * Expands a short host (`reviews`) to its FQDN (`reviews.default.svc.cluster.local`) in `namespace`,

@@ -1,8 +1,9 @@
 /**
  * Mesh-wide settings, Istio's MeshConfig as far as Weft reads it, with Istio's defaults
- * (and Weft's safer path normalization default, design.md §5).
+ * (and Weft's safer path normalization default, design.md §5). Configuration below the registry and
+ * the model, which both read it (Istio keeps it in pkg/config/mesh).
  */
-import type { LocalityLoadBalancerSetting } from '../config/schema/destination-rule.js';
+import type { LocalityLoadBalancerSetting } from './schema/destination-rule.js';
 
 /** How request paths are normalized before authorization and routing. */
 export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES' | 'WEFT_STRICT';

@@ -12,8 +12,10 @@
  * A proxy's locality follows istiod's `setTopologyLabels` (pilot/pkg/xds/ads.go): its labels first,
  * then the Envoy node's `locality`. The topology labels are then added to the proxy's and the
  * endpoints' labels (istiod's `labelutil.AugmentLabels`), so `failoverPriority` can name them.
+ * It sits in the registry, which derives workload localities, as istiod's labelutil sits in
+ * pilot/pkg/serviceregistry/util/label.
  */
-import type { Labels } from './labels.js';
+import type { Labels } from '../config/labels.js';
 
 /** Kubernetes' region label. */
 export const LABEL_REGION = 'topology.kubernetes.io/region';

@@ -2,7 +2,8 @@
  * Crash-safe file writes: write a temp file beside the target, fsync it, rename it over the target,
  * then fsync the directory, so a crash mid-write leaves either the old or the new content, never a
  * torn file. Files are private by default (0600, directories created 0700): the state directory
- * holds applied Secrets, the CA key and the bootstrap-token key (src/control/state-dir.ts).
+ * holds applied Secrets, the CA key and the bootstrap-token key (src/control/state-dir.ts). Used by
+ * the control plane's state and by the CA's store (src/security/ca/), so it sits in util/ below both.
  */
 import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
