@@ -2,7 +2,7 @@
  * The state directory is private to the user running Weft: it holds applied Secrets
  * (`store/config/…`), the CA key and root (`store/ca-key.pem`, `store/root-cert.pem`), the
  * bootstrap-token key, logs and the pods' outbound credentials. Files Weft writes there are 0600
- * and directories 0700 (src/control/durable-file.ts, src/up/*), as Kubernetes keeps Secret volumes
+ * and directories 0700 (src/util/durable-file.ts, src/up/*), as Kubernetes keeps Secret volumes
  * and Istio keeps `/etc/certs` readable only by the proxy's user; a state directory left by an
  * older Weft (files 0644, directories 0755) is tightened at start by {@link secureStateDir}.
  */
