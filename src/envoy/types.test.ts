@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeResource, encodeResource, toAny, TypeUrl } from '../xds/protos.js';
-import { durationMs, wrapped, type Cluster, type ClusterLoadAssignment, type HttpConnectionManager, type Listener } from './types.js';
+import { wrapped, type Cluster, type ClusterLoadAssignment, type HttpConnectionManager, type Listener } from './types.js';
+import { durationMs } from './duration.js';
 
 test('Listener, Cluster and ClusterLoadAssignment typed objects round-trip through the real protos', () => {
   const hcm: HttpConnectionManager = {

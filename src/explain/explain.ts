@@ -175,7 +175,7 @@ function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedO
     case 'tcp':
       return { ...common, action: 'tcp' };
     case 'route':
-      return { ...common, action: 'route', timeoutMs: sim.timeoutMs ?? 0, retries: describeRetries(sim.retryPolicy, fault) };
+      return { ...common, action: 'route', timeoutMs: sim.timeoutMs ?? 0, retries: describeRetries(sim.retryPolicy, sim.timeoutMs ?? 0) };
   }
 }
 

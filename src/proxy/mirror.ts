@@ -11,7 +11,7 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import type { RequestMirrorPolicy } from '../envoy/types.js';
 import type { UpstreamCluster } from './cluster-manager.js';
-import { fractionHit } from './fractional-percent.js';
+import { fractionHit } from '../envoy/fractional-percent.js';
 import type { LbContext } from './lb/load-balancer.js';
 import type { ProxyStream } from './proxy-stream.js';
 

@@ -6,7 +6,7 @@ import { ProxyStats } from './proxy-stats.js';
 import { compileSnapshot, EMPTY_RESOURCES, SnapshotError, withUpdate } from './runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
 import { UNKNOWN_WORKLOAD } from './telemetry.js';
-import { applyHeaderOps, headerOps } from './header-ops.js';
+import { applyHeaderOps, headerOps } from '../envoy/header-ops.js';
 
 const HCM = TypeUrl.HttpConnectionManager;
 const manager = () => new ClusterManager({ stats: new ProxyStats(new StatsStore()), self: UNKNOWN_WORKLOAD });

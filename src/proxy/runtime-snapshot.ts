@@ -13,7 +13,7 @@ import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager
 import { TypeUrl } from '../xds/protos.js';
 import type { ClusterManager } from './cluster-manager.js';
 import { compileClusters, type ClusterTable } from './cluster-table.js';
-import { durationMs } from './durations.js';
+import { durationMs } from '../envoy/duration.js';
 import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
 import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
 import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';

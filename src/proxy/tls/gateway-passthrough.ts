@@ -6,7 +6,7 @@
  */
 import net, { type Socket } from 'node:net';
 import type { TcpProxy } from '../../envoy/types.js';
-import { durationMs } from '../durations.js';
+import { durationMs } from '../../envoy/duration.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { pickTcpCluster } from './gateway-tls-plan.js';
 

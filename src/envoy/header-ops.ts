@@ -2,9 +2,10 @@
  * Envoy's request/response header mutations (`requestHeadersToAdd/Remove`,
  * `responseHeadersToAdd/Remove` on route configurations, virtual hosts, routes and weighted
  * clusters), compiled once per config object and applied to Node header objects. Values are
- * literal: Envoy's `%VAR%` substitutions are not interpreted yet.
+ * literal: Envoy's `%VAR%` substitutions are not interpreted yet. Shared by the proxy's router and
+ * upstream response path and by the simulator, which reports the mutations a request gets.
  */
-import type { HeaderValueOption } from '../envoy/types.js';
+import type { HeaderValueOption, Route, RouteConfiguration, VirtualHost } from './types.js';
 
 /** Node-style mutable headers (lower-case names). */
 export type MutableHeaders = Record<string, string | string[] | number | undefined>;
@@ -58,4 +59,26 @@ export function applyHeaderOps(ops: HeaderOps | undefined, headers: MutableHeade
     if (cur === undefined || mode === OVERWRITE) headers[name] = value;
     else if (mode === APPEND) headers[name] = Array.isArray(cur) ? [...cur, value] : name === 'set-cookie' ? [String(cur), value] : `${String(cur)},${value}`;
   }
+}
+
+/** The request header mutations of a routed request, as flat lists (what the simulator and `weft explain` report). */
+export interface RequestHeaderMutations {
+  readonly add: readonly HeaderValueOption[];
+  readonly remove: readonly string[];
+}
+
+/**
+ * The request header mutations the proxy's router applies to a routed request, in its order: the
+ * route configuration's, the virtual host's, then the route's (the chosen weighted cluster's come
+ * last, per request). Removals and additions of each level are listed in that level's turn.
+ */
+export function requestHeaderMutations(rc: RouteConfiguration | undefined, vh: VirtualHost | undefined, route: Route): RequestHeaderMutations {
+  const add: HeaderValueOption[] = [];
+  const remove: string[] = [];
+  for (const level of [rc, vh, route]) {
+    if (level === undefined) continue;
+    if (level.requestHeadersToAdd) add.push(...level.requestHeadersToAdd);
+    if (level.requestHeadersToRemove) remove.push(...level.requestHeadersToRemove);
+  }
+  return { add, remove };
 }
