@@ -67,10 +67,28 @@ export interface RequestHeaderMutations {
   readonly remove: readonly string[];
 }
 
+/** A config object that carries request header mutations (RouteConfiguration, VirtualHost, Route, weighted cluster). */
+export interface RequestHeaderMutator {
+  readonly requestHeadersToAdd?: readonly HeaderValueOption[];
+  readonly requestHeadersToRemove?: readonly string[];
+}
+
 /**
- * The request header mutations the proxy's router applies to a routed request, in its order: the
- * route configuration's, the virtual host's, then the route's (the chosen weighted cluster's come
- * last, per request). Removals and additions of each level are listed in that level's turn.
+ * Applies a routed request's header mutations in place, as the proxy's router does: the route
+ * configuration's, the virtual host's, the route's, then the chosen weighted cluster's, each level's
+ * removals before its additions (compiled and cached per config object).
+ */
+export function applyRequestHeaderMutations(headers: MutableHeaders, rc: RequestHeaderMutator | undefined, vh: RequestHeaderMutator, route: RequestHeaderMutator, cw: RequestHeaderMutator | undefined): void {
+  if (rc !== undefined) applyHeaderOps(headerOps(rc, 0, rc.requestHeadersToAdd, rc.requestHeadersToRemove), headers);
+  applyHeaderOps(headerOps(vh, 0, vh.requestHeadersToAdd, vh.requestHeadersToRemove), headers);
+  applyHeaderOps(headerOps(route, 0, route.requestHeadersToAdd, route.requestHeadersToRemove), headers);
+  if (cw !== undefined) applyHeaderOps(headerOps(cw, 0, cw.requestHeadersToAdd, cw.requestHeadersToRemove), headers);
+}
+
+/**
+ * The request header mutations of a routed request as {@link applyRequestHeaderMutations} applies
+ * them, without the per-request weighted cluster: the route configuration's, the virtual host's,
+ * then the route's, flattened (what the simulator reports).
  */
 export function requestHeaderMutations(rc: RouteConfiguration | undefined, vh: VirtualHost | undefined, route: Route): RequestHeaderMutations {
   const add: HeaderValueOption[] = [];

@@ -144,7 +144,8 @@ function misses(
   });
 }
 
-function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedOutbound {
+/** The outbound half of an explanation from a simulation: where it went and the policies in force (fault, retries, timeout, mirrors, headers). */
+export function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedOutbound {
   const where = {
     ...(sim.listener ? { listener: sim.listener } : {}),
     ...(sim.filterChain ? { filterChain: sim.filterChain } : {}),

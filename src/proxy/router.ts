@@ -15,7 +15,7 @@ import type { Route, RouteAction, VirtualHost } from '../envoy/types.js';
 import { weightedClusterPicker } from '../envoy/weighted-cluster.js';
 import { HashPolicy, type HashPolicyConfig, type HashRequestView } from './lb/hash-policy.js';
 import { sendDirectReply } from './connection-manager.js';
-import { applyHeaderOps, headerOps, type MutableHeaders } from '../envoy/header-ops.js';
+import { applyRequestHeaderMutations, type MutableHeaders } from '../envoy/header-ops.js';
 import { FilterStatus, type HttpFilter } from './http-filter.js';
 import { LocalReply } from './local-reply.js';
 import { startMirrors } from './mirror.js';
@@ -66,11 +66,8 @@ export class RouterFilter implements HttpFilter {
 
     const headers = s.headers as MutableHeaders;
     const rc = s.snapshot.routeTable(s.hcm)?.config;
-    if (rc !== undefined) applyHeaderOps(headerOps(rc, 0, rc.requestHeadersToAdd, rc.requestHeadersToRemove), headers);
-    applyHeaderOps(headerOps(vh, 0, vh.requestHeadersToAdd, vh.requestHeadersToRemove), headers);
-    applyHeaderOps(headerOps(route, 0, route.requestHeadersToAdd, route.requestHeadersToRemove), headers);
     const cw = s.clusterWeight;
-    if (cw !== undefined) applyHeaderOps(headerOps(cw, 0, cw.requestHeadersToAdd, cw.requestHeadersToRemove), headers);
+    applyRequestHeaderMutations(headers, rc, vh, route, cw);
     const authority = (cw?.hostRewriteLiteral || undefined) ?? rewriteAuthority(action, s) ?? s.authority;
     if (authority !== undefined) headers['host'] = authority;
     s.attemptCountUpstream = vh.includeRequestAttemptCount === true;
