@@ -6,7 +6,9 @@
  * host, merged with `x-envoy-retry-on` / `x-envoy-max-retries`…), request mirrors, then the
  * upstream attempts ({@link startAttempt} in upstream-request.ts: host pick, circuit breakers,
  * retries, per-try timeout). Policies are compiled once per config object; a route without them
- * costs nothing extra per request.
+ * costs nothing extra per request. What the config means (timeout and its default, retry policy,
+ * header mutations) is `src/envoy/` (route-timeout, retry-policy, header-ops), shared with the
+ * simulator and `weft explain`.
  */
 import { applyRetryHeaders, effectivePerTryTimeoutMs, routeRetryPolicy } from '../envoy/retry-policy.js';
 import { routeTimeoutMs, timeoutWithOverride, UPSTREAM_TIMEOUT_HEADER } from '../envoy/route-timeout.js';
