@@ -39,3 +39,15 @@ export const DEFAULT_NUM_RETRIES = 1;
 
 /** `GrpcService.timeout` / `HttpService.server_uri.timeout` of ext_authz when unset: 200 ms (envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto). */
 export const DEFAULT_EXT_AUTHZ_TIMEOUT_MS = 200;
+
+/**
+ * `HttpConnectionManager.stream_idle_timeout` when unset: 5 minutes
+ * (envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto).
+ */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * The downstream connection idle timeout (`common_http_protocol_options.idle_timeout` of the HTTP
+ * connection manager) when unset: 1 hour (envoy/config/core/v3/protocol.proto).
+ */
+export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS = 3_600_000;

@@ -17,7 +17,8 @@ import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
 import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
+import { connectTimeoutMs } from '../envoy/connect-timeout.js';
+import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
 import { durationMs } from '../envoy/duration.js';
 import { bindUpstreamTls, type UpstreamTlsDeps } from './tls/upstream-tls-binding.js';
 import { ClusterResilience, type ResilientHost } from './cluster-resilience.js';
@@ -308,7 +309,7 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
   const idle = durationMs(common?.idleTimeout);
   const ka = c.upstreamConnectionOptions?.tcpKeepalive;
   return {
-    connectTimeoutMs: durationMs(c.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: connectTimeoutMs(c),
     idleTimeoutMs: idle === undefined ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idle,
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
