@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyHeaderOps, headerOps, requestHeaderMutations } from './header-ops.js';
+import { applyHeaderOps, applyResponseHeaderMutations, headerOps, requestHeaderMutations } from './header-ops.js';
 
 test('header ops: remove, append, overwrite, add-if-absent', () => {
   const owner = {};
@@ -25,4 +25,14 @@ test('requestHeaderMutations: route configuration, virtual host, route, in the r
   assert.deepEqual(m.add.map((o) => o.header?.key), ['x-rc', 'x-vh', 'x-route']);
   assert.deepEqual(m.remove, ['x-drop-rc', 'x-drop-route']);
   assert.deepEqual(requestHeaderMutations(undefined, undefined, { match: { prefix: '/' } }), { add: [], remove: [] });
+});
+
+test('response mutations: most specific first, so the least specific level wins (Envoy default)', () => {
+  const set = (value: string) => ({ responseHeadersToAdd: [{ header: { key: 'x-level', value }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' as const }] });
+  const h: Record<string, string | string[] | number | undefined> = {};
+  applyResponseHeaderMutations(h, set('cluster'), set('route'), set('vh'), set('rc'));
+  assert.equal(h['x-level'], 'rc');
+  const h2: Record<string, string | string[] | number | undefined> = {};
+  applyResponseHeaderMutations(h2, set('cluster'), set('route'), {}, undefined);
+  assert.equal(h2['x-level'], 'route');
 });

@@ -76,13 +76,34 @@ export interface RequestHeaderMutator {
 /**
  * Applies a routed request's header mutations in place, as the proxy's router does: the route
  * configuration's, the virtual host's, the route's, then the chosen weighted cluster's, each level's
- * removals before its additions (compiled and cached per config object).
+ * removals before its additions (compiled and cached per config object). Note that this is the
+ * reverse of Envoy's default order (most specific first, as {@link applyResponseHeaderMutations}
+ * does), so here the most specific level wins a header set at several; kept as the proxy has it.
  */
 export function applyRequestHeaderMutations(headers: MutableHeaders, rc: RequestHeaderMutator | undefined, vh: RequestHeaderMutator, route: RequestHeaderMutator, cw: RequestHeaderMutator | undefined): void {
   if (rc !== undefined) applyHeaderOps(headerOps(rc, 0, rc.requestHeadersToAdd, rc.requestHeadersToRemove), headers);
   applyHeaderOps(headerOps(vh, 0, vh.requestHeadersToAdd, vh.requestHeadersToRemove), headers);
   applyHeaderOps(headerOps(route, 0, route.requestHeadersToAdd, route.requestHeadersToRemove), headers);
   if (cw !== undefined) applyHeaderOps(headerOps(cw, 0, cw.requestHeadersToAdd, cw.requestHeadersToRemove), headers);
+}
+
+/** A config object that carries response header mutations (RouteConfiguration, VirtualHost, Route, weighted cluster). */
+export interface ResponseHeaderMutator {
+  readonly responseHeadersToAdd?: readonly HeaderValueOption[];
+  readonly responseHeadersToRemove?: readonly string[];
+}
+
+/**
+ * Applies a routed response's header mutations in place, as Envoy's router does by default
+ * (`most_specific_header_mutations_wins` false, route_components.proto): most specific first, the
+ * chosen weighted cluster's, the route's, the virtual host's, then the route configuration's, so
+ * the least specific level wins a header set at several.
+ */
+export function applyResponseHeaderMutations(headers: MutableHeaders, cw: ResponseHeaderMutator | undefined, route: ResponseHeaderMutator, vh: ResponseHeaderMutator, rc: ResponseHeaderMutator | undefined): void {
+  if (cw !== undefined) applyHeaderOps(headerOps(cw, 1, cw.responseHeadersToAdd, cw.responseHeadersToRemove), headers);
+  applyHeaderOps(headerOps(route, 1, route.responseHeadersToAdd, route.responseHeadersToRemove), headers);
+  applyHeaderOps(headerOps(vh, 1, vh.responseHeadersToAdd, vh.responseHeadersToRemove), headers);
+  if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
 }
 
 /**
