@@ -22,16 +22,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return matched > 0 ? total : undefined;
 }
-
-/** Formats milliseconds as a protobuf Duration object (`{seconds, nanos}`), as xDS resources carry it. */
-export function toProtoDuration(ms: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos === 0 ? { seconds, nanos: 0 } : { seconds, nanos };
-}
-
-/** Converts a protobuf Duration object back to milliseconds. */
-export function fromProtoDuration(d: { seconds?: number | string | null; nanos?: number | null } | null | undefined): number | undefined {
-  if (!d) return undefined;
-  return Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
-}

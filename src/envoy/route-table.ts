@@ -29,6 +29,7 @@
  * preallocated frozen objects, one per route / virtual host.
  */
 import { EnvoyConfigError, EnvoyConfigErrorCode } from './errors.js';
+import { fractionHitAt } from './fractional-percent.js';
 import {
   compileHeaderMatchers,
   compileQueryParameterMatchers,
@@ -38,7 +39,7 @@ import {
 import { compileMetadataMatcher, type DynamicMetadata } from './rbac/metadata-matcher.js';
 import { prepareRewrites } from './rewrite.js';
 import { asciiLower, compileRegexMatcher, startsWithIgnoreCase } from './string-matcher.js';
-import type { Route, RouteConfiguration, RouteMatch, VirtualHost } from './types.js';
+import type { FractionalPercent, Route, RouteConfiguration, RouteMatch, VirtualHost } from './types.js';
 import { weightedClusterPicker } from './weighted-cluster.js';
 
 /** Cluster choice helpers, re-exported: `pickWeightedCluster(action, rand)`, `weightedChoices(action)`. */
@@ -98,8 +99,8 @@ interface CompiledVirtualHost {
   readonly tlsRedirect: RouteSelection;
 }
 
+const NEVER: FractionalPercent = Object.freeze({ numerator: 0 });
 const NO_VIRTUAL_HOST: RouteSelection = Object.freeze({ kind: 'no-virtual-host' as const });
-const DENOMINATORS = { HUNDRED: 100, TEN_THOUSAND: 10000, MILLION: 1000000 } as const;
 
 function noQuery(s: Scratch): string {
   if (s.noQuery === undefined) s.noQuery = s.req.path.slice(0, s.end);
@@ -159,11 +160,8 @@ function compileRoute(route: Route, where: string): RoutePredicate {
   const metadata = m.dynamicMetadata && m.dynamicMetadata.length > 0
     ? m.dynamicMetadata.map((d, i) => compileMetadataMatcher(d, `${where}.match.dynamicMetadata[${i}]`))
     : undefined;
-  let fraction: { n: number; d: number } | undefined;
-  if (m.runtimeFraction !== undefined) {
-    const dv = m.runtimeFraction.defaultValue;
-    fraction = { n: dv?.numerator ?? 0, d: DENOMINATORS[dv?.denominator ?? 'HUNDRED'] ?? 100 };
-  }
+  // A runtimeFraction without a defaultValue is the proto default, 0 %.
+  const fraction = m.runtimeFraction !== undefined ? (m.runtimeFraction.defaultValue ?? NEVER) : undefined;
   // Validate and warm the caches the proxy will use after selection.
   if (route.route?.weightedClusters) weightedClusterPicker(route.route.weightedClusters, `${where}.route.weightedClusters`);
   prepareRewrites(route, where);
@@ -182,7 +180,7 @@ function compileRoute(route: Route, where: string): RoutePredicate {
     if (grpc && !isGrpc(s.req)) return false;
     if (fraction) {
       if (s.rand < 0) s.rand = s.req.random ?? Math.random();
-      if (!(Math.floor(s.rand * fraction.d) < fraction.n)) return false;
+      if (!fractionHitAt(fraction, false, s.rand)) return false;
     }
     return true;
   };

@@ -144,7 +144,8 @@ function misses(
   });
 }
 
-function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedOutbound {
+/** The outbound half of an explanation from a simulation: where it went and the policies in force (fault, retries, timeout, mirrors, headers). */
+export function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedOutbound {
   const where = {
     ...(sim.listener ? { listener: sim.listener } : {}),
     ...(sim.filterChain ? { filterChain: sim.filterChain } : {}),
@@ -175,7 +176,7 @@ function outboundOf(sim: SimResult, notMatched: readonly RuleMiss[]): ExplainedO
     case 'tcp':
       return { ...common, action: 'tcp' };
     case 'route':
-      return { ...common, action: 'route', timeoutMs: sim.timeoutMs ?? 0, retries: describeRetries(sim.retryPolicy, fault) };
+      return { ...common, action: 'route', timeoutMs: sim.timeoutMs ?? 0, retries: describeRetries(sim.retryPolicy, sim.timeoutMs ?? 0) };
   }
 }
 

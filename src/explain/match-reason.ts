@@ -6,6 +6,7 @@
  * (Istio's method, authority, scheme and headers become header matchers), query parameters, gRPC,
  * runtime fraction.
  */
+import { fractionHitAt, fractionPercent } from '../envoy/fractional-percent.js';
 import {
   compileHeaderMatcher,
   compileQueryParameterMatcher,
@@ -20,8 +21,6 @@ import type { HeaderMatcher, QueryParameterMatcher, RouteMatch, StringMatcher } 
 export interface MatchRequest extends RequestAttributes {
   readonly random: number;
 }
-
-const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
 /** The first failing condition of `match`, or undefined when the request matches it. */
 export function matchFailure(match: RouteMatch | undefined, req: MatchRequest): string | undefined {
@@ -43,9 +42,7 @@ export function matchFailure(match: RouteMatch | undefined, req: MatchRequest): 
   }
   if (m.runtimeFraction !== undefined) {
     const dv = m.runtimeFraction.defaultValue;
-    const d = DENOMINATORS[dv?.denominator ?? 'HUNDRED'] ?? 100;
-    const n = dv?.numerator ?? 0;
-    if (!(Math.floor(req.random * d) < n)) return `runtime fraction ${((n / d) * 100).toFixed(2)}%: not drawn (random ${req.random})`;
+    if (!fractionHitAt(dv, false, req.random)) return `runtime fraction ${fractionPercent(dv, 0).toFixed(2)}%: not drawn (random ${req.random})`;
   }
   return undefined;
 }

@@ -1,57 +1,58 @@
 /**
  * The per-route policies of a simulated request turned into plain data: fault (delay/abort with
  * their percentages), retries (attempts, retryOn, per-try timeout, and why they are off), hash
- * policy keys and header operations. Envoy's representation is read back into Istio's terms.
+ * policy keys and header operations. Envoy's representation is read back into Istio's terms with
+ * the proxy's own compilers (`src/envoy/fault-policy.ts`, `src/envoy/retry-policy.ts`,
+ * `src/envoy/fractional-percent.ts`), so what explain says is what the proxy does.
  */
+import { durationMs } from '../envoy/duration.js';
+import { compileFault } from '../envoy/fault-policy.js';
+import { fractionPercent } from '../envoy/fractional-percent.js';
+import { compileRetryPolicy, effectivePerTryTimeoutMs } from '../envoy/retry-policy.js';
 import type { FractionalPercent, HashPolicy, HeaderValueOption, HttpFault, RetryPolicy } from '../envoy/types.js';
-import { durationMs } from '../envoy/types.js';
 import type { ExplainedFault, ExplainedRetries } from './types.js';
-
-const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
 /**
  * A FractionalPercent as a percentage (0–100). Absent = 0: Envoy's fault filter reads an unset
  * `percentage` as the proto default (numerator 0), and Istio documents that an abort or delay
- * without `percentage` injects nothing (istio/api virtual_service.proto HTTPFaultInjection; the
- * proxy's fault filter does the same).
+ * without `percentage` injects nothing (istio/api virtual_service.proto HTTPFaultInjection).
  */
 export function percentOf(p: FractionalPercent | undefined): number {
-  if (!p) return 0;
-  return Math.round(((p.numerator ?? 0) / (DENOMINATORS[p.denominator ?? 'HUNDRED'] ?? 100)) * 100 * 10_000) / 10_000;
+  return fractionPercent(p, 0);
 }
 
-/** The fault in force, in ms and percent. */
+/** The fault in force, in ms and percent, as the proxy's fault filter injects it (a part that can inject nothing is left out). */
 export function describeFault(fault: HttpFault | undefined): ExplainedFault | undefined {
-  if (!fault || (!fault.delay && !fault.abort)) return undefined;
+  const f = compileFault(fault);
+  if (!f) return undefined;
+  const abort = f.abortWith;
+  if (f.delayMs <= 0 && !abort) return undefined;
   return {
-    ...(fault.delay ? { delay: { ms: durationMs(fault.delay.fixedDelay) ?? 0, percent: percentOf(fault.delay.percentage) } } : {}),
-    ...(fault.abort
-      ? {
-          abort: {
-            ...(fault.abort.httpStatus !== undefined ? { httpStatus: fault.abort.httpStatus } : {}),
-            ...(fault.abort.grpcStatus !== undefined ? { grpcStatus: fault.abort.grpcStatus } : {}),
-            percent: percentOf(fault.abort.percentage),
-          },
-        }
-      : {}),
+    ...(f.delayMs > 0 ? { delay: { ms: f.delayMs, percent: f.delayPercent } } : {}),
+    ...(abort ? { abort: { ...abort, percent: f.abortPercent } } : {}),
   };
 }
 
 /**
- * The retries in force. A fault on the route does not turn them off (istiod route.go keeps the
- * rule's retries and timeout; they apply to the requests the fault spares), so `_fault` no longer
- * changes the answer; it stays in the signature for callers.
+ * The retries in force under a route timeout of `timeoutMs`, as the proxy's router compiles them:
+ * a policy with no retry condition (empty or unknown `retryOn`) retries nothing; `numRetries`
+ * absent is 1, present without a value 0; a per-try timeout not shorter than the route timeout is
+ * ignored. A fault on the route does not turn retries off (istiod route.go keeps the rule's retries
+ * and timeout; they apply to the requests the fault spares).
  */
-export function describeRetries(policy: RetryPolicy | undefined, _fault?: ExplainedFault): ExplainedRetries {
+export function describeRetries(policy: RetryPolicy | undefined, timeoutMs: number): ExplainedRetries {
   if (!policy) return { attempts: 0, retryOn: '', retriableStatusCodes: [], offReason: 'the route has no retry policy' };
-  const attempts = policy.numRetries?.value ?? 1;
-  const perTry = durationMs(policy.perTryTimeout);
+  const rt = compileRetryPolicy(policy);
+  const retryOn = policy.retryOn ?? '';
+  const codes = policy.retriableStatusCodes ?? [];
+  if (!rt) return { attempts: 0, retryOn, retriableStatusCodes: codes, offReason: `no retry condition Envoy knows in retryOn "${retryOn}"` };
+  const perTry = effectivePerTryTimeoutMs(rt, timeoutMs);
   return {
-    attempts,
-    retryOn: policy.retryOn ?? '',
-    retriableStatusCodes: policy.retriableStatusCodes ?? [],
-    ...(perTry !== undefined && perTry > 0 ? { perTryTimeoutMs: perTry } : {}),
-    ...(attempts === 0 ? { offReason: 'retries.attempts is 0' } : {}),
+    attempts: rt.numRetries,
+    retryOn,
+    retriableStatusCodes: codes,
+    ...(perTry > 0 ? { perTryTimeoutMs: perTry } : {}),
+    ...(rt.numRetries === 0 ? { offReason: 'retries.attempts is 0' } : {}),
   };
 }
 

@@ -17,7 +17,9 @@ import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
 import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
-import { durationMs } from './durations.js';
+import { connectTimeoutMs } from '../envoy/connect-timeout.js';
+import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
+import { durationMs } from '../envoy/duration.js';
 import { bindUpstreamTls, type UpstreamTlsDeps } from './tls/upstream-tls-binding.js';
 import { ClusterResilience, type ResilientHost } from './cluster-resilience.js';
 import type { ConnPool } from './conn-pool.js';
@@ -96,9 +98,6 @@ export interface ClusterManagerOptions {
   /** TLS material for upstream TLS (transport socket matches, DestinationRule tls); plaintext only when absent. */
   readonly tls?: UpstreamTlsDeps;
 }
-
-const ENVOY_DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 
 /** Builds clusters and owns what must persist across pushes. */
 export class ClusterManager {
@@ -310,8 +309,8 @@ export function agentOptions(c: Cluster): UpstreamAgentOptions {
   const idle = durationMs(common?.idleTimeout);
   const ka = c.upstreamConnectionOptions?.tcpKeepalive;
   return {
-    connectTimeoutMs: durationMs(c.connectTimeout) ?? ENVOY_DEFAULT_CONNECT_TIMEOUT_MS,
-    idleTimeoutMs: idle === undefined ? DEFAULT_IDLE_TIMEOUT_MS : idle,
+    connectTimeoutMs: connectTimeoutMs(c),
+    idleTimeoutMs: idle === undefined ? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS : idle,
     maxRequestsPerConnection: common?.maxRequestsPerConnection?.value ?? c.maxRequestsPerConnection?.value ?? 0,
     tcpKeepaliveMs: ka === undefined ? undefined : (ka.keepaliveTime?.value ?? 0) * 1000,
     maxConnectionDurationMs: durationMs(common?.maxConnectionDuration),

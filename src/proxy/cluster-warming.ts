@@ -31,12 +31,11 @@
 import type { Cluster, ClusterLoadAssignment } from '../envoy/types.js';
 import { EncodedResourceMap, encodedOf } from '../xds/encoded-resources.js';
 import { sameBytes } from '../xds/ads-wire.js';
-import { durationMs } from './durations.js';
+import { DEFAULT_INITIAL_FETCH_TIMEOUT_MS } from '../envoy/defaults.js';
+import { durationMs } from '../envoy/duration.js';
 import type { XdsResources } from './runtime-snapshot.js';
 import { sameContent } from './same-content.js';
 
-/** Envoy's default `initial_fetch_timeout` (15 s), for an EDS cluster that sets none. */
-export const DEFAULT_INITIAL_FETCH_TIMEOUT_MS = 15_000;
 /** How long a changed RouteConfiguration waits at most for the clusters it names to warm. */
 export const DEFAULT_ROUTE_HOLD_MS = 15_000;
 /** How long a cluster removed from CDS is kept at most while the routes in force still name it. */

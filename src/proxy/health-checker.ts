@@ -17,7 +17,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { HealthCheck } from '../envoy/types.js';
-import { durationMs } from './durations.js';
+import { durationMs } from '../envoy/duration.js';
 import type { HealthCheckStats } from './proxy-stats.js';
 
 /** Resolved checker settings. */

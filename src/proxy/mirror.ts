@@ -11,7 +11,7 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import type { RequestMirrorPolicy } from '../envoy/types.js';
 import type { UpstreamCluster } from './cluster-manager.js';
-import { fractionHit } from './fractional-percent.js';
+import { fractionHit } from '../envoy/fractional-percent.js';
 import type { LbContext } from './lb/load-balancer.js';
 import type { ProxyStream } from './proxy-stream.js';
 
@@ -32,10 +32,15 @@ export function shadowHost(authority: string): string {
   return colon < 0 ? `${authority}-shadow` : `${authority.slice(0, colon)}-shadow${authority.slice(colon)}`;
 }
 
+/** True when this request is mirrored under `p`: its `runtimeFraction` sampled, a missing one 100 % (Envoy's RequestMirrorPolicy). */
+export function mirrorSampled(p: RequestMirrorPolicy, random: () => number = Math.random): boolean {
+  return fractionHit(p.runtimeFraction?.defaultValue, true, random);
+}
+
 /** Starts the mirrors of one request (after its headers are final, before the primary is sent). */
 export function startMirrors(s: ProxyStream, policies: readonly RequestMirrorPolicy[]): void {
   for (const p of policies) {
-    if (!fractionHit(p.runtimeFraction?.defaultValue, true)) continue;
+    if (!mirrorSampled(p)) continue;
     const cluster = p.cluster !== undefined ? s.snapshot.clusters.get(p.cluster) : undefined;
     if (cluster === undefined || cluster.lb === undefined) continue;
     ctx.hash = undefined;

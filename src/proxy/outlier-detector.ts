@@ -19,7 +19,7 @@
  * balancer (never per request). Clock and timers are injectable for tests.
  */
 import type { OutlierDetection } from '../envoy/types.js';
-import { durationMs } from './durations.js';
+import { durationMs } from '../envoy/duration.js';
 import type { OutlierStats } from './proxy-stats.js';
 
 /** Resolved detector settings (Envoy's defaults filled in). */

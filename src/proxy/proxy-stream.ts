@@ -14,7 +14,7 @@ import type { ClusterWeight, Route } from '../envoy/types.js';
 import type { HostRuntime, UpstreamCluster } from './cluster-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { RequestBody } from './request-body.js';
-import type { RetryPolicyRuntime } from './retry-policy.js';
+import type { RetryPolicyRuntime } from '../envoy/retry-policy.js';
 import type { RetryState } from './retry-state.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';

@@ -6,7 +6,7 @@
  * before `i` (so a fault abort, which istiod places before CORS, gets no CORS headers, as in Envoy).
  * Encoders are registered per request by the filter during decoding; requests with none allocate nothing.
  */
-import type { MutableHeaders } from './header-ops.js';
+import type { MutableHeaders } from '../envoy/header-ops.js';
 import type { ProxyStream } from './proxy-stream.js';
 
 /** One filter's response-header hook for one request. */

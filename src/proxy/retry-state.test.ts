@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ProxyStats } from './proxy-stats.js';
-import { compileRetryPolicy } from './retry-policy.js';
+import { compileRetryPolicy } from '../envoy/retry-policy.js';
 import { JitteredBackoff, RetryState, RetryStatus } from './retry-state.js';
 import { StatsStore } from './stats/stats-store.js';
 

@@ -9,7 +9,7 @@ import { PreviousPriorities } from './lb/previous-priorities.js';
 import type { Host } from './lb/host.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ClusterResilienceStats } from './proxy-stats.js';
-import type { RetryPolicyRuntime } from './retry-policy.js';
+import type { RetryPolicyRuntime } from '../envoy/retry-policy.js';
 
 /** Outcome of {@link RetryState.shouldRetry}, as Envoy's RetryStatus. */
 export const RetryStatus = { No: 0, Yes: 1, NoRetryLimitExceeded: 2, NoOverflow: 3 } as const;

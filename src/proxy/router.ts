@@ -6,25 +6,25 @@
  * host, merged with `x-envoy-retry-on` / `x-envoy-max-retries`…), request mirrors, then the
  * upstream attempts ({@link startAttempt} in upstream-request.ts: host pick, circuit breakers,
  * retries, per-try timeout). Policies are compiled once per config object; a route without them
- * costs nothing extra per request.
+ * costs nothing extra per request. What the config means (timeout and its default, retry policy,
+ * header mutations) is `src/envoy/` (route-timeout, retry-policy, header-ops), shared with the
+ * simulator and `weft explain`.
  */
+import { applyRetryHeaders, effectivePerTryTimeoutMs, routeRetryPolicy } from '../envoy/retry-policy.js';
+import { routeTimeoutMs, timeoutWithOverride, UPSTREAM_TIMEOUT_HEADER } from '../envoy/route-timeout.js';
 import { directReply, redirectReply, rewriteAuthority, rewritePath, tlsRedirectReply } from '../envoy/rewrite.js';
 import type { Route, RouteAction, VirtualHost } from '../envoy/types.js';
 import { weightedClusterPicker } from '../envoy/weighted-cluster.js';
 import { HashPolicy, type HashPolicyConfig, type HashRequestView } from './lb/hash-policy.js';
 import { sendDirectReply } from './connection-manager.js';
-import { durationMs } from './durations.js';
-import { applyHeaderOps, headerOps, type MutableHeaders } from './header-ops.js';
+import { applyRequestHeaderMutations, type MutableHeaders } from '../envoy/header-ops.js';
 import { FilterStatus, type HttpFilter } from './http-filter.js';
 import { LocalReply } from './local-reply.js';
 import { startMirrors } from './mirror.js';
 import type { ProxyStream } from './proxy-stream.js';
 import { bodyBufferLimit, RequestBody, retryOrShadowAbandoned } from './request-body.js';
-import { applyRetryHeaders, compileRetryPolicy } from './retry-policy.js';
 import { hasBody, onRouteTimeout, startAttempt } from './upstream-request.js';
 
-/** Envoy's route timeout when `RouteAction.timeout` is absent. */
-const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 const hashPolicies = new WeakMap<RouteAction, HashPolicy>();
 
 /** The router filter; stateless, shared by all requests. */
@@ -68,31 +68,20 @@ export class RouterFilter implements HttpFilter {
 
     const headers = s.headers as MutableHeaders;
     const rc = s.snapshot.routeTable(s.hcm)?.config;
-    if (rc !== undefined) applyHeaderOps(headerOps(rc, 0, rc.requestHeadersToAdd, rc.requestHeadersToRemove), headers);
-    applyHeaderOps(headerOps(vh, 0, vh.requestHeadersToAdd, vh.requestHeadersToRemove), headers);
-    applyHeaderOps(headerOps(route, 0, route.requestHeadersToAdd, route.requestHeadersToRemove), headers);
     const cw = s.clusterWeight;
-    if (cw !== undefined) applyHeaderOps(headerOps(cw, 0, cw.requestHeadersToAdd, cw.requestHeadersToRemove), headers);
+    applyRequestHeaderMutations(headers, rc, vh, route, cw);
     const authority = (cw?.hostRewriteLiteral || undefined) ?? rewriteAuthority(action, s) ?? s.authority;
     if (authority !== undefined) headers['host'] = authority;
     s.attemptCountUpstream = vh.includeRequestAttemptCount === true;
     s.attemptCountDownstream = vh.includeAttemptCountInResponse === true;
 
-    let timeoutMs = durationMs(action.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS;
-    const override = headers['x-envoy-upstream-rq-timeout-ms'];
-    if (override !== undefined) {
-      const v = Number(override);
-      if (Number.isInteger(v) && v >= 0) timeoutMs = v;
-      delete headers['x-envoy-upstream-rq-timeout-ms'];
-    }
+    const override = headers[UPSTREAM_TIMEOUT_HEADER];
+    const timeoutMs = timeoutWithOverride(routeTimeoutMs(action), override as string | string[] | undefined);
+    if (override !== undefined) delete headers[UPSTREAM_TIMEOUT_HEADER];
     s.timeoutMs = timeoutMs;
-    const policy = applyRetryHeaders(compileRetryPolicy(action.retryPolicy ?? vh.retryPolicy), s.headers);
+    const policy = applyRetryHeaders(routeRetryPolicy(action, vh), s.headers);
     s.retryPolicy = policy;
-    if (policy !== undefined) {
-      // Envoy ignores a per-try timeout that is not shorter than the route timeout.
-      const perTry = policy.perTryTimeoutMs;
-      s.perTryTimeoutMs = perTry > 0 && (timeoutMs === 0 || perTry < timeoutMs) ? perTry : 0;
-    }
+    if (policy !== undefined) s.perTryTimeoutMs = effectivePerTryTimeoutMs(policy, timeoutMs);
 
     s.upstreamPath = rewritePath(route, s.path);
     const mirrors = action.requestMirrorPolicies;

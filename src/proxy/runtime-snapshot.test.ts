@@ -6,7 +6,6 @@ import { ProxyStats } from './proxy-stats.js';
 import { compileSnapshot, EMPTY_RESOURCES, SnapshotError, withUpdate } from './runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
 import { UNKNOWN_WORKLOAD } from './telemetry.js';
-import { applyHeaderOps, headerOps } from './header-ops.js';
 
 const HCM = TypeUrl.HttpConnectionManager;
 const manager = () => new ClusterManager({ stats: new ProxyStats(new StatsStore()), self: UNKNOWN_WORKLOAD });
@@ -39,16 +38,4 @@ test('a route configuration that cannot compile is rejected with a stable code',
 test('an unsupported lb policy is rejected', () => {
   const r = withUpdate(EMPTY_RESOURCES, TypeUrl.Cluster, new Map([['c', { ...cluster, lbPolicy: 'CLUSTER_PROVIDED' }]]), '3');
   assert.throws(() => compileSnapshot(r, { podIp: '127.0.0.1', clusterManager: manager() }), /PROXY_INVALID_CLUSTER: cluster c: LB_UNSUPPORTED_POLICY/);
-});
-
-test('header ops: remove, append, overwrite, add-if-absent', () => {
-  const owner = {};
-  const ops = headerOps(owner, 0, [
-    { header: { key: 'X-A', value: '1' } },
-    { header: { key: 'x-b', value: '2' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' },
-    { header: { key: 'x-c', value: '3' }, appendAction: 'ADD_IF_ABSENT' },
-  ], ['x-gone']);
-  const h: Record<string, string | string[] | number | undefined> = { 'x-a': '0', 'x-b': 'old', 'x-c': 'keep', 'x-gone': 'y' };
-  applyHeaderOps(ops, h);
-  assert.deepEqual(h, { 'x-a': '0,1', 'x-b': '2', 'x-c': 'keep' });
 });

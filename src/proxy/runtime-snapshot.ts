@@ -13,7 +13,8 @@ import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager
 import { TypeUrl } from '../envoy/type-url.js';
 import type { ClusterManager } from './cluster-manager.js';
 import { compileClusters, type ClusterTable } from './cluster-table.js';
-import { durationMs } from './durations.js';
+import { DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
+import { durationMs } from '../envoy/duration.js';
 import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
 import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
 import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';
@@ -86,12 +87,8 @@ export interface HcmRuntime {
   readonly config: HttpConnectionManager;
 }
 
-/** Envoy's default stream idle timeout. */
-export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 /** Weft's request-headers timeout when the HCM sets none (Envoy's is disabled; slow clients must not hold sockets). */
 export const DEFAULT_REQUEST_HEADERS_TIMEOUT_MS = 60_000;
-/** Envoy's default downstream connection idle timeout. */
-export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
 
 /** The downstream timeouts of an HCM config, with defaults. */
 export function downstreamTimeouts(config: HttpConnectionManager): { streamIdleTimeoutMs: number; requestHeadersTimeoutMs: number; idleTimeoutMs: number } {

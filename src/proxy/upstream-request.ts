@@ -20,10 +20,10 @@ import type { LbContext } from './lb/load-balancer.js';
 import { asProxyError, sendLocalReply } from './connection-manager.js';
 import { Admission, PoolSlot, setPoolDispatch } from './conn-pool.js';
 import type { HostRuntime } from './cluster-manager.js';
-import { applyHeaderOps, headerOps, type MutableHeaders } from './header-ops.js';
+import { applyResponseHeaderMutations, type MutableHeaders } from '../envoy/header-ops.js';
 import { addFlag, LocalReply } from './local-reply.js';
 import { STREAM, type ProxyStream, type WithStream } from './proxy-stream.js';
-import { ResetReason, wouldRetryFromHeaders, wouldRetryFromReset } from './retry-policy.js';
+import { ResetReason, wouldRetryFromHeaders, wouldRetryFromReset } from '../envoy/retry-policy.js';
 import { RetryState, RetryStatus } from './retry-state.js';
 import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
 import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
@@ -242,14 +242,8 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
   if (s.attemptCountDownstream) headers['x-envoy-attempt-count'] = String(s.attempt);
   const sel = s.selectRoute();
   if (sel.kind === 'route') {
-    const cw = s.clusterWeight;
-    if (cw !== undefined) applyHeaderOps(headerOps(cw, 1, cw.responseHeadersToAdd, cw.responseHeadersToRemove), headers);
-    const r = sel.route;
-    applyHeaderOps(headerOps(r, 1, r.responseHeadersToAdd, r.responseHeadersToRemove), headers);
-    const vh = sel.virtualHost;
-    applyHeaderOps(headerOps(vh, 1, vh.responseHeadersToAdd, vh.responseHeadersToRemove), headers);
     const rc: RouteConfiguration | undefined = s.snapshot.routeTable(s.hcm)?.config;
-    if (rc !== undefined) applyHeaderOps(headerOps(rc, 1, rc.responseHeadersToAdd, rc.responseHeadersToRemove), headers);
+    applyResponseHeaderMutations(headers, s.clusterWeight, sel.route, sel.virtualHost, rc);
   }
   if (s.lbSetCookie !== undefined) {
     const cur = headers['set-cookie'];

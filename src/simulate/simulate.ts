@@ -1,15 +1,20 @@
 /**
  * Replays a request against one proxy's translated xDS resources the way the proxy would handle it,
  * using the same matchers the proxy runs (`src/envoy/filter-chain-matcher.ts`,
- * `src/envoy/route-table.ts`, weighted clusters and rewrites), so what a simulation proves is what
- * the proxy does, as istiod's pilot simulation tests do for Envoy.
+ * `src/envoy/route-table.ts`, weighted clusters and rewrites) and the same Envoy semantics (route
+ * timeout and its default, retry and fault policies, fractional percents, header mutations, all in
+ * `src/envoy/`), so what a simulation proves is what the proxy does, as istiod's pilot simulation
+ * tests do for Envoy.
  */
 import { isIP } from 'node:net';
 import { selectFilterChain, type ConnectionInfo } from '../envoy/filter-chain-matcher.js';
 import { compileRouteTable, weightedChoices, type RouteTable } from '../envoy/route-table.js';
 import { directReply, redirectReply, rewriteAuthority, rewritePath, tlsRedirectReply } from '../envoy/rewrite.js';
+import { routeFault } from '../envoy/fault-policy.js';
+import { fractionPercent } from '../envoy/fractional-percent.js';
+import { requestHeaderMutations } from '../envoy/header-ops.js';
+import { routeTimeoutMs } from '../envoy/route-timeout.js';
 import type { CorsPolicy, FilterChain, HttpConnectionManager, HttpFault, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
-import { durationMs } from '../envoy/types.js';
 import type { XdsResources } from '../translate/translate.js';
 import { routeOrigin } from '../translate/route/route-metadata.js';
 import { simulateAuthz, type SimAuthz } from './authz.js';
@@ -17,7 +22,6 @@ import { compileNetworkRbac, evaluateNetworkRbac } from '../envoy/rbac/network-r
 import type { SimClusterChoice, SimError, SimErrorCode, SimMirror, SimRequest, SimResult, SimSuccess } from './types.js';
 
 const tables = new WeakMap<RouteConfiguration, RouteTable>();
-const DENOMINATORS: Readonly<Record<string, number>> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
 /** Simulates one request against a proxy's resources. */
 export function simulate(resources: XdsResources, request: SimRequest): SimResult {
@@ -148,13 +152,16 @@ function simulateHttp(
   const origin = routeOrigin(route.metadata);
   const base = { ...vhWhere, route: { name: route.name ?? '', index: sel.routeIndex }, ...(origin ? { origin } : {}) };
   const perFilter = route.typedPerFilterConfig ?? {};
-  const fault = perFilter['envoy.filters.http.fault'] as (HttpFault & { '@type': string }) | undefined;
+  // The fault filter's config: the route's, else the virtual host's (src/envoy/fault-policy.ts).
+  const fault = routeFault(route, sel.virtualHost)?.config as (HttpFault & { '@type'?: string }) | undefined;
   const cors = perFilter['envoy.filters.http.cors'] as (CorsPolicy & { '@type': string }) | undefined;
+  // Every level's request header mutations, in the order the router applies them.
+  const headerOps = requestHeaderMutations(config, sel.virtualHost, route);
   const extras: Partial<SimSuccess> = {
     ...(fault ? { fault: stripType(fault) } : {}),
     ...(cors ? { cors: stripType(cors) } : {}),
-    ...(route.requestHeadersToAdd ? { requestHeadersToAdd: route.requestHeadersToAdd } : {}),
-    ...(route.requestHeadersToRemove ? { requestHeadersToRemove: route.requestHeadersToRemove } : {}),
+    ...(headerOps.add.length > 0 ? { requestHeadersToAdd: headerOps.add } : {}),
+    ...(headerOps.remove.length > 0 ? { requestHeadersToRemove: headerOps.remove } : {}),
     ...(authz ? { authz } : {}),
   };
   if (route.redirect) {
@@ -170,11 +177,12 @@ function simulateHttp(
   const clusters = weightedChoices(action).map((c) => ({ name: c.name, weight: c.weight, share: c.share }));
   const missing = checkClusters(resources, clusters);
   if (missing) return fail('no-cluster', `cluster ${missing} is not in CDS`, base);
-  const mirrors: SimMirror[] = (action.requestMirrorPolicies ?? []).map((m) => {
-    const dv = m.runtimeFraction?.defaultValue;
-    const percent = dv ? ((dv.numerator ?? 0) / (DENOMINATORS[dv.denominator ?? 'HUNDRED'] ?? 100)) * 100 : 100;
-    return { cluster: m.cluster ?? '', percent };
-  });
+  // A mirror without a runtime fraction copies every request, as the proxy's mirror.ts samples it.
+  const mirrors: SimMirror[] = (action.requestMirrorPolicies ?? []).map((m) => ({
+    cluster: m.cluster ?? '',
+    percent: fractionPercent(m.runtimeFraction?.defaultValue, 100),
+  }));
+  const retryPolicy = action.retryPolicy ?? sel.virtualHost.retryPolicy;
   const newPath = rewritePath(route, attrs.path);
   const newAuthority = rewriteAuthority(action, attrs);
   const rewrite = {
@@ -186,8 +194,9 @@ function simulateHttp(
     ...base,
     ...extras,
     action: { kind: 'route', clusters },
-    timeoutMs: durationMs(action.timeout) ?? 15_000,
-    ...(action.retryPolicy ? { retryPolicy: action.retryPolicy } : {}),
+    timeoutMs: routeTimeoutMs(action),
+    // The route's retry policy, else its virtual host's, as the router takes it.
+    ...(retryPolicy ? { retryPolicy } : {}),
     ...(action.hashPolicy ? { hashPolicy: action.hashPolicy } : {}),
     ...(mirrors.length > 0 ? { mirrors } : {}),
     ...(Object.keys(rewrite).length > 0 ? { rewrite } : {}),
@@ -207,7 +216,7 @@ function authzOf(hcm: HttpConnectionManager, request: SimRequest, target: Target
   });
 }
 
-function stripType<T extends { '@type': string }>(any: T): Omit<T, '@type'> {
+function stripType<T extends { '@type'?: string }>(any: T): Omit<T, '@type'> {
   const { '@type': _t, ...rest } = any;
   return rest;
 }

@@ -77,17 +77,21 @@ export interface SimSuccess {
   /** The VirtualService rule the route (or TCP/TLS chain) came from. */
   readonly origin?: RouteOrigin;
   readonly action: SimAction;
-  /** Route timeout in ms; 0 = disabled. */
+  /** Route timeout in ms (Envoy's 15 s when the route sets none); 0 = disabled. */
   readonly timeoutMs?: number;
+  /** The retry policy in force: the route's, else its virtual host's. */
   readonly retryPolicy?: RetryPolicy;
   /** Consistent-hash keys (from the destination's DestinationRule). */
   readonly hashPolicy?: readonly HashPolicy[];
+  /** The fault filter's config in force: the route's, else its virtual host's. */
   readonly fault?: HttpFault;
   readonly cors?: CorsPolicy;
   readonly mirrors?: readonly SimMirror[];
   /** Path and authority sent upstream when a rewrite changes them. */
   readonly rewrite?: { readonly path?: string; readonly authority?: string };
+  /** Request headers added, by the route configuration, the virtual host and the route, in the order the router applies them. */
   readonly requestHeadersToAdd?: readonly HeaderValueOption[];
+  /** Request headers removed, likewise. */
   readonly requestHeadersToRemove?: readonly string[];
   /** Path normalization and authorization (jwt/ext_authz/RBAC), for connection managers that have them; for TCP chains the network RBAC decision (`path` empty). */
   readonly authz?: SimAuthz;

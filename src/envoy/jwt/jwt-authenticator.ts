@@ -16,7 +16,7 @@ import type { JWTPayload } from 'jose';
 import { EnvoyConfigError, EnvoyConfigErrorCode } from '../errors.js';
 import type { RequestAttributes } from '../header-matcher.js';
 import { compileRouteTable, type RouteTable } from '../route-table.js';
-import { durationMs } from '../types.js';
+import { durationMs } from '../duration.js';
 import { LocalKeySource, parseJwks, remoteKeySource, type KeySource } from './jwks-cache.js';
 import { JwtStatus, verifyJwt, type VerifyResult } from './jwt-verifier.js';
 import { findTokens, tokenLocations, type FoundToken, type TokenLocation } from './token-locations.js';

@@ -270,9 +270,3 @@ export function wrapped<T extends number | boolean>(w: { readonly value?: T } | 
   if (w.value !== undefined) return w.value;
   return (typeof dflt === 'number' ? 0 : false) as T;
 }
-
-/** Converts a Duration to milliseconds (fractional when nanos are not whole milliseconds). */
-export function durationMs(d: Duration | undefined): number | undefined {
-  if (d === undefined || d === null) return undefined;
-  return (d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
-}

@@ -5,7 +5,7 @@ import type { CorsPolicy } from '../../envoy/types/route.js';
 import { convertCorsPolicy } from '../../translate/route/cors.js';
 import { TypeUrl } from '../../envoy/type-url.js';
 import { FilterStatus } from '../http-filter.js';
-import type { MutableHeaders } from '../header-ops.js';
+import type { MutableHeaders } from '../../envoy/header-ops.js';
 import type { ProxyStream } from '../proxy-stream.js';
 import { runEncoders } from '../response-encoders.js';
 import { CorsFilter, validateCorsPolicies } from './cors-filter.js';

@@ -26,9 +26,9 @@
 import type { RouteConfiguration, Route, VirtualHost } from '../../envoy/types.js';
 import type { CorsPolicy } from '../../envoy/types/route.js';
 import { compileStringMatcher, type StringPredicate } from '../../envoy/string-matcher.js';
-import { fractionHit } from '../fractional-percent.js';
+import { fractionHit } from '../../envoy/fractional-percent.js';
 import { FilterStatus, type HttpFilter } from '../http-filter.js';
-import type { MutableHeaders } from '../header-ops.js';
+import type { MutableHeaders } from '../../envoy/header-ops.js';
 import type { ProxyStream } from '../proxy-stream.js';
 import { addEncoder, type ResponseHeaderEncoder } from '../response-encoders.js';
 import { sendCorsPreflightReply } from '../connection-manager.js';

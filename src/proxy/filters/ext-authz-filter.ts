@@ -17,7 +17,8 @@ import http from 'node:http';
 import { compileStringMatcher, type StringPredicate } from '../../envoy/string-matcher.js';
 import { compileMetadataMatcher, type MetadataPredicate } from '../../envoy/rbac/metadata-matcher.js';
 import { EXT_AUTHZ_FILTER, type ExtAuthz, type ListStringMatcher } from '../../envoy/ext-authz/types.js';
-import { durationMs } from '../../envoy/types.js';
+import { DEFAULT_EXT_AUTHZ_TIMEOUT_MS } from '../../envoy/defaults.js';
+import { durationMs } from '../../envoy/duration.js';
 import { envoyRoot } from '../../xds/protos.js';
 import { LocalReply } from '../local-reply.js';
 import type { ProxyStream } from '../proxy-stream.js';
@@ -25,7 +26,6 @@ import { metadataOf } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
 const checkAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
-const DEFAULT_TIMEOUT_MS = 200;
 const FIXED_HEADERS = ['authorization'];
 
 function listMatcher(l: ListStringMatcher | undefined, where: string): StringPredicate | undefined {
@@ -69,7 +69,7 @@ export class ExtAuthzFilter implements SecurityFilter {
     this.cluster = svc.serverUri?.cluster ?? '';
     this.uri = svc.serverUri?.uri ?? '';
     this.pathPrefix = svc.pathPrefix ?? '';
-    this.timeoutMs = durationMs(svc.serverUri?.timeout) || DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = durationMs(svc.serverUri?.timeout) || DEFAULT_EXT_AUTHZ_TIMEOUT_MS;
     this.failOpen = config.failureModeAllow === true;
     this.statusOnError = statusNumber(config.statusOnError?.code);
   }

@@ -19,7 +19,7 @@
  */
 
 import type { Duration } from '../../envoy/types.js';
-import { durationMs } from '../durations.js';
+import { durationMs } from '../../envoy/duration.js';
 import { LbError, LbErrorCode } from './errors.js';
 import type { Host } from './host.js';
 

@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Listener } from '../../envoy/types.js';
-import { durationMs } from '../durations.js';
+import { durationMs } from '../../envoy/duration.js';
 import { classify } from '../h2/preface-sniffer.js';
 import { inspectClientHello } from '../tls/client-hello.js';
 

@@ -16,15 +16,14 @@ import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/net
 import { chainRbac } from './chain-rbac.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import { durationMs } from '../durations.js';
+import { DEFAULT_TCP_IDLE_TIMEOUT_MS } from '../../envoy/defaults.js';
+import { durationMs } from '../../envoy/duration.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { downstreamTls } from '../tls/inbound-plan.js';
 import { isTlsGatewayListener } from '../tls/gateway-tls-plan.js';
 
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 const HCM = 'envoy.filters.network.http_connection_manager';
-/** Envoy's TCP proxy idle timeout when the config sets none. */
-export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 3_600_000;
 
 /** One compiled TCP proxy filter. */
 export interface TcpRoute {

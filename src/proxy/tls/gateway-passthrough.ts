@@ -6,11 +6,10 @@
  */
 import net, { type Socket } from 'node:net';
 import type { TcpProxy } from '../../envoy/types.js';
-import { durationMs } from '../durations.js';
+import { connectTimeoutMs } from '../../envoy/connect-timeout.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { pickTcpCluster } from './gateway-tls-plan.js';
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const open = new Map<string, Set<Socket>>();
 
 /**
@@ -27,7 +26,7 @@ export function proxyTcp(downstream: Socket, tcp: TcpProxy, snapshot: RuntimeSna
   }
   const upstream = net.connect({ host: host.address, port: host.port });
   upstream.setNoDelay(true);
-  const timeout = durationMs(cluster.config.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const timeout = connectTimeoutMs(cluster.config);
   upstream.setTimeout(timeout, () => upstream.destroy(new Error(`connect timeout to ${host.toString()}`)));
   let set = open.get(listenerName);
   if (!set) open.set(listenerName, (set = new Set()));

@@ -10,7 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { FilterStatus, type HttpFilter } from '../http-filter.js';
-import type { MutableHeaders } from '../header-ops.js';
+import type { MutableHeaders } from '../../envoy/header-ops.js';
 import type { ProxyStream } from '../proxy-stream.js';
 import { formatTraceparent, newSpanId, newTraceId, parseB3, parseTraceparent } from './trace-context.js';
 import type { TracingRuntime } from './tracing-config.js';

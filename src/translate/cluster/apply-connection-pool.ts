@@ -9,7 +9,7 @@
  */
 import type { ConnectionPoolSettings } from '../../config/schema/destination-rule.js';
 import type { CircuitBreakerThresholds, Duration, TcpKeepalive } from '../../envoy/types.js';
-import { toProtoDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 import type { MeshConfig } from '../../config/mesh-config.js';
 import type { Protocol } from '../../registry/types.js';
 import { httpOptions, isHttp2Draft, setH2Options, setUseDownstreamProtocol, type ClusterDraft, type Writable } from './cluster-draft.js';

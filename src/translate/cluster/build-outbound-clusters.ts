@@ -9,7 +9,7 @@
  * (skipped, as istiod does, when there are no endpoints); NONE → ORIGINAL_DST (EDS on gateways).
  * UDP ports get no cluster. The first cluster of a name wins.
  */
-import { toProtoDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 import type { Cluster } from '../../envoy/types.js';
 import { isVisible } from '../../config/hosts.js';
 import type { ProxyNode } from '../../model/proxy-node.js';

@@ -3,7 +3,7 @@
  * traffic to unresolved routes fails fast) and, for sidecars, `PassthroughCluster` (ORIGINAL_DST to
  * the address the app dialled, used for unknown hosts under ALLOW_ANY).
  */
-import { toProtoDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 import type { Cluster } from '../../envoy/types.js';
 import type { MeshConfig } from '../../config/mesh-config.js';
 import { applyConnectionPool } from './apply-connection-pool.js';

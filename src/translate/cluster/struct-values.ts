@@ -3,7 +3,8 @@
  * `google.protobuf.Struct` (`{fields: {k: {stringValue}}}`, not plain JSON), wrappers and durations.
  */
 import type { Duration, Struct, StructValue } from '../../envoy/types/core.js';
-import { parseDuration, toProtoDuration } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 
 /** A plain JSON value that can become a protobuf `Value`. */
 export type PlainValue = string | number | boolean | null | readonly PlainValue[] | { readonly [k: string]: PlainValue };

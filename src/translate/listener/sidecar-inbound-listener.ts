@@ -17,7 +17,7 @@ import { INBOUND_PASSTHROUGH_CLUSTER, inboundClusterName } from '../cluster/clus
 import type { ProxyScope } from '../proxy-scope.js';
 import { CATCH_ALL_MATCH } from '../route/route-match.js';
 import { traceOperation } from '../route/route-metadata.js';
-import { ZERO_DURATION } from '../route/durations.js';
+import { ZERO_DURATION } from '../../envoy/duration.js';
 import { securityHttpFilters } from '../security/security-filters.js';
 import { networkAuthzFilters } from '../security/network-authz-filters.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';

@@ -7,7 +7,8 @@
  */
 import type { HTTPFaultInjection } from '../../config/schema/virtual-service.js';
 import type { HttpFault } from '../../envoy/types/route.js';
-import { convertDuration, integerPercentToFraction, percentToFraction } from './durations.js';
+import { integerPercentToFraction, percentToFraction } from '../../envoy/fractional-percent.js';
+import { convertDuration } from './durations.js';
 
 /** gRPC status codes by name, as Istio's validation accepts them. */
 export const GRPC_STATUS: Readonly<Record<string, number>> = Object.freeze({

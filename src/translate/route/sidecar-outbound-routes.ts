@@ -14,7 +14,7 @@ import type { Service } from '../../registry/types.js';
 import { PASSTHROUGH_CLUSTER, outboundClusterName } from '../cluster/cluster-names.js';
 import type { ProxyScope } from '../proxy-scope.js';
 import { MESH_GATEWAY, type IndexedVirtualService } from '../virtual-services.js';
-import { ZERO_DURATION } from './durations.js';
+import { ZERO_DURATION } from '../../envoy/duration.js';
 import { buildHttpRoutesForVirtualService } from './http-routes.js';
 import { convertRetryPolicy } from './retry-policy.js';
 import { NO_HASH_POLICY, type HashPolicyLookup, type RouteContext } from './route-context.js';

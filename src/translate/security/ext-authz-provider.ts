@@ -9,7 +9,8 @@
  * marks in dynamic metadata (`istio_ext_authz_shadow_effective_policy_id` starting with
  * `istio-ext-authz`).
  */
-import { parseDuration, toProtoDuration } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 import type { ExtAuthz, ListStringMatcher } from '../../envoy/ext-authz/types.js';
 import { RBAC_FILTER, SHADOW_EFFECTIVE_POLICY_ID } from '../../envoy/rbac/types.js';
 import type { ExtensionProvider } from '../../config/mesh-config.js';

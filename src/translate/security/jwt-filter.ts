@@ -11,7 +11,8 @@
  */
 import type { Resource } from '../../config/resource.js';
 import type { JWTRule, RequestAuthenticationSpec } from '../../config/schema/request-authentication.js';
-import { parseDuration, toProtoDuration } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
+import { toProtoDuration } from '../../envoy/duration.js';
 import { DEFAULT_SPACE_DELIMITED } from '../../envoy/jwt/authn-attributes.js';
 import { JWT_AUTHN_FILTER, type JwtAuthentication, type JwtProvider, type JwtRequirement } from '../../envoy/jwt/types.js';
 import type { HttpFilter } from '../../envoy/types.js';

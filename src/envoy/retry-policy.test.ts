@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRetryHeaders, capHeaderRetries, compileRetryPolicy, MAX_HEADER_RETRIES, parseRetryOn, ResetReason, RetryOn, wouldRetryFromHeaders, wouldRetryFromReset, type RetryPolicyRuntime } from './retry-policy.js';
+import { applyRetryHeaders, capHeaderRetries, compileRetryPolicy, effectivePerTryTimeoutMs, MAX_HEADER_RETRIES, routeRetryPolicy, parseRetryOn, ResetReason, RetryOn, wouldRetryFromHeaders, wouldRetryFromReset, type RetryPolicyRuntime } from './retry-policy.js';
 
 const policy = (retryOn: string, extra: object = {}): RetryPolicyRuntime => compileRetryPolicy({ retryOn, numRetries: { value: 2 }, ...extra })!;
 const H = (h: Record<string, string> = {}) => h;
@@ -82,4 +82,21 @@ test('x-envoy-max-retries is capped at max(route retries, 10); smaller values an
   assert.equal(applyRetryHeaders(undefined, { 'x-envoy-retry-on': '5xx', 'x-envoy-max-retries': '200' })?.numRetries, 10);
   assert.equal(applyRetryHeaders(policy('5xx'), { 'x-envoy-max-retries': '4294967295' })?.numRetries, 10);
   assert.equal(applyRetryHeaders(policy('5xx'), { 'x-envoy-max-retries': '0' })?.numRetries, 0);
+});
+
+test("routeRetryPolicy: the route's policy, else the virtual host's; none without a retry condition", () => {
+  const vh = { name: 'vh', domains: ['*'], retryPolicy: { retryOn: 'connect-failure', numRetries: { value: 4 } } };
+  assert.equal(routeRetryPolicy({ cluster: 'c' }, vh)?.numRetries, 4);
+  assert.equal(routeRetryPolicy({ cluster: 'c', retryPolicy: { retryOn: '5xx' } }, vh)?.numRetries, 1);
+  assert.equal(routeRetryPolicy({ cluster: 'c', retryPolicy: { retryOn: 'bogus' } }, vh), undefined);
+  assert.equal(routeRetryPolicy({ cluster: 'c' }, undefined), undefined);
+  assert.equal(compileRetryPolicy({ retryOn: '5xx', numRetries: {} })?.numRetries, 0, 'a wrapper without a value is 0');
+});
+
+test('effectivePerTryTimeoutMs: only a per-try timeout shorter than the route timeout counts', () => {
+  const p = compileRetryPolicy({ retryOn: '5xx', perTryTimeout: { seconds: 2 } });
+  assert.equal(effectivePerTryTimeoutMs(p, 15_000), 2000);
+  assert.equal(effectivePerTryTimeoutMs(p, 2000), 0);
+  assert.equal(effectivePerTryTimeoutMs(p, 0), 2000, 'a disabled route timeout leaves the per-try timeout in force');
+  assert.equal(effectivePerTryTimeoutMs(undefined, 15_000), 0);
 });

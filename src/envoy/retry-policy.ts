@@ -16,11 +16,15 @@
  *   response's `grpc-status` header;
  * - an overflow (circuit breaker) is never retried; a response carrying `x-envoy-ratelimited` only
  *   under `envoy-ratelimited`.
+ *
+ * The proxy's router runs these; the simulator and `weft explain` report the same compiled policy
+ * ({@link routeRetryPolicy}, {@link effectivePerTryTimeoutMs}).
  */
-import { compileHeaderMatcher, type HeaderPredicate, type RequestAttributes } from '../envoy/header-matcher.js';
-import type { RetryPolicy } from '../envoy/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { durationMs } from './durations.js';
+import { DEFAULT_NUM_RETRIES, DEFAULT_RETRY_BASE_INTERVAL_MS } from './defaults.js';
+import { durationMs } from './duration.js';
+import { compileHeaderMatcher, type HeaderPredicate, type RequestAttributes } from './header-matcher.js';
+import type { RetryPolicy, RouteAction, VirtualHost } from './types.js';
 
 /** retryOn bits. */
 export const RetryOn = {
@@ -94,8 +98,8 @@ export interface RetryPolicyRuntime {
   readonly previousPrioritiesFrequency?: number;
 }
 
-/** Envoy's default retry back-off base interval (ms). */
-export const DEFAULT_BASE_INTERVAL_MS = 25;
+/** Envoy's default retry back-off base interval (ms); see `defaults.ts`. */
+export const DEFAULT_BASE_INTERVAL_MS = DEFAULT_RETRY_BASE_INTERVAL_MS;
 
 const compiled = new WeakMap<RetryPolicy, RetryPolicyRuntime | null>();
 
@@ -109,7 +113,7 @@ export function compileRetryPolicy(p: RetryPolicy | undefined): RetryPolicyRunti
   const baseMs = base > 0 ? base : DEFAULT_BASE_INTERVAL_MS;
   const rt: RetryPolicyRuntime = {
     retryOn,
-    numRetries: p.numRetries === undefined ? 1 : p.numRetries.value ?? 0,
+    numRetries: p.numRetries === undefined ? DEFAULT_NUM_RETRIES : p.numRetries.value ?? 0,
     perTryTimeoutMs: durationMs(p.perTryTimeout) ?? 0,
     retriableStatusCodes: p.retriableStatusCodes ?? [],
     retriableHeaders: (p.retriableHeaders ?? []).map((m, i) => compileHeaderMatcher(m, `retriableHeaders[${i}]`)),
@@ -226,4 +230,23 @@ function previousPrioritiesFrequency(p: RetryPolicy): number {
   if (rp?.name !== 'envoy.retry_priorities.previous_priorities') return 0;
   const f = (rp.typedConfig as { updateFrequency?: unknown } | undefined)?.updateFrequency;
   return typeof f === 'number' && Number.isInteger(f) && f > 0 ? f : 1;
+}
+
+/**
+ * The compiled retry policy of a route: the RouteAction's, else its virtual host's (Envoy's router
+ * takes the route-level `retry_policy` over the virtual host's, route_components.proto); undefined
+ * when retries are off (no policy or no retry condition).
+ */
+export function routeRetryPolicy(action: RouteAction, vh: VirtualHost | undefined): RetryPolicyRuntime | undefined {
+  return compileRetryPolicy(action.retryPolicy ?? vh?.retryPolicy);
+}
+
+/**
+ * The per-try timeout in force (ms, 0 = none): Envoy ignores a `per_try_timeout` that is not
+ * shorter than the route timeout (router docs, "x-envoy-upstream-rq-per-try-timeout-ms"); a route
+ * timeout of 0 (disabled) leaves any per-try timeout in force.
+ */
+export function effectivePerTryTimeoutMs(policy: RetryPolicyRuntime | undefined, routeTimeoutMs: number): number {
+  const perTry = policy?.perTryTimeoutMs ?? 0;
+  return perTry > 0 && (routeTimeoutMs === 0 || perTry < routeTimeoutMs) ? perTry : 0;
 }
