@@ -306,7 +306,8 @@ export class H1RequestParser {
           if (name.toLowerCase() === 'expect') expect = value;
           break;
         case 7:
-          if (name.toLowerCase() === 'upgrade') hasUpgrade = true;
+          // llhttp ignores an empty Upgrade field when deciding on an upgrade; so does Weft.
+          if (value !== '' && name.toLowerCase() === 'upgrade') hasUpgrade = true;
           break;
         case 10:
           if (name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection},${value}`;

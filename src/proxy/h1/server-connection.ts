@@ -11,8 +11,9 @@
  *   stops being read (back-pressure), and `Expect: 100-continue` is answered with `100 Continue`
  *   when the body is first read (as Envoy does when it proxies 100-continue itself);
  * - keep-alive per RFC 9112 §9.3; after a response to a request that closes the connection, after
- *   {@link H1ServerConnection.close}, or when a response ends before its request body was read, the
- *   connection closes once the response is written;
+ *   {@link H1ServerConnection.close}, or when a response starts before its request body was fully
+ *   received (sent with `Connection: close`, as Envoy's connection manager does for HTTP/1 when the
+ *   response precedes the end of the request), the connection closes once the response is written;
  * - a refused request gets a local reply (400, 413, 431, 501; 408 after the headers timeout) with
  *   `Connection: close`, and the connection closes; refusals are reported with their stable code;
  * - an idle timeout closes a connection with no request in flight; a headers timeout answers 408;
@@ -188,7 +189,7 @@ export class H1ServerConnection {
         }
       },
     });
-    const res = new H1ResponseWriter(this.socket, head, () => !this.closing, (keepAlive) => this.responseDone(exchange, keepAlive));
+    const res = new H1ResponseWriter(this.socket, head, () => !this.closing && exchange.bodyDone, (keepAlive) => this.responseDone(exchange, keepAlive));
     Object.assign(exchange, { body, res });
     this.current = exchange;
     this.fresh = exchange;
