@@ -53,9 +53,3 @@ export function trimOws(s: string, from: number): string {
   while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
   return s.slice(a, b);
 }
-
-/** Whether the comma-separated, case-insensitive list `value` holds `token` (already lower-case). */
-export function listHas(value: string, token: string): boolean {
-  for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
-  return false;
-}

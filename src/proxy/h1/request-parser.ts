@@ -19,7 +19,7 @@
  * or to nobody.
  */
 import { H1CodecError } from './codec-error.js';
-import { BAD_FIELD_VALUE, KNOWN_METHODS, TOKEN, listHas, trimOws, validTarget } from './h1-syntax.js';
+import { BAD_FIELD_VALUE, KNOWN_METHODS, TOKEN, trimOws, validTarget } from './h1-syntax.js';
 
 /** The parsed head of a request. Header names keep the case they were sent in. */
 export interface RequestHead {
@@ -310,7 +310,8 @@ export class H1RequestParser {
           if (value !== '' && name.toLowerCase() === 'upgrade') hasUpgrade = true;
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
+          // Raw (untrimmed) so that connectionTokens can tell `close\t` from `close`, as llhttp does.
+          if (name.toLowerCase() === 'connection') connection = connection === undefined ? line.slice(colon + 1) : `${connection},${line.slice(colon + 1)}`;
           break;
         case 14:
           if (name.toLowerCase() === 'content-length') {
@@ -338,9 +339,10 @@ export class H1RequestParser {
     if (length > this.maxBodyBytes) throw new H1CodecError('BODY_TOO_LARGE', 'request body too large');
     // llhttp: `close` ends an HTTP/1.1 connection; HTTP/1.0 needs `keep-alive` (RFC 9112 §9.3). Weft also
     // lets `close` win on 1.0, which only ever closes earlier than llhttp would.
-    const close = connection !== undefined && listHas(connection, 'close');
-    const keepAlive = !close && (minor === 1 || (connection !== undefined && listHas(connection, 'keep-alive')));
-    const upgrade = method === 'CONNECT' || (hasUpgrade && connection !== undefined && listHas(connection, 'upgrade'));
+    const tokens = connection === undefined ? NO_TOKENS : connectionTokens(connection);
+    const close = tokens.has('close');
+    const keepAlive = !close && (minor === 1 || tokens.has('keep-alive'));
+    const upgrade = method === 'CONNECT' || (hasUpgrade && tokens.has('upgrade'));
     if (upgrade && (chunked || length > 0)) throw new H1CodecError('BODY_NOT_ALLOWED', 'a body on an upgrade or CONNECT request');
     const expectContinue = minor === 1 && expect !== undefined && expect.toLowerCase() === '100-continue';
     this.keepAlive = keepAlive;
@@ -413,6 +415,27 @@ export class H1RequestParser {
     if (lower === 'transfer-encoding' || lower === 'content-length' || lower === 'connection' || lower === 'upgrade') throw new H1CodecError('INVALID_TRAILER', `${name} in the trailer section`);
     this.trailers.push(name, value);
   }
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/**
+ * The lower-case tokens of raw `Connection` field values joined by commas. Whitespace before a
+ * token is skipped, spaces after it too, but a token followed by HTAB is not recognised: llhttp's
+ * matcher works so (`close\t` does not close), and Weft must not read a connection option llhttp
+ * does not (RFC 9110 §7.6.1 allows OWS there; llhttp is the stricter reading, so it is the one
+ * both must share).
+ */
+function connectionTokens(raw: string): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const part of raw.split(',')) {
+    let a = 0;
+    let b = part.length;
+    while (a < b && (part.charCodeAt(a) === 32 || part.charCodeAt(a) === 9)) a++;
+    while (b > a && part.charCodeAt(b - 1) === 32) b--;
+    if (b > a && part.charCodeAt(b - 1) !== 9) out.add(part.slice(a, b).toLowerCase());
+  }
+  return out;
 }
 
 /** Throws on a LF not preceded by CR, or a CR followed by anything but LF, in `buf[from, to)`. */

@@ -112,7 +112,7 @@ function request(rng: Rng, last: boolean): string {
   if (conn === 0) lines.push('Connection: keep-alive');
   else if (conn === 1 && last) lines.push('Connection: close');
   else if (conn === 2) lines.push('Connection: Upgrade', 'Upgrade: websocket');
-  else if (conn === 3) lines.push(`Connection: ${rng.pick(['keep-alive, x', 'x, close', 'TE', 'upgrade', 'Keep-Alive', 'CLOSE'])}`);
+  else if (conn === 3) lines.push(`Connection: ${rng.pick(['keep-alive, x', 'x, close', 'TE', 'upgrade', 'Keep-Alive', 'CLOSE', 'close\t', 'x,\tclose', 'keep-alive\t', 'Upgrade\t', ' upgrade ,x'])}${rng.chance(0.5) ? '' : '\r\nUpgrade: h2c'}`);
   if (rng.chance(0.05)) lines.push(`Expect: ${rng.pick(['100-continue', '100-Continue', 'x'])}`);
   // Upgrades and CONNECT carry no body (Weft refuses one), except now and then.
   const upgrade = conn === 2 || method === 'CONNECT';
