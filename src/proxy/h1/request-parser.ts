@@ -85,6 +85,13 @@ const enum S {
 
 const CR = 13;
 const LF = 10;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+/**
+ * Anything in a head that a field value may not hold once lines are split at CRLF: controls other
+ * than HTAB, DEL, and a CR or LF that is not part of a CRLF. One pass over a clean head replaces
+ * a check per value; a head that matches is checked line by line for the precise refusal.
+ */
+const SUSPICIOUS_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const REQUEST_LINE = /^([^ ]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
 const DIGITS = /^\d{1,15}$/;
 /** llhttp refuses an HTAB after a Content-Length or Transfer-Encoding value (spaces are fine): so does Weft. */
@@ -243,7 +250,7 @@ export class H1RequestParser {
     const prev = this.partial;
     const buf = prev === undefined ? data : Buffer.concat([prev, data.subarray(pos)]);
     const from = prev === undefined ? pos : 0;
-    const i = buf.indexOf('\r\n\r\n', prev === undefined ? pos : Math.max(0, prev.length - 3), 'latin1');
+    const i = buf.indexOf(CRLFCRLF, prev === undefined ? pos : Math.max(0, prev.length - 3));
     // The head ends at the first CRLFCRLF; only then is it parsed (a head is small: one pass).
     const headEnd = i < 0 ? buf.length : i + 4;
     if (headEnd - from > this.maxHeadBytes) throw new H1CodecError('HEADERS_TOO_LARGE', 'request head too large');
@@ -277,6 +284,7 @@ export class H1RequestParser {
     if (lines.length - 1 > this.maxHeaders) throw new H1CodecError('TOO_MANY_HEADERS', 'too many header fields');
 
     const raw: string[] = new Array<string>((lines.length - 1) * 2);
+    const clean = !SUSPICIOUS_HEAD.test(head);
     let contentLength = -1;
     let te: string | undefined;
     let connection: string | undefined;
@@ -295,33 +303,34 @@ export class H1RequestParser {
       const name = line.slice(0, colon);
       if (!TOKEN.test(name)) throw new H1CodecError(/[\r\n]/.test(name) ? 'BARE_CR_OR_LF' : 'INVALID_HEADER_NAME', 'invalid header name');
       const value = trimOws(line, colon + 1);
-      if (BAD_FIELD_VALUE.test(value)) throw new H1CodecError(/[\r\n]/.test(value) ? 'BARE_CR_OR_LF' : 'INVALID_HEADER_VALUE', 'invalid character in a header value');
+      if (!clean && BAD_FIELD_VALUE.test(value)) throw new H1CodecError(/[\r\n]/.test(value) ? 'BARE_CR_OR_LF' : 'INVALID_HEADER_VALUE', 'invalid character in a header value');
       raw[(i - 1) * 2] = name;
       raw[(i - 1) * 2 + 1] = value;
       switch (name.length) {
+        // The first letter screens out most names before a lower-casing (`| 32` folds ASCII case).
         case 4:
-          if (name.toLowerCase() === 'host') hosts++;
+          if ((name.charCodeAt(0) | 32) === 104 && name.toLowerCase() === 'host') hosts++;
           break;
         case 6:
-          if (name.toLowerCase() === 'expect') expect = value;
+          if ((name.charCodeAt(0) | 32) === 101 && name.toLowerCase() === 'expect') expect = value;
           break;
         case 7:
           // llhttp ignores an empty Upgrade field when deciding on an upgrade; so does Weft.
-          if (value !== '' && name.toLowerCase() === 'upgrade') hasUpgrade = true;
+          if (value !== '' && (name.charCodeAt(0) | 32) === 117 && name.toLowerCase() === 'upgrade') hasUpgrade = true;
           break;
         case 10:
           // Raw (untrimmed) so that connectionTokens can tell `close\t` from `close`, as llhttp does.
-          if (name.toLowerCase() === 'connection') connection = connection === undefined ? line.slice(colon + 1) : `${connection},${line.slice(colon + 1)}`;
+          if ((name.charCodeAt(0) | 32) === 99 && name.toLowerCase() === 'connection') connection = connection === undefined ? line.slice(colon + 1) : `${connection},${line.slice(colon + 1)}`;
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if ((name.charCodeAt(0) | 32) === 99 && name.toLowerCase() === 'content-length') {
             if (contentLength >= 0) throw new H1CodecError('DUPLICATE_CONTENT_LENGTH', 'more than one Content-Length');
             if (!DIGITS.test(value) || TRAILING_TAB.test(line)) throw new H1CodecError('INVALID_CONTENT_LENGTH', 'invalid Content-Length');
             contentLength = Number(value);
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') {
+          if ((name.charCodeAt(0) | 32) === 116 && name.toLowerCase() === 'transfer-encoding') {
             // codec-guard.ts: only exactly `chunked`, once (RFC 9112 §6.1: chunked must be last; anything else is 400 here).
             if (te !== undefined) throw new H1CodecError('INVALID_TRANSFER_ENCODING', 'more than one Transfer-Encoding');
             if (value.toLowerCase() !== 'chunked' || TRAILING_TAB.test(line)) throw new H1CodecError('INVALID_TRANSFER_ENCODING', `Transfer-Encoding ${JSON.stringify(value)} is not chunked`);

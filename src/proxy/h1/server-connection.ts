@@ -394,10 +394,14 @@ export class H1ResponseWriter extends EventEmitter {
         }
         this.remaining -= buf.length;
         return this.socket.write(buf);
-      case 'chunked':
+      case 'chunked': {
+        this.socket.cork();
         this.socket.write(chunkHeader(buf.length));
         this.socket.write(buf);
-        return this.socket.write('\r\n');
+        const ok = this.socket.write('\r\n');
+        process.nextTick(() => this.socket.uncork());
+        return ok;
+      }
       default:
         return this.socket.write(buf);
     }
