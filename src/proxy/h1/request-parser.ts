@@ -86,6 +86,7 @@ const enum S {
 const CR = 13;
 const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
 /**
  * Anything in a head that a field value may not hold once lines are split at CRLF: controls other
  * than HTAB, DEL, and a CR or LF that is not part of a CRLF. One pass over a clean head replaces
@@ -109,7 +110,10 @@ export class H1RequestParser {
   private readonly maxUriBytes: number;
   private readonly maxBodyBytes: number;
   /** Head bytes of a head that spans reads. */
-  private partial: Buffer | undefined;
+  private partial: Buffer[] | undefined;
+  private partialBytes = 0;
+  /** The last (up to 3) bytes of the kept pieces: a terminator may straddle two reads. */
+  private tail: Buffer = EMPTY;
   private remaining = 0;
   private bodyBytes = 0;
   private keepAlive = true;
@@ -247,22 +251,55 @@ export class H1RequestParser {
   }
 
   private readHead(data: Buffer, pos: number): number {
-    const prev = this.partial;
-    const buf = prev === undefined ? data : Buffer.concat([prev, data.subarray(pos)]);
-    const from = prev === undefined ? pos : 0;
-    const i = buf.indexOf(CRLFCRLF, prev === undefined ? pos : Math.max(0, prev.length - 3));
-    // The head ends at the first CRLFCRLF; only then is it parsed (a head is small: one pass).
-    const headEnd = i < 0 ? buf.length : i + 4;
-    if (headEnd - from > this.maxHeadBytes) throw new H1CodecError('HEADERS_TOO_LARGE', 'request head too large');
-    if (i < 0) {
+    const parts = this.partial;
+    if (parts === undefined) {
+      // The common case: the whole head in one read, parsed in place.
+      const i = data.indexOf(CRLFCRLF, pos);
+      const headEnd = i < 0 ? data.length : i + 4;
+      if (headEnd - pos > this.maxHeadBytes) throw new H1CodecError('HEADERS_TOO_LARGE', 'request head too large');
+      if (i >= 0) {
+        this.onHeadText(data.toString('latin1', pos, i));
+        return headEnd;
+      }
       // Not complete yet: refuse bare CR/LF now rather than waiting for a terminator that may never come.
-      checkLineEnds(buf, prev === undefined ? pos : Math.max(0, prev.length - 1), buf.length);
-      this.partial = prev === undefined ? Buffer.from(data.subarray(pos)) : buf;
+      checkLineEnds(data, pos, data.length, -1);
+      this.keepPart(data.subarray(pos));
       return data.length;
     }
+    // The head spans reads: the pieces are kept apart (no copy of the whole per read, so a head
+    // sent a byte at a time costs linear work) and joined once the terminator arrives.
+    const tail = this.tail;
+    const probe = Buffer.concat([tail, data.subarray(pos, Math.min(data.length, pos + 3))]);
+    const j = probe.indexOf(CRLFCRLF);
+    let headEnd: number;
+    if (j >= 0) headEnd = pos + j + 4 - tail.length;
+    else {
+      const k = data.indexOf(CRLFCRLF, pos);
+      headEnd = k < 0 ? -1 : k + 4;
+    }
+    const received = this.partialBytes + (headEnd < 0 ? data.length : headEnd) - pos;
+    if (received > this.maxHeadBytes) throw new H1CodecError('HEADERS_TOO_LARGE', 'request head too large');
+    if (headEnd < 0) {
+      checkLineEnds(data, pos, data.length, tail.length > 0 ? tail[tail.length - 1]! : -1);
+      this.keepPart(data.subarray(pos));
+      return data.length;
+    }
+    parts.push(data.subarray(pos, headEnd));
+    const whole = Buffer.concat(parts);
     this.partial = undefined;
-    this.onHeadText(buf.toString('latin1', from, i));
-    return prev === undefined ? headEnd : pos + (headEnd - prev.length);
+    this.partialBytes = 0;
+    this.tail = EMPTY;
+    this.onHeadText(whole.toString('latin1', 0, whole.length - 4));
+    return headEnd;
+  }
+
+  /** Keeps a piece of an incomplete head (copied: the caller may reuse its buffer). */
+  private keepPart(piece: Buffer): void {
+    const copy = Buffer.from(piece);
+    (this.partial ??= []).push(copy);
+    this.partialBytes += copy.length;
+    const t = Buffer.concat([this.tail, copy]);
+    this.tail = t.subarray(Math.max(0, t.length - 3));
   }
 
   private onHeadText(head: string): void {
@@ -447,11 +484,17 @@ function connectionTokens(raw: string): ReadonlySet<string> {
   return out;
 }
 
-/** Throws on a LF not preceded by CR, or a CR followed by anything but LF, in `buf[from, to)`. */
-function checkLineEnds(buf: Buffer, from: number, to: number): void {
+/**
+ * Throws on a LF not preceded by CR, or a CR followed by anything but LF, in `buf[from, to)`;
+ * `before` is the byte before `from` when it lies in an earlier read (-1: none). A CR at the very
+ * end is judged when the next byte comes.
+ */
+function checkLineEnds(buf: Buffer, from: number, to: number, before: number): void {
   for (let i = buf.indexOf(LF, from); i >= 0 && i < to; i = buf.indexOf(LF, i + 1)) {
-    if (i === 0 || buf[i - 1] !== CR) throw new H1CodecError('BARE_CR_OR_LF', 'bare LF in the request head');
+    const prev = i > from ? buf[i - 1] : before;
+    if (prev !== CR) throw new H1CodecError('BARE_CR_OR_LF', 'bare LF in the request head');
   }
+  if (before === CR && from < to && buf[from] !== LF) throw new H1CodecError('BARE_CR_OR_LF', 'bare CR in the request head');
   for (let i = buf.indexOf(CR, from); i >= 0 && i < to - 1; i = buf.indexOf(CR, i + 1)) {
     if (buf[i + 1] !== LF) throw new H1CodecError('BARE_CR_OR_LF', 'bare CR in the request head');
   }
