@@ -41,7 +41,9 @@ export interface H1ServerOptions {
   readonly onRequest: (req: H1Request, res: H1ResponseWriter) => void;
   /**
    * Takes over the socket after an upgrade or CONNECT head; `rest` holds the bytes already read
-   * past the head. Without it such requests are answered 501.
+   * past the head. The socket is handed over paused, with the connection's listeners removed (but
+   * a no-op `'error'` listener): the owner answers (101, 200 or an error) and resumes it. Without
+   * this option such requests are answered 501.
    */
   readonly onUpgrade?: (head: RequestHead, socket: Duplex, rest: Buffer) => void;
   /** Sees each request the codec refused (stats, access log). */
@@ -178,9 +180,10 @@ export class H1ServerConnection {
     let continued = !head.expectContinue;
     const body = new Readable({
       read: () => {
+        // RFC 9110 §10.1.1: 100 Continue only while the body is still to come and no final response was sent.
         if (!continued) {
           continued = true;
-          if (!exchange.res.headersSent) exchange.res.writeContinue();
+          if (!exchange.bodyDone && !exchange.res.headersSent) exchange.res.writeContinue();
         }
         if (this.bodyPaused) {
           this.bodyPaused = false;
