@@ -5,7 +5,8 @@
  * own sections of BENCHMARKS.md): `translate` (translate-bench.ts), `proxy` (proxy-bench.ts: wrk
  * through nginx and Weft's proxies, ~6 min), `ads` (ads-bench.ts: push convergence to simulated
  * proxies), `idle` (idle-memory.ts: RSS of an idle sidecar holding a 1,000-service mesh, and what
- * its node flags cost per request). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
+ * its node flags cost per request), `h1-codec` (h1-codec-bench.ts: Weft's HTTP/1.1 request parser against
+ * llhttp, a 1,000,000-case differential fuzz run and parse throughput). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { adsBenchSettings, runAdsBench } from './ads-bench.js';
 import { adsReport } from './ads-report.js';
 import { bookinfoReport, runBookinfoBench } from './bookinfo-bench.js';
 import { defaultFlagVariants, flagThroughputReport, idleMemoryReport, runFlagThroughput, runIdleMemoryBench } from './idle-memory.js';
+import { h1CodecReport, runH1CodecBench } from './h1-codec-bench.js';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
@@ -66,6 +68,10 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
     const r = await runIdleMemoryBench({ settleSeconds: quick ? 5 : 20, log });
     const t = await runFlagThroughput(defaultFlagVariants(), { rounds: quick ? 1 : 3, seconds: quick ? 3 : 10, warmSeconds: quick ? 3 : 12, log });
     parts.push(section('Idle sidecar memory: 1,000 services of config', `${idleMemoryReport(r, machineLine())}\n\n${flagThroughputReport(t)}`));
+  }
+  if (want('h1-codec')) {
+    const r = runH1CodecBench(quick, log);
+    parts.push(section('HTTP/1.1 codec: Weft\'s request parser vs llhttp (differential fuzz, parse throughput)', h1CodecReport(r, machineLine())));
   }
   if (want('ads')) {
     const r = await runAdsBench(adsBenchSettings(quick), log);
