@@ -39,6 +39,8 @@ export const TypeUrl = {
   ZipkinConfig: 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
   OpenTelemetryConfig: 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
   HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
+  /** Carries Istio's stats filter config (`stats.PluginConfig`, src/envoy/types/istio-stats.ts). */
+  TypedStruct: 'type.googleapis.com/xds.type.v3.TypedStruct',
 } as const;
 
 /** The proto files Weft needs; their imports are followed automatically. */
@@ -70,6 +72,7 @@ const PROTO_FILES: readonly string[] = [
   'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
+  'xds/type/v3/typed_struct.proto',
 ];
 
 /** Names looked up directly (ADS messages, the node, NACK status, ext_authz status codes). */
