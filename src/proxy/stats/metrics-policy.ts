@@ -10,7 +10,9 @@
  *   expression evaluated per request (per connection for TCP); a value that fails to evaluate
  *   (a missing header…) is `unknown`, as the filter reports it;
  * - `tcp_reporting_duration`: open TCP connections report their byte counters at this interval
- *   (the filter's default 5 s), not only when they close.
+ *   (the filter's default 5 s), not only when they close. It has no effect on HTTP, as in Istio:
+ *   requests are reported when they end (Istio's filter uses the timer on HTTP only for gRPC
+ *   streams' message counts, `istio_request_messages_total`, which Weft's proxy does not count).
  * An expression the proxy cannot parse (the translation already leaves those out) is reported as
  * `unknown` rather than refusing the listener.
  */
