@@ -36,6 +36,8 @@ export const TypeUrl = {
   ZipkinConfig: 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
   OpenTelemetryConfig: 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
   HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
+  /** Carries Istio's stats filter config (`stats.PluginConfig`, src/envoy/types/istio-stats.ts). */
+  TypedStruct: 'type.googleapis.com/xds.type.v3.TypedStruct',
 } as const;
 
 /** Wraps a resource object as a `google.protobuf.Any` value in object form. */

@@ -10,3 +10,4 @@ export type * from './types/listener.js';
 export type * from './types/cluster.js';
 export type * from './types/endpoint.js';
 export type * from './types/tls.js';
+export * from './types/istio-stats.js';

@@ -23,6 +23,7 @@ import { writeAccessLogs } from './access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
 import { runEncoders } from './response-encoders.js';
 import { routeStats } from './stats/route-stats.js';
+import { recordHttpMetrics } from './stats/http-metrics-record.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -200,9 +201,11 @@ function finish(s: ProxyStream): void {
     }
   }
   const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
-  const children = target.children(status, s.flag);
-  children.requests.inc();
-  children.duration.record(now - s.startMs);
+  // Telemetry metrics overrides (Istio's stats filter config) take the slower per-request path.
+  const policy = s.hcm.metrics;
+  const children = policy === undefined ? target.children(status, s.flag) : undefined;
+  children?.requests.inc();
+  children?.duration.record(now - s.startMs);
   const socket = s.req.socket as CountedSocket | null;
   let wireIn = 0;
   let wireOut = 0;
@@ -212,10 +215,15 @@ function finish(s: ProxyStream): void {
     const written = socket.bytesWritten;
     wireIn = read - (socket[BYTES_READ] ?? 0);
     wireOut = written - (socket[BYTES_WRITTEN] ?? 0);
-    children.requestBytes.record(wireIn);
-    children.responseBytes.record(wireOut);
+    children?.requestBytes.record(wireIn);
+    children?.responseBytes.record(wireOut);
     socket[BYTES_READ] = read;
     socket[BYTES_WRITTEN] = written;
+  }
+  if (policy !== undefined) {
+    recordHttpMetrics(ctx.stats, policy, target, s, {
+      status, flag: s.flag, durationMs: now - s.startMs, bytesIn: socket ? wireIn : undefined, bytesOut: socket ? wireOut : undefined, endMs: now,
+    });
   }
   const logs = s.hcm.accessLogs;
   if (logs !== undefined && ctx.accessLogFiles !== undefined) writeAccessLogs(s, logs, ctx.accessLogFiles, now, wireIn, wireOut);

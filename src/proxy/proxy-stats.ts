@@ -224,6 +224,15 @@ export class ProxyStats {
     return family.with({ cluster_name: cluster });
   }
 
+  /**
+   * Istio's HTTP metric families by the stats filter's names (`requests_total`,
+   * `request_duration_milliseconds`, `request_bytes`, `response_bytes`), for Telemetry overrides
+   * (stats/metrics-policy.ts).
+   */
+  istioHttpFamilies(): { readonly requests_total: Family<Scalar>; readonly request_duration_milliseconds: Family<Histogram>; readonly request_bytes: Family<Histogram>; readonly response_bytes: Family<Histogram> } {
+    return { requests_total: this.requests, request_duration_milliseconds: this.duration, request_bytes: this.requestBytes, response_bytes: this.responseBytes };
+  }
+
   /** The Istio children of one complete label set (call once per combination, then cache). */
   istio(labels: LabelValues): IstioChildren {
     return {

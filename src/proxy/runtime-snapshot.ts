@@ -7,6 +7,7 @@
  * reference assignment; requests keep the snapshot they started on.
  * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
  */
+import { hcmMetricsPolicy, type MetricsPolicy } from './stats/metrics-policy.js';
 import { compileFilterChainMatcher } from '../envoy/filter-chain-matcher.js';
 import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
 import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
@@ -82,6 +83,8 @@ export interface HcmRuntime {
   readonly accessLogs?: readonly AccessLogger[];
   /** Trace context handling from the HCM's `tracing` (src/proxy/tracing/); absent = headers pass through. */
   readonly tracing?: TracingRuntime;
+  /** Istio's stats filter config (Telemetry metrics) from the HCM's `istio.stats` filter; absent = standard metrics. */
+  readonly metrics?: MetricsPolicy;
   /** The HTTP filter chain built from the HCM's `httpFilters` (filters/http-filter-registry.ts); absent = the proxy's default chain. */
   readonly filters?: readonly HttpFilter[];
   readonly config: HttpConnectionManager;
@@ -273,6 +276,7 @@ function hcmOf(chain: FilterChain | undefined, name: string, direction: Directio
     accessLogs: compileAccessLogs(config.accessLog),
     tracing: compileTracing(config.tracing),
     filters: compileHttpFilterChain(config, name),
+    metrics: hcmMetricsPolicy(config),
     config,
   };
 }

@@ -39,6 +39,7 @@ const PROTO_FILES: readonly string[] = [
   'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
+  'xds/type/v3/typed_struct.proto',
 ];
 
 /** Names looked up directly (ADS messages, the node, NACK status, ext_authz status codes). */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { AccessLogEntry } from '../../src/proxy/access-log/entry.js';
 import { FormatError, formatStartTime, jsonFormatter, textFormatter } from '../../src/proxy/access-log/format.js';
 import { celAttributes, compileAccessLogs, AccessLogConfigError } from '../../src/proxy/access-log/access-logger.js';
-import { compileCel, CelError } from '../../src/proxy/access-log/cel.js';
+import { compileCel, CelError } from '../../src/cel/cel.js';
 import { FileSink, sinkStats } from '../../src/proxy/access-log/file-sink.js';
 import { StatsStore } from '../../src/proxy/stats/stats-store.js';
 import { ISTIO_JSON_FORMAT, ISTIO_TEXT_FORMAT } from '../../src/translate/telemetry/log-formats.js';

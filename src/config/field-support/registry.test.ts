@@ -81,6 +81,5 @@ test('the fields issue 12 names as silently ignored are unsupported until implem
   const status = (kind: string, p: string) => kindSupport(kind)!.fields[p]?.status;
   for (const [kind, p] of [
     ['DestinationRule', 'spec.trafficPolicy.retryBudget.budgetInterval'],
-    ['Telemetry', 'spec.metrics[].overrides[].tagOverrides{}.operation'],
   ] as const) assert.equal(status(kind, p), 'unsupported', `${kind} ${p}`);
 });

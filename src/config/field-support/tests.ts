@@ -42,6 +42,8 @@ export const T = {
   telemetryTranslate: 'test/telemetry/telemetry-translate.test.ts',
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
+  metricOverrides: 'test/telemetry/metric-overrides.test.ts',
+  metricsTranslate: 'src/translate/telemetry/metrics.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   loadAround: 'test/fidelity/load-around.test.ts',
   sidecarIngress: 'test/fidelity/sidecar-ingress.test.ts',

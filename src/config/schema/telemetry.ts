@@ -6,6 +6,13 @@
 import { z } from 'zod';
 import { defineKind, duration, workloadSelector, type IssueSink } from './common.js';
 import { parseDuration } from '../duration.js';
+import { celUnsupportedReason } from '../../cel/attributes.js';
+
+/**
+ * Stable code of the warning for a Telemetry `tagOverrides` value Weft cannot evaluate (in the
+ * field-support range WFT0100–WFT0109); the translation leaves such a tag out (translate/telemetry/metrics.ts).
+ */
+export const UNEVALUABLE_TAG_EXPRESSION = 'WFT0101';
 import { checkPolicyScope, policyTargetReference, policyTargetReferences, SCHEMA_WARNING } from './peer-authentication.js';
 
 const providerRef = z.strictObject({ name: z.string() });
@@ -159,6 +166,10 @@ function checkMetrics(list: readonly Metrics[], sink: IssueSink): void {
           if (to.value !== undefined && to.value !== '') sink.error([...tp, 'value'], 'tagOverrides.value may only be set when operation is UPSERT');
         } else if (to.value === undefined || to.value === '') {
           sink.error(tp, 'tagOverrides.value must be set when operation is UPSERT');
+        } else {
+          // Valid for Istio (cel-go), but Weft's proxy could not evaluate it: the tag is left out, said here.
+          const why = celUnsupportedReason(to.value);
+          if (why !== undefined) sink.warn([...tp, 'value'], `tag ${tag} is not added: ${why}`, UNEVALUABLE_TAG_EXPRESSION);
         }
       }
     });

@@ -13,7 +13,7 @@ import type { AccessLog } from '../../envoy/types.js';
 import { fromStruct } from '../../xds/node-info.js';
 import type { JsonValue } from '../../xds/node-info.js';
 import type { ProxyStream } from '../proxy-stream.js';
-import { CelError, compileCel, type CelObject, type CelResolver, type CelValue } from './cel.js';
+import { CelError, compileCel, type CelObject, type CelResolver, type CelValue } from '../../cel/cel.js';
 import type { AccessLogEntry } from './entry.js';
 import { entryOf } from './entry.js';
 import type { FileSinks } from './file-sink.js';

@@ -42,14 +42,16 @@ test('http filter chain: looked up by typed config type URL first, else by name'
 });
 
 test('http filter chain: unknown required filter → rejected with its name; unknown optional → skipped', () => {
-  const unknown: HttpFilterConfig = { name: 'istio.stats', typedConfig: { '@type': 'type.googleapis.com/stats.PluginConfig' } };
-  assert.throws(() => names({ httpFilters: [unknown, router] }), isChainError(/httpFilters\[0\]: unknown HTTP filter istio\.stats \(type\.googleapis\.com\/stats\.PluginConfig\).*isOptional/));
+  const unknown: HttpFilterConfig = { name: 'istio.metadata_exchange', typedConfig: { '@type': 'type.googleapis.com/io.istio.http.peer_metadata.Config' } };
+  assert.throws(() => names({ httpFilters: [unknown, router] }), isChainError(/httpFilters\[0\]: unknown HTTP filter istio\.metadata_exchange \(type\.googleapis\.com\/io\.istio\.http\.peer_metadata\.Config\).*isOptional/));
+  // Istio's stats filter (Telemetry metrics) is known: its config is applied by the stats layer.
+  assert.deepEqual(names({ httpFilters: [{ name: 'istio.stats', typedConfig: { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct', typeUrl: 'type.googleapis.com/stats.PluginConfig' } as never }, router] }), ['istio.stats', 'envoy.filters.http.router']);
   assert.deepEqual(names({ httpFilters: [{ ...unknown, isOptional: true }, router] }), ['envoy.filters.http.router']);
   // protobufjs renders an Any of an unknown type as { typeUrl, value }; a TypedStruct names its inner type.
   assert.throws(() => names({ httpFilters: [{ name: 'x', typedConfig: { typeUrl: 'type.googleapis.com/acme.X', value: new Uint8Array() } as never }, router] }), isChainError(/acme\.X/));
   assert.throws(() => names({ httpFilters: [{ name: 'w', typedConfig: { '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', typeUrl: 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm' } }, router] }), isChainError(/wasm/));
   // A disabled filter is still looked up (Envoy validates it), and does not run.
-  assert.throws(() => names({ httpFilters: [{ ...unknown, disabled: true }, router] }), isChainError(/istio\.stats/));
+  assert.throws(() => names({ httpFilters: [{ ...unknown, disabled: true }, router] }), isChainError(/istio\.metadata_exchange/));
   assert.deepEqual(names({ httpFilters: [{ ...rbac, disabled: true }, router] }), ['envoy.filters.http.router']);
 });
 

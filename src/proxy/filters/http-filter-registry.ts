@@ -21,6 +21,8 @@ import { EXT_AUTHZ_FILTER } from '../../envoy/ext-authz/types.js';
 import { JWT_AUTHN_FILTER } from '../../envoy/jwt/types.js';
 import { RBAC_FILTER } from '../../envoy/rbac/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
+import { ISTIO_STATS_FILTER, ISTIO_STATS_TYPE_URL } from '../../envoy/types.js';
+import { FilterStatus } from '../http-filter.js';
 import { FAULT_FILTER_NAME } from '../../envoy/fault-policy.js';
 import { FaultFilter } from '../fault-filter.js';
 import type { HttpFilter } from '../http-filter.js';
@@ -60,6 +62,9 @@ export interface HttpFilterRegistration {
 
 const TYPED_STRUCT = new Set(['type.googleapis.com/udpa.type.v1.TypedStruct', 'type.googleapis.com/xds.type.v3.TypedStruct']);
 
+/** The `istio.stats` filter's place in the chain: it records at the end of the request, nothing to do on the way in. */
+const STATS_FILTER: HttpFilter = Object.freeze({ name: 'istio.stats', decodeHeaders: () => FilterStatus.Continue });
+
 let shared: { router: RouterFilter; fault: FaultFilter; cors: CorsFilter; pre: readonly HttpFilter[] } | undefined;
 /** Stateless filters shared by every chain (created on first use). */
 function sharedFilters(): NonNullable<typeof shared> {
@@ -90,6 +95,8 @@ export function httpFilterRegistry(): readonly HttpFilterRegistration[] {
       },
     },
     { name: CORS_FILTER_NAME, typeUrl: TypeUrl.Cors, terminal: false, create: () => sharedFilters().cors },
+    // Istio's stats filter: its config (Telemetry metrics) is applied where the connection manager records Istio's metrics (stats/metrics-policy.ts).
+    { name: ISTIO_STATS_FILTER, typeUrl: ISTIO_STATS_TYPE_URL, terminal: false, create: () => STATS_FILTER },
     { name: JWT_AUTHN_FILTER, typeUrl: TypeUrl.JwtAuthn, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('jwt_authn', cfg, w)) },
     { name: EXT_AUTHZ_FILTER, typeUrl: TypeUrl.ExtAuthz, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('ext_authz', cfg, w)) },
     { name: RBAC_FILTER, typeUrl: TypeUrl.Rbac, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('rbac', cfg, w)) },

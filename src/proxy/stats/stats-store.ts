@@ -44,8 +44,24 @@ export interface FamilySpec {
 
 /** One family with its children. */
 export class Family<T extends Scalar | Histogram = Scalar | Histogram> {
-  private readonly children = new Map<string, { labels: LabelValues; value: T }>();
+  private readonly children = new Map<string, { labels: LabelValues; value: T; names?: readonly string[] }>();
   constructor(readonly spec: FamilySpec) {}
+
+  /**
+   * The child for a label set whose names differ from the family's (Telemetry tag overrides remove
+   * standard labels or add new ones, Istio's stats filter `tags_to_remove` / `dimensions`). Such
+   * children are exposed with their own label names. Keep the result when the labels repeat.
+   */
+  withNames(names: readonly string[], labels: LabelValues): T {
+    const key = `${names.join('\u0001')}\u0002${names.map((n) => labels[n] ?? '').join('\u0000')}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const value = (this.spec.type === 'histogram' ? new Histogram(this.spec.buckets ?? []) : new Scalar()) as T;
+      child = { labels, value, names };
+      this.children.set(key, child);
+    }
+    return child.value;
+  }
 
   /** The child for a label set, created on first use. Keep the result; don't call this per request. */
   with(labels: LabelValues = {}): T {
@@ -60,7 +76,7 @@ export class Family<T extends Scalar | Histogram = Scalar | Histogram> {
   }
 
   /** All children. */
-  entries(): IterableIterator<{ labels: LabelValues; value: T }> {
+  entries(): IterableIterator<{ labels: LabelValues; value: T; names?: readonly string[] }> {
     return this.children.values();
   }
 }
@@ -83,8 +99,8 @@ export class StatsStore {
   renderText(): string {
     const lines: string[] = [];
     for (const f of this.families.values()) {
-      for (const { labels, value } of f.entries()) {
-        const name = f.spec.envoyName ? f.spec.envoyName(labels) : `${f.spec.name}${formatLabels(f.spec.labelNames, labels, ';')}`;
+      for (const { labels, value, names } of f.entries()) {
+        const name = f.spec.envoyName ? f.spec.envoyName(labels) : `${f.spec.name}${formatLabels(names ?? f.spec.labelNames, labels, ';')}`;
         if (value instanceof Histogram) {
           const p = (q: number) => (value.quantile(q) ?? 0).toFixed(1);
           lines.push(`${name}: P0(nan,${p(0)}) P50(nan,${p(0.5)}) P90(nan,${p(0.9)}) P99(nan,${p(0.99)}) count=${value.count} sum=${value.sum.toFixed(1)}`);
@@ -103,14 +119,15 @@ export class StatsStore {
       const children = [...f.entries()];
       if (children.length === 0) continue;
       out.push(`# HELP ${n} ${f.spec.help}`, `# TYPE ${n} ${f.spec.type}`);
-      for (const { labels, value } of children) {
+      for (const { labels, value, names } of children) {
+        const ln = names ?? f.spec.labelNames;
         if (value instanceof Histogram) {
           const cum = value.cumulative();
-          value.bounds.forEach((b, i) => out.push(`${n}_bucket${formatLabels(f.spec.labelNames, labels, ',', ['le', String(b)])} ${cum[i]}`));
-          out.push(`${n}_bucket${formatLabels(f.spec.labelNames, labels, ',', ['le', '+Inf'])} ${cum[cum.length - 1]}`);
-          out.push(`${n}_sum${formatLabels(f.spec.labelNames, labels, ',')} ${value.sum}`);
-          out.push(`${n}_count${formatLabels(f.spec.labelNames, labels, ',')} ${value.count}`);
-        } else out.push(`${n}${formatLabels(f.spec.labelNames, labels, ',')} ${value.value}`);
+          value.bounds.forEach((b, i) => out.push(`${n}_bucket${formatLabels(ln, labels, ',', ['le', String(b)])} ${cum[i]}`));
+          out.push(`${n}_bucket${formatLabels(ln, labels, ',', ['le', '+Inf'])} ${cum[cum.length - 1]}`);
+          out.push(`${n}_sum${formatLabels(ln, labels, ',')} ${value.sum}`);
+          out.push(`${n}_count${formatLabels(ln, labels, ',')} ${value.count}`);
+        } else out.push(`${n}${formatLabels(ln, labels, ',')} ${value.value}`);
       }
     }
     return out.join('\n') + '\n';

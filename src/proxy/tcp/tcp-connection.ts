@@ -28,7 +28,8 @@ import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
 import { CONNECT_TIMEOUT_CODE } from '../upstream-agent.js';
 import { hashString } from '../lb/hash.js';
 import type { TcpRoute } from './tcp-routes.js';
-import { tcpChildren } from './tcp-stats.js';
+import { TcpByteReporter, tcpSeries } from './tcp-stats.js';
+import type { MetricsPolicy } from '../stats/metrics-policy.js';
 
 /** Where a connection came from and, for original-destination clusters, where it was going. */
 export interface TcpConnectionOptions {
@@ -56,14 +57,14 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
   if (route.rbac !== undefined && !networkRbacAllows(route.rbac, downstream, tcpRbacStatsObserver(ctx.stats), opts.originalDst)) {
     // Envoy's network RBAC closes a denied connection before tcp_proxy opens an upstream one; Istio's
     // stats filter still saw the connection open and close.
-    const c = tcpChildren(ctx.stats, peerTelemetry(noHost(cluster), opts.inbound, downstream, undefined), '-');
-    c.opened.inc();
-    c.closed.inc();
+    const c = tcpSeries(ctx.stats, route.metrics, peerTelemetry(noHost(cluster), opts.inbound, downstream, undefined), '-', downstream);
+    c.opened?.inc();
+    c.closed?.inc();
     downstream.destroy();
     return;
   }
   if (cluster === undefined) {
-    fail(ctx, downstream, noHost(undefined), opts, 'NC', 503, `cluster not found: ${name ?? ''}`);
+    fail(ctx, downstream, noHost(undefined), { ...opts, metrics: route.metrics }, 'NC', 503, `cluster not found: ${name ?? ''}`);
     return;
   }
   let rt: HostRuntime | undefined;
@@ -77,22 +78,22 @@ export function proxyTcp(ctx: ProxyContext, downstream: Socket, route: TcpRoute,
     rt = host !== undefined ? cluster.runtime(host) : undefined;
   }
   if (rt === undefined) {
-    fail(ctx, downstream, noHost(cluster), opts, 'UH', 503, 'no healthy upstream');
+    fail(ctx, downstream, noHost(cluster), { ...opts, metrics: route.metrics }, 'UH', 503, 'no healthy upstream');
     return;
   }
   const breaker = cluster.resilience.breaker;
   if (!breaker.canConnect()) {
     cluster.stats.resilience().cxOverflow.inc();
-    fail(ctx, downstream, rt.telemetry, opts, 'UO', 503, 'upstream connection overflow');
+    fail(ctx, downstream, rt.telemetry, { ...opts, metrics: route.metrics }, 'UO', 503, 'upstream connection overflow');
     return;
   }
   connect(ctx, downstream, route, cluster, rt, opts);
 }
 
-function fail(ctx: ProxyContext, downstream: Socket, target: TelemetryTarget, opts: TcpConnectionOptions, flag: string, status: number, message: string): void {
-  const c = tcpChildren(ctx.stats, peerTelemetry(target, opts.inbound, downstream, undefined), flag);
-  c.opened.inc();
-  c.closed.inc();
+function fail(ctx: ProxyContext, downstream: Socket, target: TelemetryTarget, opts: TcpConnectionOptions & { readonly metrics?: MetricsPolicy }, flag: string, status: number, message: string): void {
+  const c = tcpSeries(ctx.stats, opts.metrics, peerTelemetry(target, opts.inbound, downstream, undefined), flag, downstream);
+  c.opened?.inc();
+  c.closed?.inc();
   if (opts.onFailed) opts.onFailed(flag, status, message);
   else downstream.destroy();
 }
@@ -113,6 +114,7 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
   let flag = '-';
   let connected = false;
   let done = false;
+  let bytes: TcpByteReporter | undefined;
   const maxDuration = route.maxConnectionDurationMs !== undefined && route.maxConnectionDurationMs > 0
     ? setTimeout(() => {
         flag = addFlag(flag, 'DT');
@@ -132,7 +134,10 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
     if (timer) clearTimeout(timer);
     rt.outlier?.putLocalOriginSuccess();
     const target = peerTelemetry(rt.telemetry, opts.inbound, downstream, upstream);
-    tcpChildren(ctx.stats, target, '-').opened.inc();
+    tcpSeries(ctx.stats, route.metrics, target, '-', downstream, upstream).opened?.inc();
+    // Byte counters are reported while the connection is open (Istio's tcp_reporting_duration).
+    bytes = new TcpByteReporter(ctx.stats, route.metrics, target, downstream, upstream);
+    bytes.start();
     opts.onConnected?.();
     if (route.idleTimeoutMs > 0) {
       const idle = (): void => {
@@ -175,9 +180,9 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
       done = true;
       release();
       const gone = downstream.destroyed;
-      const c = tcpChildren(ctx.stats, peerTelemetry(rt.telemetry, opts.inbound, downstream, undefined), gone ? 'DC' : 'UF');
-      c.opened.inc();
-      c.closed.inc();
+      const c = tcpSeries(ctx.stats, route.metrics, peerTelemetry(rt.telemetry, opts.inbound, downstream, undefined), gone ? 'DC' : 'UF', downstream);
+      c.opened?.inc();
+      c.closed?.inc();
       if (gone) return;
       if (opts.onFailed) opts.onFailed('UF', 503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
       else downstream.destroy();
@@ -196,10 +201,8 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
     if (done || !upstream.destroyed || !downstream.destroyed) return;
     done = true;
     release();
-    const c = tcpChildren(ctx.stats, peerTelemetry(rt.telemetry, opts.inbound, downstream, upstream), flag);
-    c.closed.inc();
-    c.received.inc(downstream.bytesRead);
-    c.sent.inc(downstream.bytesWritten);
+    const c = bytes !== undefined ? bytes.close(flag) : tcpSeries(ctx.stats, route.metrics, peerTelemetry(rt.telemetry, opts.inbound, downstream, upstream), flag, downstream, upstream);
+    c.closed?.inc();
   };
   upstream.once('close', closed);
   downstream.once('close', closed);

@@ -11,6 +11,7 @@
  * A chain's `envoy.filters.network.rbac` filters travel with its route (`rbac`); a config that does
  * not compile denies every connection of the chain (fail closed; Envoy would reject the listener).
  */
+import { networkMetricsPolicy, type MetricsPolicy } from '../stats/metrics-policy.js';
 import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import { chainRbac } from './chain-rbac.js';
@@ -40,6 +41,8 @@ export interface TcpRoute {
   readonly hashSourceIp?: boolean;
   /** The chain's network RBAC filters (AuthorizationPolicy on TCP), evaluated once per connection. */
   readonly rbac?: readonly NetworkRbacStage[];
+  /** Telemetry metrics from the chain's `istio.stats` network filter (stats/metrics-policy.ts); absent = standard metrics. */
+  readonly metrics?: MetricsPolicy;
 }
 
 /** An inbound TCP port: plaintext and/or mTLS chains. */
@@ -128,9 +131,13 @@ function routeOf(chain: FilterChain | undefined, fallbackName: string): TcpRoute
   const p = tcpProxyOf(chain);
   if (!p || !chain) return undefined;
   const base = compileTcpRoute(p, chain.name ?? fallbackName);
-  if (!chain.filters?.some(isNetworkRbacFilter)) return base;
+  const metrics = networkMetricsPolicy(chain.filters);
+  if (!chain.filters?.some(isNetworkRbacFilter) && metrics === undefined) return base;
   let r = chainRoutes.get(chain);
-  if (!r) chainRoutes.set(chain, (r = { ...base, rbac: chainRbac(chain, base.name) }));
+  if (!r) {
+    const rbac = chain.filters?.some(isNetworkRbacFilter) ? { rbac: chainRbac(chain, base.name) } : {};
+    chainRoutes.set(chain, (r = { ...base, ...rbac, ...(metrics !== undefined ? { metrics } : {}) }));
+  }
   return r;
 }
 

@@ -8,6 +8,7 @@
  * so PeerAuthentication STRICT (TLS chains only) refuses plaintext, PERMISSIVE (both) detects per
  * connection, DISABLE (plaintext only) serves plaintext. Computed once per runtime snapshot.
  */
+import { hcmMetricsPolicy } from '../stats/metrics-policy.js';
 import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
 import { compileRouteTable } from '../../envoy/route-table.js';
 import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener } from '../../envoy/types.js';
@@ -102,6 +103,7 @@ function hcmOf(chain: FilterChain, port: number): HcmRuntime | undefined {
     accessLogs: compileAccessLogs(config.accessLog),
     tracing: compileTracing(config.tracing),
     filters: compileHttpFilterChain(config, chain.name ?? `inbound_${port}`),
+    metrics: hcmMetricsPolicy(config),
     config,
   };
   hcmCache.set(f.typedConfig, hcm);

@@ -4,7 +4,6 @@ import { each, enforced, enforcedUntested, unsupported, type FieldTable } from '
 import { targetRefFields } from './security.js';
 
 const TT = T.telemetryTranslate;
-const METRICS = 'Telemetry metrics are not configurable yet: the proxy always reports Istio\'s standard metrics to its Prometheus endpoint (issue 12)';
 const CUSTOM_TAGS = 'tracing custom tags are not added to spans yet (issue 12)';
 
 /** Every Telemetry field Weft accepts. */
@@ -29,12 +28,12 @@ export const telemetryFields: FieldTable = {
     ],
     unsupported(CUSTOM_TAGS),
   ),
-  ...each(
-    [
-      'spec.metrics[].providers[].name', 'spec.metrics[].reportingInterval', 'spec.metrics[].overrides[].disabled',
-      'spec.metrics[].overrides[].match.metric', 'spec.metrics[].overrides[].match.customMetric', 'spec.metrics[].overrides[].match.mode',
-      'spec.metrics[].overrides[].tagOverrides{}.operation', 'spec.metrics[].overrides[].tagOverrides{}.value',
-    ],
-    unsupported(METRICS),
-  ),
+  'spec.metrics[].providers[].name': enforced(T.metricsTranslate, 'a provider other than Prometheus in scope: no Istio metrics for that scope, as without istiod\'s stats filter'),
+  'spec.metrics[].reportingInterval': enforced(T.metricOverrides, 'reportingInterval: a long-lived TCP connection\'s istio_tcp_sent_bytes_total grows while it is still open'),
+  'spec.metrics[].overrides[].disabled': enforced(T.metricOverrides, 'a root-namespace Telemetry disabling REQUEST_SIZE and RESPONSE_SIZE removes those series on both sides'),
+  'spec.metrics[].overrides[].match.metric': enforced(T.metricOverrides, 'a root-namespace Telemetry disabling REQUEST_SIZE and RESPONSE_SIZE removes those series on both sides'),
+  'spec.metrics[].overrides[].match.customMetric': enforced(T.metricsTranslate, 'overrides merge root → workload per metric and mode; customMetric names the filter metric; reportingInterval'),
+  'spec.metrics[].overrides[].match.mode': enforced(T.metricOverrides, 'match.mode CLIENT changes only the caller\'s reporter="source" series'),
+  'spec.metrics[].overrides[].tagOverrides{}.operation': enforced(T.metricOverrides, 'a workload Telemetry upserts request_host from request.host and removes request_protocol'),
+  'spec.metrics[].overrides[].tagOverrides{}.value': enforced(T.metricOverrides, 'a workload Telemetry upserts request_host from request.host and removes request_protocol'),
 };
