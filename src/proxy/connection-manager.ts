@@ -22,6 +22,7 @@ import { writeAccessLogs } from './access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/grpc-local-reply.js';
 import { runEncoders } from './response-encoders.js';
 import { routeStats } from './stats/route-stats.js';
+import { recordSpan } from './tracing/span-recorder.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -218,6 +219,7 @@ function finish(s: ProxyStream): void {
   }
   const logs = s.hcm.accessLogs;
   if (logs !== undefined && ctx.accessLogFiles !== undefined) writeAccessLogs(s, logs, ctx.accessLogFiles, now, wireIn, wireOut);
+  if (s.trace !== undefined && ctx.spans !== undefined) recordSpan(s, ctx.spans, now, wireIn, wireOut);
 }
 
 /** A local reply for a request that never became a stream (no entry point for it). */

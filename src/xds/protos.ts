@@ -38,6 +38,7 @@ export const TypeUrl = {
   CelAccessLogFilter: 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
   ZipkinConfig: 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
   OpenTelemetryConfig: 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+  UuidRequestIdConfig: 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig',
   HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
 } as const;
 
@@ -68,6 +69,7 @@ const PROTO_FILES: readonly string[] = [
   'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
   'envoy/config/trace/v3/zipkin.proto',
   'envoy/config/trace/v3/opentelemetry.proto',
+  'envoy/extensions/request_id/uuid/v3/uuid.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
 ];
