@@ -42,6 +42,7 @@ export const T = {
   telemetryTranslate: 'test/telemetry/telemetry-translate.test.ts',
   accessLogE2e: 'test/telemetry/access-log-e2e.test.ts',
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
+  tracingSpans: 'test/telemetry/tracing-spans-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   loadAround: 'test/fidelity/load-around.test.ts',
   sidecarIngress: 'test/fidelity/sidecar-ingress.test.ts',
