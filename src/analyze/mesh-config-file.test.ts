@@ -29,3 +29,12 @@ test('gatewayTopology fields Weft does not enforce (proxyProtocol) are warned ab
   parseMeshConfig('defaultConfig:\n  gatewayTopology: {numTrustedProxies: 2, forwardClientCertDetails: SANITIZE_SET}\n', (w) => none.push(w));
   assert.deepEqual(none, []);
 });
+
+test('an opentelemetry tracing provider is warned about: W3C context is propagated, spans are not exported; zipkin is not', () => {
+  const warnings: string[] = [];
+  const m = parseMeshConfig('extensionProviders:\n- name: otel\n  opentelemetry: {service: otel.istio-system.svc.cluster.local, port: 4317}\n- name: zipkin\n  zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411, maxTagLength: 64}\n', (w) => warnings.push(w));
+  assert.equal(m.extensionProviders.length, 2);
+  assert.equal(m.extensionProviders[1]!.zipkin?.maxTagLength, 64);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^extensionProviders\[0\] \(otel\): opentelemetry tracing is not supported by Weft: .*export no spans/);
+});

@@ -24,7 +24,8 @@ export interface ExtensionProvider {
   };
   readonly envoyFileAccessLog?: { readonly path?: string; readonly logFormat?: { readonly text?: string; readonly labels?: Record<string, unknown> } };
   readonly prometheus?: Record<string, never>;
-  readonly zipkin?: { readonly service: string; readonly port: number };
+  /** Zipkin tracer; `maxTagLength` caps the `http.url` span tag (istiod: HCM `max_path_tag_length`, 256 when unset). */
+  readonly zipkin?: { readonly service: string; readonly port: number; readonly maxTagLength?: number };
   readonly opentelemetry?: { readonly service: string; readonly port: number };
 }
 

@@ -35,6 +35,7 @@ export const TypeUrl = {
   CelAccessLogFilter: 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
   ZipkinConfig: 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
   OpenTelemetryConfig: 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+  UuidRequestIdConfig: 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig',
   HealthCheckEventFileSink: 'type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink',
   /** Carries Istio's stats filter config (`stats.PluginConfig`, src/envoy/types/istio-stats.ts). */
   TypedStruct: 'type.googleapis.com/xds.type.v3.TypedStruct',

@@ -24,6 +24,7 @@ import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from './grpc/gr
 import { runEncoders } from './response-encoders.js';
 import { routeStats } from './stats/route-stats.js';
 import { recordHttpMetrics } from './stats/http-metrics-record.js';
+import { recordSpan } from './tracing/span-recorder.js';
 
 const BYTES_READ: unique symbol = Symbol('weft.bytesRead');
 const BYTES_WRITTEN: unique symbol = Symbol('weft.bytesWritten');
@@ -227,6 +228,7 @@ function finish(s: ProxyStream): void {
   }
   const logs = s.hcm.accessLogs;
   if (logs !== undefined && ctx.accessLogFiles !== undefined) writeAccessLogs(s, logs, ctx.accessLogFiles, now, wireIn, wireOut);
+  if (s.trace !== undefined && ctx.spans !== undefined) recordSpan(s, ctx.spans, now, wireIn, wireOut);
 }
 
 /** A local reply for a request that never became a stream (no entry point for it). */

@@ -8,6 +8,7 @@ import type { ProxyStats } from './proxy-stats.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 import type { TelemetryTarget, WorkloadInfo } from './telemetry.js';
 import type { FileSinks } from './access-log/file-sink.js';
+import type { SpanSink } from './tracing/span-recorder.js';
 
 /** Shared per-proxy state. `snapshot` is replaced, never mutated. */
 export interface ProxyContext {
@@ -24,4 +25,6 @@ export interface ProxyContext {
   inFlight: number;
   /** Access log files (src/proxy/access-log/file-sink.ts); absent = access logs are not written. */
   readonly accessLogFiles?: FileSinks;
+  /** Where finished, sampled spans are reported (src/proxy/tracing/); absent = spans are not exported. */
+  readonly spans?: SpanSink;
 }

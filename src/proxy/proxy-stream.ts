@@ -19,6 +19,7 @@ import type { RetryState } from './retry-state.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
 import type { ResponseHeaderEncoder } from './response-encoders.js';
+import type { ActiveSpan } from './tracing/active-span.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
 export const STREAM: unique symbol = Symbol('weft.stream');
@@ -95,6 +96,8 @@ export class ProxyStream implements RequestAttributes {
   responseHeaders: OutgoingHttpHeaders | undefined;
   /** Response-header hooks registered by filters (CORS) for this request (src/proxy/response-encoders.ts). */
   encoders: ResponseHeaderEncoder[] | undefined;
+  /** The span the tracing filter opened for this request (src/proxy/tracing/); reported when it ends. */
+  trace: ActiveSpan | undefined;
 
   constructor(
     readonly ctx: ProxyContext,

@@ -23,6 +23,7 @@ import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, work
 import { FileSinks } from './access-log/file-sink.js';
 import { OutboundAuth } from './outbound-auth.js';
 import { ClusterWarming } from './cluster-warming.js';
+import { ZipkinReporter } from './tracing/zipkin-reporter.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -105,6 +106,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const stats = new ProxyStats(new StatsStore());
   const clusterManager = new ClusterManager({ stats, self, tls: tls.upstreamDeps(stats.store) });
   const empty = compileSnapshot(EMPTY_RESOURCES, { podIp: options.ip, clusterManager });
+  // Spans go to the tracer's collector through this proxy's clusters (src/proxy/tracing/zipkin-reporter.ts).
+  const spanReporter = new ZipkinReporter(() => ctx.snapshot, stats.store);
   const ctx: ProxyContext = {
     snapshot: empty,
     clusterManager,
@@ -117,6 +120,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     noClusterInbound: destinationReporterTarget(stats, self, undefined),
     inFlight: 0,
     accessLogFiles: new FileSinks(stats.store),
+    spans: {
+      reporter: spanReporter,
+      // Istio's service cluster `<canonical service>.<namespace>` names the proxy in its spans.
+      node: { nodeId, zone: localityFromLabels(labels).split('/')[1] ?? '', serviceName: `${self.canonicalService}.${namespace}`, ip: options.ip },
+    },
   };
   const listeners = new ListenerManager(ctx, {
     role: options.role, ip: options.ip, outboundPort: options.outboundPort ?? 15001, gatewayHost: options.gatewayHost,
@@ -218,6 +226,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         state = 'DRAINING';
         clearTimeout(warmTimer);
         await listeners.close(graceMs);
+        await spanReporter.close();
         ads.close();
         tls.stop();
         clusterManager.closeAll();

@@ -274,7 +274,7 @@ function hcmOf(chain: FilterChain | undefined, name: string, direction: Directio
     ...downstreamTimeouts(config),
     security: compileHcmSecurity(config, name),
     accessLogs: compileAccessLogs(config.accessLog),
-    tracing: compileTracing(config.tracing),
+    tracing: compileTracing(config.tracing, config.requestIdExtension?.typedConfig),
     filters: compileHttpFilterChain(config, name),
     metrics: hcmMetricsPolicy(config),
     config,

@@ -37,6 +37,7 @@ const PROTO_FILES: readonly string[] = [
   'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
   'envoy/config/trace/v3/zipkin.proto',
   'envoy/config/trace/v3/opentelemetry.proto',
+  'envoy/extensions/request_id/uuid/v3/uuid.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
   'xds/type/v3/typed_struct.proto',

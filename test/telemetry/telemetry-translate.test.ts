@@ -135,3 +135,34 @@ test('translated access logs and tracing encode as xDS and compile in the proxy'
   const gw = snapshotOf([BOOKINFO, t].join('---\n'), mesh);
   void gw;
 });
+
+test('tracing: Istio tags and root customTags; a workload Telemetry replaces customTags, turns off Istio tags and request-id sampling; encodes and compiles', async () => {
+  const { compileTracing } = await import('../../src/proxy/tracing/tracing-config.js');
+  const mesh: Partial<MeshConfig> = {
+    extensionProviders: [{ name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411, maxTagLength: 99 } }],
+    defaultProviders: { tracing: ['zipkin'] },
+  };
+  const root = telemetry('root', 'istio-system', '  tracing: [{customTags: {team: {literal: {value: core}}, who: {header: {name: X-User, defaultValue: anon}}}}]');
+  const tracingOf = (extra: string[], workload: string) => {
+    const res = resourcesFor(snapshotOf([BOOKINFO, ...extra].join('---\n'), mesh), workload);
+    const out = res.listeners.filter((l) => l.name !== 'virtualInbound');
+    const decoded = out.map((l) => decodeResource<Listener>(TypeUrl.Listener, encodeResource(TypeUrl.Listener, l)));
+    const h = decoded.flatMap(hcms)[0]!;
+    return { h, rt: compileTracing(h.tracing, h.requestIdExtension?.typedConfig)! };
+  };
+  const base = tracingOf([root], 'reviews-v1');
+  assert.deepEqual(base.h.tracing?.customTags, [
+    { tag: 'istio.canonical_revision', literal: { value: 'v1' } }, { tag: 'istio.canonical_service', literal: { value: 'reviews' } },
+    { tag: 'istio.cluster_id', literal: { value: 'Kubernetes' } }, { tag: 'istio.mesh_id', literal: { value: 'cluster.local' } },
+    { tag: 'istio.namespace', literal: { value: 'default' } }, { tag: 'team', literal: { value: 'core' } },
+    { tag: 'who', requestHeader: { name: 'X-User', defaultValue: 'anon' } },
+  ]);
+  assert.equal(base.h.tracing?.maxPathTagLength?.value, 99);
+  assert.deepEqual([base.rt.maxPathTagLength, base.rt.useRequestIdForTraceSampling, base.rt.collector?.cluster], [99, true, 'outbound|9411||zipkin.istio-system.svc.cluster.local']);
+  const wl = telemetry('reviews', 'default', '  selector: {matchLabels: {app: reviews}}\n  tracing: [{enableIstioTags: false, useRequestIdForTraceSampling: false, customTags: {env: {environment: {name: POD_NAME, defaultValue: none}}}}]');
+  const over = tracingOf([root, wl], 'reviews-v1');
+  assert.deepEqual(over.h.tracing?.customTags, [{ tag: 'env', environment: { name: 'POD_NAME', defaultValue: 'none' } }], 'customTags replaced as a whole, no istio.* tags');
+  assert.deepEqual(over.rt.customTags, [{ tag: 'env', kind: 'environment', name: 'POD_NAME', defaultValue: 'none' }]);
+  assert.equal(over.rt.useRequestIdForTraceSampling, false);
+  assert.equal(tracingOf([root, wl], 'ratings-v1').rt.customTags.length, 7, 'other workloads keep the root settings');
+});

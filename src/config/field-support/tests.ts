@@ -44,6 +44,7 @@ export const T = {
   tracingE2e: 'test/telemetry/tracing-e2e.test.ts',
   metricOverrides: 'test/telemetry/metric-overrides.test.ts',
   metricsTranslate: 'src/translate/telemetry/metrics.test.ts',
+  tracingSpans: 'test/telemetry/tracing-spans-e2e.test.ts',
   rollout: 'test/reliability/rollout.test.ts',
   loadAround: 'test/fidelity/load-around.test.ts',
   sidecarIngress: 'test/fidelity/sidecar-ingress.test.ts',

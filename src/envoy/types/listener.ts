@@ -116,6 +116,8 @@ export interface HttpConnectionManager {
   readonly httpFilters?: readonly HttpFilter[];
   readonly addUserAgent?: BoolValue;
   readonly tracing?: HcmTracing;
+  /** `request_id_extension` (UuidRequestIdConfig: `useRequestIdForTraceSampling`, as istiod sets it from Telemetry). */
+  readonly requestIdExtension?: { readonly name?: string; readonly typedConfig?: Any };
   readonly commonHttpProtocolOptions?: HttpProtocolOptions;
   readonly httpProtocolOptions?: Http1ProtocolOptions;
   readonly http2ProtocolOptions?: Http2ProtocolOptions;

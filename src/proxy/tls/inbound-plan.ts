@@ -101,7 +101,7 @@ function hcmOf(chain: FilterChain, port: number): HcmRuntime | undefined {
     generateRequestId: config.generateRequestId?.value !== false,
     ...downstreamTimeouts(config),
     accessLogs: compileAccessLogs(config.accessLog),
-    tracing: compileTracing(config.tracing),
+    tracing: compileTracing(config.tracing, config.requestIdExtension?.typedConfig),
     filters: compileHttpFilterChain(config, chain.name ?? `inbound_${port}`),
     metrics: hcmMetricsPolicy(config),
     config,

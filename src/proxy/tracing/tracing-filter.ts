@@ -14,6 +14,7 @@ import type { MutableHeaders } from '../../envoy/header-ops.js';
 import type { ProxyStream } from '../proxy-stream.js';
 import { formatTraceparent, newSpanId, newTraceId, parseB3, parseTraceparent } from './trace-context.js';
 import type { TracingRuntime } from './tracing-config.js';
+import type { ActiveSpan } from './active-span.js';
 
 /** FNV-1a of a string, for stable per-request-id sampling. */
 function hash(s: string): number {
@@ -30,12 +31,13 @@ export function sampleDecision(t: TracingRuntime, requestId: string | undefined,
   const pct = clientTraceId ? t.clientSamplingPct : t.randomSamplingPct;
   if (pct >= 100) return true;
   if (pct <= 0) return false;
-  const bucket = requestId !== undefined ? hash(requestId) % 10000 : Math.floor(Math.random() * 10000);
+  const bucket = requestId !== undefined && t.useRequestIdForTraceSampling ? hash(requestId) % 10000 : Math.floor(Math.random() * 10000);
   return bucket < pct * 100;
 }
 
-/** Applies the tracer's header handling to a request's headers (exported for tests). */
-export function applyTraceHeaders(t: TracingRuntime, h: MutableHeaders): void {
+/** Applies the tracer's header handling to a request's headers and returns the span it opened (exported for tests). */
+export function applyTraceHeaders(t: TracingRuntime, h: MutableHeaders): ActiveSpan {
+  const startUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
   const w3c = parseTraceparent(typeof h['traceparent'] === 'string' ? h['traceparent'].trim().toLowerCase() : undefined);
   const b3 = parseB3(h as IncomingHttpHeaders);
   const incoming = t.style === 'w3c' ? w3c ?? b3 : b3 ?? w3c;
@@ -65,6 +67,7 @@ export function applyTraceHeaders(t: TracingRuntime, h: MutableHeaders): void {
     }
   }
   if (writeW3c) h['traceparent'] = formatTraceparent(traceId, span, sampled);
+  return { traceId, spanId: span, parentId: incoming?.spanId, sampled, startUs };
 }
 
 /** The tracing filter; stateless, shared by all requests. */
@@ -73,7 +76,7 @@ export class TracingFilter implements HttpFilter {
 
   decodeHeaders(s: ProxyStream): FilterStatus {
     const t = s.hcm.tracing;
-    if (t !== undefined) applyTraceHeaders(t, s.headers as MutableHeaders);
+    if (t !== undefined) s.trace = applyTraceHeaders(t, s.headers as MutableHeaders);
     return FilterStatus.Continue;
   }
 }

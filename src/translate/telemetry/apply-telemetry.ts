@@ -15,7 +15,7 @@ import type { MeshSnapshot } from '../../model/snapshot.js';
 import { TypeUrl } from '../../envoy/type-url.js';
 import { buildAccessLogs } from './access-logging.js';
 import { applicableTelemetries, type WorkloadMode } from './telemetry-scope.js';
-import { buildTracing } from './tracing.js';
+import { buildRequestIdExtension, buildTracing } from './tracing.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 
@@ -23,6 +23,7 @@ interface SideSettings {
   readonly accessLog: readonly AccessLog[];
   readonly tracing: HcmTracing | undefined;
   readonly stats: IstioStatsConfig | undefined;
+  readonly requestIdExtension: HttpConnectionManager['requestIdExtension'];
 }
 
 function withSettings(f: Filter, s: SideSettings): Filter {
@@ -33,6 +34,7 @@ function withSettings(f: Filter, s: SideSettings): Filter {
     ...(s.accessLog.length > 0 ? { accessLog: [...(hcm.accessLog ?? []), ...s.accessLog] } : {}),
     ...(s.tracing !== undefined && hcm.tracing === undefined ? { tracing: s.tracing } : {}),
     ...(s.stats !== undefined ? { httpFilters: statsHttpFilters(hcm.httpFilters, s.stats) } : {}),
+    ...(s.requestIdExtension !== undefined && hcm.tracing === undefined && hcm.requestIdExtension === undefined ? { requestIdExtension: s.requestIdExtension } : {}),
   };
   return { ...f, typedConfig: next as unknown as Filter['typedConfig'] };
 }
@@ -48,8 +50,9 @@ export function applyTelemetry(listeners: Listener[], snapshot: MeshSnapshot, no
   const telemetries = applicableTelemetries(snapshot, node);
   const side = (mode: WorkloadMode): SideSettings => ({
     accessLog: buildAccessLogs(telemetries, snapshot.meshConfig, mode),
-    tracing: buildTracing(telemetries, snapshot.meshConfig, mode),
+    tracing: buildTracing(telemetries, snapshot.meshConfig, mode, node),
     stats: buildMetricsConfig(telemetries, snapshot.meshConfig, mode),
+    requestIdExtension: buildRequestIdExtension(telemetries, snapshot.meshConfig, mode),
   });
   const client = side('CLIENT');
   const server = node.role === 'router' ? client : side('SERVER');

@@ -1,10 +1,12 @@
 /** Telemetry field support (istio.io/api telemetry/v1); translation in `src/translate/telemetry/`. */
 import { T } from '../tests.js';
-import { each, enforced, enforcedUntested, unsupported, type FieldTable } from '../types.js';
+import { each, enforced, unsupported, type FieldTable } from '../types.js';
 import { targetRefFields } from './security.js';
 
 const TT = T.telemetryTranslate;
-const CUSTOM_TAGS = 'tracing custom tags are not added to spans yet (issue 12)';
+const SPANS = 'one trace gateway → sidecar → app → sidecar → sidecar → app: ids, parents, kinds, names, standard, Istio and custom tags';
+const SPAN_FIELDS = 'enableIstioTags false on one workload drops its istio.* tags; disableSpanReporting with match.mode CLIENT silences only the client side';
+const NOT_IN_PROTOS = 'the Envoy API protos Weft serves xDS with (the copy inside @grpc/grpc-js-xds) predate this field';
 
 /** Every Telemetry field Weft accepts. */
 export const telemetryFields: FieldTable = {
@@ -16,18 +18,19 @@ export const telemetryFields: FieldTable = {
   'spec.accessLogging[].match.mode': enforced(TT, 'match.mode: CLIENT applies to outbound only, SERVER to inbound only'),
   'spec.tracing[].providers[].name': enforced(T.tracingE2e, 'Zipkin provider, 100 % sampling: a request without context starts a sampled B3 trace; each hop adds a span'),
   'spec.tracing[].randomSamplingPercentage': enforced(T.tracingE2e, 'Zipkin provider, 100 % sampling: a request without context starts a sampled B3 trace; each hop adds a span'),
-  'spec.tracing[].disableSpanReporting': enforcedUntested('no tracer when span reporting is disabled'),
-  'spec.tracing[].match.mode': enforcedUntested('CLIENT/SERVER selection, as for access logs'),
-  'spec.tracing[].useRequestIdForTraceSampling': unsupported('sampling always uses the request id hash as Envoy\'s default; turning it off is not implemented'),
-  'spec.tracing[].disableContextPropagation': unsupported('the proxy always propagates the B3 and W3C trace headers it receives or starts; turning propagation off is not implemented'),
-  'spec.tracing[].enableIstioTags': unsupported('Istio\'s standard span tags are always added; turning them off is not implemented'),
+  'spec.tracing[].disableSpanReporting': enforced(T.tracingSpans, SPAN_FIELDS),
+  'spec.tracing[].match.mode': enforced(T.tracingSpans, SPAN_FIELDS),
+  'spec.tracing[].useRequestIdForTraceSampling': enforced(T.tracingSpans, 'useRequestIdForTraceSampling: one x-request-id pins the 50 % decision; false draws per request'),
+  'spec.tracing[].disableContextPropagation': unsupported(`istiod turns it into the HCM tracing field \`no_context_propagation\` (Envoy 1.36+), and ${NOT_IN_PROTOS}, so it cannot reach the proxy: trace headers are still written`),
+  'spec.tracing[].enableIstioTags': enforced(T.tracingSpans, SPAN_FIELDS),
   ...each(
     [
       'spec.tracing[].customTags{}.literal.value', 'spec.tracing[].customTags{}.environment.name', 'spec.tracing[].customTags{}.environment.defaultValue',
-      'spec.tracing[].customTags{}.header.name', 'spec.tracing[].customTags{}.header.defaultValue', 'spec.tracing[].customTags{}.formatter.value',
+      'spec.tracing[].customTags{}.header.name', 'spec.tracing[].customTags{}.header.defaultValue',
     ],
-    unsupported(CUSTOM_TAGS),
+    enforced(T.tracingSpans, SPANS),
   ),
+  'spec.tracing[].customTags{}.formatter.value': unsupported(`a formatter tag is Envoy's CustomTag \`value\` (a substitution format string), and ${NOT_IN_PROTOS}: the tag is not added to spans`),
   'spec.metrics[].providers[].name': enforced(T.metricsTranslate, 'a provider other than Prometheus in scope: no Istio metrics for that scope, as without istiod\'s stats filter'),
   'spec.metrics[].reportingInterval': enforced(T.metricOverrides, 'reportingInterval: a long-lived TCP connection\'s istio_tcp_sent_bytes_total grows while it is still open'),
   'spec.metrics[].overrides[].disabled': enforced(T.metricOverrides, 'a root-namespace Telemetry disabling REQUEST_SIZE and RESPONSE_SIZE removes those series on both sides'),
