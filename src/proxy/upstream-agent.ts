@@ -167,7 +167,7 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
 
   /** Opens a counted connection to the host (H1 pool). */
   openSocket(address: string, port: number, transport?: UpstreamTransport): Socket {
-    const socket = this.tls ? this.tls.connect({ host: address, port }, transport) : net.connect({ host: address, port });
+    const socket = this.tls ? this.tls.connect({ host: address, port }, transport, 'http/1.1') : net.connect({ host: address, port });
     socket.setNoDelay(true);
     return this.track(socket);
   }
@@ -204,7 +204,7 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
     // http.Agent#createConnection is untyped in @types/node for subclasses; it returns a net.Socket.
     const create = http.Agent.prototype.createConnection as unknown as (this: http.Agent, o: object, cb?: unknown) => Socket;
     const socket = (this.tls
-      ? this.tls.connect(options as ConnectTarget, this.tls.transportFor((options as { headers?: UpstreamHeaders }).headers))
+      ? this.tls.connect(options as ConnectTarget, this.tls.transportFor((options as { headers?: UpstreamHeaders }).headers), 'http/1.1')
       : create.call(this, options, callback)) as CountedSocket;
     socket[REQUESTS] = 1;
     return this.track(socket);

@@ -109,7 +109,7 @@ export class H2SessionPool {
   private open(address: string, port: number): Entry {
     const agent = this.agent;
     const settings = agent.settings;
-    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport) : net.connect({ host: address, port });
+    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport, 'h2') : net.connect({ host: address, port });
     socket.setNoDelay(true);
     const stats = this.stats;
     stats.cxTotal.inc();

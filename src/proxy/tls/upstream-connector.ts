@@ -99,8 +99,13 @@ export class UpstreamTlsConnector {
     return t;
   }
 
-  /** Opens a TLS connection to `target` (http.Agent's createConnection) with per-connection options. */
-  connect(target: ConnectTarget, transport: UpstreamTransport = DEFAULT_TRANSPORT): TLSSocket {
+  /**
+   * Opens a TLS connection to `target` (http.Agent's createConnection) with per-connection options.
+   * `http`: the connection carries HTTP/1.1 or HTTP/2 (else TCP): on mesh mTLS (ALPN `istio`) the
+   * ALPN list starts with `istio-http/1.1` or `istio-h2`, as Istio's `istio.alpn` filter sets it, so
+   * the peer's sidecar picks its HTTP chain on a port whose protocol it detects.
+   */
+  connect(target: ConnectTarget, transport: UpstreamTransport = DEFAULT_TRANSPORT, http?: 'http/1.1' | 'h2'): TLSSocket {
     const opts: ConnectionOptions = { host: target.host, port: Number(target.port) };
     let secureContext: tls.SecureContext;
     try {
@@ -122,7 +127,7 @@ export class UpstreamTlsConnector {
       ...opts,
       secureContext,
       servername,
-      ALPNProtocols: this.alpn,
+      ALPNProtocols: http !== undefined && this.alpn?.includes('istio') ? [http === 'h2' ? 'istio-h2' : 'istio-http/1.1', ...this.alpn] : this.alpn,
       rejectUnauthorized: this.verify,
       session: prior?.generation === this.secrets.generation ? prior.ticket : undefined,
       checkServerIdentity: this.verify ? (_host, cert) => check(cert) : () => undefined,
