@@ -59,6 +59,8 @@ let client: ProxyHandle | undefined;
 let server: ProxyHandle | undefined;
 let certDir = '';
 const counts = { raw: 0, tls: 0 };
+/** Client sockets the tests open, destroyed in `after` even when a test failed midway. */
+const clientSockets = new Set<net.Socket>();
 
 // The app: first bytes decide, as an app serving several protocols on one port may.
 const h1 = http.createServer((req, res) => res.end(`h1 ${req.method} ${req.url} HTTP/${req.httpVersion} xfcc=${req.headers['x-forwarded-client-cert'] ? 'yes' : 'no'}`));
@@ -138,6 +140,7 @@ function readUntil(socket: net.Socket, done: (text: string) => boolean, initial 
 function connectTunnel(target: string): Promise<{ head: string; socket: net.Socket; rest: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(client!.outboundPort(), CLIENT, () => socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`));
+    clientSockets.add(socket);
     let buf = '';
     const timer = setTimeout(() => socket.destroy(new Error('no CONNECT answer within 10 s')), 10_000);
     const onData = (d: Buffer): void => {
@@ -157,6 +160,7 @@ function connectTunnel(target: string): Promise<{ head: string; socket: net.Sock
 function connectDirect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, SERVER, () => resolve(s));
+    clientSockets.add(s);
     s.once('error', reject);
   });
 }
@@ -185,6 +189,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const s of clientSockets) s.destroy();
   await stopAll(mesh, [client, server], [app, mail, h1]);
   if (certDir) await rm(certDir, { recursive: true, force: true });
 });
