@@ -12,7 +12,8 @@
  *   context's SAN matchers (auto-sni.ts, hostname-match.ts). Each connection verifies its peer's
  *   name; Node's default `checkServerIdentity` is replaced, never skipped, while verifying;
  * - ALPN from the context with `h2` replaced by `http/1.1` (this proxy speaks
- *   HTTP/1.1 upstream), so mesh peers see `istio` + `http/1.1`;
+ *   HTTP/1.1 upstream), so mesh peers see `istio` + `http/1.1`; HTTP connections on mesh mTLS
+ *   put `istio-http/1.1` or `istio-h2` first, as Istio's `istio.alpn` filter does;
  * - TLS session resumption: the last session ticket of the same server name is offered on the next
  *   connection, unless the secrets changed since (a resumed session would carry the previous
  *   certificate's identity).
