@@ -8,6 +8,7 @@ import type { ExtensionProvider, ForwardClientCertMode, GatewayTopology, MeshCon
 import { DEFAULT_MESH_CONFIG, meshConfigWith } from '../config/mesh-config.js';
 import { localityLoadBalancerSetting } from '../config/schema/destination-rule.js';
 import { WeftError } from '../util/weft-error.js';
+import { parseDuration } from '../config/duration.js';
 
 /** A problem in a mesh config file. */
 export class MeshConfigError extends WeftError {
@@ -107,6 +108,11 @@ export function parseMeshConfig(text: string, warn: (message: string) => void = 
     const parsed = localityLoadBalancerSetting.safeParse(doc.localityLbSetting);
     if (!parsed.success) throw new MeshConfigError(`localityLbSetting: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
     o.localityLbSetting = parsed.data;
+  }
+  if (doc.protocolDetectionTimeout !== undefined && doc.protocolDetectionTimeout !== null) {
+    const ms = typeof doc.protocolDetectionTimeout === 'string' ? parseDuration(doc.protocolDetectionTimeout) : undefined;
+    if (ms === undefined) throw new MeshConfigError('protocolDetectionTimeout must be a duration such as 100ms or 1s');
+    o.protocolDetectionTimeoutMs = ms;
   }
   if (doc.preserveExternalRequestId !== undefined) {
     if (typeof doc.preserveExternalRequestId !== 'boolean') throw new MeshConfigError('preserveExternalRequestId must be a boolean');

@@ -74,6 +74,13 @@ export interface MeshConfig {
    * `{enabled: true}`: locality failover for every destination that has outlier detection.
    */
   readonly localityLbSetting?: LocalityLoadBalancerSetting;
+  /**
+   * `protocolDetectionTimeout` (ms): how long the inspectors of a port with no declared protocol
+   * wait for the client's first bytes before treating the connection as opaque TCP (Envoy's
+   * `listener_filters_timeout`). Istio's default is 0s: no timeout, so a server-first protocol on
+   * such a port waits for the client to speak. Absent = 0.
+   */
+  readonly protocolDetectionTimeoutMs?: number;
 }
 
 /** Istio's defaults, with Weft's stricter path normalization. */

@@ -9,6 +9,7 @@
  * committed cluster's host set and load balancer are rebuilt ({@link UpstreamCluster.refreshHealth}).
  */
 import type { Cluster, ClusterLoadAssignment, Duration, LbEndpoint, UpstreamHttpProtocolOptions } from '../envoy/types.js';
+import { endpointHostAddress } from './upstream-dial.js';
 import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
@@ -268,20 +269,21 @@ export class ClusterManager {
   private hostRuntime(
     cluster: string, ep: LbEndpoint, stats: ClusterStats, agentOpts: UpstreamAgentOptions, inbound: boolean, service: ServiceRef | undefined, res: ClusterResilience,
   ): HostRuntime | undefined {
-    const sa = ep.endpoint?.address?.socketAddress;
-    if (!sa?.address || sa.portValue === undefined) return undefined;
+    // A socket address, or a pipe (Sidecar ingress `unix://` defaultEndpoint) as `unix://<path>`:0 (upstream-dial.ts).
+    const sa = endpointHostAddress(ep.endpoint?.address);
+    if (sa === undefined) return undefined;
     const weight = ep.loadBalancingWeight?.value ?? 1;
     const healthy = ep.healthStatus !== 'UNHEALTHY' && ep.healthStatus !== 'DRAINING' && ep.healthStatus !== 'TIMEOUT';
     const istio = fromStruct(ep.metadata?.filterMetadata?.['istio'] as StructMessage | undefined);
     const workloadKey = typeof istio['workload'] === 'string' ? istio['workload'] : '';
-    const key = `${cluster}|${sa.address}:${sa.portValue}`;
+    const key = `${cluster}|${sa.address}:${sa.port}`;
     const old = this.hostRuntimes.get(key);
     old?.agent.configure(agentOpts);
     if (old && old.host.weight === weight && old.workloadKey === workloadKey) {
       old.edsHealthy = healthy;
       return old;
     }
-    const host = new Host({ address: sa.address, port: sa.portValue, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats, createdAtMs: old?.host.createdAtMs });
+    const host = new Host({ address: sa.address, port: sa.port, weight: weight > 0 ? weight : 1, healthy, stats: old?.host.stats, createdAtMs: old?.host.createdAtMs });
     const dest = parseWorkloadMetadata(workloadKey) ?? UNKNOWN_WORKLOAD;
     let agent = old?.agent;
     if (agent === undefined) {
@@ -293,7 +295,7 @@ export class ClusterManager {
       agent,
       telemetry: this.target(inbound, dest, service),
       workloadKey,
-      key: `${sa.address}:${sa.portValue}`, address: sa.address, port: sa.portValue, edsHealthy: healthy, outlier: old?.outlier,
+      key: `${sa.address}:${sa.port}`, address: sa.address, port: sa.port, edsHealthy: healthy, outlier: old?.outlier,
     };
     this.hostRuntimes.set(key, rt);
     return rt;

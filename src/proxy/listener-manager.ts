@@ -27,6 +27,7 @@ import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './out
 import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener-limits.js';
 import { inboundBindHost } from './inbound-bind.js';
 import { gatewayBindHost } from './gateway-bind.js';
+import { autoInboundPorts } from './tcp/sniffed-inbound.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -60,6 +61,8 @@ export class ListenerManager {
   outboundBoundPort = 0;
   private readonly inbound = new Map<number, { listener: HttpListener; bound: number; host: string }>();
   private readonly gateways = new Map<string, { listener: HttpListener; port: number; bound: number }>();
+  /** Unbound HTTP listeners of detected inbound ports: the TCP listener hands them HTTP streams (tcp/sniffed-inbound.ts). */
+  private readonly detectedHttp = new Map<number, HttpListener>();
   private closed = false;
 
   /** TCP proxy listeners (src/proxy/tcp): inbound/outbound TCP ports, gateway TCP servers. */
@@ -90,6 +93,7 @@ export class ListenerManager {
       role: opts.role, ip: opts.ip, gatewayHost: opts.gatewayHost, bindPort: opts.bindPort, onError: opts.onError, inboundTls: opts.inboundTls,
       namespace: ctx.self.namespace, reservedPorts: () => new Set([this.opts.outboundPort, this.outboundBoundPort, ...this.inbound.keys()]),
       deliverOutboundHttp: (s) => this.outbound?.server.emit('connection', s) ?? s.destroy(),
+      deliverInboundHttp: (port, s) => this.detectedHttp.get(port)?.server.emit('connection', s) ?? s.destroy(),
     });
   }
 
@@ -125,7 +129,15 @@ export class ListenerManager {
       if (firstOutbound !== undefined) this.outbound.configure(firstOutbound);
       const tlsSupport = this.opts.inboundTls;
       const inboundPorts = tlsSupport ? inboundPortsToBind(snapshot, ip) : snapshot.inboundByPort;
+      // Ports with no declared protocol are bound by the TCP listeners and detected per connection.
+      const detected = autoInboundPorts(snapshot);
       for (const [port, hcm] of inboundPorts) {
+        if (detected.has(port)) {
+          let d = this.detectedHttp.get(port);
+          if (!d) this.detectedHttp.set(port, (d = new HttpListener((req, res) => this.onInbound(port, req, res), LISTENER_OPTIONS)));
+          d.configure(hcm);
+          continue;
+        }
         const cur = this.inbound.get(port);
         // Sidecar ingress `bind` (inbound-bind.ts): the port's address; a changed address is rebound.
         const host = inboundBindHost(snapshot, port, ip);
@@ -149,8 +161,14 @@ export class ListenerManager {
           this.opts.onError?.(`inbound ${host}:${port}: ${(err as Error).message}`);
         }
       }
+      for (const [port, d] of this.detectedHttp) {
+        if (!detected.has(port)) {
+          this.detectedHttp.delete(port);
+          void d.close();
+        }
+      }
       for (const [port, v] of this.inbound) {
-        if (!inboundPorts.has(port)) {
+        if (!inboundPorts.has(port) || detected.has(port)) {
           this.inbound.delete(port);
           void v.listener.close();
         }
@@ -197,6 +215,7 @@ export class ListenerManager {
     const all: HttpListener[] = [];
     if (this.outbound) all.push(this.outbound);
     for (const v of this.inbound.values()) all.push(v.listener);
+    for (const d of this.detectedHttp.values()) all.push(d);
     for (const [name, v] of this.gateways) {
       all.push(v.listener);
       closeTcpConnections(name, graceMs);

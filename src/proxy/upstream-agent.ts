@@ -14,6 +14,7 @@
  * request for another (Envoy hashes transport socket options into its pool key).
  */
 import http from 'node:http';
+import { dialPlain, pipePathOf } from './upstream-dial.js';
 import net, { type Socket } from 'node:net';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ConnPool } from './conn-pool.js';
@@ -167,7 +168,7 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
 
   /** Opens a counted connection to the host (H1 pool). */
   openSocket(address: string, port: number, transport?: UpstreamTransport): Socket {
-    const socket = this.tls ? this.tls.connect({ host: address, port }, transport) : net.connect({ host: address, port });
+    const socket = this.tls ? this.tls.connect({ host: address, port }, transport, 'http/1.1') : dialPlain(address, port);
     socket.setNoDelay(true);
     return this.track(socket);
   }
@@ -204,8 +205,10 @@ export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
     // http.Agent#createConnection is untyped in @types/node for subclasses; it returns a net.Socket.
     const create = http.Agent.prototype.createConnection as unknown as (this: http.Agent, o: object, cb?: unknown) => Socket;
     const socket = (this.tls
-      ? this.tls.connect(options as ConnectTarget, this.tls.transportFor((options as { headers?: UpstreamHeaders }).headers))
-      : create.call(this, options, callback)) as CountedSocket;
+      ? this.tls.connect(options as ConnectTarget, this.tls.transportFor((options as { headers?: UpstreamHeaders }).headers), 'http/1.1')
+      : pipePathOf(String((options as { host?: unknown }).host ?? '')) !== undefined
+        ? dialPlain(String((options as { host?: unknown }).host), 0)
+        : create.call(this, options, callback)) as CountedSocket;
     socket[REQUESTS] = 1;
     return this.track(socket);
   }

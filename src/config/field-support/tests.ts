@@ -62,4 +62,7 @@ export const T = {
   destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
   sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
   egressProxy: 'test/fidelity/egress-proxy.test.ts',
+  inboundDetection: 'test/fidelity/inbound-protocol-detection.test.ts',
+  panicThreshold: 'test/fidelity/panic-threshold.test.ts',
+  sidecarIngressUds: 'test/fidelity/sidecar-ingress-uds.test.ts',
 } as const;

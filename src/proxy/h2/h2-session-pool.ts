@@ -16,6 +16,7 @@
  * opens a new session. Plaintext (h2c prior knowledge) or over the host's TLS connector.
  */
 import http2 from 'node:http2';
+import { dialPlain } from '../upstream-dial.js';
 import net, { type Socket } from 'node:net';
 import type { CircuitBreaker } from '../circuit-breaker.js';
 import type { ClusterStats } from '../proxy-stats.js';
@@ -109,7 +110,7 @@ export class H2SessionPool {
   private open(address: string, port: number): Entry {
     const agent = this.agent;
     const settings = agent.settings;
-    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport) : net.connect({ host: address, port });
+    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport, 'h2') : dialPlain(address, port);
     socket.setNoDelay(true);
     const stats = this.stats;
     stats.cxTotal.inc();

@@ -17,6 +17,7 @@
  * connections, outlier local-origin results, and Istio's TCP metrics (tcp-stats.ts).
  */
 import net, { type Socket } from 'node:net';
+import { dialPlain } from '../upstream-dial.js';
 import type { HostRuntime, UpstreamCluster } from '../cluster-manager.js';
 import type { LbContext } from '../lb/load-balancer.js';
 import { addFlag } from '../local-reply.js';
@@ -102,7 +103,7 @@ function connect(ctx: ProxyContext, downstream: Socket, route: TcpRoute, cluster
   const stats = cluster.stats;
   const breaker = cluster.resilience.breaker;
   const settings = rt.agent.settings;
-  const upstream: Socket = rt.agent.tls ? rt.agent.tls.connect({ host: rt.address, port: rt.port }, rt.agent.tls.transportFor()) : net.connect({ host: rt.address, port: rt.port, allowHalfOpen: true });
+  const upstream: Socket = rt.agent.tls ? rt.agent.tls.connect({ host: rt.address, port: rt.port }, rt.agent.tls.transportFor()) : dialPlain(rt.address, rt.port, true);
   // A FIN from the server must not end our writes (half-close), TLS included.
   upstream.allowHalfOpen = true;
   upstream.setNoDelay(true);

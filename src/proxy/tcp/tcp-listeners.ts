@@ -21,6 +21,7 @@ import type { InboundPortPlan } from '../tls/inbound-plan.js';
 import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
 import type { HcmRuntime } from '../runtime-snapshot.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
+import { autoInboundPorts, dispatchSniffedInbound } from './sniffed-inbound.js';
 import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
 import { inboundBindHost } from '../inbound-bind.js';
@@ -45,6 +46,11 @@ export interface TcpListenerOptions {
    * listeners of auto-protocol ports detect HTTP/1.1 and h2c (sniffed-outbound.ts).
    */
   readonly deliverOutboundHttp?: (socket: Socket) => void;
+  /**
+   * Serves a socket as HTTP on inbound port `port`'s HTTP listener; when set, inbound ports whose
+   * protocol is detected are bound here and dispatched per connection (sniffed-inbound.ts).
+   */
+  readonly deliverInboundHttp?: (port: number, socket: Socket) => void;
   /** Counts a connection closed on accept because its listener (bound host and port) was full. */
   readonly onOverflow?: (host: string, port: number) => void;
 }
@@ -77,7 +83,9 @@ export class TcpListenerManager {
     const bindPort = this.opts.bindPort ?? ((p: number) => p);
     if (role === 'sidecar') {
       const tls = this.opts.inboundTls;
-      for (const port of entries.inbound.keys()) {
+      // Detected ports (no declared protocol) are TCP-bound here and dispatched per connection.
+      const detected = this.opts.deliverInboundHttp ? autoInboundPorts(snapshot) : new Set<number>();
+      for (const port of new Set([...entries.inbound.keys(), ...detected])) {
         want.set(`inbound:${port}`, { host: inboundBindHost(snapshot, port, ip), port: bindPort(port, 'inbound'), handler: (s) => this.onInbound(port, s, tls) });
       }
       const reserved = this.opts.reservedPorts?.() ?? new Set<number>();
@@ -142,6 +150,11 @@ export class TcpListenerManager {
   }
 
   private onInbound(port: number, socket: Socket, tls: InboundDispatchDeps | undefined): void {
+    const deliverHttp = this.opts.deliverInboundHttp;
+    if (deliverHttp && autoInboundPorts(this.ctx.snapshot).has(port)) {
+      dispatchSniffedInbound(this.ctx, socket, { podIp: this.opts.ip, port, tls, deliverHttp: (s) => deliverHttp(port, s) });
+      return;
+    }
     const entry = tcpEntryPoints(this.ctx.snapshot, this.opts.ip).inbound.get(port);
     if (entry === undefined) {
       socket.destroy();

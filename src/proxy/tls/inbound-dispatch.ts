@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { DownstreamTlsContext } from '../../envoy/types.js';
 import { compilePeerCheck, type PeerCheck } from './peer-verification.js';
-import type { InboundPortPlan } from './inbound-plan.js';
+import type { InboundPortPlan, InboundTlsPlan } from './inbound-plan.js';
 import { identityOf, setPeerIdentity } from './peer-identity.js';
 import { ROOTCA_SECRET, type SecretStore } from './secret-store.js';
 
@@ -68,6 +68,16 @@ export function dispatchInbound(socket: Socket, plan: InboundPortPlan | undefine
       reset(socket);
     }
   });
+}
+
+/**
+ * Terminates TLS on `socket` with one chain's context (the peeked bytes put back on it) and hands
+ * the TLS socket to `deliver` once the peer is verified; used by auto-protocol inbound ports
+ * (src/proxy/tcp/sniffed-inbound.ts), whose chain is chosen before. `deliver` must be stable per
+ * chain (the TLS server is cached by it).
+ */
+export function terminateInboundTls(socket: Socket, tlsPlan: InboundTlsPlan, deps: InboundDispatchDeps, deliver: (s: Socket) => void): void {
+  terminateTls(socket, { port: 0, plaintext: undefined, tls: tlsPlan }, deps, deliver);
 }
 
 function terminateTls(socket: Socket, plan: InboundPortPlan, deps: InboundDispatchDeps, deliver: (s: Socket) => void): void {

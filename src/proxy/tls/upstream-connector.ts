@@ -12,7 +12,8 @@
  *   context's SAN matchers (auto-sni.ts, hostname-match.ts). Each connection verifies its peer's
  *   name; Node's default `checkServerIdentity` is replaced, never skipped, while verifying;
  * - ALPN from the context with `h2` replaced by `http/1.1` (this proxy speaks
- *   HTTP/1.1 upstream), so mesh peers see `istio` + `http/1.1`;
+ *   HTTP/1.1 upstream), so mesh peers see `istio` + `http/1.1`; HTTP connections on mesh mTLS
+ *   put `istio-http/1.1` or `istio-h2` first, as Istio's `istio.alpn` filter does;
  * - TLS session resumption: the last session ticket of the same server name is offered on the next
  *   connection, unless the secrets changed since (a resumed session would carry the previous
  *   certificate's identity).
@@ -99,8 +100,13 @@ export class UpstreamTlsConnector {
     return t;
   }
 
-  /** Opens a TLS connection to `target` (http.Agent's createConnection) with per-connection options. */
-  connect(target: ConnectTarget, transport: UpstreamTransport = DEFAULT_TRANSPORT): TLSSocket {
+  /**
+   * Opens a TLS connection to `target` (http.Agent's createConnection) with per-connection options.
+   * `http`: the connection carries HTTP/1.1 or HTTP/2 (else TCP): on mesh mTLS (ALPN `istio`) the
+   * ALPN list starts with `istio-http/1.1` or `istio-h2`, as Istio's `istio.alpn` filter sets it, so
+   * the peer's sidecar picks its HTTP chain on a port whose protocol it detects.
+   */
+  connect(target: ConnectTarget, transport: UpstreamTransport = DEFAULT_TRANSPORT, http?: 'http/1.1' | 'h2'): TLSSocket {
     const opts: ConnectionOptions = { host: target.host, port: Number(target.port) };
     let secureContext: tls.SecureContext;
     try {
@@ -122,7 +128,7 @@ export class UpstreamTlsConnector {
       ...opts,
       secureContext,
       servername,
-      ALPNProtocols: this.alpn,
+      ALPNProtocols: http !== undefined && this.alpn?.includes('istio') ? [http === 'h2' ? 'istio-h2' : 'istio-http/1.1', ...this.alpn] : this.alpn,
       rejectUnauthorized: this.verify,
       session: prior?.generation === this.secrets.generation ? prior.ticket : undefined,
       checkServerIdentity: this.verify ? (_host, cert) => check(cert) : () => undefined,

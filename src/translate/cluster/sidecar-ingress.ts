@@ -5,7 +5,7 @@
  * - when the Sidecar that applies to a workload has `ingress` listeners, they alone define its
  *   inbound ports (Istio's default, `PILOT_ALLOW_SIDECAR_SERVICE_INBOUND_LISTENER_MERGE` off): one
  *   port per listener, `port.number` being the port traffic arrives on (no targetPort), its protocol
- *   from `port.protocol` (unknown/empty: detected, which Weft serves as HTTP);
+ *   from `port.protocol` (unknown/empty: detected per connection, listener/inbound-auto-chains.ts);
  * - `defaultEndpoint` says where the inbound cluster sends: `127.0.0.1:P`/`[::1]:P` (the pod's
  *   localhost) and `0.0.0.0:P`/`[::]:P` (the instance IP) both reach the app on port P; unset, the
  *   original destination (the app on the listener's port). Under `weft up` the app listens on its own

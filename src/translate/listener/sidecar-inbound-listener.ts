@@ -9,7 +9,7 @@
  * follow its PeerAuthentication mode (STRICT: mTLS only; PERMISSIVE: mTLS and plaintext; DISABLE:
  * plaintext), see inbound-mtls-chains.ts.
  */
-import type { FilterChain, Listener, RouteConfiguration } from '../../envoy/types.js';
+import type { Filter, FilterChain, Listener, RouteConfiguration } from '../../envoy/types.js';
 import { selectorIsEmpty, selectorMatches } from '../../config/labels.js';
 import { isHttpProtocol } from '../../registry/protocol.js';
 import type { Protocol, Service, ServicePort, Workload } from '../../registry/types.js';
@@ -27,6 +27,7 @@ import { inboundChainsForMode } from './inbound-mtls-chains.js';
 import { servicesInNamespace, workloadNamed } from '../registry-index.js';
 import { inboundTargets } from '../cluster/build-inbound-clusters.js';
 import { sidecarIngressPorts } from '../cluster/sidecar-ingress.js';
+import { autoInboundChains, inboundDetectionFields } from './inbound-auto-chains.js';
 
 /** Name and port of the virtual inbound listener. */
 export const VIRTUAL_INBOUND = { name: 'virtualInbound', port: 15006 } as const;
@@ -110,6 +111,8 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
   const chains: FilterChain[] = inboundPorts(scope).flatMap((p) => {
     const cluster = inboundClusterName(p.targetPort);
     const statPrefix = `inbound_${p.bind ?? '0.0.0.0'}_${p.targetPort}`;
+    const mode = workloadMtlsMode(snapshot, node.namespace, node.labels, p.targetPort);
+    const tcpFilters = [...tcpAuthz, tcpProxyFilter(tcpProxyToCluster(cluster))];
     const filter = isHttpProtocol(p.protocol)
       ? hcmFilter(
           buildHttpConnectionManager({
@@ -122,9 +125,10 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
             securityFilters,
           }),
         )
-      : [...tcpAuthz, tcpProxyFilter(tcpProxyToCluster(cluster))];
+      : tcpFilters;
+    // No declared protocol: detected per connection, HTTP and TCP chains (inbound-auto-chains.ts).
+    if (p.protocol === 'UNKNOWN') return autoInboundChains(p.targetPort, mode, filter as Filter, tcpFilters, snapshot.meshConfig.trustDomain, p.bind);
     // PeerAuthentication decides which transports the port accepts (inbound-mtls-chains.ts).
-    const mode = workloadMtlsMode(snapshot, node.namespace, node.labels, p.targetPort);
     return inboundChainsForMode(p.targetPort, mode, filter, snapshot.meshConfig.trustDomain, isHttpProtocol(p.protocol), p.bind);
   });
   chains.push({ name: 'virtualInbound-blackhole', filterChainMatch: { destinationPort: { value: VIRTUAL_INBOUND.port } }, filters: [tcpProxyFilter(tcpProxyToCluster('BlackHoleCluster'))] });
@@ -134,6 +138,7 @@ export function buildSidecarInboundListener(scope: ProxyScope): Listener {
     useOriginalDst: { value: true },
     trafficDirection: 'INBOUND',
     filterChains: chains,
+    ...(chains.some((c) => (c.filterChainMatch?.applicationProtocols?.length ?? 0) > 0) ? inboundDetectionFields(snapshot.meshConfig) : {}),
     defaultFilterChain: { name: 'InboundPassthroughFilterChain', filters: [tcpProxyFilter(tcpProxyToCluster(INBOUND_PASSTHROUGH_CLUSTER))] },
   };
 }

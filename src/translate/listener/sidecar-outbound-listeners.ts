@@ -20,6 +20,7 @@ import { MESH_GATEWAY } from '../virtual-services.js';
 import { buildHttpConnectionManager, hcmFilter } from './http-connection-manager.js';
 import { cidrRangeOf, destinationKey, hasCidrAddress, serviceRanges, tcpChainsForService } from './tcp-destination-chains.js';
 import { autoProtocolChains, protocolDetectionFilters, type AutoTcpTarget } from './protocol-sniffing.js';
+import { protocolDetectionTimeout } from './inbound-auto-chains.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 import { withTcpDestinationPolicy } from './tcp-destination-policy.js';
 
@@ -105,6 +106,7 @@ function buildAutoListener(scope: ProxyScope, port: number): Listener {
     defaultFilterChain: passthroughChain(scope),
     listenerFilters: protocolDetectionFilters(),
     // Mesh config `protocolDetectionTimeout` defaults to 0s (no timeout), as in Istio.
+    listenerFiltersTimeout: protocolDetectionTimeout(scope.snapshot.meshConfig),
     continueOnListenerFiltersTimeout: true,
   });
 }

@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ControlPlane } from '../../../src/control/control-plane.js';
+import type { MeshConfig } from '../../../src/config/mesh-config.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../../src/proxy/proxy.js';
 
 /** A running control plane with its config directory. */
@@ -29,12 +30,13 @@ export interface Mesh {
 
 /**
  * Starts a control plane with the CA watching a fresh directory holding `files`; `insecureXds`: the
- * plaintext debug xDS port too (`Mesh.insecureXds`); `log`: the control plane's log lines (default stderr).
+ * plaintext debug xDS port too (`Mesh.insecureXds`); `log`: the control plane's log lines (default stderr);
+ * `meshConfig`: the mesh config (default: Istio's defaults).
  */
-export async function startMesh(files: Record<string, string>, opts: { insecureXds?: boolean; log?: (line: string) => void } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: { insecureXds?: boolean; log?: (line: string) => void; meshConfig?: MeshConfig } = {}): Promise<Mesh> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-mtls-'));
   for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, ...(opts.insecureXds ? { insecureXdsPort: 0 } : {}), log: opts.log });
+  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, ...(opts.insecureXds ? { insecureXdsPort: 0 } : {}), ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}), log: opts.log });
   const { xdsPort, insecureXdsPort } = await cp.start();
   const ca = cp.ca!;
   return {

@@ -52,10 +52,10 @@ export const sidecarFields: FieldTable = {
   ...inboundPool('spec.ingress[].connectionPool'),
   ...allUnsupported(under('spec.ingress[].tls', Object.fromEntries(serverTls.map((k) => [k, unsupported(INGRESS_TLS)]))), INGRESS_TLS),
   'spec.ingress[].port.number': enforced(T.sidecarIngress, ING_PORT),
-  'spec.ingress[].port.protocol': enforced(T.sidecarIngress, ING_PORT, 'HTTP protocols get an HTTP connection manager, others a TCP proxy; unset is detected (served as HTTP)'),
+  'spec.ingress[].port.protocol': enforced(T.sidecarIngress, ING_PORT, 'HTTP protocols get an HTTP connection manager, others a TCP proxy; unset is detected per connection as istiod does (HTTP/1.1, h2c, TLS, else opaque TCP)'),
   'spec.ingress[].port.name': enforcedUntested('port name (informational, as in Istio)'),
   'spec.ingress[].port.targetPort': unsupported('targetPort has no meaning on an ingress listener (Istio refuses a non-zero one): port.number is the port traffic arrives on'),
-  'spec.ingress[].defaultEndpoint': enforced(T.sidecarIngress, ING_PORT, '127.0.0.1/0.0.0.0/[::1]/[::] all reach the app (under weft up its own loopback address, HOST); unix:// sockets are not dialled yet: such a listener answers 503'),
+  'spec.ingress[].defaultEndpoint': enforced(T.sidecarIngressUds, 'ingress defaultEndpoint unix:///path: HTTP on the listener port reaches the app on its Unix domain socket', '127.0.0.1/0.0.0.0/[::1]/[::] all reach the app (under weft up its own loopback address, HOST; test sidecar-ingress.test.ts); unix:///path is dialled as a Unix domain socket (Envoy pipe address), HTTP and TCP'),
   'spec.ingress[].bind': enforced(T.sidecarIngress, 'ingress bind: the listener accepts on the bind address only; defaultEndpoint 0.0.0.0:PORT reaches the app'),
   'spec.ingress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): every ingress listener binds its port, as captureMode NONE does in Istio'),
 };

@@ -75,7 +75,7 @@ const policyBody: FieldTable = {
   'outlierDetection.interval': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.baseEjectionTime': enforced(T.outlierFailures, 'outlier detection: a 500-returning endpoint of three is ejected after 5 errors and comes back'),
   'outlierDetection.maxEjectionPercent': enforced(OC, 'httpbin circuit breaker: maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1, outlier detection'),
-  'outlierDetection.minHealthPercent': enforced(OC, OUTLIER),
+  'outlierDetection.minHealthPercent': enforced(T.panicThreshold, 'minHealthPercent 50 with 3 of 4 endpoints ejected: panic, traffic spreads over all endpoints', 'the cluster\'s healthy_panic_threshold as istiod sets it (0 when unset: panic off); below it the proxy balances over every host, ejected ones included'),
   'outlierDetection.outlierDetectionHttpErrorCodes': unsupported('Istio maps it to Envoy\'s HttpProtocolOptions outlier_detection error matcher (envoyproxy/envoy#39947, per istio/api#3741), a field the Envoy API Weft carries over xDS (@grpc/grpc-js-xds deps) does not have: outlier detection keeps counting 5xx'),
   'tls.mode': enforced(T.drTls, 'SIMPLE: CA file, SNI and SAN verified'),
   'tls.clientCertificate': enforced(T.drTls, 'MUTUAL: client certificate from files'),
