@@ -58,5 +58,6 @@ export const T = {
   tlsSniChains: 'test/fidelity/tls-sni-chains.test.ts',
   destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
   sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
+  sidecarEgressBind: 'test/fidelity/sidecar-egress-bind.test.ts',
   egressProxy: 'test/fidelity/egress-proxy.test.ts',
 } as const;
