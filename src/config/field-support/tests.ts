@@ -59,5 +59,6 @@ export const T = {
   destinationSubnets: 'test/fidelity/destination-subnets.test.ts',
   sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
   sidecarEgressBind: 'test/fidelity/sidecar-egress-bind.test.ts',
+  retryRemoteLocalities: 'test/fidelity/retry-remote-localities.test.ts',
   egressProxy: 'test/fidelity/egress-proxy.test.ts',
 } as const;
