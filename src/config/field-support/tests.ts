@@ -60,5 +60,7 @@ export const T = {
   sidecarEgressProtocol: 'test/fidelity/sidecar-egress-protocol.test.ts',
   sidecarEgressBind: 'test/fidelity/sidecar-egress-bind.test.ts',
   retryRemoteLocalities: 'test/fidelity/retry-remote-localities.test.ts',
+  zoneAware: 'test/fidelity/zone-aware.test.ts',
+  zoneAwareLb: 'src/translate/cluster/zone-aware-lb.test.ts',
   egressProxy: 'test/fidelity/egress-proxy.test.ts',
 } as const;
