@@ -14,6 +14,7 @@ import { fromStruct, type StructMessage } from '../xds/node-info.js';
 import { Host, HostSet } from './lb/host.js';
 import { createLoadBalancer, isHashPolicy, type LoadBalancer, type LoadBalancerOptions } from './lb/load-balancer.js';
 import { needsPriorityBalancer, PriorityLoadBalancer, type LocalityGroupInit } from './lb/priority-balancer.js';
+import { localityKey, zoneAwareConfigOf } from './zone-aware-config.js';
 import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
@@ -158,7 +159,7 @@ export class ClusterManager {
         if (rt && !hosts.has(rt.host)) groupHosts.push(rt.host);
         if (rt) hosts.set(rt.host, rt);
       }
-      groups.push({ priority: locality.priority ?? 0, weight: locality.loadBalancingWeight?.value ?? 0, hosts: groupHosts });
+      groups.push({ priority: locality.priority ?? 0, weight: locality.loadBalancingWeight?.value ?? 0, hosts: groupHosts, locality: localityKey(locality.locality) });
     }
     res.configure(cluster, [...hosts.values()]);
     for (const rt of hosts.values()) rt.host.healthy = res.healthy(rt);
@@ -328,10 +329,12 @@ function clusterBalancer(c: Cluster, hostSet: HostSet, groups: readonly Locality
   const policy = c.lbPolicy ?? 'ROUND_ROBIN';
   const opts = lbOptions(c);
   const localityWeighted = c.commonLbConfig?.localityWeightedLbConfig !== undefined;
-  if (!needsPriorityBalancer(groups, localityWeighted)) return createLoadBalancer(policy, hostSet, opts);
+  const zoneAware = zoneAwareConfigOf(c);
+  if (!needsPriorityBalancer(groups, localityWeighted, zoneAware !== undefined)) return createLoadBalancer(policy, hostSet, opts);
   return new PriorityLoadBalancer(groups, {
     healthyPanicThreshold: opts.healthyPanicThreshold ?? 50,
     localityWeighted,
+    ...(zoneAware ? { zoneAware } : {}),
     create: (set, panicThreshold) => createLoadBalancer(policy, set, { ...opts, healthyPanicThreshold: panicThreshold }),
   });
 }

@@ -28,6 +28,7 @@ import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress 
 import { inboundBindHost } from './inbound-bind.js';
 import { gatewayBindHost } from './gateway-bind.js';
 import { autoInboundPorts } from './tcp/sniffed-inbound.js';
+import { egressBindHost, egressBindListeners, egressBindOrigin } from './egress-bind.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -173,6 +174,7 @@ export class ListenerManager {
           void v.listener.close();
         }
       }
+      await this.reconcileEgressBinds(snapshot, ip);
     } else {
       const defaultHost = this.opts.gatewayHost ?? ip;
       for (const [name, g] of snapshot.gateways) {
@@ -207,6 +209,42 @@ export class ListenerManager {
       }
     }
     await this.tcp.reconcile(snapshot);
+  }
+
+  /**
+   * Sidecar egress `bind` listeners (egress-bind.ts): HTTP ones are served like gateway listeners
+   * (their own route table), on the address egressBindHost picks; TCP ones belong to the TCP manager.
+   */
+  private async reconcileEgressBinds(snapshot: RuntimeSnapshot, ip: string): Promise<void> {
+    const binds = egressBindListeners(snapshot);
+    for (const [name, l] of binds) {
+      const g = snapshot.gateways.get(name);
+      if (!g) continue;
+      const cur = this.gateways.get(name);
+      const host = egressBindHost(l, ip);
+      if (cur && cur.port === g.port) {
+        cur.listener.configure(g.hcm);
+        continue;
+      }
+      if (cur) void cur.listener.close();
+      const lim = this.limited(LISTENER_OPTIONS, host);
+      const hl = new HttpListener((req, res) => this.onGateway(name, req, res), lim.options);
+      hl.configure(g.hcm);
+      try {
+        const bound = await hl.listen(host, g.port);
+        lim.bound(bound);
+        this.gateways.set(name, { listener: hl, port: g.port, bound });
+      } catch (err) {
+        this.gateways.delete(name);
+        this.opts.onError?.(`${egressBindOrigin(l)} listener ${name} on ${host}:${g.port}: ${(err as Error).message}`);
+      }
+    }
+    for (const [name, v] of this.gateways) {
+      if (!binds.has(name) || !snapshot.gateways.has(name)) {
+        this.gateways.delete(name);
+        void v.listener.close();
+      }
+    }
   }
 
   /** Drains and closes every listener. */

@@ -67,7 +67,7 @@ export const localityLoadBalancerSetting = z.strictObject({
 /** Locality-weighted load balancing and failover. */
 export type LocalityLoadBalancerSetting = z.infer<typeof localityLoadBalancerSetting>;
 
-/** Istio's ZoneAwareLoadBalancerSetting (istio/api 1.31): accepted, warned about as unsupported (field-support registry). */
+/** Istio's ZoneAwareLoadBalancerSetting (istio/api 1.31): Envoy zone-aware routing (translate/cluster/zone-aware-lb.ts, proxy/lb/zone-aware.ts). */
 export const zoneAwareLoadBalancerSetting = z.strictObject({
   enabled: z.boolean().optional(),
   failover: z.array(z.strictObject({ from: z.string().optional(), to: z.string().optional() })).optional(),

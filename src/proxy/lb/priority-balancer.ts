@@ -17,6 +17,7 @@
  */
 import { Host, HostSet } from './host.js';
 import type { LbContext, LoadBalancer } from './load-balancer.js';
+import { ZoneAwareLoadBalancer, type ZoneAwareConfig } from './zone-aware.js';
 import { computePriorityLoad, DEFAULT_OVERPROVISIONING_FACTOR, effectiveLocalityWeight, loadExcluding, type PriorityLevelCounts } from './priority-load.js';
 
 /** One locality group of a ClusterLoadAssignment, as the proxy received it. */
@@ -26,6 +27,8 @@ export interface LocalityGroupInit {
   /** `LocalityLbEndpoints.loadBalancingWeight` (locality weight). */
   readonly weight: number;
   readonly hosts: readonly Host[];
+  /** `region/zone/subzone` of the group (trailing empty parts dropped), for zone-aware routing. */
+  readonly locality?: string;
 }
 
 /** How the per-host balancers of each set are built. */
@@ -36,6 +39,8 @@ export interface PriorityBalancerOptions {
   readonly localityWeighted: boolean;
   /** Overprovisioning factor, percent (Envoy's default 140). */
   readonly overprovisioningFactor?: number;
+  /** `commonLbConfig.zoneAwareLbConfig` with the caller's side: zone-aware routing at priority 0 (zone-aware.ts). */
+  readonly zoneAware?: ZoneAwareConfig;
   /** Builds the configured per-host balancer over a set; `panicThreshold` 0 = healthy hosts only, 100 = all hosts. */
   create(hostSet: HostSet, panicThreshold: number): LoadBalancer;
 }
@@ -55,8 +60,8 @@ interface Level {
 }
 
 /** True when groups need more than a plain per-host balancer (several levels, or locality weights). */
-export function needsPriorityBalancer(groups: readonly LocalityGroupInit[], localityWeighted: boolean): boolean {
-  return localityWeighted || groups.some((g) => g.priority > 0);
+export function needsPriorityBalancer(groups: readonly LocalityGroupInit[], localityWeighted: boolean, zoneAware = false): boolean {
+  return localityWeighted || zoneAware || groups.some((g) => g.priority > 0);
 }
 
 /** See the module comment. */
@@ -85,9 +90,14 @@ export class PriorityLoadBalancer implements LoadBalancer {
           if (weight > 0) localities.push({ weight, lb: options.create(HostSet.of(g.hosts), 0) });
         }
       }
+      let lb = options.create(HostSet.of(hosts), panic[p] ? 100 : 0);
+      // Envoy routes by zone at priority 0 only, never in panic nor with locality weights.
+      if (p === 0 && options.zoneAware && !panic[p] && !options.localityWeighted) {
+        lb = new ZoneAwareLoadBalancer(gs.map((g) => ({ locality: g.locality ?? '', hosts: g.hosts })), options.zoneAware, lb, (set) => options.create(set, 0));
+      }
       this.levels.push({
         counts: counts[p]!,
-        lb: options.create(HostSet.of(hosts), panic[p] ? 100 : 0),
+        lb,
         localities,
         localityWeightSum: localities.reduce((a, l) => a + l.weight, 0),
       });

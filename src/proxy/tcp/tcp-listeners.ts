@@ -8,6 +8,7 @@
  *   at its pod IP and the service port (apps that only know names use CONNECT on 15001 instead,
  *   connect-tunnel.ts); a port with no declared protocol detects HTTP/1.1 and h2c per connection
  *   and serves those on the outbound HTTP listener (sniffed-outbound.ts);
+ * - sidecar egress `bind` (Sidecar `egress[].bind`, ../egress-bind.ts): `<bind>:<port>` for a TCP port;
  * - gateway: `<gatewayHost>:<port>` for every gateway listener whose chain is a TCP proxy (TCP
  *   servers such as tcp-echo's 31400).
  * Reconciled after every accepted push: new ports bound, vanished ones closed (open connections
@@ -26,6 +27,7 @@ import { proxyTcp } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
 import { inboundBindHost } from '../inbound-bind.js';
 import { gatewayBindHost } from '../gateway-bind.js';
+import { egressBindHost, egressBindOrigin, isEgressBindListener } from '../egress-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -79,7 +81,7 @@ export class TcpListenerManager {
     if (this.closed) return;
     const { ip, role } = this.opts;
     const entries = tcpEntryPoints(snapshot, ip);
-    const want = new Map<string, { host: string; port: number; handler: (s: Socket) => void }>();
+    const want = new Map<string, { host: string; port: number; handler: (s: Socket) => void; what?: string }>();
     const bindPort = this.opts.bindPort ?? ((p: number) => p);
     if (role === 'sidecar') {
       const tls = this.opts.inboundTls;
@@ -94,8 +96,18 @@ export class TcpListenerManager {
         const p = l.filterChainMatch?.destinationPort?.value;
         if (p !== undefined) inboundPorts.add(p);
       }
+      // Sidecar egress `bind` TCP listeners (../egress-bind.ts) on their own address; one on the pod
+      // IP takes the place of the port's outbound listener (both route to the egress entry's services).
+      const egressOnPodIp = new Set<number>();
+      for (const [name, g] of entries.gateways) {
+        const l = snapshot.resources.listeners.get(name);
+        if (!l || !isEgressBindListener(l)) continue;
+        const host = egressBindHost(l, ip);
+        if (host === ip) egressOnPodIp.add(g.port);
+        want.set(`egress:${name}:${g.port}`, { host, port: g.port, handler: (s) => this.onGateway(name, s), what: `${egressBindOrigin(l)} listener ${name}` });
+      }
       for (const port of entries.outbound.keys()) {
-        if (inboundPorts.has(port) || reserved.has(port) || (port >= 15000 && port <= 15099)) continue;
+        if (inboundPorts.has(port) || reserved.has(port) || egressOnPodIp.has(port) || (port >= 15000 && port <= 15099)) continue;
         want.set(`outbound:${port}`, { host: ip, port, handler: (s) => this.onOutbound(port, s) });
       }
     } else {
@@ -122,7 +134,7 @@ export class TcpListenerManager {
         b.server.on('error', (err: Error) => this.opts.onError?.(`tcp ${w.host}:${b.bound}: ${err.message}`));
         this.bound.set(key, b);
       } catch (err) {
-        this.opts.onError?.(`tcp ${w.host}:${w.port}: ${(err as Error).message}`);
+        this.opts.onError?.(`${w.what ? `${w.what} on ` : 'tcp '}${w.host}:${w.port}: ${(err as Error).message}`);
       }
     }
     for (const [key, b] of this.bound) {

@@ -12,6 +12,7 @@ import type { ProxyNode } from '../../model/proxy-node.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 import { buildLocalityGroups } from './build-lb-endpoints.js';
 import { applyLocalityLoadBalancer, localityLbSettingFor } from './locality-lb.js';
+import { applyZoneAwarePriorities, zoneAwareSettingFor } from './zone-aware-lb.js';
 import { effectiveTrafficPolicy } from './traffic-policy-merge.js';
 import { parseClusterName } from './cluster-names.js';
 import { destinationRuleFor } from './destination-rule-index.js';
@@ -54,6 +55,9 @@ export function localityLbEndpointsFor(
   const groups = buildLocalityGroups(snapshot, service, port, rule, subsetName);
   const subset = subsetName ? rule?.spec.subsets?.find((s) => s.name === subsetName) : undefined;
   const policy = rule ? effectiveTrafficPolicy(rule.spec.trafficPolicy, port, subset) : undefined;
+  // zoneAwareLbSetting replaces locality load balancing: regions as priorities (zone-aware-lb.ts).
+  const zoneAware = node.role === 'sidecar' ? zoneAwareSettingFor(policy?.loadBalancer) : undefined;
+  if (zoneAware) return applyZoneAwarePriorities(groups.map((g) => g.group), node.locality, zoneAware);
   const setting = localityLbSettingFor(snapshot.meshConfig.localityLbSetting, policy?.loadBalancer?.localityLbSetting);
   return applyLocalityLoadBalancer(groups, node, setting, policy?.outlierDetection !== undefined);
 }

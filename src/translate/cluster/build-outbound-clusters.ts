@@ -9,6 +9,7 @@
  * (skipped, as istiod does, when there are no endpoints); NONE → ORIGINAL_DST (EDS on gateways).
  * UDP ports get no cluster. The first cluster of a name wins.
  */
+import { applyZoneAware } from './zone-aware-lb.js';
 import { toProtoDuration } from '../../envoy/duration.js';
 import type { Cluster } from '../../envoy/types.js';
 import { isVisible } from '../../config/hosts.js';
@@ -87,6 +88,7 @@ export function buildServicePortClusters(
     });
     applyEdsConfig(main);
     main.cluster.metadata = buildClusterMetadata({ services: [service], rule, external: service.meshExternal });
+    applyZoneAware(main, effectiveTrafficPolicy(topPolicy, port.port)?.loadBalancer, snapshot, node);
     out.push(finishCluster(main));
   }
   if (!main) return out;
@@ -102,6 +104,7 @@ export function buildServicePortClusters(
     });
     applyEdsConfig(draft);
     draft.cluster.metadata = buildClusterMetadata({ services: [service], rule, subset: subset.name, external: service.meshExternal });
+    applyZoneAware(draft, effectiveTrafficPolicy(topPolicy, port.port, subset)?.loadBalancer, snapshot, node);
     out.push(finishCluster(draft));
   }
   return out;

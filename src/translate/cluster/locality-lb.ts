@@ -182,8 +182,13 @@ function renumber(groups: Prioritized[]): Prioritized[] {
  * locality, plus its labels when `failoverPriority` (which matches them) is set anywhere in `specs`.
  */
 export function localityCacheKey(caller: LocalityCaller, specs: readonly unknown[]): string {
-  const labels = specs.some(usesFailoverPriority) ? JSON.stringify(Object.entries(caller.labels).sort()) : '';
+  // zoneAwareLbSetting: clusters carry the caller's workload distribution, found by its labels (zone-aware-lb.ts).
+  const labels = specs.some((s) => usesFailoverPriority(s) || usesZoneAware(s)) ? JSON.stringify(Object.entries(caller.labels).sort()) : '';
   return `${caller.locality ?? ''}|${labels}`;
+}
+
+function usesZoneAware(spec: unknown): boolean {
+  return spec !== undefined && JSON.stringify(spec).includes('"zoneAwareLbSetting"');
 }
 
 function usesFailoverPriority(spec: unknown): boolean {

@@ -23,6 +23,7 @@ import { autoProtocolChains, protocolDetectionFilters, type AutoTcpTarget } from
 import { protocolDetectionTimeout } from './inbound-auto-chains.js';
 import { selectTcpRoute, selectTlsRoutes, tcpProxyFilter, tcpProxyToCluster } from './tcp-proxy.js';
 import { withTcpDestinationPolicy } from './tcp-destination-policy.js';
+import { buildEgressBindListeners } from './sidecar-egress-bind.js';
 
 /** Name and port of the virtual outbound listener. */
 export const VIRTUAL_OUTBOUND = { name: 'virtualOutbound', port: 15001 } as const;
@@ -44,6 +45,8 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): Listener[] {
     const l = kind.auto ? buildAutoListener(scope, port) : kind.http ? buildHttpListener(scope, port) : buildTcpListener(scope, port, kind.tls, declared !== undefined);
     if (l) listeners.push(l);
   }
+  // Sidecar egress `bind` (sidecar-egress-bind.ts): `<bind>_<port>` listeners bound to their port.
+  listeners.push(...buildEgressBindListeners(scope, listeners));
   return listeners;
 }
 

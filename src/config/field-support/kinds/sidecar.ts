@@ -42,7 +42,7 @@ export const sidecarFields: FieldTable = {
   'spec.egress[].port.name': enforcedUntested('port name (informational, as in Istio)'),
   'spec.egress[].port.protocol': enforced(T.sidecarEgressProtocol, 'Sidecar egress port.protocol TCP: the selected workload proxies the port as opaque TCP (no HTTP fault)'),
   'spec.egress[].port.targetPort': unsupported('targetPort has no meaning on an egress listener (Istio ignores it there too)'),
-  'spec.egress[].bind': unsupported('egress listeners always use the proxy\'s outbound listener address: bind is not applied (issue 12)'),
+  'spec.egress[].bind': enforced(T.sidecarEgressBind, "egress bind 127.0.0.1: each pod serves its egress listener on its own address and routes the entry's host", '127.0.0.1/::1/0.0.0.0/:: bind the pod IP (each pod\'s own loopback in Kubernetes); other IPs are bound as given (a taken address is reported naming the Sidecar); unix:// binds are not listened on'),
   'spec.egress[].captureMode': unsupported('Weft proxies are explicit (no iptables capture): captureMode has nothing to select'),
   'spec.outboundTrafficPolicy.mode': enforced(T.simScope, "REGISTRY_ONLY from the Sidecar's outboundTrafficPolicy; a ServiceEntry makes the host known"),
   'spec.outboundTrafficPolicy.egressProxy.host': enforced(T.egressProxy, EGRESS_PROXY),

@@ -12,7 +12,9 @@ const LB = 'load balancer: simple policies, consistent hash by header (ring hash
 const WARMUP = 'slow start: a new endpoint under steady load gets a share rising over the warmup window (ROUND_ROBIN with warmup, LEAST_REQUEST with warmupDurationSecs)';
 const KEEPALIVE = 'Node.js has no API for the TCP keepalive probe count or interval: whenever keepalive is on, its libuv sets TCP_KEEPINTVL 1 s and TCP_KEEPCNT 10 (seen with strace on Node 20.20), so probes and interval stay 10 every 1 s instead of the configured values';
 const LOCALITY_E2E = 'locality failover: traffic stays in the caller zone, fails over to the next zone when it is ejected, and comes back, under load with 0 failed requests; distribute weights hold';
-const ZONE_AWARE = 'zone-aware load balancing (Envoy zone-aware routing over the caller\'s own cluster, ISTIO_META_ENABLE_SELF_DISCOVERY) is not implemented: use localityLbSetting (issue 12)';
+const ZONE_AWARE_E2E = 'zoneAwareLbSetting: the caller zone has fewer endpoints than its share, so Envoy keeps 50 % local and spills the rest (a plain pick gives 25 %)';
+const ZONE_AWARE_NOTE = "Envoy's zone-aware routing at the caller region's priority; the caller's own distribution (Envoy's local_cluster, ISTIO_META_ENABLE_SELF_DISCOVERY in Istio) is always known: the instances of the caller's workload (same namespace and canonical name) per locality";
+const ZONE_AWARE_FAILOVER_PRIORITY = 'zone-aware load balancing partitions endpoints by region only: the label tiers of failoverPriority are not applied under zoneAwareLbSetting yet (issue 12)';
 
 /** ConnectionPoolSettings, as a DestinationRule applies it to outbound clusters. */
 export const connectionPoolFields: FieldTable = {
@@ -56,13 +58,11 @@ const policyBody: FieldTable = {
   'loadBalancer.localityLbSetting.failover[].from': enforced(T.localityLb, 'failover from → to: the named region comes before other regions'),
   'loadBalancer.localityLbSetting.failover[].to': enforced(T.localityLb, 'failover from → to: the named region comes before other regions'),
   'loadBalancer.localityLbSetting.failoverPriority': enforced(T.localityLb, 'failoverPriority: label matches with the caller in order (label=value overrides), then failover on top'),
-  ...each(
-    [
-      'loadBalancer.zoneAwareLbSetting.enabled', 'loadBalancer.zoneAwareLbSetting.failoverPriority', 'loadBalancer.zoneAwareLbSetting.failover[].from',
-      'loadBalancer.zoneAwareLbSetting.failover[].to', 'loadBalancer.zoneAwareLbSetting.minClusterSize',
-    ],
-    unsupported(ZONE_AWARE),
-  ),
+  'loadBalancer.zoneAwareLbSetting.enabled': enforced(T.zoneAware, ZONE_AWARE_E2E, ZONE_AWARE_NOTE),
+  'loadBalancer.zoneAwareLbSetting.minClusterSize': enforced(T.zoneAware, 'zoneAwareLbSetting minClusterSize above the endpoint count: no zone awareness, round robin over all four (25 % in z-a)'),
+  'loadBalancer.zoneAwareLbSetting.failover[].from': enforced(T.zoneAwareLb, "zone-aware failover: the rule's to region comes first among the other regions"),
+  'loadBalancer.zoneAwareLbSetting.failover[].to': enforced(T.zoneAwareLb, "zone-aware failover: the rule's to region comes first among the other regions"),
+  'loadBalancer.zoneAwareLbSetting.failoverPriority': unsupported(ZONE_AWARE_FAILOVER_PRIORITY),
   ...each(
     ['loadBalancer.warmupDurationSecs', 'loadBalancer.warmup.duration', 'loadBalancer.warmup.minimumPercent', 'loadBalancer.warmup.aggression'],
     enforced(T.slowStart, WARMUP),

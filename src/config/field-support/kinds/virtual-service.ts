@@ -83,7 +83,7 @@ export const virtualServiceFields: FieldTable = {
   'spec.http[].retries.perTryTimeout': enforced(T.retries, 'perTryTimeout cuts a hung attempt and the retry succeeds'),
   'spec.http[].retries.backoff': enforced(T.bookinfoRouting, 'retries: attempts, perTryTimeout, retryOn codes, attempts 0 disables'),
   'spec.http[].retries.retryIgnorePreviousHosts': enforced(T.simFieldSupport, 'retries.retryIgnorePreviousHosts: false drops the previous-hosts predicate Istio adds by default'),
-  'spec.http[].retries.retryRemoteLocalities': enforced(T.priorityLb, 'retries with previous_priorities leave the attempted level after updateFrequency attempts'),
+  'spec.http[].retries.retryRemoteLocalities': enforced(T.retryRemoteLocalities, 'retryRemoteLocalities true: after two attempts in the local zone the retry goes to the other locality'),
   'spec.http[].fault.delay.fixedDelay': enforced(T.faultsMirror, 'delay fault: the response waits at least the delay and is flagged DI'),
   'spec.http[].fault.delay.percentage.value': enforced(T.faultsMirror, 'a fault with 0 % never fires'),
   'spec.http[].fault.delay.percent': enforced(T.bookinfoRouting, 'the deprecated delay.percent still works and an unset percentage injects nothing', 'deprecated; mapped to percentage'),
