@@ -14,6 +14,8 @@
 export const LAYERS: readonly (readonly string[])[] = [
   // Shared helpers with no knowledge of the mesh: coded errors, durable files, text tables.
   ['util'],
+  // The CEL subset (access-log filters, metric tag expressions): a language, no mesh knowledge.
+  ['cel'],
   // Vocabularies: Istio's YAML as loaded and validated; Envoy's resource types and their protobuf `Any` helpers.
   ['config', 'envoy'],
   // Services and workloads built from the config; certificates and workload identities.
