@@ -94,7 +94,7 @@ function chunkExt(rng: Rng): string {
   return rng.pick([';a', ';a=b', ';name="v a l"', ';a=b;c', ';x="q\\"t"', '; a', ';a =b', ';=b', ';a="', ';\x01']);
 }
 
-/** One request (possibly with deliberate faults when `wild`). */
+/** One well-formed-looking request (its choices include a few invalid methods, versions and targets). */
 function request(rng: Rng, last: boolean): string {
   const method = rng.chance(0.9) ? rng.pick(COMMON_METHODS) : rng.pick(OTHER_METHODS);
   const minor = rng.chance(0.9) ? '1' : rng.pick(['0', '0', '2']);
