@@ -6,6 +6,7 @@
  */
 
 /** Every failure the request codec reports; each maps to one status and one details string. */
+import { WeftError } from '../../util/weft-error.js';
 export const H1_FAILURES = {
   INVALID_METHOD: { status: 400, details: 'http1.codec_error{invalid_method}' },
   UNKNOWN_METHOD: { status: 501, details: 'http1.codec_error{unknown_method}' },
@@ -49,7 +50,7 @@ export const LOCAL_REPLY_REASONS: Readonly<Record<number, string>> = {
 };
 
 /** A request the codec refuses; `code` is `WEFT_H1_<failure>` (stable), `status` the reply's. */
-export class H1CodecError extends Error {
+export class H1CodecError extends WeftError {
   /** Stable code, e.g. `WEFT_H1_BARE_CR_OR_LF`. */
   readonly code: `WEFT_H1_${H1Failure}`;
   /** The failure name (key of {@link H1_FAILURES}). */

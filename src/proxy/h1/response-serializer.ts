@@ -9,13 +9,14 @@
  *   close-delimited); `Connection: keep-alive` to an HTTP/1.0 client that keeps it.
  * Header values with CR, LF or NUL are refused (response splitting), as node:http refuses them.
  */
+import { WeftError } from '../../util/weft-error.js';
 import { BAD_FIELD_VALUE, TOKEN } from './h1-syntax.js';
 
 /** Error code of a response head the serializer refuses to write. */
 export const INVALID_RESPONSE_CODE = 'WEFT_H1_INVALID_RESPONSE';
 
 /** A response head that cannot be written (bad status, name or value); stable code {@link INVALID_RESPONSE_CODE}. */
-export class InvalidResponseError extends Error {
+export class InvalidResponseError extends WeftError {
   /** Stable error code. */
   readonly code = INVALID_RESPONSE_CODE;
   constructor(message: string) {
