@@ -37,6 +37,9 @@ export function runWeft(args: readonly string[], options: { input?: string; cwd?
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that exits without reading its stdin (curl) makes the write fail with EPIPE; the exit code
+    // and output still tell the result, so the stdin error is not an error of the test.
+    child.stdin?.on('error', ignoreStdinError);
     child.stdin.end(options.input ?? '');
   });
 }
@@ -109,4 +112,9 @@ export function startWeft(args: readonly string[], options: { cwd?: string } = {
  */
 export function apiAuthHeaders(stateDir: string): Record<string, string> {
   return { authorization: `Bearer ${readFileSync(path.join(stateDir, 'api-token'), 'utf8').trim()}` };
+}
+
+/** Swallows EPIPE/ECONNRESET on a child's stdin (it exited before reading); rethrows anything else. */
+function ignoreStdinError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
 }

@@ -102,6 +102,9 @@ export function run(cmd: string, args: readonly string[], input = ''): Promise<{
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    // A command that exits without reading its stdin (curl) makes the write fail with EPIPE; the exit code
+    // and output still tell the result, so the stdin error is not an error of the test.
+    child.stdin?.on('error', ignoreStdinError);
     child.stdin?.end(input);
   });
 }
@@ -146,4 +149,9 @@ export async function stopAll(mesh: Mesh | undefined, proxies: readonly (ProxyHa
   }
   await mesh?.cp.stop();
   if (mesh) await rm(mesh.dir, { recursive: true, force: true });
+}
+
+/** Swallows EPIPE/ECONNRESET on a child's stdin (it exited before reading); rethrows anything else. */
+function ignoreStdinError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
 }
