@@ -69,6 +69,12 @@ describe('Sidecar: webhook rules', () => {
   it('places the catch-all egress listener last', () => {
     fails({ egress: [{ hosts: ['./*'] }, { port: { number: 80, protocol: 'HTTP' }, hosts: ['./*'] }] }, ['spec', 'egress', 0], 'should be the last listener');
   });
+  it('warns (WFT0100) that a unix:// egress bind is not listened on, and still loads it', () => {
+    const r = validate({ egress: [{ port: { number: 0, protocol: 'HTTP' }, bind: 'unix:///var/run/app.sock', captureMode: 'NONE', hosts: ['./*'] }] });
+    assert.ok(r.spec);
+    const w = r.issues.find((i) => i.level === 'Warning' && i.code === 'WFT0100' && JSON.stringify(i.path) === JSON.stringify(['spec', 'egress', 0, 'bind']));
+    assert.ok(w, JSON.stringify(r.issues));
+  });
   it('checks ports, binds and unix sockets', () => {
     fails({ egress: [{ port: { number: 80, protocol: 'HTTP' }, hosts: ['./*'] }, { port: { number: 80, protocol: 'HTTP' }, hosts: ['./*'] }] }, ['spec', 'egress', 1, 'port', 'number'], 'must be unique');
     fails({ egress: [{ port: { number: 0, protocol: 'HTTP' }, hosts: ['./*'] }] }, ['spec', 'egress', 0, 'bind'], 'unix domain socket bind address');

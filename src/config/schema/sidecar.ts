@@ -172,6 +172,9 @@ function checkEgress(sink: IssueSink, p: Path, l: IstioEgressListener, ports: Se
       if (l.captureMode && l.captureMode !== 'DEFAULT' && l.captureMode !== 'NONE') {
         sink.error([...p, 'captureMode'], 'sidecar: captureMode must be DEFAULT/NONE for unix domain socket listeners');
       }
+      // Valid Istio YAML, but the proxy opens no listener on a unix:// egress bind (src/translate/listener/
+      // sidecar-egress-bind.ts builds IP binds only): say so, as every field Weft accepts and does not run.
+      if (bind.startsWith(UNIX_PREFIX)) sink.warn([...p, 'bind'], `a unix domain socket egress bind (${bind}) is not listened on: Weft binds egress listeners on IP addresses only`, 'WFT0100');
       if (sockets.has(bind)) sink.error([...p, 'bind'], 'sidecar: unix domain socket values for listeners must be unique');
       sockets.add(bind);
     } else {
