@@ -22,11 +22,25 @@ import { cpuSecondsOf, processTree, rssMB, statusMB } from './lib/proc-stats.js'
 import { ProcessGroup } from './lib/processes.js';
 import { corePlan, ensureTools, type CorePlan, type ToolsReport } from './lib/tools.js';
 import { runWrk, writeWrkScript, wrkArgs, type WrkOptions } from './lib/wrk.js';
-import { ADDR, MTLS_SA, proxyIdentity, sequentialPodAddresses, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
+import { ADDR, MTLS_SA, proxyChildOf, proxyIdentity, sequentialPodAddresses, startControlPlane, startProxyChild, writeBenchMesh, type ProxyProcess } from './proxy-mesh.js';
 import type { RateOptions, RateResult } from './rate-child.js';
 import { fileURLToPath } from 'node:url';
 import { PROXY_NODE_FLAGS } from '../src/proxy/node-flags.js';
 import type { ControlPlane } from '../src/control/control-plane.js';
+import type { ProxyChildOptions } from './proxy-child.js';
+import { execFileSync } from 'node:child_process';
+
+/** A proxy child's workload identity (xDS is authenticated: every proxy needs one). */
+type ProxyChildIdentity = NonNullable<ProxyChildOptions['identity']>;
+
+/** The short commit of the checkout at `root` (or `unknown`). */
+function gitCommit(root: string): string {
+  try {
+    return execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Durations and sizes of one benchmark run. */
 export interface ProxyBenchSettings {
@@ -53,7 +67,7 @@ export function proxyBenchSettings(quick: boolean): ProxyBenchSettings {
 }
 
 /** The request paths. */
-export type PathId = 'direct' | 'nginx' | 'sidecar' | 'retry' | 'gateway' | 'mtls';
+export type PathId = 'direct' | 'nginx' | 'sidecar' | 'retry' | 'gateway' | 'mtls' | 'sidecar-before' | 'gateway-before' | 'mtls-before';
 /** The four measurements per path. */
 export type MeasureId = 'tp16' | 'tp64' | 'lat1' | 'rate';
 
@@ -110,6 +124,8 @@ export interface ProxyBenchResult {
   readonly mtlsCheck: MtlsCheck;
   readonly elapsedSeconds: number;
   readonly errors: readonly string[];
+  /** The baseline build measured beside this one (`WEFT_BENCH_BASELINE`): its commit, or undefined. */
+  readonly baseline: { readonly root: string; readonly commit: string } | undefined;
 }
 
 /** The retry path's route and cluster as the sidecar runs them, and its retry counters after the rounds. */
@@ -142,8 +158,12 @@ export interface MtlsCheck {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RATE_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rate-child.js');
 
-/** Runs the whole proxy benchmark. */
-export async function runProxyBench(settings: ProxyBenchSettings, log: (line: string) => void): Promise<ProxyBenchResult> {
+/**
+ * Runs the whole proxy benchmark. `baselineRoot`: a checkout of an earlier commit, built
+ * (`npm run build`), whose proxies run the sidecar, gateway and mTLS paths beside this build's in
+ * the same interleaved rounds (paths `*-before`), for before/after figures from one host state.
+ */
+export async function runProxyBench(settings: ProxyBenchSettings, log: (line: string) => void, baselineRoot?: string): Promise<ProxyBenchResult> {
   const started = performance.now();
   const tools = ensureTools(log);
   const cores = corePlan();
@@ -170,7 +190,7 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     // certificate (xDS is authenticated since issue 10).
     const gwPort = await freePort(ADDR.gateway);
     const meshDir = tmp('mesh');
-    writeBenchMesh(meshDir, upPort, gwPort);
+    writeBenchMesh(meshDir, upPort, gwPort, baselineRoot !== undefined);
     const { cp, xds } = await startControlPlane(meshDir, undefined, true);
     cps.push(cp);
     const directCluster = `outbound|${upPort}||direct.default.svc.cluster.local`;
@@ -200,8 +220,36 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
       { id: 'gateway', label: 'Weft gateway → app sidecar (inbound) → upstream', url: `http://${ADDR.gateway}:${gwPort}${BODY_PATH}`, headers: [], procs: [{ name: 'gateway', pids: [gateway.child.pid] }, { name: 'app sidecar', pids: [appSidecar.child.pid] }] },
       { id: 'mtls', label: 'client sidecar → mTLS (STRICT) → server sidecar (inbound) → upstream, Istio metrics on', url: `http://${ADDR.mtlsClientSidecar}:${mtlsClient.ready.outbound}${BODY_PATH}`, headers: [`Host: secure:${upPort}`], procs: [{ name: 'client sidecar', pids: [mtlsClient.child.pid] }, { name: 'server sidecar', pids: [mtlsServer.child.pid] }] },
     ];
+    const baselineChildren: ProxyProcess[] = [];
+    let baseline: ProxyBenchResult['baseline'];
+    if (baselineRoot !== undefined) {
+      const before = proxyChildOf(baselineRoot);
+      const start = async (o: Parameters<typeof startProxyChild>[1], name: string): Promise<ProxyProcess> => {
+        const p = await startProxyChild(group, o, cores.proxy, `${name} (baseline)`, [], 60_000, before);
+        baselineChildren.push(p);
+        return p;
+      };
+      baseline = { root: baselineRoot, commit: gitCommit(baselineRoot) };
+      log(`bench proxy: baseline build ${baseline.commit} from ${baselineRoot}`);
+      const sc = await start({ role: 'sidecar', ip: ADDR.sidecarBefore, podName: 'client-before-0', namespace: 'default', labels: { app: 'client' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, exactPorts: false, waitCluster: directCluster }, 'weft sidecar');
+      const app = await start({ role: 'sidecar', ip: ADDR.appSidecarBefore, podName: 'app-before-0', namespace: 'default', labels: { app: 'app-before' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort }, 'weft app sidecar');
+      const gw = await start({ role: 'gateway', ip: ADDR.gatewayBefore, podName: 'ingressgateway-before-0', namespace: 'default', labels: { istio: 'ingressgateway-before' }, identity: await proxyIdentity(cp, 'default', 'default'), xds, exactPorts: true, waitCluster: `outbound|${upPort}||app-before.default.svc.cluster.local` }, 'weft gateway');
+      const ms = await start({
+        role: 'sidecar', ip: ADDR.mtlsServerBefore, podName: 'secure-before-0', namespace: 'default', labels: { app: 'secure-before', 'security.istio.io/tlsMode': 'istio' },
+        serviceAccount: MTLS_SA.server, identity: await proxyIdentity(cp, 'default', MTLS_SA.server), xds, appAddress: ADDR.upstream, exactPorts: true, waitInboundPort: upPort,
+      }, 'weft mTLS server sidecar');
+      const mc = await start({
+        role: 'sidecar', ip: ADDR.mtlsClientBefore, podName: 'client-mtls-before-0', namespace: 'default', labels: { app: 'client' },
+        serviceAccount: MTLS_SA.client, identity: await proxyIdentity(cp, 'default', MTLS_SA.client), xds, exactPorts: false, waitCluster: `outbound|${upPort}||secure-before.default.svc.cluster.local`,
+      }, 'weft mTLS client sidecar');
+      paths.push(
+        { id: 'sidecar-before', label: `one Weft sidecar, baseline build ${baseline.commit}`, url: `http://${ADDR.sidecarBefore}:${sc.ready.outbound}${BODY_PATH}`, headers: [`Host: direct:${upPort}`], procs: [{ name: 'sidecar', pids: [sc.child.pid] }] },
+        { id: 'gateway-before', label: `gateway → app sidecar → upstream, baseline build ${baseline.commit}`, url: `http://${ADDR.gatewayBefore}:${gwPort}${BODY_PATH}`, headers: [], procs: [{ name: 'gateway', pids: [gw.child.pid] }, { name: 'app sidecar', pids: [app.child.pid] }] },
+        { id: 'mtls-before', label: `client sidecar → mTLS → server sidecar → upstream, baseline build ${baseline.commit}`, url: `http://${ADDR.mtlsClientBefore}:${mc.ready.outbound}${BODY_PATH}`, headers: [`Host: secure-before:${upPort}`], procs: [{ name: 'client sidecar', pids: [mc.child.pid] }, { name: 'server sidecar', pids: [ms.child.pid] }] },
+      );
+    }
     const script = writeWrkScript(tmp('wrk'));
-    const live = () => [upstream.child, rp.child, sidecar.child, appSidecar.child, gateway.child, retrySidecar.child, mtlsServer.child, mtlsClient.child].reduce((n, c) => n + cpuSecondsOf(processTree(c.pid)), 0);
+    const live = () => [upstream.child, rp.child, sidecar.child, appSidecar.child, gateway.child, retrySidecar.child, mtlsServer.child, mtlsClient.child, ...baselineChildren.map((p) => p.child)].reduce((n, c) => n + cpuSecondsOf(processTree(c.pid)), 0);
     const errors: string[] = [];
     const wrkFor = (p: PathInfo, connections: number, seconds: number): WrkOptions => ({
       url: p.url, headers: p.headers, connections, threads: connections === 1 ? 1 : 2, seconds, cores: cores.load,
@@ -279,7 +327,7 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
 
     let profile: ProxyBenchResult['profile'] | undefined;
     try {
-      profile = await profileSidecar(group, settings, cores, xds, directCluster, upPort, script, tmp('profile'), log);
+      profile = await profileSidecar(group, settings, cores, xds, await proxyIdentity(cp, 'default', 'default'), directCluster, upPort, script, tmp('profile'), log);
     } catch (err) {
       errors.push(`profile: ${(err as Error).message.split('\n')[0]}`);
       log(`bench proxy: profile failed: ${(err as Error).message}`);
@@ -290,12 +338,13 @@ export async function runProxyBench(settings: ProxyBenchSettings, log: (line: st
     await group.stop(retrySidecar.child);
     await group.stop(mtlsClient.child);
     await group.stop(mtlsServer.child);
+    for (const p of baselineChildren) await group.stop(p.child);
     const idle = await idleSidecar(group, settings, cores, tmp('idle-mesh'), cps, log);
     await group.stopAll();
     return {
       settings, tools, cores, paths, samples, commands, rateEngine, idle, smallConfigRssMB, profile,
       loadAtStart, loadAtEnd: loadLine(), foreignCoresSection: foreignCores(sectionMark, cpuMark(0)), retryCheck, mtlsCheck,
-      elapsedSeconds: (performance.now() - started) / 1000, errors,
+      elapsedSeconds: (performance.now() - started) / 1000, errors, baseline,
     };
   } finally {
     await group.stopAll();
@@ -405,9 +454,9 @@ async function checkRetry(retry: ProxyProcess, plain: ProxyProcess, retryCluster
 }
 
 /** One sidecar child under `node --cpu-prof`, wrk at 16 connections; samples of the measured window only. */
-async function profileSidecar(group: ProcessGroup, settings: ProxyBenchSettings, cores: CorePlan, xds: string, cluster: string, upPort: number, script: string, dir: string, log: (l: string) => void): Promise<NonNullable<ProxyBenchResult['profile']>> {
+async function profileSidecar(group: ProcessGroup, settings: ProxyBenchSettings, cores: CorePlan, xds: string, identity: ProxyChildIdentity, cluster: string, upPort: number, script: string, dir: string, log: (l: string) => void): Promise<NonNullable<ProxyBenchResult['profile']>> {
   log('bench proxy: profiling a sidecar under load (node --cpu-prof)');
-  const prof: ProxyProcess = await startProxyChild(group, { role: 'sidecar', ip: ADDR.profiledSidecar, podName: 'client-1', namespace: 'default', labels: { app: 'client' }, xds, exactPorts: false, waitCluster: cluster }, cores.proxy, 'profiled sidecar', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const prof: ProxyProcess = await startProxyChild(group, { role: 'sidecar', ip: ADDR.profiledSidecar, podName: 'client-1', namespace: 'default', labels: { app: 'client' }, identity, xds, exactPorts: false, waitCluster: cluster }, cores.proxy, 'profiled sidecar', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const opts: WrkOptions = { url: `http://${ADDR.profiledSidecar}:${prof.ready.outbound}${BODY_PATH}`, headers: [`Host: direct:${upPort}`], connections: 16, threads: 2, seconds: settings.profileWarmSeconds, cores: cores.load };
   await runWrk(group, opts, script);
   const from = Number(process.hrtime.bigint() / 1000n);

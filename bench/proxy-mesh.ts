@@ -31,14 +31,23 @@ export const ADDR = {
   retrySidecar: '127.77.0.12',
   mtlsClientSidecar: '127.77.0.13',
   mtlsServerSidecar: '127.77.0.22',
+  // The baseline build's proxies (WEFT_BENCH_BASELINE): the same paths, side by side in the same rounds.
+  sidecarBefore: '127.77.0.14',
+  mtlsClientBefore: '127.77.0.15',
+  appSidecarBefore: '127.77.0.23',
+  mtlsServerBefore: '127.77.0.24',
+  gatewayBefore: '127.77.0.25',
 } as const;
 
 /** Service accounts of the mTLS pair (their SPIFFE identities come from the mesh CA). */
 export const MTLS_SA = { client: 'client', server: 'secure' } as const;
 
-/** The mesh YAML: `upstreamPort` is the nginx port (also the `app` service port); `gatewayPort` the Gateway's. */
-export function benchMeshYaml(upstreamPort: number, gatewayPort: number): string {
-  return `apiVersion: v1
+/**
+ * The mesh YAML: `upstreamPort` is the nginx port (also the `app` service port); `gatewayPort` the Gateway's.
+ * `baseline`: also the twins the baseline build's proxies serve (see {@link baselineMeshYaml}).
+ */
+export function benchMeshYaml(upstreamPort: number, gatewayPort: number, baseline = false): string {
+  return (baseline ? baselineMeshYaml(upstreamPort, gatewayPort) : '') + `apiVersion: v1
 kind: Service
 metadata: {name: direct, namespace: default}
 spec:
@@ -131,6 +140,69 @@ spec:
 }
 
 /**
+ * The baseline build's twins of the gateway and mTLS paths: `app-before` behind its own Gateway
+ * (selected by the baseline gateway's label, same port on its own address) and `secure-before`
+ * under its own STRICT PeerAuthentication, so the baseline proxies never share an endpoint with
+ * the proxies under test. The plain sidecar path needs no twin: a baseline client sidecar calls `direct`.
+ */
+function baselineMeshYaml(upstreamPort: number, gatewayPort: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: app-before, namespace: default}
+spec:
+  selector: {app: app-before}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: app-before-0, namespace: default}
+spec: {address: ${ADDR.appSidecarBefore}, labels: {app: app-before}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway-before, namespace: default}
+spec:
+  selector: {istio: ingressgateway-before}
+  servers:
+  - port: {number: ${gatewayPort}, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app-via-gateway-before, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [bench-gateway-before]
+  http:
+  - route:
+    - destination: {host: app-before.default.svc.cluster.local, port: {number: ${upstreamPort}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure-before, namespace: default}
+spec:
+  selector: {app: secure-before}
+  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: secure-before-0, namespace: default}
+spec:
+  address: ${ADDR.mtlsServerBefore}
+  serviceAccount: ${MTLS_SA.server}
+  labels: {app: secure-before, security.istio.io/tlsMode: istio}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: secure-before-strict, namespace: default}
+spec:
+  selector: {matchLabels: {app: secure-before}}
+  mtls: {mode: STRICT}
+---
+`;
+}
+
+/**
  * Starts a control plane over `dir` (files written by the caller) on free ports; returns it and its
  * ADS address. `withCa`: the mesh CA too (CSR service on a free port, root in memory only).
  */
@@ -149,8 +221,8 @@ export async function proxyIdentity(cp: ControlPlane, namespace: string, service
 }
 
 /** Writes the benchmark mesh into `dir`. */
-export function writeBenchMesh(dir: string, upstreamPort: number, gatewayPort: number): void {
-  writeFileSync(path.join(dir, 'mesh.yaml'), benchMeshYaml(upstreamPort, gatewayPort));
+export function writeBenchMesh(dir: string, upstreamPort: number, gatewayPort: number, baseline = false): void {
+  writeFileSync(path.join(dir, 'mesh.yaml'), benchMeshYaml(upstreamPort, gatewayPort, baseline));
 }
 
 /** The compiled proxy child entry. */
@@ -181,12 +253,18 @@ export function sequentialPodAddresses(): (pod: { namespace: string; name: strin
   };
 }
 
+/** The proxy child entry of another build of Weft (a checkout at `root`, built with `npm run build`). */
+export function proxyChildOf(root: string): string {
+  return path.join(root, 'dist/bench/proxy-child.js');
+}
+
 /**
  * Starts one Weft proxy as a child process (pinned to `cores`), resolving once it is READY. It runs
- * with the node flags `weft up` gives its proxies ({@link PROXY_NODE_FLAGS}), plus `nodeFlags`.
+ * with the node flags `weft up` gives its proxies ({@link PROXY_NODE_FLAGS}), plus `nodeFlags`;
+ * `script` is the child entry (another build's, {@link proxyChildOf}, for a baseline).
  */
-export async function startProxyChild(group: ProcessGroup, options: ProxyChildOptions, cores: string | undefined, name: string, nodeFlags: readonly string[] = [], timeoutMs = 60_000): Promise<ProxyProcess> {
-  const child = group.start(process.execPath, [...PROXY_NODE_FLAGS, ...nodeFlags, PROXY_CHILD, JSON.stringify(options)], { cores, name });
+export async function startProxyChild(group: ProcessGroup, options: ProxyChildOptions, cores: string | undefined, name: string, nodeFlags: readonly string[] = [], timeoutMs = 60_000, script = PROXY_CHILD): Promise<ProxyProcess> {
+  const child = group.start(process.execPath, [...PROXY_NODE_FLAGS, ...nodeFlags, script, JSON.stringify(options)], { cores, name });
   const line = await child.waitForLine((l) => l.startsWith('READY '), timeoutMs);
   return { child, ready: JSON.parse(line.slice(6)) as ProxyChildReady };
 }

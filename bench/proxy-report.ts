@@ -47,6 +47,37 @@ function summarize(r: ProxyBenchResult, info: PathInfo): PathSummary {
   };
 }
 
+/**
+ * Issue 13's budget lines with the baseline build's proxies measured in the same rounds: CPU per
+ * request relative to nginx's (per proxy), and throughput relative to nginx's where nginx's core is
+ * saturated (≥ 90 % busy at 16 connections; otherwise wrk, not nginx, is the limit and throughput says little).
+ */
+function beforeAfter(r: ProxyBenchResult, sums: ReadonlyMap<PathId, PathSummary>, nginx: PathSummary): string[] {
+  const base = r.baseline!;
+  const nginxCpu = nginx.procs[0]!.cpu10k16;
+  const nginxCore = nginx.procs[0]!.coreUse16;
+  const out = [
+    `Before / after (issue 13): the baseline build ${base.commit}'s proxies ran the same three paths in the same rounds (\`WEFT_BENCH_BASELINE=${base.root}\`), so both columns come from one host state. CPU per request is per proxy, ÷ nginx's in the same rounds (${fmt(nginxCpu, 2)} CPU-s/10k at 16 c; nginx's core ${fmt(nginxCore * 100)} % busy${nginxCore >= 0.9 ? ', saturated' : ', not saturated: throughput ratios are bounded by the load generator'}).`,
+    '',
+    '| budget line (issue 13) | before | after | verdict (after) |',
+    '| --- | --- | --- | --- |',
+  ];
+  const rel = (s: PathSummary | undefined) => (s === undefined ? [] : s.procs.map((p) => ({ name: p.name, x: p.cpu10k16 / nginxCpu })));
+  const cell = (s: PathSummary | undefined) => rel(s).map((p) => `${s!.procs.length > 1 ? `${p.name} ` : ''}${fmt(p.x, 2)} ×`).join(', ') || '—';
+  const worst = (s: PathSummary | undefined) => Math.max(...rel(s).map((p) => p.x));
+  const sc = sums.get('sidecar');
+  const scb = sums.get('sidecar-before');
+  out.push(`| one sidecar ≤ 1.8 × nginx's CPU-s per 10k at 16 c | ${cell(scb)} | ${cell(sc)} | ${verdict(worst(sc) <= 1.8)} |`);
+  const tp = (s: PathSummary | undefined) => (s === undefined ? NaN : s.rps16 / nginx.rps16);
+  out.push(`| one sidecar ≥ 0.5 × nginx's throughput when nginx's core is saturated | ${fmt(tp(scb), 2)} × | ${fmt(tp(sc), 2)} × | ${nginxCore >= 0.9 ? verdict(tp(sc) >= 0.5) : 'not judged: nginx not saturated in this run'} |`);
+  for (const [id, label] of [['gateway', 'gateway → sidecar'], ['mtls', 'mTLS pair']] as const) {
+    const after = sums.get(id);
+    const before = sums.get(`${id}-before`);
+    out.push(`| ${label}: ≤ 2.5 × nginx's CPU per request per proxy | ${cell(before)} | ${cell(after)} | ${verdict(worst(after) <= 2.5)} |`);
+  }
+  return out;
+}
+
 /** Renders the section body (the title is added by run.ts). */
 export function proxyReport(r: ProxyBenchResult, machine: string): string {
   const st = r.settings;
@@ -82,7 +113,7 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   out.push('| path | rps at 16 c ÷ direct / ÷ nginx | rps at 64 c ÷ direct / ÷ nginx | added p50 / p99 at 1 conn (ms) | added p50 / p99 at 1000 rps (ms) | CPU-s per 10k ÷ nginx\'s (16 c) |');
   out.push('| --- | --- | --- | --- | --- | --- |');
   const nginxCpu = nginx.procs[0]?.cpu10k16 ?? NaN;
-  for (const s of [nginx, sidecar, retry, gateway, mtls]) {
+  for (const s of [nginx, sidecar, retry, gateway, mtls, ...(['sidecar-before', 'gateway-before', 'mtls-before'] as const).flatMap((id) => sums.get(id) ?? [])]) {
     const cpu = s.procs.reduce((n, p) => n + p.cpu10k16, 0);
     out.push(`| ${s.info.label} | ${fmt(s.rps16 / direct.rps16, 2)} / ${fmt(s.rps16 / nginx.rps16, 2)} | ${fmt(s.rps64 / direct.rps64, 2)} / ${fmt(s.rps64 / nginx.rps64, 2)} | ${fmt(s.p50at1 - direct.p50at1, 3)} / ${fmt(s.p99at1 - direct.p99at1, 3)} | ${fmt(s.p50rate - direct.p50rate, 3)} / ${fmt(s.p99rate - direct.p99rate, 3)} | ${fmt(cpu / nginxCpu, 1)} × |`);
   }
@@ -120,6 +151,7 @@ export function proxyReport(r: ProxyBenchResult, machine: string): string {
   out.push(`| sidecar pair with mTLS and telemetry ≤ 0.8 CPU-s per 10k per proxy; added p50 ≤ 0.3 ms, p99 ≤ 1 ms at 1000 rps (issue 6) | CPU-s/10k at 16 c / 64 c / 1000 rps: ${mtls.procs.map((p) => `${p.name} ${fmt(p.cpu10k16, 2)} / ${fmt(p.cpu10k64, 2)} / ${fmt(p.cpu10kRate, 2)}`).join('; ')}; added at 1000 rps ${fmt(addP50, 3)} / ${fmt(addP99, 3)} ms (p50 / p99; ${fmt(mtls.p50rate, 3)} / ${fmt(mtls.p99rate, 3)} vs direct ${fmt(direct.p50rate, 3)} / ${fmt(direct.p99rate, 3)}); for calibration, nginx in the same rounds: ${fmt(nginx.procs[0]!.cpu10kRate, 2)} CPU-s/10k at 1000 rps vs ${fmt(nginx.procs[0]!.cpu10k16, 2)} at 16 c | ${verdict(mtlsCpu16 <= 0.8 && mtlsCpuRate <= 0.8 && addP50 <= 0.3 && addP99 <= 1)} (${parts.join(', ')}) |`);
   out.push(`| for comparison, plaintext two proxies: gateway → app sidecar, same limits | ${gateway.procs.map((p) => `${p.name} ${fmt(p.cpu10k16, 2)} / ${fmt(p.cpu10kRate, 2)}`).join('; ')} CPU-s/10k (16 c / 1000 rps); added ${fmt(gwAddP50, 3)} / ${fmt(gwAddP99, 3)} ms | reference only: CPU ${gwCpu <= 0.8 ? 'within' : 'over'} at 16 c, p50 ${gwAddP50 <= 0.3 ? 'within' : 'over'}, p99 ${gwAddP99 <= 1 ? 'within' : 'over'} |`);
   out.push('');
+  if (r.baseline !== undefined) out.push(...beforeAfter(r, sums, nginx), '');
   const rc = r.retryCheck;
   out.push(`Retry path as the sidecar ran it (admin \`/config_dump\`, \`/stats\`): route retryPolicy numRetries ${rc.numRetries ?? '—'}, perTryTimeout ${rc.perTryTimeout ?? '—'}, retryOn \`${rc.retryOn ?? '—'}\`; cluster outlierDetection ${rc.outlierDetection ? 'present (absent on the plain sidecar\'s cluster)' : '**missing**'}; after all rounds upstream_rq_retry ${rc.retries}, upstream_rq_per_try_timeout ${rc.perTryTimeouts}, outlier ejections ${rc.ejections}. The plain sidecar's route (no VirtualService) carries Istio's default retry policy: numRetries ${rc.plainNumRetries ?? '—'}, retryOn \`${rc.plainRetryOn ?? '—'}\`.`);
   out.push('');

@@ -7,6 +7,9 @@
  * proxies), `idle` (idle-memory.ts: RSS of an idle sidecar holding a 1,000-service mesh, and what
  * its node flags cost per request), `h1-codec` (h1-codec-bench.ts: Weft's HTTP/1.1 request parser against
  * llhttp, a 1,000,000-case differential fuzz run and parse throughput). `WEFT_BENCH_QUICK=1` shortens `proxy` and `ads` for development; such output says so.
+ * `WEFT_BENCH_BASELINE=<dir>` (a checkout of an earlier commit, built) runs that build's proxies beside
+ * this one's in the `proxy` section, for before/after figures from one host state. Hand-written notes
+ * between `<!-- notes: kept by npm run bench -->` and `<!-- /notes -->` survive a re-run of their section.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +26,28 @@ import { h1CodecReport, runH1CodecBench } from './h1-codec-bench.js';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
+}
+
+/** Marks around hand-written notes in a section; a re-run of the section keeps them. */
+const NOTES_START = '<!-- notes: kept by npm run bench -->';
+const NOTES_END = '<!-- /notes -->';
+
+/** The hand-written note blocks of a section (marks included). */
+function handNotes(sectionText: string): string[] {
+  const out: string[] = [];
+  let i = sectionText.indexOf(NOTES_START);
+  while (i >= 0) {
+    const j = sectionText.indexOf(NOTES_END, i);
+    if (j < 0) break;
+    out.push(sectionText.slice(i, j + NOTES_END.length));
+    i = sectionText.indexOf(NOTES_START, j);
+  }
+  return out;
+}
+
+/** A regenerated section with the old section's notes appended. */
+function withNotes(sectionText: string, notes: readonly string[]): string {
+  return notes.length === 0 ? sectionText : `${sectionText.trimEnd()}\n\n${notes.join('\n\n')}\n`;
 }
 
 async function main(): Promise<void> {
@@ -57,7 +82,9 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
     );
   }
   if (want('proxy')) {
-    const r = await runProxyBench(proxyBenchSettings(quick), log);
+    // WEFT_BENCH_BASELINE=<checkout of an earlier commit, built>: its proxies run beside this build's.
+    const baseline = process.env['WEFT_BENCH_BASELINE'] || undefined;
+    const r = await runProxyBench(proxyBenchSettings(quick), log, baseline);
     parts.push(section('Proxy: direct vs nginx vs Weft sidecar vs Weft gateway → sidecar (wrk, 1 KiB)', proxyReport(r, machineLine())));
   }
   if (want('bookinfo')) {
@@ -81,7 +108,7 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
   process.stdout.write(text);
   if (only.length === 0 || !existsSync('BENCHMARKS.md')) writeFileSync('BENCHMARKS.md', text);
   else {
-    // Partial runs replace only their own sections.
+    // Partial runs replace only their own sections, keeping the hand-written notes in them.
     let current = readFileSync('BENCHMARKS.md', 'utf8');
     for (const p of parts) {
       const title = p.split('\n')[0]!;
@@ -89,7 +116,8 @@ Budget (issue 2): translation under 1 s and under 300 MB: **${budget}**.`,
       if (start < 0) current += `\n${p}`;
       else {
         const end = current.indexOf('\n## ', start + title.length);
-        current = current.slice(0, start) + p + (end < 0 ? '' : current.slice(end));
+        const old = current.slice(start, end < 0 ? undefined : end);
+        current = current.slice(0, start) + withNotes(p, handNotes(old)) + (end < 0 ? '' : current.slice(end));
       }
     }
     writeFileSync('BENCHMARKS.md', current);
