@@ -5,8 +5,7 @@
  * flag, timings) for stats. One object per request; handlers reach it through a symbol on the
  * Node objects instead of per-request closures.
  */
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { RequestAttributes } from '../envoy/header-matcher.js';
+import type { ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { RouteSelection } from '../envoy/route-table.js';
 import type { DynamicMetadata } from '../envoy/rbac/metadata-matcher.js';
 import { metadataOf } from './filters/security-context.js';
@@ -18,8 +17,13 @@ import type { RetryPolicyRuntime } from '../envoy/retry-policy.js';
 import type { RetryState } from './retry-state.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
-import type { ResponseHeaderEncoder } from './response-encoders.js';
-import type { ActiveSpan } from './tracing/active-span.js';
+import type { ActiveSpan } from './http/active-span.js';
+import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
+import type { DelayedDecision, FilterCallbacks, ResponseHeaderEncoder } from './http/filter.js';
+import type { ProxyError } from './http/local-reply.js';
+import { addFlag } from './http/local-reply.js';
+import type { HostAddress, StreamInfo } from './http/stream-info.js';
+import { continueDecoding, onFaultDelay, sendDirectReply, sendLocalReply } from './connection-manager.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
 export const STREAM: unique symbol = Symbol('weft.stream');
@@ -30,7 +34,7 @@ export type WithStream<T> = T & { [STREAM]?: ProxyStream };
 const NO_SELECTION: RouteSelection = Object.freeze({ kind: 'no-virtual-host' as const });
 
 /** One request in flight. */
-export class ProxyStream implements RequestAttributes {
+export class ProxyStream implements StreamInfo, FilterCallbacks {
   authority: string | undefined;
   readonly method: string;
   path: string;
@@ -47,7 +51,10 @@ export class ProxyStream implements RequestAttributes {
   upstreamStartMs = 0;
   /** Set once an upstream response started or the request was given up; later upstream errors are ignored. */
   upstreamDone = false;
+  /** The route timeout's timer (armed by the router). */
   timer: NodeJS.Timeout | undefined;
+  /** The fault filter's delay timer (a separate timer from the route timeout). */
+  delayTimer: NodeJS.Timeout | undefined;
   /** Envoy response flag of this request ('-' for none). */
   flag = '-';
   /** Path sent upstream (after rewrites), kept for a re-send on a fresh connection. */
@@ -103,8 +110,8 @@ export class ProxyStream implements RequestAttributes {
     readonly ctx: ProxyContext,
     readonly snapshot: RuntimeSnapshot,
     readonly hcm: HcmRuntime,
-    readonly req: IncomingMessage,
-    readonly res: WithStream<ServerResponse>,
+    readonly req: DownstreamRequest,
+    readonly res: WithStream<DownstreamResponse>,
     authority: string | undefined,
     path: string,
   ) {
@@ -140,5 +147,105 @@ export class ProxyStream implements RequestAttributes {
   get route(): Route | undefined {
     const s = this.selectRoute();
     return s.kind === 'route' ? s.route : undefined;
+  }
+
+  // --- StreamInfo (src/proxy/http/stream-info.ts) ---
+
+  /** The downstream request. */
+  get request(): DownstreamRequest {
+    return this.req;
+  }
+
+  /** The downstream response. */
+  get response(): DownstreamResponse {
+    return this.res;
+  }
+
+  /** The connection manager the request arrived on. */
+  get connectionManager(): HcmRuntime {
+    return this.hcm;
+  }
+
+  /** Envoy response flags so far. */
+  get responseFlags(): string {
+    return this.flag;
+  }
+
+  /** The chosen cluster's name. */
+  get upstreamClusterName(): string | undefined {
+    return this.cluster?.name;
+  }
+
+  /** The last attempt's host. */
+  get upstreamHost(): HostAddress | undefined {
+    return this.host;
+  }
+
+  /** The last attempt's upstream connection's local address. */
+  get upstreamLocalAddress(): HostAddress | undefined {
+    const sock = this.upstreamReq?.socket;
+    return sock?.localAddress !== undefined ? { address: sock.localAddress, port: sock.localPort ?? 0 } : undefined;
+  }
+
+  /** Upstream attempts made. */
+  get attemptCount(): number {
+    return this.attempt;
+  }
+
+  /** The tracing filter's span. */
+  get activeSpan(): ActiveSpan | undefined {
+    return this.trace;
+  }
+
+  /** True once the response started or the client went away. */
+  get replied(): boolean {
+    return this.res.destroyed || this.res.headersSent;
+  }
+
+  /** A host of cluster `name` in this stream's snapshot (ext_authz's check server). */
+  clusterHost(name: string): HostAddress | undefined {
+    return this.snapshot.clusters.get(name)?.lb?.pick({});
+  }
+
+  // --- FilterCallbacks (src/proxy/http/filter.ts); the connection manager writes the replies ---
+
+  /** Resumes the chain after the filter that stopped it. */
+  continueDecoding(): void {
+    continueDecoding(this);
+  }
+
+  /** Sends a local error reply. */
+  sendLocalReply(reply: ProxyError): void {
+    sendLocalReply(this, reply);
+  }
+
+  /** Sends a locally generated non-error reply. */
+  sendDirectReply(status: number, location: string | undefined, body: string | undefined, headers?: Readonly<Record<string, string>>, details?: string): void {
+    sendDirectReply(this, status, location, body, headers, details);
+  }
+
+  /** Registers a response-header hook. */
+  addEncoder(encoder: ResponseHeaderEncoder): void {
+    (this.encoders ??= []).push(encoder);
+  }
+
+  /** Adds an Envoy response flag. */
+  addResponseFlag(flag: string): void {
+    this.flag = addFlag(this.flag, flag);
+  }
+
+  /** Replaces the request path. */
+  setPath(path: string): void {
+    this.path = path;
+  }
+
+  /** Sets the tracing filter's span. */
+  setActiveSpan(span: ActiveSpan): void {
+    this.trace = span;
+  }
+
+  /** Pauses the chain for `ms`, then lets `decide` continue it (the fault delay). */
+  delayDecoding<A>(ms: number, decide: DelayedDecision<A>, arg: A): void {
+    this.delayTimer = setTimeout(onFaultDelay, ms, this, decide, arg);
   }
 }

@@ -14,7 +14,8 @@
  * a mirror that falls more than the limit behind is dropped. Only used for requests with a body and
  * a retry or mirror policy; others pipe the body straight to the single upstream request.
  */
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import type { DownstreamRequest } from './http/downstream.js';
 import type { UInt32Value } from '../envoy/types.js';
 import type { ProxyStats } from './proxy-stats.js';
 import type { Scalar } from './stats/stats-store.js';
@@ -58,7 +59,7 @@ export class RequestBody {
   private readonly mirrors: ClientRequest[] = [];
   private paused = false;
 
-  constructor(private readonly req: IncomingMessage, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT, private readonly onOverflow?: () => void) {
+  constructor(private readonly req: DownstreamRequest, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT, private readonly onOverflow?: () => void) {
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.once('end', () => this.onEnd());
   }

@@ -17,11 +17,11 @@ import type { Socket } from 'node:net';
 import { portStart } from '../envoy/route-table.js';
 import type { RouteConfiguration } from '../envoy/types.js';
 import type { LbContext } from './lb/load-balancer.js';
-import { asProxyError, sendLocalReply } from './connection-manager.js';
+import { sendLocalReply } from './connection-manager.js';
 import { Admission, PoolSlot, setPoolDispatch } from './conn-pool.js';
 import type { HostRuntime } from './cluster-manager.js';
 import { applyResponseHeaderMutations, type MutableHeaders } from '../envoy/header-ops.js';
-import { addFlag, LocalReply } from './local-reply.js';
+import { addFlag, asProxyError, LocalReply } from './http/local-reply.js';
 import { STREAM, type ProxyStream, type WithStream } from './proxy-stream.js';
 import { ResetReason, wouldRetryFromHeaders, wouldRetryFromReset } from '../envoy/retry-policy.js';
 import { RetryState, RetryStatus } from './retry-state.js';
@@ -32,6 +32,7 @@ import { usesH2 } from './h2/upstream-protocol.js';
 import { H1UpstreamRequest } from './h1/h1-upstream-request.js';
 import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';
 import { runEncoders } from './response-encoders.js';
+import type { DownstreamResponse } from './http/downstream.js';
 
 const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT', CONNECT_TIMEOUT_CODE, UPSTREAM_TLS_FAILURE_CODE]);
 /** Reused pick context (picks are synchronous). */
@@ -257,7 +258,9 @@ function onUpstreamResponse(this: WithStream<ClientRequest>, up: WithStream<Inco
   up.on('error', onUpstreamBodyError);
   up.on('end', onUpstreamEnd);
   if (s.timer === undefined) s.upstreamDone = true;
-  up.pipe(res);
+  // node:http's ServerResponse, node:http2's compat response and the h1 codec's response are
+  // Writables; the DownstreamResponse contract names only what the proxy calls itself.
+  up.pipe(res as DownstreamResponse & NodeJS.WritableStream);
 }
 
 function onUpstreamEnd(this: WithStream<IncomingMessage>): void {
