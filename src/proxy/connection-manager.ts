@@ -178,26 +178,13 @@ function finish(s: ProxyStream): void {
   const ctx = s.ctx;
   ctx.inFlight--;
   const res = s.res;
-  if (s.timer !== undefined) clearTimeout(s.timer);
-  if (s.delayTimer !== undefined) clearTimeout(s.delayTimer);
-  s.delayTimer = undefined;
-  if (s.attemptTimer !== undefined) clearTimeout(s.attemptTimer);
-  s.timer = undefined;
-  s.attemptTimer = undefined;
+  if (s.delayTimer !== undefined) {
+    clearTimeout(s.delayTimer);
+    s.delayTimer = undefined;
+  }
   if (!res.writableFinished && (s.flag === '-' || s.flag === 'DI')) s.flag = addFlag(s.flag, 'DC');
-  const up = s.upstreamReq;
-  if (up !== undefined && !s.upstreamDone) {
-    s.upstreamDone = true;
-    up.destroy();
-  }
-  s.upstreamDone = true;
-  // Release every slot the upstream side may still hold (disconnect mid-request or mid-retry).
-  s.retry?.releaseSlot();
-  s.cluster?.pool.release(s);
-  if (s.hostCounted) {
-    s.hostCounted = false;
-    s.host!.host.stats.activeRequests--;
-  }
+  // The one cleanup of the upstream side (disconnect mid-request, mid-retry or mid-response).
+  s.releaseUpstream();
   const now = performance.now();
   const status = res.statusCode;
   const cluster = s.cluster;
@@ -212,7 +199,7 @@ function finish(s: ProxyStream): void {
       routeStats(ctx.stats.store, sel.virtualHost.name ?? '', sel.route.statPrefix).record(status, res.writableFinished, s.upstreamStartMs > 0 ? now - s.upstreamStartMs : undefined);
     }
   }
-  const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
+  const target = peerTelemetry(s.upstream?.host.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstream?.request?.socket);
   // Telemetry metrics overrides (Istio's stats filter config) take the slower per-request path.
   const policy = s.hcm.metrics;
   const children = policy === undefined ? target.children(status, s.flag) : undefined;

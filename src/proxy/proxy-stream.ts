@@ -5,17 +5,17 @@
  * flag, timings) for stats. One object per request; handlers reach it through a symbol on the
  * Node objects instead of per-request closures.
  */
-import type { ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { RouteSelection } from '../envoy/route-table.js';
 import type { DynamicMetadata } from '../envoy/rbac/metadata-matcher.js';
 import { metadataOf } from './filters/security-context.js';
 import type { ClusterWeight, Route } from '../envoy/types.js';
-import type { HostRuntime, UpstreamCluster } from './cluster-manager.js';
+import type { UpstreamCluster } from './cluster-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { RequestBody } from './request-body.js';
 import type { RetryPolicyRuntime } from '../envoy/retry-policy.js';
 import type { RetryState } from './retry-state.js';
-import type { UpstreamAgent } from './upstream-agent.js';
+import type { UpstreamAttempt } from './upstream-attempt.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
 import type { ActiveSpan } from './http/active-span.js';
 import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
@@ -30,6 +30,20 @@ export const STREAM: unique symbol = Symbol('weft.stream');
 
 /** A Node object carrying its stream. */
 export type WithStream<T> = T & { [STREAM]?: ProxyStream };
+
+/** Where the router is with a request upstream (replaces the `sentUpstream` / `upstreamDone` pair). */
+export const UpstreamPhase = {
+  /** Not forwarded (a local reply, or still in the filter chain). */
+  None: 0,
+  /** Forwarded: attempts, back-offs, waiting for a response head. */
+  Forwarding: 1,
+  /** The response is streaming downstream while the route timeout still applies. */
+  Streaming: 2,
+  /** Nothing upstream can change the outcome any more. */
+  Done: 3,
+} as const;
+/** One of {@link UpstreamPhase}'s values. */
+export type UpstreamPhase = (typeof UpstreamPhase)[keyof typeof UpstreamPhase];
 
 const NO_SELECTION: RouteSelection = Object.freeze({ kind: 'no-virtual-host' as const });
 
@@ -46,31 +60,21 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
   cluster: UpstreamCluster | undefined;
   /** The weighted-cluster entry chosen, when the route splits traffic (its header ops apply). */
   clusterWeight: ClusterWeight | undefined;
-  host: HostRuntime | undefined;
-  upstreamReq: ClientRequest | undefined;
+  /** The current (or last) upstream attempt (upstream-attempt.ts); it owns host, slots, per-try and back-off timers. */
+  upstream: UpstreamAttempt | undefined;
+  /** Where the router is with this request upstream. */
+  phase: UpstreamPhase = UpstreamPhase.None;
   upstreamStartMs = 0;
-  /** Set once an upstream response started or the request was given up; later upstream errors are ignored. */
-  upstreamDone = false;
   /** The route timeout's timer (armed by the router). */
-  timer: NodeJS.Timeout | undefined;
+  routeTimer: NodeJS.Timeout | undefined;
   /** The fault filter's delay timer (a separate timer from the route timeout). */
   delayTimer: NodeJS.Timeout | undefined;
   /** Envoy response flag of this request ('-' for none). */
   flag = '-';
   /** Path sent upstream (after rewrites), kept for a re-send on a fresh connection. */
   upstreamPath = '';
-  /** True once the request was re-sent after a reused keep-alive connection failed. */
-  resentOnFresh = false;
-  /** True when the router sent the request upstream (counts in cluster stats). */
-  sentUpstream = false;
   /** Index of the filter currently deciding (a filter that stopped resumes the chain after it). */
   filterIndex = 0;
-  /** Circuit-breaker slots held by the current attempt (`PoolSlot` bits). */
-  poolState = 0;
-  /** The host queue the current attempt waits in for a connection. */
-  queuedOn: UpstreamAgent | undefined;
-  /** True while the current attempt counts in its host's `activeRequests`. */
-  hostCounted = false;
   /** Upstream attempts made so far (1 for the first). */
   attempt = 0;
   /** The route's retry policy after request headers were applied (undefined: no retries). */
@@ -79,8 +83,6 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
   retry: RetryState | undefined;
   /** Per-try timeout of attempts (ms; 0 = none). */
   perTryTimeoutMs = 0;
-  /** Timer of the current attempt's per-try timeout, or of the back-off before the next attempt. */
-  attemptTimer: NodeJS.Timeout | undefined;
   /** Buffered/teed request body, when retries or mirrors may need it again. */
   body: RequestBody | undefined;
   /** Route timeout (ms; 0 = none), also bounding mirrors. */
@@ -149,6 +151,27 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
     return s.kind === 'route' ? s.route : undefined;
   }
 
+  /**
+   * The one end of everything upstream: the route timeout is cleared, the current attempt abandoned
+   * (its slots, host count, timers and request: {@link UpstreamAttempt.abandon}), the retry slot
+   * released. Idempotent; called when no more attempts follow and when the stream ends.
+   */
+  releaseUpstream(): void {
+    if (this.phase !== UpstreamPhase.None) this.phase = UpstreamPhase.Done;
+    this.endRouteTimeout();
+    this.upstream?.abandon();
+    this.retry?.releaseSlot();
+  }
+
+  /** Clears the route timeout (the response completed or the stream ended). */
+  endRouteTimeout(): void {
+    if (this.routeTimer !== undefined) {
+      clearTimeout(this.routeTimer);
+      this.routeTimer = undefined;
+    }
+    if (this.phase === UpstreamPhase.Streaming) this.phase = UpstreamPhase.Done;
+  }
+
   // --- StreamInfo (src/proxy/http/stream-info.ts) ---
 
   /** The downstream request. */
@@ -176,14 +199,19 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
     return this.cluster?.name;
   }
 
+  /** True once the router forwarded the request (it counts in cluster stats). */
+  get sentUpstream(): boolean {
+    return this.phase !== UpstreamPhase.None;
+  }
+
   /** The last attempt's host. */
   get upstreamHost(): HostAddress | undefined {
-    return this.host;
+    return this.upstream?.host;
   }
 
   /** The last attempt's upstream connection's local address. */
   get upstreamLocalAddress(): HostAddress | undefined {
-    const sock = this.upstreamReq?.socket;
+    const sock = this.upstream?.request?.socket;
     return sock?.localAddress !== undefined ? { address: sock.localAddress, port: sock.localPort ?? 0 } : undefined;
   }
 

@@ -21,9 +21,9 @@ import { applyRequestHeaderMutations, type MutableHeaders } from '../envoy/heade
 import { FilterStatus, type HttpFilter } from './http/filter.js';
 import { LocalReply } from './http/local-reply.js';
 import { startMirrors } from './mirror.js';
-import type { ProxyStream } from './proxy-stream.js';
+import { UpstreamPhase, type ProxyStream } from './proxy-stream.js';
 import { bodyBufferLimit, RequestBody, retryOrShadowAbandoned } from './request-body.js';
-import { hasBody, onRouteTimeout, startAttempt } from './upstream-request.js';
+import { hasBody, onRouteTimeout, startAttempt } from './upstream-attempt.js';
 
 const hashPolicies = new WeakMap<RouteAction, HashPolicy>();
 
@@ -91,10 +91,10 @@ export class RouterFilter implements HttpFilter {
       s.body = new RequestBody(s.req, bodyBufferLimit(route, vh), () => retryOrShadowAbandoned(ctx.stats, clusterName).inc());
     }
     if (mirrors !== undefined) startMirrors(s, mirrors);
-    s.sentUpstream = true;
+    s.phase = UpstreamPhase.Forwarding;
     s.upstreamStartMs = performance.now();
     cluster.stats.rqTotal.inc();
-    if (timeoutMs > 0) s.timer = setTimeout(onRouteTimeout, timeoutMs, s);
+    if (timeoutMs > 0) s.routeTimer = setTimeout(onRouteTimeout, timeoutMs, s);
     startAttempt(s);
   }
 }
