@@ -13,24 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { edgePolicyOf, isInternalAddress, PEER_METADATA_HEADERS, setClientAddress, stripEnvoyHeaders, trustedClientAddress } from './edge-policy.js';
 import { unmapIpv4 } from '../envoy/cidr.js';
 import { FilterStatus, type HttpFilter } from './http/filter.js';
+import { stripHopByHop } from './http/hop-by-hop.js';
 import type { StreamInfo } from './http/stream-info.js';
 import { downstreamPeer } from './tls/downstream-peer.js';
 import { applyXfcc } from './tls/xfcc.js';
-
-/** Connection-level headers that never cross a proxy. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'upgrade', 'te'] as const;
-
-/** Removes hop-by-hop headers, including those named by `Connection`, from a Node header object. */
-export function stripHopByHop(headers: Record<string, unknown>): void {
-  const conn = headers['connection'];
-  if (typeof conn === 'string' && conn !== 'keep-alive' && conn !== 'close') {
-    for (const name of conn.split(',')) {
-      const n = name.trim().toLowerCase();
-      if (n !== '' && n !== 'host' && n !== 'content-length' && n !== 'transfer-encoding') delete headers[n];
-    }
-  }
-  for (const h of HOP_BY_HOP) if (headers[h] !== undefined) delete headers[h];
-}
 
 /** The HCM request-header filter; stateless, shared by all requests. */
 export class RequestHeadersFilter implements HttpFilter {
@@ -69,3 +55,6 @@ export class RequestHeadersFilter implements HttpFilter {
     return FilterStatus.Continue;
   }
 }
+
+/** Re-exported from its leaf home (src/proxy/http/hop-by-hop.ts) for existing importers. */
+export { stripHopByHop };

@@ -21,7 +21,7 @@ import type { DownstreamResponse } from '../http/downstream.js';
 import type { UpstreamRequest, UpstreamRequestCallbacks, UpstreamResponse } from '../http/upstream-request.js';
 import type { H2SessionPool } from './h2-session-pool.js';
 import { stripConnectionSpecific } from './h2-downstream.js';
-import { stripHopByHop } from '../request-headers-filter.js';
+import { stripHopByHop } from '../http/hop-by-hop.js';
 
 /** Error code of an upstream stream the server refused (REFUSED_STREAM, or above a GOAWAY's last stream id). */
 export const H2_REFUSED_STREAM_CODE = 'WEFT_H2_REFUSED_STREAM';
