@@ -1,10 +1,11 @@
 /**
  * The HTTP connection manager's per-request part: creates the {@link ProxyStream}, runs the filter
  * chain, sends local replies (the one writer of {@link ProxyError}s to the wire), and when the
- * response is done records cluster and Istio stats, and releases whatever the upstream side still
- * holds (pool slots, retry slot, timers), so a client that disconnects mid-request or mid-retry
- * leaks nothing. A filter that stops the chain (fault delay) resumes it with
- * {@link continueDecoding}. Also answers socket inactivity timeouts: the listener arms one timeout
+ * response is done records cluster and Istio stats, and ends the upstream side with one call
+ * (`ProxyStream.releaseUpstream`: route timeout, the attempt's slots, host count, timers and
+ * request, the retry slot), so a client that disconnects mid-request, mid-retry or mid-response
+ * leaks nothing. A filter that stops the chain resumes it with {@link continueDecoding} (through
+ * its `FilterCallbacks`); a fault delay runs on the stream's own timer ({@link onFaultDelay}). Also answers socket inactivity timeouts: the listener arms one timeout
  * per connection, min(connection idle, stream idle); with a request in flight it is the stream idle
  * timeout (HCM `streamIdleTimeout`, default 5 min: 408 SI, or a reset once the response started),
  * otherwise the idle connection is closed. No per-request timer. Handlers are module functions reaching the

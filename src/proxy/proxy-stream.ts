@@ -1,9 +1,14 @@
 /**
- * The state of one downstream request as it passes the HTTP filter chain: the request as route
- * matching sees it (it IS the `RequestAttributes` object, so no view is allocated), the snapshot
- * and connection manager it started on, what routing chose, and how it ended (status, response
- * flag, timings) for stats. One object per request; handlers reach it through a symbol on the
- * Node objects instead of per-request closures.
+ * The downstream stream: one request as it passes the HTTP filter chain (Envoy's `ActiveStream`
+ * with its `StreamInfo`): the request as route matching sees it (it IS the `RequestAttributes`
+ * object, so no view is allocated), the snapshot and connection manager it started on, the filter
+ * position, what routing chose, the route timeout and the fault delay (two separate timers), and
+ * how it ended (status, response flags, timings) for stats and logs. Filters, access logs and
+ * tracing see it only as a read-only {@link StreamInfo} plus {@link FilterCallbacks}
+ * (src/proxy/http/). Everything of one upstream try (host, admission slots, per-try and back-off
+ * timers, the protocol request) is the router's {@link UpstreamAttempt} (upstream-attempt.ts);
+ * {@link ProxyStream.releaseUpstream} is the one way to end it. One object per request; handlers
+ * reach it through a symbol on the Node objects instead of per-request closures.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { RouteSelection } from '../envoy/route-table.js';

@@ -4,7 +4,7 @@
  * choice, cluster lookup (503 NC), path and host rewrites, header mutations, route timeout (504 UT,
  * per-request override `x-envoy-upstream-rq-timeout-ms`), the retry policy (route, else virtual
  * host, merged with `x-envoy-retry-on` / `x-envoy-max-retries`…), request mirrors, then the
- * upstream attempts ({@link startAttempt} in upstream-request.ts: host pick, circuit breakers,
+ * upstream attempts ({@link startAttempt} in upstream-attempt.ts: host pick, circuit breakers,
  * retries, per-try timeout). Policies are compiled once per config object; a route without them
  * costs nothing extra per request. What the config means (timeout and its default, retry policy,
  * header mutations) is `src/envoy/` (route-timeout, retry-policy, header-ops), shared with the
@@ -30,6 +30,11 @@ const hashPolicies = new WeakMap<RouteAction, HashPolicy>();
 /** The router filter; stateless, shared by all requests. */
 export class RouterFilter implements HttpFilter {
   readonly name = 'envoy.filters.http.router';
+  /**
+   * Routes `s`. Unlike the filters below the connection manager, the router is part of its layer
+   * and only ever runs on the connection manager's own streams, so it takes the concrete stream
+   * (as Envoy's router is the one filter that owns upstream requests).
+   */
   decodeHeaders(s: ProxyStream): FilterStatus {
     const sel = s.selectRoute();
     if (sel.kind === 'no-virtual-host' || sel.kind === 'no-route') throw LocalReply.noRoute();
