@@ -6,7 +6,7 @@
  * is closed after serving that many requests) and TCP keepalive. One per (cluster, host), kept across
  * config pushes so keep-alive connections survive them; {@link UpstreamAgent.configure} applies a
  * new cluster config. Requests waiting for a connection of this host (circuit breaker pending queue)
- * are parked in `waiters` by the cluster's {@link ConnPool}.
+ * are parked in `waiters` by the cluster's {@link ClusterAdmission}.
  *
  * With Envoy's `auto_sni` / `auto_san_validation` (tls/auto-sni.ts), connections are also keyed by
  * the per-connection TLS options derived from the request's host: each distinct key gets its own
