@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CircuitBreaker, limitsOf, retryLimit } from './circuit-breaker.js';
-import { Admission, ConnPool, PoolSlot, setPoolDispatch } from './conn-pool.js';
+import { Admission, ClusterAdmission, PoolSlot, type AdmissionWaiter } from './admission.js';
 import { ProxyStats } from './proxy-stats.js';
-import type { ProxyStream } from './proxy-stream.js';
 import { StatsStore } from './stats/stats-store.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 
@@ -31,17 +30,21 @@ test('gauges: open flags and remaining counts', () => {
 
 /** A stand-in for an agent: counts of idle and total connections, and the waiter queue. */
 function fakeAgent(idle: number, total: number) {
-  return { waiters: [] as ProxyStream[], idle, total, freeCount() { return this.idle; }, socketCount() { return this.total; } };
+  return { waiters: [] as AdmissionWaiter[], idle, total, freeCount() { return this.idle; }, socketCount() { return this.total; } };
 }
-const stream = () => ({ poolState: 0, queuedOn: undefined, host: { host: { address: 'a', port: 1 } } }) as unknown as ProxyStream;
+/** Admission outcomes of queued attempts, in order (each attempt's `poolReady` call). */
+let dispatched: [AdmissionWaiter, boolean][] = [];
+const stream = (): AdmissionWaiter => {
+  const w: AdmissionWaiter = { poolState: 0, queuedOn: undefined, host: { host: { address: 'a', port: 1 } }, poolReady: (ok) => dispatched.push([w, ok]) };
+  return w;
+};
 
 test('pool admission: idle connection, new connection, queue, overflow; release returns every slot', () => {
   const stats = new ProxyStats(new StatsStore());
   const b = new CircuitBreaker(stats, 'c');
   b.configure({ thresholds: [{ maxConnections: { value: 1 }, maxPendingRequests: { value: 1 }, maxRequests: { value: 10 } }] });
-  const pool = new ConnPool(b, stats, 'c');
-  const dispatched: [ProxyStream, boolean][] = [];
-  setPoolDispatch((s, ok) => dispatched.push([s, ok]));
+  const pool = new ClusterAdmission(b, stats, 'c');
+  dispatched = [];
   const agent = fakeAgent(0, 0);
   const a = agent as unknown as UpstreamAgent;
   const s1 = stream();
@@ -74,7 +77,7 @@ test('pool admission: a queued stream that leaves is removed from the queue', ()
   const stats = new ProxyStats(new StatsStore());
   const b = new CircuitBreaker(stats, 'c');
   b.configure({ thresholds: [{ maxConnections: { value: 1 }, maxPendingRequests: { value: 5 } }] });
-  const pool = new ConnPool(b, stats, 'c');
+  const pool = new ClusterAdmission(b, stats, 'c');
   const agent = fakeAgent(0, 1);
   b.addConnections(1);
   const a = agent as unknown as UpstreamAgent;
@@ -89,7 +92,7 @@ test('maxRequests: overflow when active requests are at the limit', () => {
   const stats = new ProxyStats(new StatsStore());
   const b = new CircuitBreaker(stats, 'c');
   b.configure({ thresholds: [{ maxRequests: { value: 1 } }] });
-  const pool = new ConnPool(b, stats, 'c');
+  const pool = new ClusterAdmission(b, stats, 'c');
   const a = fakeAgent(2, 2) as unknown as UpstreamAgent;
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Ready);
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Overflow);

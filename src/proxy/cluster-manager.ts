@@ -24,7 +24,7 @@ import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
 import { durationMs } from '../envoy/duration.js';
 import { bindUpstreamTls, type UpstreamTlsDeps } from './tls/upstream-tls-binding.js';
 import { ClusterResilience, type ResilientHost } from './cluster-resilience.js';
-import type { ConnPool } from './conn-pool.js';
+import type { ClusterAdmission } from './admission.js';
 import type { HostMonitor } from './outlier-detector.js';
 import type { ClusterTable } from './cluster-table.js';
 
@@ -63,9 +63,9 @@ export class UpstreamCluster {
     readonly localityGroups: readonly LocalityGroupInit[] = [],
   ) {}
 
-  /** The cluster's pool admission (circuit breakers). */
-  get pool(): ConnPool {
-    return this.resilience.pool;
+  /** The cluster's admission control (circuit breakers). */
+  get admission(): ClusterAdmission {
+    return this.resilience.admission;
   }
 
   /** True for ORIGINAL_DST clusters (PassthroughCluster). */
@@ -250,7 +250,7 @@ export class ClusterManager {
     if (!rt) {
       const opts = agentOptions(cluster.config);
       const agent = new UpstreamAgent(cluster.stats, { ...opts, idleTimeoutMs: Math.min(opts.idleTimeoutMs, 300_000) }, cluster.resilience.breaker);
-      agent.pool = cluster.resilience.pool;
+      agent.pool = cluster.resilience.admission;
       rt = {
         host: new Host({ address, port }),
         agent,
@@ -289,7 +289,7 @@ export class ClusterManager {
     let agent = old?.agent;
     if (agent === undefined) {
       agent = new UpstreamAgent(stats, agentOpts, res.breaker);
-      agent.pool = res.pool;
+      agent.pool = res.admission;
     }
     const rt: HostRuntime = {
       host,

@@ -7,7 +7,7 @@
  */
 import type { Cluster } from '../envoy/types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { ConnPool } from './conn-pool.js';
+import { ClusterAdmission } from './admission.js';
 import { HealthChecker, healthCheckConfig } from './health-checker.js';
 import { OutlierDetector } from './outlier-detector.js';
 import type { ProxyStats } from './proxy-stats.js';
@@ -33,7 +33,7 @@ export interface HealthListener {
 /** Per-cluster resilience state. */
 export class ClusterResilience {
   readonly breaker: CircuitBreaker;
-  readonly pool: ConnPool;
+  readonly admission: ClusterAdmission;
   detector: OutlierDetector | undefined;
   checker: HealthChecker | undefined;
   /** The committed cluster that health changes rebuild. */
@@ -41,7 +41,7 @@ export class ClusterResilience {
 
   constructor(readonly name: string, private readonly stats: ProxyStats) {
     this.breaker = new CircuitBreaker(stats, name);
-    this.pool = new ConnPool(this.breaker, stats, name);
+    this.admission = new ClusterAdmission(this.breaker, stats, name);
   }
 
   /** Applies a cluster config and its hosts: limits, detector, checker, monitors. */

@@ -1,19 +1,20 @@
 /**
  * The HTTP connection manager's per-request part: creates the {@link ProxyStream}, runs the filter
  * chain, sends local replies (the one writer of {@link ProxyError}s to the wire), and when the
- * response is done records cluster and Istio stats, and releases whatever the upstream side still
- * holds (pool slots, retry slot, timers), so a client that disconnects mid-request or mid-retry
- * leaks nothing. A filter that stops the chain (fault delay) resumes it with
- * {@link continueDecoding}. Also answers socket inactivity timeouts: the listener arms one timeout
+ * response is done records cluster and Istio stats, and ends the upstream side with one call
+ * (`ProxyStream.releaseUpstream`: route timeout, the attempt's slots, host count, timers and
+ * request, the retry slot), so a client that disconnects mid-request, mid-retry or mid-response
+ * leaks nothing. A filter that stops the chain resumes it with {@link continueDecoding} (through
+ * its `FilterCallbacks`); a fault delay runs on the stream's own timer ({@link onFaultDelay}). Also answers socket inactivity timeouts: the listener arms one timeout
  * per connection, min(connection idle, stream idle); with a request in flight it is the stream idle
  * timeout (HCM `streamIdleTimeout`, default 5 min: 408 SI, or a reset once the response started),
  * otherwise the idle connection is closed. No per-request timer. Handlers are module functions reaching the
  * stream through a symbol, so a request allocates no closures here.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { FilterStatus } from './http-filter.js';
-import { addFlag, GrpcProxyError, HeaderedProxyError, LocalReply, ProxyError } from './local-reply.js';
+import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
+import { FilterStatus, type DelayedDecision } from './http/filter.js';
+import { addFlag, asProxyError, GrpcProxyError, HeaderedProxyError, LocalReply, type ProxyError } from './http/local-reply.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyStream, STREAM, type WithStream } from './proxy-stream.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
@@ -36,13 +37,13 @@ export function handleRequest(
   ctx: ProxyContext,
   snapshot: RuntimeSnapshot,
   hcm: HcmRuntime,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: DownstreamRequest,
+  res: DownstreamResponse,
   authority: string | undefined,
   path: string,
 ): void {
   const s = new ProxyStream(ctx, snapshot, hcm, req, res, authority, path);
-  (res as WithStream<ServerResponse>)[STREAM] = s;
+  (res as WithStream<DownstreamResponse>)[STREAM] = s;
   ctx.inFlight++;
   res.once('close', onResponseClose);
   const socket = req.socket as CountedSocket | null;
@@ -56,7 +57,7 @@ function runFilters(s: ProxyStream, from: number): void {
     const filters = s.hcm.filters ?? s.ctx.filters;
     for (let i = from; i < filters.length; i++) {
       s.filterIndex = i;
-      if (filters[i]!.decodeHeaders(s) === FilterStatus.Stop) return;
+      if (filters[i]!.decodeHeaders(s, s) === FilterStatus.Stop) return;
     }
     sendLocalReply(s, LocalReply.noRoute());
   } catch (err) {
@@ -68,6 +69,20 @@ function runFilters(s: ProxyStream, from: number): void {
 export function continueDecoding(s: ProxyStream): void {
   if (s.res.destroyed || s.res.headersSent) return;
   runFilters(s, s.filterIndex + 1);
+}
+
+/** A filter's delay elapsed (src/proxy/http/filter.ts `delayDecoding`): let it decide, then continue or reply. */
+export function onFaultDelay<A>(s: ProxyStream, decide: DelayedDecision<A>, arg: A): void {
+  s.delayTimer = undefined;
+  if (s.res.destroyed || s.res.headersSent) return;
+  let status: FilterStatus;
+  try {
+    status = decide(s, s, arg);
+  } catch (err) {
+    sendLocalReply(s, asProxyError(err));
+    return;
+  }
+  if (status === FilterStatus.Continue) continueDecoding(s);
 }
 
 /**
@@ -95,12 +110,6 @@ export function onSocketTimeout(socket: Socket): void {
     return;
   }
   sendLocalReply(s, LocalReply.streamIdleTimeout());
-}
-
-/** Converts anything thrown on the request path into a ProxyError (unexpected ones: 500). */
-export function asProxyError(err: unknown): ProxyError {
-  if (err instanceof ProxyError) return err;
-  return new ProxyError('INTERNAL', 'LR', 500, 'internal_error', 'internal error', { cause: err });
 }
 
 /** Writes a local reply for `err` (or resets the stream when the response already started). */
@@ -131,34 +140,35 @@ export function sendLocalReply(s: ProxyStream, err: ProxyError): void {
   runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   res.writeHead(err.status, headers);
-  res.end(s.method === 'HEAD' ? undefined : body);
+  if (s.method === 'HEAD') res.end();
+  else res.end(body);
 }
 
-/** Writes a locally generated non-error reply (redirect, direct response). */
-export function sendDirectReply(s: ProxyStream, status: number, location: string | undefined, body: string | undefined): void {
-  if (s.details === undefined) s.details = 'direct_response';
-  const headers: Record<string, string | number> = { 'content-length': body === undefined ? 0 : Buffer.byteLength(body) };
+/**
+ * Writes a locally generated non-error reply: redirect, direct response (details `direct_response`),
+ * or with `extra` headers and `details` a filter's own reply (CORS preflight: `cors_response`).
+ */
+export function sendDirectReply(
+  s: ProxyStream,
+  status: number,
+  location: string | undefined,
+  body: string | undefined,
+  extra?: Readonly<Record<string, string>>,
+  details = 'direct_response',
+): void {
+  if (s.details === undefined) s.details = details;
+  const headers: Record<string, string | number> = extra !== undefined ? { ...extra } : {};
+  headers['content-length'] = body === undefined ? 0 : Buffer.byteLength(body);
   if (body !== undefined) headers['content-type'] = 'text/plain';
   if (location !== undefined) headers['location'] = location;
   runEncoders(s, headers, s.filterIndex);
   s.responseHeaders = headers;
   s.res.writeHead(status, headers);
-  s.res.end(s.method === 'HEAD' ? undefined : body);
+  if (s.method === 'HEAD' || body === undefined) s.res.end();
+  else s.res.end(body);
 }
 
-/**
- * Answers a CORS preflight from the CORS filter (Envoy's `cors_response` details): 200, the given
- * `Access-Control-*` headers, no body.
- */
-export function sendCorsPreflightReply(s: ProxyStream, cors: Readonly<Record<string, string>>): void {
-  if (s.details === undefined) s.details = 'cors_response';
-  const headers: Record<string, string | number> = { ...cors, 'content-length': 0 };
-  s.responseHeaders = headers;
-  s.res.writeHead(200, headers);
-  s.res.end();
-}
-
-function onResponseClose(this: WithStream<ServerResponse>): void {
+function onResponseClose(this: WithStream<DownstreamResponse>): void {
   const s = this[STREAM];
   if (!s) return;
   this[STREAM] = undefined;
@@ -169,24 +179,13 @@ function finish(s: ProxyStream): void {
   const ctx = s.ctx;
   ctx.inFlight--;
   const res = s.res;
-  if (s.timer !== undefined) clearTimeout(s.timer);
-  if (s.attemptTimer !== undefined) clearTimeout(s.attemptTimer);
-  s.timer = undefined;
-  s.attemptTimer = undefined;
+  if (s.delayTimer !== undefined) {
+    clearTimeout(s.delayTimer);
+    s.delayTimer = undefined;
+  }
   if (!res.writableFinished && (s.flag === '-' || s.flag === 'DI')) s.flag = addFlag(s.flag, 'DC');
-  const up = s.upstreamReq;
-  if (up !== undefined && !s.upstreamDone) {
-    s.upstreamDone = true;
-    up.destroy();
-  }
-  s.upstreamDone = true;
-  // Release every slot the upstream side may still hold (disconnect mid-request or mid-retry).
-  s.retry?.releaseSlot();
-  s.cluster?.pool.release(s);
-  if (s.hostCounted) {
-    s.hostCounted = false;
-    s.host!.host.stats.activeRequests--;
-  }
+  // The one cleanup of the upstream side (disconnect mid-request, mid-retry or mid-response).
+  s.releaseUpstream();
   const now = performance.now();
   const status = res.statusCode;
   const cluster = s.cluster;
@@ -201,7 +200,7 @@ function finish(s: ProxyStream): void {
       routeStats(ctx.stats.store, sel.virtualHost.name ?? '', sel.route.statPrefix).record(status, res.writableFinished, s.upstreamStartMs > 0 ? now - s.upstreamStartMs : undefined);
     }
   }
-  const target = peerTelemetry(s.host?.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstreamReq?.socket);
+  const target = peerTelemetry(s.upstream?.host.telemetry ?? cluster?.noHostTelemetry ?? (s.hcm.direction === 'inbound' ? ctx.noClusterInbound : ctx.noClusterOutbound), s.hcm.direction === 'inbound', s.req.socket, s.upstream?.request?.socket);
   // Telemetry metrics overrides (Istio's stats filter config) take the slower per-request path.
   const policy = s.hcm.metrics;
   const children = policy === undefined ? target.children(status, s.flag) : undefined;
@@ -232,7 +231,7 @@ function finish(s: ProxyStream): void {
 }
 
 /** A local reply for a request that never became a stream (no entry point for it). */
-export function replyWithoutStream(res: ServerResponse, err: ProxyError): void {
+export function replyWithoutStream(res: DownstreamResponse, err: ProxyError): void {
   if (res.headersSent) {
     res.destroy();
     return;

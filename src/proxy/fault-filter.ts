@@ -7,10 +7,9 @@
  * are not implemented. Routes without faults cost one WeakMap lookup.
  */
 import { abortInjected, delayInjected, FAULT_FILTER_NAME, routeFault, type CompiledFault } from '../envoy/fault-policy.js';
-import { continueDecoding, sendLocalReply } from './connection-manager.js';
-import { FilterStatus, type HttpFilter } from './http-filter.js';
-import { addFlag, LocalReply } from './local-reply.js';
-import type { ProxyStream } from './proxy-stream.js';
+import { FilterStatus, type FilterCallbacks, type HttpFilter } from './http/filter.js';
+import { LocalReply } from './http/local-reply.js';
+import type { StreamInfo } from './http/stream-info.js';
 
 /** The fault filter; stateless, shared by all requests. */
 export class FaultFilter implements HttpFilter {
@@ -18,35 +17,32 @@ export class FaultFilter implements HttpFilter {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
-    const sel = s.selectRoute();
+  decodeHeaders(info: StreamInfo, callbacks: FilterCallbacks): FilterStatus {
+    const sel = info.selectRoute();
     if (sel.kind !== 'route') return FilterStatus.Continue;
     const f = routeFault(sel.route, sel.virtualHost);
     if (f === undefined) return FilterStatus.Continue;
     if (delayInjected(f, this.random)) {
-      s.flag = addFlag(s.flag, 'DI');
-      s.timer = setTimeout(onDelayDone, f.delayMs, s, f, this.random);
+      // Envoy's fault filter: the delay (flag DI) comes first, the abort is decided once it elapsed
+      // (envoy/source/extensions/filters/http/fault/fault_filter.cc, onDelayTimerElapsed).
+      callbacks.addResponseFlag('DI');
+      callbacks.delayDecoding(f.delayMs, afterDelay, this);
       return FilterStatus.Stop;
     }
-    return abortOrContinue(s, f, this.random);
+    return this.abortOrContinue(f);
+  }
+
+  /** Aborts (throws the local reply) when the abort percentage says so, else continues. */
+  abortOrContinue(f: CompiledFault): FilterStatus {
+    const a = abortInjected(f, this.random);
+    if (a === undefined) return FilterStatus.Continue;
+    throw 'httpStatus' in a ? LocalReply.faultAbort(a.httpStatus) : LocalReply.faultAbortGrpc(a.grpcStatus);
   }
 }
 
-function abortOrContinue(s: ProxyStream, f: CompiledFault, random: () => number): FilterStatus {
-  const a = abortInjected(f, random);
-  if (a === undefined) return FilterStatus.Continue;
-  throw 'httpStatus' in a ? LocalReply.faultAbort(a.httpStatus) : LocalReply.faultAbortGrpc(a.grpcStatus);
-}
-
-function onDelayDone(s: ProxyStream, f: CompiledFault, random: () => number): void {
-  s.timer = undefined;
-  if (s.res.destroyed || s.res.headersSent) return;
-  let status: FilterStatus;
-  try {
-    status = abortOrContinue(s, f, random);
-  } catch (err) {
-    sendLocalReply(s, err as Parameters<typeof sendLocalReply>[1]);
-    return;
-  }
-  if (status === FilterStatus.Continue) continueDecoding(s);
+function afterDelay(info: StreamInfo, _callbacks: FilterCallbacks, filter: FaultFilter): FilterStatus {
+  // The route cannot have changed meanwhile: the selection is computed once per stream.
+  const sel = info.selectRoute();
+  const f = sel.kind === 'route' ? routeFault(sel.route, sel.virtualHost) : undefined;
+  return f === undefined ? FilterStatus.Continue : filter.abortOrContinue(f);
 }

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { portStart } from '../envoy/route-table.js';
 import { handleRequest, onSocketTimeout, replyWithoutStream } from './connection-manager.js';
 import { HttpListener, type HttpListenerOptions } from './http-server.js';
-import { LocalReply } from './local-reply.js';
+import { LocalReply } from './http/local-reply.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
 import { TcpListenerManager } from './tcp/tcp-listeners.js';

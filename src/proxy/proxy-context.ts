@@ -3,7 +3,7 @@
  * the xDS handler), the cluster manager, stats, the filter chain and this proxy's identity.
  */
 import type { ClusterManager } from './cluster-manager.js';
-import type { HttpFilter } from './http-filter.js';
+import type { HttpFilter } from './http/filter.js';
 import type { ProxyStats } from './proxy-stats.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 import type { TelemetryTarget, WorkloadInfo } from './telemetry.js';

@@ -1,25 +1,34 @@
 /**
- * The state of one downstream request as it passes the HTTP filter chain: the request as route
- * matching sees it (it IS the `RequestAttributes` object, so no view is allocated), the snapshot
- * and connection manager it started on, what routing chose, and how it ended (status, response
- * flag, timings) for stats. One object per request; handlers reach it through a symbol on the
- * Node objects instead of per-request closures.
+ * The downstream stream: one request as it passes the HTTP filter chain (Envoy's `ActiveStream`
+ * with its `StreamInfo`): the request as route matching sees it (it IS the `RequestAttributes`
+ * object, so no view is allocated), the snapshot and connection manager it started on, the filter
+ * position, what routing chose, the route timeout and the fault delay (two separate timers), and
+ * how it ended (status, response flags, timings) for stats and logs. Filters, access logs and
+ * tracing see it only as a read-only {@link StreamInfo} plus {@link FilterCallbacks}
+ * (src/proxy/http/). Everything of one upstream try (host, admission slots, per-try and back-off
+ * timers, the protocol request) is the router's {@link UpstreamAttempt} (upstream-attempt.ts);
+ * {@link ProxyStream.releaseUpstream} is the one way to end it. One object per request; handlers
+ * reach it through a symbol on the Node objects instead of per-request closures.
  */
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { RequestAttributes } from '../envoy/header-matcher.js';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { RouteSelection } from '../envoy/route-table.js';
 import type { DynamicMetadata } from '../envoy/rbac/metadata-matcher.js';
 import { metadataOf } from './filters/security-context.js';
 import type { ClusterWeight, Route } from '../envoy/types.js';
-import type { HostRuntime, UpstreamCluster } from './cluster-manager.js';
+import type { UpstreamCluster } from './cluster-manager.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { RequestBody } from './request-body.js';
 import type { RetryPolicyRuntime } from '../envoy/retry-policy.js';
 import type { RetryState } from './retry-state.js';
-import type { UpstreamAgent } from './upstream-agent.js';
+import type { UpstreamAttempt } from './upstream-attempt.js';
 import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
-import type { ResponseHeaderEncoder } from './response-encoders.js';
-import type { ActiveSpan } from './tracing/active-span.js';
+import type { ActiveSpan } from './http/active-span.js';
+import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
+import type { DelayedDecision, FilterCallbacks, ResponseHeaderEncoder } from './http/filter.js';
+import type { ProxyError } from './http/local-reply.js';
+import { addFlag } from './http/local-reply.js';
+import type { HostAddress, StreamInfo } from './http/stream-info.js';
+import { continueDecoding, onFaultDelay, sendDirectReply, sendLocalReply } from './connection-manager.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
 export const STREAM: unique symbol = Symbol('weft.stream');
@@ -27,10 +36,24 @@ export const STREAM: unique symbol = Symbol('weft.stream');
 /** A Node object carrying its stream. */
 export type WithStream<T> = T & { [STREAM]?: ProxyStream };
 
+/** Where the router is with a request upstream (replaces the `sentUpstream` / `upstreamDone` pair). */
+export const UpstreamPhase = {
+  /** Not forwarded (a local reply, or still in the filter chain). */
+  None: 0,
+  /** Forwarded: attempts, back-offs, waiting for a response head. */
+  Forwarding: 1,
+  /** The response is streaming downstream while the route timeout still applies. */
+  Streaming: 2,
+  /** Nothing upstream can change the outcome any more. */
+  Done: 3,
+} as const;
+/** One of {@link UpstreamPhase}'s values. */
+export type UpstreamPhase = (typeof UpstreamPhase)[keyof typeof UpstreamPhase];
+
 const NO_SELECTION: RouteSelection = Object.freeze({ kind: 'no-virtual-host' as const });
 
 /** One request in flight. */
-export class ProxyStream implements RequestAttributes {
+export class ProxyStream implements StreamInfo, FilterCallbacks {
   authority: string | undefined;
   readonly method: string;
   path: string;
@@ -42,28 +65,21 @@ export class ProxyStream implements RequestAttributes {
   cluster: UpstreamCluster | undefined;
   /** The weighted-cluster entry chosen, when the route splits traffic (its header ops apply). */
   clusterWeight: ClusterWeight | undefined;
-  host: HostRuntime | undefined;
-  upstreamReq: ClientRequest | undefined;
+  /** The current (or last) upstream attempt (upstream-attempt.ts); it owns host, slots, per-try and back-off timers. */
+  upstream: UpstreamAttempt | undefined;
+  /** Where the router is with this request upstream. */
+  phase: UpstreamPhase = UpstreamPhase.None;
   upstreamStartMs = 0;
-  /** Set once an upstream response started or the request was given up; later upstream errors are ignored. */
-  upstreamDone = false;
-  timer: NodeJS.Timeout | undefined;
+  /** The route timeout's timer (armed by the router). */
+  routeTimer: NodeJS.Timeout | undefined;
+  /** The fault filter's delay timer (a separate timer from the route timeout). */
+  delayTimer: NodeJS.Timeout | undefined;
   /** Envoy response flag of this request ('-' for none). */
   flag = '-';
   /** Path sent upstream (after rewrites), kept for a re-send on a fresh connection. */
   upstreamPath = '';
-  /** True once the request was re-sent after a reused keep-alive connection failed. */
-  resentOnFresh = false;
-  /** True when the router sent the request upstream (counts in cluster stats). */
-  sentUpstream = false;
   /** Index of the filter currently deciding (a filter that stopped resumes the chain after it). */
   filterIndex = 0;
-  /** Circuit-breaker slots held by the current attempt (`PoolSlot` bits). */
-  poolState = 0;
-  /** The host queue the current attempt waits in for a connection. */
-  queuedOn: UpstreamAgent | undefined;
-  /** True while the current attempt counts in its host's `activeRequests`. */
-  hostCounted = false;
   /** Upstream attempts made so far (1 for the first). */
   attempt = 0;
   /** The route's retry policy after request headers were applied (undefined: no retries). */
@@ -72,8 +88,6 @@ export class ProxyStream implements RequestAttributes {
   retry: RetryState | undefined;
   /** Per-try timeout of attempts (ms; 0 = none). */
   perTryTimeoutMs = 0;
-  /** Timer of the current attempt's per-try timeout, or of the back-off before the next attempt. */
-  attemptTimer: NodeJS.Timeout | undefined;
   /** Buffered/teed request body, when retries or mirrors may need it again. */
   body: RequestBody | undefined;
   /** Route timeout (ms; 0 = none), also bounding mirrors. */
@@ -103,8 +117,8 @@ export class ProxyStream implements RequestAttributes {
     readonly ctx: ProxyContext,
     readonly snapshot: RuntimeSnapshot,
     readonly hcm: HcmRuntime,
-    readonly req: IncomingMessage,
-    readonly res: WithStream<ServerResponse>,
+    readonly req: DownstreamRequest,
+    readonly res: WithStream<DownstreamResponse>,
     authority: string | undefined,
     path: string,
   ) {
@@ -140,5 +154,131 @@ export class ProxyStream implements RequestAttributes {
   get route(): Route | undefined {
     const s = this.selectRoute();
     return s.kind === 'route' ? s.route : undefined;
+  }
+
+  /**
+   * The one end of everything upstream: the route timeout is cleared, the current attempt abandoned
+   * (its slots, host count, timers and request: {@link UpstreamAttempt.abandon}), the retry slot
+   * released. Idempotent; called when no more attempts follow and when the stream ends.
+   */
+  releaseUpstream(): void {
+    if (this.phase !== UpstreamPhase.None) this.phase = UpstreamPhase.Done;
+    this.endRouteTimeout();
+    this.upstream?.abandon();
+    this.retry?.releaseSlot();
+  }
+
+  /** Clears the route timeout (the response completed or the stream ended). */
+  endRouteTimeout(): void {
+    if (this.routeTimer !== undefined) {
+      clearTimeout(this.routeTimer);
+      this.routeTimer = undefined;
+    }
+    if (this.phase === UpstreamPhase.Streaming) this.phase = UpstreamPhase.Done;
+  }
+
+  // --- StreamInfo (src/proxy/http/stream-info.ts) ---
+
+  /** The downstream request. */
+  get request(): DownstreamRequest {
+    return this.req;
+  }
+
+  /** The downstream response. */
+  get response(): DownstreamResponse {
+    return this.res;
+  }
+
+  /** The connection manager the request arrived on. */
+  get connectionManager(): HcmRuntime {
+    return this.hcm;
+  }
+
+  /** Envoy response flags so far. */
+  get responseFlags(): string {
+    return this.flag;
+  }
+
+  /** The chosen cluster's name. */
+  get upstreamClusterName(): string | undefined {
+    return this.cluster?.name;
+  }
+
+  /** True once the router forwarded the request (it counts in cluster stats). */
+  get sentUpstream(): boolean {
+    return this.phase !== UpstreamPhase.None;
+  }
+
+  /** The last attempt's host. */
+  get upstreamHost(): HostAddress | undefined {
+    return this.upstream?.host;
+  }
+
+  /** The last attempt's upstream connection's local address. */
+  get upstreamLocalAddress(): HostAddress | undefined {
+    const sock = this.upstream?.request?.socket;
+    return sock?.localAddress !== undefined ? { address: sock.localAddress, port: sock.localPort ?? 0 } : undefined;
+  }
+
+  /** Upstream attempts made. */
+  get attemptCount(): number {
+    return this.attempt;
+  }
+
+  /** The tracing filter's span. */
+  get activeSpan(): ActiveSpan | undefined {
+    return this.trace;
+  }
+
+  /** True once the response started or the client went away. */
+  get replied(): boolean {
+    return this.res.destroyed || this.res.headersSent;
+  }
+
+  /** A host of cluster `name` in this stream's snapshot (ext_authz's check server). */
+  clusterHost(name: string): HostAddress | undefined {
+    return this.snapshot.clusters.get(name)?.lb?.pick({});
+  }
+
+  // --- FilterCallbacks (src/proxy/http/filter.ts); the connection manager writes the replies ---
+
+  /** Resumes the chain after the filter that stopped it. */
+  continueDecoding(): void {
+    continueDecoding(this);
+  }
+
+  /** Sends a local error reply. */
+  sendLocalReply(reply: ProxyError): void {
+    sendLocalReply(this, reply);
+  }
+
+  /** Sends a locally generated non-error reply. */
+  sendDirectReply(status: number, location: string | undefined, body: string | undefined, headers?: Readonly<Record<string, string>>, details?: string): void {
+    sendDirectReply(this, status, location, body, headers, details);
+  }
+
+  /** Registers a response-header hook. */
+  addEncoder(encoder: ResponseHeaderEncoder): void {
+    (this.encoders ??= []).push(encoder);
+  }
+
+  /** Adds an Envoy response flag. */
+  addResponseFlag(flag: string): void {
+    this.flag = addFlag(this.flag, flag);
+  }
+
+  /** Replaces the request path. */
+  setPath(path: string): void {
+    this.path = path;
+  }
+
+  /** Sets the tracing filter's span. */
+  setActiveSpan(span: ActiveSpan): void {
+    this.trace = span;
+  }
+
+  /** Pauses the chain for `ms`, then lets `decide` continue it (the fault delay). */
+  delayDecoding<A>(ms: number, decide: DelayedDecision<A>, arg: A): void {
+    this.delayTimer = setTimeout(onFaultDelay, ms, this, decide, arg);
   }
 }

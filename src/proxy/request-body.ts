@@ -14,7 +14,9 @@
  * a mirror that falls more than the limit behind is dropped. Only used for requests with a body and
  * a retry or mirror policy; others pipe the body straight to the single upstream request.
  */
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import type { DownstreamRequest } from './http/downstream.js';
+import type { UpstreamRequest } from './http/upstream-request.js';
 import type { UInt32Value } from '../envoy/types.js';
 import type { ProxyStats } from './proxy-stats.js';
 import type { Scalar } from './stats/stats-store.js';
@@ -54,11 +56,11 @@ export class RequestBody {
   overflowed = false;
   /** True once the downstream body ended. */
   ended = false;
-  private target: ClientRequest | undefined;
+  private target: UpstreamRequest | undefined;
   private readonly mirrors: ClientRequest[] = [];
   private paused = false;
 
-  constructor(private readonly req: IncomingMessage, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT, private readonly onOverflow?: () => void) {
+  constructor(private readonly req: DownstreamRequest, private readonly limit = DEFAULT_BODY_BUFFER_LIMIT, private readonly onOverflow?: () => void) {
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.once('end', () => this.onEnd());
   }
@@ -69,7 +71,7 @@ export class RequestBody {
   }
 
   /** Sends the body so far to a new primary attempt and streams the rest to it. */
-  attach(up: ClientRequest): void {
+  attach(up: UpstreamRequest): void {
     this.detach();
     for (const c of this.chunks) up.write(c);
     if (this.ended) {
@@ -77,6 +79,14 @@ export class RequestBody {
       return;
     }
     this.target = up;
+  }
+
+  /** The attempt's request `t` drained (`onUpstreamDrain`): the downstream body flows again. */
+  onTargetDrain(t: UpstreamRequest | undefined): void {
+    if (this.target === t && this.paused) {
+      this.paused = false;
+      this.req.resume();
+    }
   }
 
   /** Stops feeding the current attempt (it was abandoned). */
@@ -118,12 +128,6 @@ export class RequestBody {
     if (t !== undefined && !t.destroyed && !t.write(chunk) && !this.paused) {
       this.paused = true;
       this.req.pause();
-      t.once('drain', () => {
-        if (this.target === t && this.paused) {
-          this.paused = false;
-          this.req.resume();
-        }
-      });
     }
     for (let i = this.mirrors.length - 1; i >= 0; i--) {
       const m = this.mirrors[i]!;

@@ -12,37 +12,23 @@
 import { randomUUID } from 'node:crypto';
 import { edgePolicyOf, isInternalAddress, PEER_METADATA_HEADERS, setClientAddress, stripEnvoyHeaders, trustedClientAddress } from './edge-policy.js';
 import { unmapIpv4 } from '../envoy/cidr.js';
-import { FilterStatus, type HttpFilter } from './http-filter.js';
-import type { ProxyStream } from './proxy-stream.js';
+import { FilterStatus, type HttpFilter } from './http/filter.js';
+import { stripHopByHop } from './http/hop-by-hop.js';
+import type { StreamInfo } from './http/stream-info.js';
 import { downstreamPeer } from './tls/downstream-peer.js';
 import { applyXfcc } from './tls/xfcc.js';
-
-/** Connection-level headers that never cross a proxy. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'upgrade', 'te'] as const;
-
-/** Removes hop-by-hop headers, including those named by `Connection`, from a Node header object. */
-export function stripHopByHop(headers: Record<string, unknown>): void {
-  const conn = headers['connection'];
-  if (typeof conn === 'string' && conn !== 'keep-alive' && conn !== 'close') {
-    for (const name of conn.split(',')) {
-      const n = name.trim().toLowerCase();
-      if (n !== '' && n !== 'host' && n !== 'content-length' && n !== 'transfer-encoding') delete headers[n];
-    }
-  }
-  for (const h of HOP_BY_HOP) if (headers[h] !== undefined) delete headers[h];
-}
 
 /** The HCM request-header filter; stateless, shared by all requests. */
 export class RequestHeadersFilter implements HttpFilter {
   readonly name = 'weft.request_headers';
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
+  decodeHeaders(s: StreamInfo): FilterStatus {
     const h = s.headers as Record<string, string | string[] | undefined>;
     stripHopByHop(h);
-    const edge = edgePolicyOf(s.hcm.config);
+    const edge = edgePolicyOf(s.connectionManager.config);
     let external = false;
     if (edge.useRemoteAddress) {
-      const raw = s.req.socket?.remoteAddress;
+      const raw = s.request.socket?.remoteAddress;
       const remote = raw === undefined ? undefined : unmapIpv4(raw);
       const client = trustedClientAddress(h['x-forwarded-for'], remote, edge.xffNumTrustedHops);
       if (remote !== undefined && !edge.skipXffAppend) {
@@ -50,7 +36,7 @@ export class RequestHeadersFilter implements HttpFilter {
         const prior = Array.isArray(xff) ? xff.join(', ') : xff;
         h['x-forwarded-for'] = prior === undefined || prior === '' ? remote : `${prior}, ${remote}`;
       }
-      if (client !== undefined) setClientAddress(s.req, client);
+      if (client !== undefined) setClientAddress(s.request, client);
       // Envoy always drops a client's x-envoy-internal and sets it only for internal requests.
       external = !isInternalAddress(client, edge.internalRanges);
       if (external) {
@@ -60,12 +46,15 @@ export class RequestHeadersFilter implements HttpFilter {
     }
     // The server side's metadata exchange consumes the peer-metadata headers (istio/proxy
     // peer_metadata filter); Weft reads peers from endpoint metadata, so it only drops them.
-    if (s.hcm.direction === 'inbound') for (const n of PEER_METADATA_HEADERS) if (h[n] !== undefined) delete h[n];
+    if (s.connectionManager.direction === 'inbound') for (const n of PEER_METADATA_HEADERS) if (h[n] !== undefined) delete h[n];
     // Inbound connections had their XFCC policy applied at dispatch (tls/inbound-listener-support.ts).
-    if (s.hcm.direction !== 'inbound') applyXfcc(s.headers, s.hcm.config.forwardClientCertDetails, downstreamPeer(s.req.socket));
+    if (s.connectionManager.direction !== 'inbound') applyXfcc(s.headers, s.connectionManager.config.forwardClientCertDetails, downstreamPeer(s.request.socket));
     // Envoy: "force_set = !preserve_external_request_id && edge_request", else set only when absent.
-    if (s.hcm.generateRequestId && (h['x-request-id'] === undefined || (external && !edge.preserveExternalRequestId))) h['x-request-id'] = randomUUID();
+    if (s.connectionManager.generateRequestId && (h['x-request-id'] === undefined || (external && !edge.preserveExternalRequestId))) h['x-request-id'] = randomUUID();
     if (h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = s.scheme;
     return FilterStatus.Continue;
   }
 }
+
+/** Re-exported from its leaf home (src/proxy/http/hop-by-hop.ts) for existing importers. */
+export { stripHopByHop };

@@ -4,7 +4,7 @@
  * choice, cluster lookup (503 NC), path and host rewrites, header mutations, route timeout (504 UT,
  * per-request override `x-envoy-upstream-rq-timeout-ms`), the retry policy (route, else virtual
  * host, merged with `x-envoy-retry-on` / `x-envoy-max-retries`…), request mirrors, then the
- * upstream attempts ({@link startAttempt} in upstream-request.ts: host pick, circuit breakers,
+ * upstream attempts ({@link startAttempt} in upstream-attempt.ts: host pick, circuit breakers,
  * retries, per-try timeout). Policies are compiled once per config object; a route without them
  * costs nothing extra per request. What the config means (timeout and its default, retry policy,
  * header mutations) is `src/envoy/` (route-timeout, retry-policy, header-ops), shared with the
@@ -18,18 +18,23 @@ import { weightedClusterPicker } from '../envoy/weighted-cluster.js';
 import { HashPolicy, type HashPolicyConfig, type HashRequestView } from './lb/hash-policy.js';
 import { sendDirectReply } from './connection-manager.js';
 import { applyRequestHeaderMutations, type MutableHeaders } from '../envoy/header-ops.js';
-import { FilterStatus, type HttpFilter } from './http-filter.js';
-import { LocalReply } from './local-reply.js';
+import { FilterStatus, type HttpFilter } from './http/filter.js';
+import { LocalReply } from './http/local-reply.js';
 import { startMirrors } from './mirror.js';
-import type { ProxyStream } from './proxy-stream.js';
+import { UpstreamPhase, type ProxyStream } from './proxy-stream.js';
 import { bodyBufferLimit, RequestBody, retryOrShadowAbandoned } from './request-body.js';
-import { hasBody, onRouteTimeout, startAttempt } from './upstream-request.js';
+import { hasBody, onRouteTimeout, startAttempt } from './upstream-attempt.js';
 
 const hashPolicies = new WeakMap<RouteAction, HashPolicy>();
 
 /** The router filter; stateless, shared by all requests. */
 export class RouterFilter implements HttpFilter {
   readonly name = 'envoy.filters.http.router';
+  /**
+   * Routes `s`. Unlike the filters below the connection manager, the router is part of its layer
+   * and only ever runs on the connection manager's own streams, so it takes the concrete stream
+   * (as Envoy's router is the one filter that owns upstream requests).
+   */
   decodeHeaders(s: ProxyStream): FilterStatus {
     const sel = s.selectRoute();
     if (sel.kind === 'no-virtual-host' || sel.kind === 'no-route') throw LocalReply.noRoute();
@@ -91,10 +96,10 @@ export class RouterFilter implements HttpFilter {
       s.body = new RequestBody(s.req, bodyBufferLimit(route, vh), () => retryOrShadowAbandoned(ctx.stats, clusterName).inc());
     }
     if (mirrors !== undefined) startMirrors(s, mirrors);
-    s.sentUpstream = true;
+    s.phase = UpstreamPhase.Forwarding;
     s.upstreamStartMs = performance.now();
     cluster.stats.rqTotal.inc();
-    if (timeoutMs > 0) s.timer = setTimeout(onRouteTimeout, timeoutMs, s);
+    if (timeoutMs > 0) s.routeTimer = setTimeout(onRouteTimeout, timeoutMs, s);
     startAttempt(s);
   }
 }

@@ -20,7 +20,7 @@ import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js'
 import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
 import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';
 import { compileGatewayTls, isTlsGatewayListener, type GatewayTlsPlan } from './tls/gateway-tls-plan.js';
-import type { HttpFilter } from './http-filter.js';
+import type { HttpFilter } from './http/filter.js';
 import { compileHttpFilterChain, defaultHttpFilterChain } from './filters/http-filter-registry.js';
 import { validateCorsPolicies } from './filters/cors-filter.js';
 import { WeftError } from '../util/weft-error.js';

@@ -6,7 +6,7 @@
  * is closed after serving that many requests) and TCP keepalive. One per (cluster, host), kept across
  * config pushes so keep-alive connections survive them; {@link UpstreamAgent.configure} applies a
  * new cluster config. Requests waiting for a connection of this host (circuit breaker pending queue)
- * are parked in `waiters` by the cluster's {@link ConnPool}.
+ * are parked in `waiters` by the cluster's {@link ClusterAdmission}.
  *
  * With Envoy's `auto_sni` / `auto_san_validation` (tls/auto-sni.ts), connections are also keyed by
  * the per-connection TLS options derived from the request's host: each distinct key gets its own
@@ -17,9 +17,8 @@ import http from 'node:http';
 import { dialPlain, pipePathOf } from './upstream-dial.js';
 import net, { type Socket } from 'node:net';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { ConnPool } from './conn-pool.js';
+import type { AdmissionWaiter, ClusterAdmission } from './admission.js';
 import type { ClusterStats } from './proxy-stats.js';
-import type { ProxyStream } from './proxy-stream.js';
 import type { ConnectTarget, UpstreamTlsConnector } from './tls/upstream-connector.js';
 import { DEFAULT_TRANSPORT, type UpstreamTransport } from './tls/auto-sni.js';
 import { H2SessionPool } from './h2/h2-session-pool.js';
@@ -63,10 +62,10 @@ type CountedSocket = Socket & { [REQUESTS]?: number };
  * the node:http Agent it extends, HTTP/2 its session pool; all are counted the same way.
  */
 export class UpstreamAgent extends http.Agent implements UpstreamSocketFactory {
-  /** Streams waiting for a connection of this host (owned by the cluster's {@link ConnPool}). */
-  readonly waiters: ProxyStream[] = [];
+  /** Streams waiting for a connection of this host (owned by the cluster's {@link ClusterAdmission}). */
+  readonly waiters: AdmissionWaiter[] = [];
   /** The cluster pool this host belongs to (set by the cluster manager). */
-  pool: ConnPool | undefined;
+  pool: ClusterAdmission | undefined;
   /** TLS towards this host (src/proxy/tls/upstream-tls-binding.ts); plaintext when undefined. */
   tls: UpstreamTlsConnector | undefined;
   /** Key of the TLS setting `tls` was built from ('' = plaintext). */

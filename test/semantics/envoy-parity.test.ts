@@ -15,10 +15,10 @@ import type { Listener, Route, RouteAction, RouteConfiguration, VirtualHost } fr
 import { outboundOf } from '../../src/explain/explain.js';
 import type { ExplainedOutbound } from '../../src/explain/types.js';
 import { FaultFilter } from '../../src/proxy/fault-filter.js';
-import { FilterStatus } from '../../src/proxy/http-filter.js';
-import { GrpcProxyError, ProxyError } from '../../src/proxy/local-reply.js';
+import { FilterStatus } from '../../src/proxy/http/filter.js';
+import { GrpcProxyError, ProxyError } from '../../src/proxy/http/local-reply.js';
 import { mirrorSampled } from '../../src/proxy/mirror.js';
-import type { ProxyStream } from '../../src/proxy/proxy-stream.js';
+import { stubStream } from '../../src/proxy/http/testing/stub-stream.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import type { SimSuccess } from '../../src/simulate/types.js';
 import type { XdsResources } from '../../src/translate/translate.js';
@@ -171,13 +171,10 @@ function proxyAnswer(action: RouteAction, route: Route, vh: VirtualHost, rc: Rou
   for (let i = 0; i < N; i++) {
     const r = grid(i);
     // The fault filter samples the delay, then (when not delayed) the abort, each with its own draw.
-    const stream = { selectRoute: () => ({ kind: 'route', virtualHost: vh, virtualHostIndex: 0, route, routeIndex: 0 }), flag: '-', timer: undefined as NodeJS.Timeout | undefined };
+    const stream = stubStream({ route, virtualHost: vh });
     try {
-      const status = new FaultFilter(() => r).decodeHeaders(stream as unknown as ProxyStream);
-      if (status === FilterStatus.Stop && stream.timer !== undefined) {
-        delayed++;
-        clearTimeout(stream.timer);
-      }
+      const status = new FaultFilter(() => r).decodeHeaders(stream.info, stream.callbacks);
+      if (status === FilterStatus.Stop && stream.delay !== undefined) delayed++;
     } catch (err) {
       assert.ok(err instanceof ProxyError, String(err));
       aborted++;

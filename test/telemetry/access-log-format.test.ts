@@ -16,7 +16,7 @@ import { compileCel, CelError } from '../../src/cel/cel.js';
 import { FileSink, sinkStats } from '../../src/proxy/access-log/file-sink.js';
 import { StatsStore } from '../../src/proxy/stats/stats-store.js';
 import { ISTIO_JSON_FORMAT, ISTIO_TEXT_FORMAT } from '../../src/translate/telemetry/log-formats.js';
-import { LocalReply } from '../../src/proxy/local-reply.js';
+import { LocalReply } from '../../src/proxy/http/local-reply.js';
 import { TypeUrl } from '../../src/envoy/type-url.js';
 
 const T0 = Date.UTC(2024, 4, 6, 7, 8, 9, 123);

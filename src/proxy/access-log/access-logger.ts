@@ -12,7 +12,7 @@
 import type { AccessLog } from '../../envoy/types.js';
 import { fromStruct } from '../../xds/node-info.js';
 import type { JsonValue } from '../../xds/node-info.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { CelError, compileCel, type CelObject, type CelResolver, type CelValue } from '../../cel/cel.js';
 import type { AccessLogEntry } from './entry.js';
 import { entryOf } from './entry.js';
@@ -226,7 +226,7 @@ export function celAttributes(e: AccessLogEntry): CelResolver {
 }
 
 /** Writes the access log lines of a finished stream (the HCM has at least one logger). */
-export function writeAccessLogs(s: ProxyStream, loggers: readonly AccessLogger[], sinks: FileSinks, endMs: number, wireReceived: number, wireSent: number): void {
+export function writeAccessLogs(s: StreamInfo, loggers: readonly AccessLogger[], sinks: FileSinks, endMs: number, wireReceived: number, wireSent: number): void {
   const e = entryOf(s, endMs, wireReceived, wireSent);
   for (const l of loggers) {
     if (l.filter !== undefined) {

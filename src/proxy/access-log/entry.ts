@@ -1,13 +1,13 @@
 /**
  * What one access log line is made of: the facts of a finished request, taken from its
- * {@link ProxyStream} once the response is done (only when an access log is configured, so a proxy
+ * {@link StreamInfo} once the response is done (only when an access log is configured, so a proxy
  * without access logs never builds one). Formatters and CEL filters read this, never the stream,
  * which keeps them testable with hand-made entries.
  */
 import { unmapIpv4 } from '../../envoy/cidr.js';
 import type { IncomingHttpHeaders, OutgoingHttpHeader } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { peerIdentity } from '../tls/peer-identity.js';
 
 /** The facts of one request, as Envoy's access log command operators name them. */
@@ -80,12 +80,11 @@ function contentLength(v: OutgoingHttpHeader | string | string[] | undefined): n
  * Builds the entry of a finished stream. `wireReceived` / `wireSent` are the bytes this request
  * moved on the downstream socket; they stand in for body sizes when no Content-Length says them.
  */
-export function entryOf(s: ProxyStream, endMs: number, wireReceived: number, wireSent: number): AccessLogEntry {
-  const req = s.req;
-  const res = s.res;
+export function entryOf(s: StreamInfo, endMs: number, wireReceived: number, wireSent: number): AccessLogEntry {
+  const req = s.request;
+  const res = s.response;
   const sock = req.socket as (TLSSocket & { encrypted?: boolean }) | null;
   const peer = peerIdentity(sock);
-  const upSock = s.upstreamReq?.socket;
   const started = res.headersSent;
   const status = started ? res.statusCode : 0;
   const noBody = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
@@ -97,9 +96,9 @@ export function entryOf(s: ProxyStream, endMs: number, wireReceived: number, wir
   let details = s.details;
   if (details === undefined) {
     if (started && s.sentUpstream) details = 'via_upstream';
-    else if (!started && s.flag.includes('DC')) details = 'downstream_remote_disconnect';
+    else if (!started && s.responseFlags.includes('DC')) details = 'downstream_remote_disconnect';
   }
-  const host = s.host;
+  const host = s.upstreamHost;
   return {
     startTimeMs: performance.timeOrigin + s.startMs,
     method: s.method,
@@ -109,7 +108,7 @@ export function entryOf(s: ProxyStream, endMs: number, wireReceived: number, wir
     authority: s.authority,
     scheme: s.scheme,
     responseCode: status,
-    responseFlags: s.flag,
+    responseFlags: s.responseFlags,
     responseCodeDetails: details,
     connectionTerminationDetails: undefined,
     upstreamTransportFailureReason: undefined,
@@ -120,13 +119,13 @@ export function entryOf(s: ProxyStream, endMs: number, wireReceived: number, wir
     responseHeader: respHeader,
     requestHeaders: s.headers,
     upstreamHost: host !== undefined ? addr(host.address, host.port) : undefined,
-    upstreamCluster: s.cluster?.name,
-    upstreamLocalAddress: upSock ? addr(upSock.localAddress, upSock.localPort) : undefined,
+    upstreamCluster: s.upstreamClusterName,
+    upstreamLocalAddress: s.upstreamLocalAddress !== undefined ? addr(s.upstreamLocalAddress.address, s.upstreamLocalAddress.port) : undefined,
     downstreamLocalAddress: sock ? addr(sock.localAddress, sock.localPort) : undefined,
     downstreamRemoteAddress: sock ? addr(sock.remoteAddress, sock.remotePort) : undefined,
     requestedServerName: typeof sock?.servername === 'string' && sock.servername !== '' ? sock.servername : undefined,
     routeName: route?.name !== undefined && route.name !== '' ? route.name : undefined,
-    upstreamAttemptCount: s.attempt,
+    upstreamAttemptCount: s.attemptCount,
     mtls: peer !== undefined,
     downstreamPeerUriSan: peer?.principal || undefined,
     grpcStatus: respHeader('grpc-status'),

@@ -16,7 +16,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { LocalReply, type ProxyError } from '../local-reply.js';
+import type { DownstreamRequest } from '../http/downstream.js';
+import { LocalReply, type ProxyError } from '../http/local-reply.js';
 
 /** Process-wide codec limits (tests may lower them with {@link setCodecLimits}). */
 export interface CodecLimits {
@@ -41,12 +42,12 @@ export function setCodecLimits(next: Partial<CodecLimits>): CodecLimits {
 }
 
 /** Checks a parsed request head; returns the local reply for a request that must be refused. */
-export function checkRequestHead(req: IncomingMessage): ProxyError | undefined {
+export function checkRequestHead(req: DownstreamRequest): ProxyError | undefined {
   const raw = req.rawHeaders;
   if (raw.length / 2 > limits.maxHeadersCount) return LocalReply.tooManyHeaders();
   if ((req.url ?? '').length > limits.maxUriBytes) return LocalReply.uriTooLong();
   // HTTP/2 streams (src/proxy/h2; nghttp2 validated their framing) carry `stream` and are version 2.0.
-  const h2 = req.httpVersionMajor === 2 && (req as IncomingMessage & { stream?: unknown }).stream !== undefined;
+  const h2 = req.httpVersionMajor === 2 && (req as DownstreamRequest & { stream?: unknown }).stream !== undefined;
   if (!h2 && (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1))) return LocalReply.codecError('invalid_http_version');
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {

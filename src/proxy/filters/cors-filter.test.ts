@@ -4,30 +4,30 @@ import type { Route, VirtualHost } from '../../envoy/types.js';
 import type { CorsPolicy } from '../../envoy/types/route.js';
 import { convertCorsPolicy } from '../../translate/route/cors.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import { FilterStatus } from '../http-filter.js';
+import { FilterStatus } from '../http/filter.js';
 import type { MutableHeaders } from '../../envoy/header-ops.js';
-import type { ProxyStream } from '../proxy-stream.js';
-import { runEncoders } from '../response-encoders.js';
+import { encodeResponse, stubStream, type StubStream } from '../http/testing/stub-stream.js';
 import { CorsFilter, validateCorsPolicies } from './cors-filter.js';
 
 const CORS = 'envoy.filters.http.cors';
 const FILTER_INDEX = 7;
 
 interface Fake {
-  stream: ProxyStream;
-  reply: { status: number; headers: Record<string, unknown> } | undefined;
+  stub: StubStream;
+  /** The direct reply the filter sent (a preflight), if any. */
+  readonly reply: { status: number; headers: Record<string, unknown>; details: string | undefined } | undefined;
 }
 
-/** A stream stand-in with only what the CORS filter reads: the route selection, method, headers, reply writer. */
+/** A stub stream (no socket) with the route selection, method and headers the CORS filter reads. */
 function fakeStream(route: Route, vh: VirtualHost, method: string, headers: Record<string, string>): Fake {
-  const fake: Fake = { stream: undefined as unknown as ProxyStream, reply: undefined };
-  const res = {
-    writeHead(status: number, h: Record<string, unknown>) { fake.reply = { status, headers: h }; },
-    end() {},
+  const stub = stubStream({ route, virtualHost: vh, method, headers, filterIndex: FILTER_INDEX });
+  return {
+    stub,
+    get reply() {
+      const r = stub.replies[0];
+      return r?.kind === 'direct' ? { status: r.status, headers: { ...r.headers }, details: r.details } : undefined;
+    },
   };
-  const sel = { kind: 'route' as const, route, virtualHost: vh, routeIndex: 0, virtualHostIndex: 0 };
-  fake.stream = { method, headers, filterIndex: FILTER_INDEX, encoders: undefined, details: undefined, responseHeaders: undefined, res, selectRoute: () => sel } as unknown as ProxyStream;
-  return fake;
 }
 
 const routeWith = (cors: CorsPolicy | undefined): Route => ({
@@ -44,9 +44,9 @@ const istio = convertCorsPolicy({
 
 function run(route: Route, method: string, headers: Record<string, string>, v: VirtualHost = vh): { status: FilterStatus; fake: Fake; response: MutableHeaders } {
   const fake = fakeStream(route, v, method, headers);
-  const status = new CorsFilter(() => 0).decodeHeaders(fake.stream);
+  const status = new CorsFilter(() => 0).decodeHeaders(fake.stub.info, fake.stub.callbacks);
   const response: MutableHeaders = { 'content-type': 'text/plain' };
-  runEncoders(fake.stream, response);
+  encodeResponse(fake.stub, response);
   return { status, fake, response };
 }
 
@@ -57,9 +57,9 @@ test('cors: a preflight from an allowed origin (exact, prefix, regex) is answere
     assert.equal(fake.reply?.status, 200);
     assert.deepEqual(fake.reply?.headers, {
       'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'POST,GET',
-      'access-control-allow-headers': 'X-Foo-Bar', 'access-control-max-age': '86400', 'content-length': 0,
+      'access-control-allow-headers': 'X-Foo-Bar', 'access-control-max-age': '86400',
     });
-    assert.equal((fake.stream as { details?: string }).details, 'cors_response');
+    assert.equal(fake.reply?.details, 'cors_response');
   }
 });
 
@@ -102,12 +102,12 @@ test('cors: no Origin, a non-matching origin, or no policy → the request and i
 
 test('cors: only local replies made after the filter get its headers (Envoy encoder order)', () => {
   const fake = fakeStream(routeWith(istio), vh, 'GET', { origin: 'https://example.com' });
-  new CorsFilter().decodeHeaders(fake.stream);
+  new CorsFilter().decodeHeaders(fake.stub.info, fake.stub.callbacks);
   const before: MutableHeaders = {};
-  runEncoders(fake.stream, before, FILTER_INDEX - 1); // e.g. a fault abort (before CORS in istiod's order)
+  encodeResponse(fake.stub, before, FILTER_INDEX - 1); // e.g. a fault abort (before CORS in istiod's order)
   assert.deepEqual(before, {});
   const after: MutableHeaders = {};
-  runEncoders(fake.stream, after, FILTER_INDEX + 1); // e.g. the router's 503
+  encodeResponse(fake.stub, after, FILTER_INDEX + 1); // e.g. the router's 503
   assert.equal(after['access-control-allow-origin'], 'https://example.com');
 });
 
@@ -115,7 +115,7 @@ test('cors: route policy first, then the virtual host\'s, field by field; "*" ec
   const vhPolicy: VirtualHost = { name: 'vh', domains: ['*'], typedPerFilterConfig: { [CORS]: { '@type': TypeUrl.CorsPolicy, allowOriginStringMatch: [{ exact: 'https://vh.test' }], allowMethods: '*', allowHeaders: '*', maxAge: '60' } } };
   const route = routeWith({ allowHeaders: 'X-Route' });
   const { fake } = run(route, 'OPTIONS', { origin: 'https://vh.test', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'x-a' }, vhPolicy);
-  assert.deepEqual(fake.reply?.headers, { 'access-control-allow-origin': 'https://vh.test', 'access-control-allow-methods': 'PATCH', 'access-control-allow-headers': 'X-Route', 'access-control-max-age': '60', 'content-length': 0 });
+  assert.deepEqual(fake.reply?.headers, { 'access-control-allow-origin': 'https://vh.test', 'access-control-allow-methods': 'PATCH', 'access-control-allow-headers': 'X-Route', 'access-control-max-age': '60' });
   // filterEnabled 0 % on the most specific policy disables the filter for the route.
   const off = routeWith({ ...istio, filterEnabled: { defaultValue: { numerator: 0 } } });
   assert.equal(run(off, 'OPTIONS', { origin: 'https://example.com', 'access-control-request-method': 'GET' }).status, FilterStatus.Continue);

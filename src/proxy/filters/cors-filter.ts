@@ -27,11 +27,9 @@ import type { RouteConfiguration, Route, VirtualHost } from '../../envoy/types.j
 import type { CorsPolicy } from '../../envoy/types/route.js';
 import { compileStringMatcher, type StringPredicate } from '../../envoy/string-matcher.js';
 import { fractionHit } from '../../envoy/fractional-percent.js';
-import { FilterStatus, type HttpFilter } from '../http-filter.js';
+import { FilterStatus, type FilterCallbacks, type HttpFilter, type ResponseHeaderEncoder } from '../http/filter.js';
 import type { MutableHeaders } from '../../envoy/header-ops.js';
-import type { ProxyStream } from '../proxy-stream.js';
-import { addEncoder, type ResponseHeaderEncoder } from '../response-encoders.js';
-import { sendCorsPreflightReply } from '../connection-manager.js';
+import type { StreamInfo } from '../http/stream-info.js';
 
 /** Name of the filter and key of its per-route config. */
 export const CORS_FILTER_NAME = 'envoy.filters.http.cors';
@@ -148,7 +146,7 @@ export function originAllowed(origins: readonly StringPredicate[], origin: strin
   return false;
 }
 
-function header(s: ProxyStream, name: string): string {
+function header(s: StreamInfo, name: string): string {
   const v = s.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : '';
 }
@@ -182,7 +180,7 @@ export class CorsFilter implements HttpFilter {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
+  decodeHeaders(s: StreamInfo, cb: FilterCallbacks): FilterStatus {
     const sel = s.selectRoute();
     if (sel.kind !== 'route' || sel.route.route === undefined && sel.route.redirect === undefined && sel.route.directResponse === undefined) return FilterStatus.Continue;
     const policies = corsPoliciesOf(sel.route, sel.virtualHost);
@@ -193,13 +191,14 @@ export class CorsFilter implements HttpFilter {
     if (origin === '') return FilterStatus.Continue;
     const allowed = originAllowed(cors.origins, origin);
     if (!cors.enabled) return FilterStatus.Continue;
-    if (allowed) addEncoder(s, new CorsEncoder(s.filterIndex, origin, cors));
+    if (allowed) cb.addEncoder(new CorsEncoder(cb.filterIndex, origin, cors));
     if (s.method !== 'OPTIONS') return FilterStatus.Continue;
     const requestMethod = header(s, 'access-control-request-method');
     if (requestMethod === '') return FilterStatus.Continue;
     if (!allowed && cors.forwardNotMatchingPreflights) return FilterStatus.Continue;
     const h = preflightHeaders(cors, allowed ? origin : undefined, requestMethod, header(s, 'access-control-request-headers'), header(s, 'access-control-request-private-network'));
-    sendCorsPreflightReply(s, h);
+    // Envoy answers the preflight itself (details `cors_response`): 200, no body.
+    cb.sendDirectReply(200, undefined, undefined, h, 'cors_response');
     return FilterStatus.Stop;
   }
 }

@@ -7,12 +7,12 @@
  * request-headers filter's (src/proxy/request-headers-filter.ts, edge-policy.ts, tls/xfcc.ts),
  * which runs first.
  */
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
 
 const DROP = ['x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'];
 
 /** Sanitizes a request that entered the mesh at an edge. */
-export function sanitizeEdgeRequest(s: ProxyStream): void {
+export function sanitizeEdgeRequest(s: StreamInfo): void {
   const h = s.headers as Record<string, string | string[] | undefined>;
   for (const name of DROP) if (h[name] !== undefined) delete h[name];
   h['x-forwarded-proto'] = s.scheme;

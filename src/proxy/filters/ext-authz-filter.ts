@@ -20,8 +20,8 @@ import { EXT_AUTHZ_FILTER, type ExtAuthz, type ListStringMatcher } from '../../e
 import { DEFAULT_EXT_AUTHZ_TIMEOUT_MS } from '../../envoy/defaults.js';
 import { durationMs } from '../../envoy/duration.js';
 import { envoyRoot } from '../../xds/protos.js';
-import { LocalReply } from '../local-reply.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import { LocalReply } from '../http/local-reply.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { metadataOf } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
@@ -74,7 +74,7 @@ export class ExtAuthzFilter implements SecurityFilter {
     this.statusOnError = statusNumber(config.statusOnError?.code);
   }
 
-  decode(s: ProxyStream): SecurityVerdict | Promise<SecurityVerdict> {
+  decode(s: StreamInfo): SecurityVerdict | Promise<SecurityVerdict> {
     if (this.enabled && !this.enabled(metadataOf(s))) return undefined;
     return this.check(s).then(
       (r) => this.verdict(s, r),
@@ -82,7 +82,7 @@ export class ExtAuthzFilter implements SecurityFilter {
     );
   }
 
-  private verdict(s: ProxyStream, r: CheckResult): SecurityVerdict {
+  private verdict(s: StreamInfo, r: CheckResult): SecurityVerdict {
     if (r.status === 200) {
       if (this.upstreamHeaders) {
         const h = s.headers as Record<string, string | string[] | undefined>;
@@ -95,14 +95,13 @@ export class ExtAuthzFilter implements SecurityFilter {
     return LocalReply.extAuthzDenied(r.status, r.body, extra);
   }
 
-  private target(s: ProxyStream): { host: string; port: number } {
-    const cluster = s.snapshot.clusters.get(this.cluster);
-    const host = cluster?.lb?.pick({});
+  private target(s: StreamInfo): { host: string; port: number } {
+    const host = s.clusterHost(this.cluster);
     if (host) return { host: host.address, port: host.port };
     throw new Error(`ext_authz: no host in cluster ${this.cluster || this.uri}`);
   }
 
-  private check(s: ProxyStream): Promise<CheckResult> {
+  private check(s: StreamInfo): Promise<CheckResult> {
     return new Promise<CheckResult>((resolve, reject) => {
       const { host, port } = this.target(s);
       const headers: Record<string, string> = { 'content-length': '0' };

@@ -12,8 +12,8 @@ import { JwtAuthenticator, type AuthnOutcome, type VerifiedToken } from '../../e
 import { JWT_STATUS_MESSAGE } from '../../envoy/jwt/jwt-verifier.js';
 import { authnAttributes, ISTIO_AUTHN, payloadMetadata } from '../../envoy/jwt/authn-attributes.js';
 import { JWT_AUTHN_FILTER, type JwtAuthentication } from '../../envoy/jwt/types.js';
-import { LocalReply } from '../local-reply.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import { LocalReply } from '../http/local-reply.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { setMetadata } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
@@ -26,7 +26,7 @@ export class JwtAuthnFilter implements SecurityFilter {
     this.authenticator = JwtAuthenticator.compile(config, where);
   }
 
-  decode(s: ProxyStream): SecurityVerdict | Promise<SecurityVerdict> {
+  decode(s: StreamInfo): SecurityVerdict | Promise<SecurityVerdict> {
     let outcome: AuthnOutcome | Promise<AuthnOutcome>;
     try {
       outcome = this.authenticator.authenticate(s);
@@ -38,12 +38,12 @@ export class JwtAuthnFilter implements SecurityFilter {
   }
 }
 
-function deny(s: ProxyStream, status: keyof typeof JWT_STATUS_MESSAGE): SecurityVerdict {
+function deny(s: StreamInfo, status: keyof typeof JWT_STATUS_MESSAGE): SecurityVerdict {
   const authority = s.authority ?? '';
   return LocalReply.jwtDenied(JWT_STATUS_MESSAGE[status], `${s.scheme}://${authority}${s.path.split('?')[0]}`);
 }
 
-function apply(s: ProxyStream, o: AuthnOutcome): SecurityVerdict {
+function apply(s: StreamInfo, o: AuthnOutcome): SecurityVerdict {
   if (!o.ok) return deny(s, o.status);
   if (o.verified.length === 0) return undefined;
   const headers = s.headers as Record<string, string | string[] | undefined>;
@@ -55,7 +55,7 @@ function apply(s: ProxyStream, o: AuthnOutcome): SecurityVerdict {
   return undefined;
 }
 
-function applyToken(s: ProxyStream, v: VerifiedToken, headers: Record<string, string | string[] | undefined>, removed: Set<string>): void {
+function applyToken(s: StreamInfo, v: VerifiedToken, headers: Record<string, string | string[] | undefined>, removed: Set<string>): void {
   const p = v.provider;
   if (p.payloadInMetadata) setMetadata(s, JWT_AUTHN_FILTER, p.payloadInMetadata, payloadMetadata(v.payload, p.spaceDelimitedClaims));
   if (p.forwardPayloadHeader) headers[p.forwardPayloadHeader.toLowerCase()] = Buffer.from(JSON.stringify(v.payload)).toString('base64url');

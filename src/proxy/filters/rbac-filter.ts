@@ -8,8 +8,8 @@
  */
 import { compileRbacFilter, type CompiledRbacFilter } from '../../envoy/rbac/rbac-engine.js';
 import { RBAC_FILTER, SHADOW_EFFECTIVE_POLICY_ID, SHADOW_ENGINE_RESULT, type RbacFilterConfig } from '../../envoy/rbac/types.js';
-import { LocalReply } from '../local-reply.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import { LocalReply } from '../http/local-reply.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { rbacRequest, setMetadata } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
@@ -31,7 +31,7 @@ export class RbacFilter implements SecurityFilter {
     this.compiled = compileRbacFilter(config, where);
   }
 
-  decode(s: ProxyStream): SecurityVerdict {
+  decode(s: StreamInfo): SecurityVerdict {
     const { engine, shadow, shadowPrefix } = this.compiled;
     const view = rbacRequest(s);
     if (shadow) {

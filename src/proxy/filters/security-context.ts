@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import type { DynamicMetadata, MetadataValue } from '../../envoy/rbac/metadata-matcher.js';
 import type { RbacRequest } from '../../envoy/rbac/rbac-matchers.js';
 import { clientAddressOf } from '../edge-policy.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import { peerIdentity } from './peer-identity.js';
 
 /** Mutable per-request security state. */
@@ -20,23 +20,23 @@ export interface SecurityContext {
   view: RbacRequest | undefined;
 }
 
-const contexts = new WeakMap<ProxyStream, SecurityContext>();
+const contexts = new WeakMap<StreamInfo, SecurityContext>();
 
 /** The security state of a stream (created on first use). */
-export function securityContext(s: ProxyStream): SecurityContext {
+export function securityContext(s: StreamInfo): SecurityContext {
   let c = contexts.get(s);
   if (!c) contexts.set(s, (c = { metadata: {}, view: undefined }));
   return c;
 }
 
 /** Sets one dynamic metadata value. */
-export function setMetadata(s: ProxyStream, filter: string, key: string, value: MetadataValue): void {
+export function setMetadata(s: StreamInfo, filter: string, key: string, value: MetadataValue): void {
   const md = securityContext(s).metadata;
   (md[filter] ??= {})[key] = value;
 }
 
 /** The dynamic metadata of a stream. */
-export function metadataOf(s: ProxyStream): DynamicMetadata {
+export function metadataOf(s: StreamInfo): DynamicMetadata {
   return securityContext(s).metadata;
 }
 
@@ -46,9 +46,9 @@ export function metadataOf(s: ProxyStream): DynamicMetadata {
  * XFF entry from the right: mesh config `gatewayTopology.numTrustedProxies`); otherwise the
  * right-most valid x-forwarded-for entry (0 trusted hops), else the peer.
  */
-export function remoteAddress(s: ProxyStream): string | undefined {
-  const peer = unmapIpv4(s.req.socket?.remoteAddress);
-  if (s.hcm.useRemoteAddress) return clientAddressOf(s.req) ?? peer;
+export function remoteAddress(s: StreamInfo): string | undefined {
+  const peer = unmapIpv4(s.request.socket?.remoteAddress);
+  if (s.connectionManager.useRemoteAddress) return clientAddressOf(s.request) ?? peer;
   const xff = s.headers['x-forwarded-for'];
   const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
   if (v) {
@@ -59,11 +59,11 @@ export function remoteAddress(s: ProxyStream): string | undefined {
 }
 
 /** The RBAC view of a stream (built once; reads the stream's current path and headers). */
-export function rbacRequest(s: ProxyStream): RbacRequest {
+export function rbacRequest(s: StreamInfo): RbacRequest {
   const c = securityContext(s);
   if (c.view) return c.view;
-  const socket = s.req.socket;
-  const streamPrincipal = (s as ProxyStream & { peerPrincipal?: string }).peerPrincipal;
+  const socket = s.request.socket;
+  const streamPrincipal = (s as StreamInfo & { peerPrincipal?: string }).peerPrincipal;
   const principal = streamPrincipal ?? peerIdentity(socket);
   const sni = (socket as Partial<TLSSocket> | null)?.servername;
   const direct = unmapIpv4(socket?.remoteAddress);

@@ -4,8 +4,8 @@
  * check), so it returns either a verdict now or a promise of one. A verdict is `undefined` to let
  * the request continue, or a {@link ProxyError} to answer with a local reply.
  */
-import type { ProxyError } from '../local-reply.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { ProxyError } from '../http/local-reply.js';
+import type { StreamInfo } from '../http/stream-info.js';
 
 /** What a security filter decides. */
 export type SecurityVerdict = ProxyError | undefined;
@@ -15,5 +15,5 @@ export interface SecurityFilter {
   /** Envoy filter name (`envoy.filters.http.rbac`, …). */
   readonly name: string;
   /** Decides on the request headers; must not throw (errors become verdicts). */
-  decode(s: ProxyStream): SecurityVerdict | Promise<SecurityVerdict>;
+  decode(s: StreamInfo): SecurityVerdict | Promise<SecurityVerdict>;
 }

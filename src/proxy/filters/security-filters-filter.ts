@@ -10,19 +10,17 @@
  * client went away meanwhile. Anything unexpected fails closed (500 via the connection manager).
  */
 import { normalizeRequestPath } from '../../envoy/path-normalization.js';
-import { continueDecoding, sendDirectReply, sendLocalReply, asProxyError } from '../connection-manager.js';
-import { FilterStatus, type HttpFilter } from '../http-filter.js';
-import { LocalReply } from '../local-reply.js';
-import type { ProxyStream } from '../proxy-stream.js';
-import type { HcmRuntime } from '../runtime-snapshot.js';
+import { FilterStatus, type FilterCallbacks, type HttpFilter } from '../http/filter.js';
+import { asProxyError, LocalReply } from '../http/local-reply.js';
+import type { ConnectionManagerInfo, StreamInfo } from '../http/stream-info.js';
 import { checkRequestHead } from './codec-guard.js';
 import { sanitizeEdgeRequest } from './edge-headers.js';
 import { compileHcmSecurity, type HcmSecurity } from './hcm-security.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
 /** The HCM's security settings (compiled on first use for HCMs built without them). */
-function securityOf(hcm: HcmRuntime): HcmSecurity {
-  return (hcm as HcmRuntime & { security?: HcmSecurity }).security ?? compileHcmSecurity(hcm.config, hcm.name);
+function securityOf(hcm: ConnectionManagerInfo): HcmSecurity {
+  return (hcm as ConnectionManagerInfo & { security?: HcmSecurity }).security ?? compileHcmSecurity(hcm.config, hcm.name);
 }
 
 /** The security filter of the proxy's chain; stateless, shared by all requests. */
@@ -32,26 +30,26 @@ export class SecurityFiltersFilter implements HttpFilter {
   /** False: only the HCM request checks (steps 1–3); the chain built from `httpFilters` runs the security filters itself. */
   constructor(private readonly withSecurityFilters = true) {}
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
-    if (hcmRequestChecks(s) === FilterStatus.Stop) return FilterStatus.Stop;
-    return this.withSecurityFilters ? runFrom(s, securityOf(s.hcm).filters, 0) : FilterStatus.Continue;
+  decodeHeaders(s: StreamInfo, cb: FilterCallbacks): FilterStatus {
+    if (hcmRequestChecks(s, cb) === FilterStatus.Stop) return FilterStatus.Stop;
+    return this.withSecurityFilters ? runFrom(s, cb, securityOf(s.connectionManager).filters, 0) : FilterStatus.Continue;
   }
 }
 
 /** Steps 1–3 above: what Envoy's connection manager does before any HTTP filter runs. */
-function hcmRequestChecks(s: ProxyStream): FilterStatus {
-  const head = checkRequestHead(s.req);
+function hcmRequestChecks(s: StreamInfo, cb: FilterCallbacks): FilterStatus {
+  const head = checkRequestHead(s.request);
   if (head) throw head;
-  const sec = securityOf(s.hcm);
+  const sec = securityOf(s.connectionManager);
   if (sec.edge) sanitizeEdgeRequest(s);
   if (sec.path) {
     const r = normalizeRequestPath(s.path, sec.path);
     if (r.kind === 'reject') throw LocalReply.pathRejected(r.reason);
     if (r.kind === 'redirect') {
-      sendDirectReply(s, 307, r.path, undefined);
+      cb.sendDirectReply(307, r.path, undefined);
       return FilterStatus.Stop;
     }
-    s.path = r.path;
+    cb.setPath(r.path);
   }
   return FilterStatus.Continue;
 }
@@ -69,20 +67,20 @@ export class SecurityFilterStage implements HttpFilter {
     this.one = [filter];
   }
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
-    return runFrom(s, this.one, 0);
+  decodeHeaders(s: StreamInfo, cb: FilterCallbacks): FilterStatus {
+    return runFrom(s, cb, this.one, 0);
   }
 }
 
 /** Runs security filters from index `i`; returns Stop when one replied or went async. */
-function runFrom(s: ProxyStream, filters: readonly SecurityFilter[], i: number): FilterStatus {
+function runFrom(s: StreamInfo, cb: FilterCallbacks, filters: readonly SecurityFilter[], i: number): FilterStatus {
   for (; i < filters.length; i++) {
     const v = filters[i]!.decode(s);
     if (v instanceof Promise) {
       const next = i + 1;
       v.then(
-        (verdict) => resume(s, filters, next, verdict),
-        (err: unknown) => resume(s, filters, next, asProxyError(err)),
+        (verdict) => resume(s, cb, filters, next, verdict),
+        (err: unknown) => resume(s, cb, filters, next, asProxyError(err)),
       );
       return FilterStatus.Stop;
     }
@@ -91,15 +89,15 @@ function runFrom(s: ProxyStream, filters: readonly SecurityFilter[], i: number):
   return FilterStatus.Continue;
 }
 
-function resume(s: ProxyStream, filters: readonly SecurityFilter[], next: number, verdict: SecurityVerdict): void {
-  if (s.res.destroyed || s.res.headersSent) return;
+function resume(s: StreamInfo, cb: FilterCallbacks, filters: readonly SecurityFilter[], next: number, verdict: SecurityVerdict): void {
+  if (s.replied) return;
   if (verdict !== undefined) {
-    sendLocalReply(s, verdict);
+    cb.sendLocalReply(verdict);
     return;
   }
   try {
-    if (runFrom(s, filters, next) === FilterStatus.Continue) continueDecoding(s);
+    if (runFrom(s, cb, filters, next) === FilterStatus.Continue) cb.continueDecoding();
   } catch (err) {
-    sendLocalReply(s, asProxyError(err));
+    cb.sendLocalReply(asProxyError(err));
   }
 }

@@ -5,7 +5,8 @@
  * response (one HEADERS frame with END_STREAM). The gRPC status is the one the error carries (fault
  * `grpcStatus`) or Envoy's HTTP → gRPC mapping of the local reply's HTTP status.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DownstreamResponse } from '../http/downstream.js';
 
 /** gRPC status codes used here. */
 export const GrpcStatus = {
@@ -52,7 +53,7 @@ export function encodeGrpcMessage(message: string): string {
  * Writes a gRPC local reply on `res` (node:http or the HTTP/2 compat response). Headers are set,
  * not written with writeHead, so HTTP/2 sends them as a trailers-only response.
  */
-export function writeGrpcLocalReply(res: ServerResponse, grpcStatus: number, message: string, extra: Readonly<Record<string, string | number>>): void {
+export function writeGrpcLocalReply(res: DownstreamResponse, grpcStatus: number, message: string, extra: Readonly<Record<string, string | number>>): void {
   res.statusCode = 200;
   for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
   res.setHeader('content-type', 'application/grpc');
@@ -60,6 +61,6 @@ export function writeGrpcLocalReply(res: ServerResponse, grpcStatus: number, mes
   res.setHeader('grpc-message', encodeGrpcMessage(message));
   if (res.getHeader('content-length') !== undefined) res.removeHeader('content-length');
   // HTTP/1.1 has no trailers-only form: an empty body with content-length 0.
-  if ((res as ServerResponse & { stream?: unknown }).stream === undefined) res.setHeader('content-length', 0);
+  if ((res as DownstreamResponse & { stream?: unknown }).stream === undefined) res.setHeader('content-length', 0);
   res.end();
 }

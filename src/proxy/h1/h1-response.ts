@@ -9,13 +9,15 @@
  * be reused mid-response).
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DownstreamResponse } from '../http/downstream.js';
+import type { UpstreamResponse } from '../http/upstream-request.js';
 import type { H1Connection } from './h1-connection.js';
 
 /** One upstream response (see the file comment). */
-export class H1Response extends EventEmitter {
+export class H1Response extends EventEmitter implements UpstreamResponse {
   private held: Buffer[] | undefined = [];
-  private target: ServerResponse | undefined;
+  private target: DownstreamResponse | undefined;
   private discard = false;
   /** True once the whole body was received. */
   complete = false;
@@ -25,12 +27,13 @@ export class H1Response extends EventEmitter {
   }
 
   /** Sends the body (held and to come) to `res`, ending it with the body. */
-  pipe<T extends ServerResponse>(res: T): T {
+  pipe<T extends DownstreamResponse>(res: T): T {
     this.target = res;
     const held = this.held!;
     this.held = undefined;
     if (this.complete) {
-      res.end(held.length === 0 ? undefined : held.length === 1 ? held[0] : Buffer.concat(held));
+      if (held.length === 0) res.end();
+      else res.end(held.length === 1 ? held[0]! : Buffer.concat(held));
       this.emit('end');
       return res;
     }

@@ -1,20 +1,20 @@
 /**
- * One upstream attempt over HTTP/1.1 on the host's own keep-alive pool ({@link H1Pool}), shaped like
- * the node:http `ClientRequest` the router drives (as the HTTP/2 attempt is), so retries, timeouts,
- * circuit breaking and local replies stay in one place (upstream-request.ts):
+ * One upstream attempt's request over HTTP/1.1 on the host's own keep-alive pool ({@link H1Pool}),
+ * implementing the router's {@link UpstreamRequest} contract (src/proxy/http/upstream-request.ts),
+ * so retries, timeouts, circuit breaking and local replies stay in one place (upstream-attempt.ts):
  * - the request head is one string built from the stream's final headers and written at once; a
- *   body is written as it comes (`write`/`end`, with `drain` for backpressure), chunk-framed when the
- *   request is `Transfer-Encoding: chunked`;
- * - it emits `response` with an {@link H1Response} once a read delivered the response head (with as
- *   much body as that read had, often all of it), and `error` for failures before the response:
- *   connect errors keep their codes (→ UF), a connection closed before the response is `ECONNRESET`
- *   (→ a reused keep-alive connection is retried once, otherwise UC), a malformed response is
- *   {@link UPSTREAM_PROTOCOL_ERROR_CODE} (→ 502 UPE);
- * - `destroy()` abandons the attempt and closes its connection unless the response was complete.
+ *   body is written as it comes (`write`/`end`, with `onUpstreamDrain` for backpressure),
+ *   chunk-framed when the request is `Transfer-Encoding: chunked`;
+ * - it reports the response ({@link H1Response}) once a read delivered the response head (with as
+ *   much body as that read had, often all of it), and errors before the response: connect errors
+ *   keep their codes (→ UF), a connection closed before the response is `ECONNRESET` (→ a reused
+ *   keep-alive connection is retried once, otherwise UC), a malformed response is
+ *   {@link UPSTREAM_PROTOCOL_ERROR_CODE} (→ 502 UPE); upstream-reset.ts maps the codes;
+ * - `abort()` abandons the attempt and closes its connection unless the response was complete.
  */
-import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { UpstreamRequest, UpstreamRequestCallbacks } from '../http/upstream-request.js';
 import type { H1Connection, H1Exchange } from './h1-connection.js';
 import type { H1Pool } from './h1-pool.js';
 import { H1Response } from './h1-response.js';
@@ -52,9 +52,9 @@ function invalidHeader(name: string): Error {
 }
 
 /** An HTTP/1.1 upstream attempt (see the file comment). */
-export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
+export class H1UpstreamRequest implements H1Exchange, UpstreamRequest {
   /** True when the attempt rides an idle keep-alive connection from the pool. */
-  readonly reusedSocket: boolean;
+  readonly reusedConnection: boolean;
   /** The connection's socket. */
   readonly socket: Socket;
   /** True once abandoned. */
@@ -68,26 +68,28 @@ export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
 
   /**
    * Sends `method path` with `headers` on a connection of `pool`; `bodyless` requests are complete
-   * with the head, others wait for `write`/`end`. Throws (before touching the pool) when a header
+   * with the head, others wait for `write`/`end`; events go to `callbacks`. Throws (before touching the pool) when a header
    * cannot be sent.
    */
-  constructor(pool: H1Pool, method: string, path: string, headers: OutgoingHttpHeaders, bodyless: boolean) {
-    super();
+  constructor(pool: H1Pool, method: string, path: string, headers: OutgoingHttpHeaders, bodyless: boolean, private readonly callbacks: UpstreamRequestCallbacks) {
     const head = requestHead(method, path, headers);
     const { conn, reused } = pool.acquire();
     this.conn = conn;
     this.socket = conn.socket;
-    this.reusedSocket = reused;
+    this.reusedConnection = reused;
     this.requestDone = bodyless;
     const te = headers['transfer-encoding'];
     this.chunked = !bodyless && typeof te === 'string' && /(?:^|,)\s*chunked\s*$/i.test(te);
     conn.send(this, head, method === 'HEAD');
+    // A new connection counts as pending in the cluster's admission until TCP connects.
+    if (!conn.socket.connecting) callbacks.onUpstreamConnected();
+    else conn.socket.once('connect', () => callbacks.onUpstreamConnected());
   }
 
   /** Writes a piece of the request body; false when the caller should wait for `drain`. */
-  write(chunk: Buffer | string): boolean {
+  write(chunk: Buffer): boolean {
     if (this.destroyed || this.requestDone) return true;
-    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const len = chunk.length;
     if (len === 0) return true;
     const s = this.socket;
     let ok: boolean;
@@ -99,25 +101,22 @@ export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
       ok = s.write('\r\n', 'latin1');
       s.uncork();
     } else ok = s.write(chunk);
-    if (!ok) s.once('drain', () => this.emit('drain'));
+    if (!ok) s.once('drain', () => this.callbacks.onUpstreamDrain());
     return ok;
   }
 
   /** Ends the request body. */
-  end(): this {
-    if (this.destroyed || this.requestDone) return this;
+  end(): void {
+    if (this.destroyed || this.requestDone) return;
     this.requestDone = true;
     if (this.chunked) this.socket.write(LAST_CHUNK, 'latin1');
-    return this;
   }
 
   /** Abandons the attempt (its connection closes unless the response already completed). */
-  destroy(): this {
-    if (this.destroyed) return this;
+  abort(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
     if (!this.responseDone) this.conn.abort();
-    this.emit('close');
-    return this;
   }
 
   onHead(status: number, headers: IncomingHttpHeaders): void {
@@ -147,7 +146,7 @@ export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
       this.response!.fail(err);
       return;
     }
-    if (!this.destroyed && this.listenerCount('error') > 0) this.emit('error', err);
+    if (!this.destroyed) this.callbacks.onUpstreamError(err);
   }
 
   private emitResponse(): void {
@@ -156,6 +155,6 @@ export class H1UpstreamRequest extends EventEmitter implements H1Exchange {
       this.response!.resume();
       return;
     }
-    this.emit('response', this.response);
+    this.callbacks.onUpstreamResponse(this.response!);
   }
 }

@@ -5,7 +5,7 @@
  * and never more than the peer's SETTINGS allow). A new session is opened only when every open one
  * is full. Sessions count like the HTTP/1.1 pool's sockets: `upstream_cx_total`,
  * `upstream_cx_active`, `upstream_cx_connect_fail`, the circuit breaker's connections; streams count
- * as requests in the cluster's {@link ConnPool} (the host's `freeCount` includes free stream slots,
+ * as requests in the cluster's {@link ClusterAdmission} (the host's `freeCount` includes free stream slots,
  * so `maxRequests` bounds streams and waiters are woken when a stream ends). A session that receives
  * GOAWAY, reaches `maxRequestsPerConnection` or fails stops taking streams; its in-flight streams
  * finish and it closes; the next request opens a fresh one (reconnect). Idle sessions close after

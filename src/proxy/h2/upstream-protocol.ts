@@ -6,7 +6,6 @@
  * passthrough, `useClientProtocol`) → HTTP/2 when the downstream request is HTTP/2; otherwise
  * HTTP/1.1. Read once per Cluster object (a push brings new objects).
  */
-import type { IncomingMessage } from 'node:http';
 import type { Cluster, Http2ProtocolOptions, UpstreamHttpProtocolOptions } from '../../envoy/types.js';
 
 const KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -45,7 +44,7 @@ function h2(opts: Http2ProtocolOptions, mode: 'h2' | 'downstream' = 'h2'): Upstr
 }
 
 /** True when a request on `cluster` goes upstream over HTTP/2. */
-export function usesH2(cluster: Cluster, downstream: IncomingMessage): boolean {
+export function usesH2(cluster: Cluster, downstream: { readonly httpVersionMajor: number }): boolean {
   const p = upstreamProtocol(cluster);
   return p.mode === 'h2' || (p.mode === 'downstream' && downstream.httpVersionMajor === 2);
 }

@@ -52,6 +52,10 @@ export interface DownstreamResponse {
   destroy(err?: Error): unknown;
   /** A header set on the response (node:http's `setHeader` store; undefined when heads are passed to writeHead). */
   getHeader(name: string): number | string | string[] | undefined;
+  /** Sets a header to send with the head (gRPC trailers-only local replies: set, then `end()` without `writeHead`). */
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+  /** Removes a header set with {@link setHeader}. */
+  removeHeader(name: string): void;
   /** Trailers to send after the body (HTTP/2 and chunked HTTP/1.1). */
   addTrailers(headers: OutgoingHttpHeaders): void;
   on(event: 'close' | 'drain' | 'finish' | 'error', listener: (...args: unknown[]) => void): unknown;

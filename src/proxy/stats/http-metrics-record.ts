@@ -8,7 +8,7 @@
 import { celAttributes } from '../access-log/access-logger.js';
 import { entryOf } from '../access-log/entry.js';
 import { ISTIO_LABELS, type ProxyStats } from '../proxy-stats.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
 import type { TelemetryTarget } from '../telemetry.js';
 import type { MetricsPolicy } from './metrics-policy.js';
 
@@ -24,7 +24,7 @@ export interface HttpMeasurements {
 }
 
 /** Records one request's Istio metrics under `policy`. */
-export function recordHttpMetrics(stats: ProxyStats, policy: MetricsPolicy, target: TelemetryTarget, s: ProxyStream, m: HttpMeasurements): void {
+export function recordHttpMetrics(stats: ProxyStats, policy: MetricsPolicy, target: TelemetryTarget, s: StreamInfo, m: HttpMeasurements): void {
   const standard = { ...target.labels, response_code: String(m.status), response_flags: m.flag };
   let resolver: ReturnType<typeof celAttributes> | undefined;
   const resolve = () => (resolver ??= celAttributes(entryOf(s, m.endMs, m.bytesIn ?? 0, m.bytesOut ?? 0)));

@@ -20,7 +20,7 @@ import net, { type Socket } from 'node:net';
 import { dialPlain } from '../upstream-dial.js';
 import type { HostRuntime, UpstreamCluster } from '../cluster-manager.js';
 import type { LbContext } from '../lb/load-balancer.js';
-import { addFlag } from '../local-reply.js';
+import { addFlag } from '../http/local-reply.js';
 import type { ProxyContext } from '../proxy-context.js';
 import type { TelemetryTarget } from '../telemetry.js';
 import { networkRbacAllows } from './network-authz.js';

@@ -13,7 +13,8 @@
  * sampled spans of a tracer with a collector are queued for export (zipkin-reporter.ts).
  */
 import { entryOf } from '../access-log/entry.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { StreamInfo } from '../http/stream-info.js';
+import { tracingOf } from './tracing-filter.js';
 import type { CustomTagRuntime, TracingRuntime } from './tracing-config.js';
 import type { ZipkinSpan } from './zipkin-span.js';
 
@@ -29,13 +30,13 @@ export interface LocalNode {
   readonly ip: string;
 }
 
-function header(s: ProxyStream, name: string): string | undefined {
+function header(s: StreamInfo, name: string): string | undefined {
   const v = s.headers[name];
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 
-function customTagValue(s: ProxyStream, t: CustomTagRuntime): string | undefined {
+function customTagValue(s: StreamInfo, t: CustomTagRuntime): string | undefined {
   switch (t.kind) {
     case 'literal': return t.value;
     case 'environment': {
@@ -50,11 +51,11 @@ function customTagValue(s: ProxyStream, t: CustomTagRuntime): string | undefined
 }
 
 /** The Zipkin span of a finished stream (its tracer is `t`). */
-export function buildSpan(s: ProxyStream, t: TracingRuntime, node: LocalNode, endMs: number, wireIn: number, wireOut: number): ZipkinSpan | undefined {
-  const a = s.trace;
+export function buildSpan(s: StreamInfo, t: TracingRuntime, node: LocalNode, endMs: number, wireIn: number, wireOut: number): ZipkinSpan | undefined {
+  const a = s.activeSpan;
   if (a === undefined) return undefined;
   const e = entryOf(s, endMs, wireIn, wireOut);
-  const inbound = s.hcm.direction === 'inbound';
+  const inbound = s.connectionManager.direction === 'inbound';
   const authority = s.authority ?? header(s, 'host') ?? '';
   const decorator = s.selectedRoute?.decorator?.operation;
   const name = decorator !== undefined && decorator !== '' ? decorator : inbound ? 'ingress' : `egress ${authority}`;
@@ -105,9 +106,9 @@ export interface SpanSink {
  * Reports the span of a finished stream when its tracer has a collector and the span is sampled.
  * OpenTelemetry tracers (no collector here) only propagate context: OTLP export is not built yet.
  */
-export function recordSpan(s: ProxyStream, sink: SpanSink, endMs: number, wireIn: number, wireOut: number): void {
-  const t = s.hcm.tracing;
-  if (t === undefined || t.collector === undefined || s.trace?.sampled !== true) return;
+export function recordSpan(s: StreamInfo, sink: SpanSink, endMs: number, wireIn: number, wireOut: number): void {
+  const t = tracingOf(s.connectionManager);
+  if (t === undefined || t.collector === undefined || s.activeSpan?.sampled !== true) return;
   const span = buildSpan(s, t, sink.node, endMs, wireIn, wireOut);
   if (span !== undefined) sink.reporter.report(t.collector, span);
 }

@@ -9,12 +9,12 @@
  * nothing: trace headers reach the app exactly as they arrived. Spans are not exported.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { FilterStatus, type HttpFilter } from '../http-filter.js';
+import { FilterStatus, type FilterCallbacks, type HttpFilter } from '../http/filter.js';
 import type { MutableHeaders } from '../../envoy/header-ops.js';
-import type { ProxyStream } from '../proxy-stream.js';
+import type { ConnectionManagerInfo, StreamInfo } from '../http/stream-info.js';
 import { formatTraceparent, newSpanId, newTraceId, parseB3, parseTraceparent } from './trace-context.js';
 import type { TracingRuntime } from './tracing-config.js';
-import type { ActiveSpan } from './active-span.js';
+import type { ActiveSpan } from '../http/active-span.js';
 
 /** FNV-1a of a string, for stable per-request-id sampling. */
 function hash(s: string): number {
@@ -74,9 +74,14 @@ export function applyTraceHeaders(t: TracingRuntime, h: MutableHeaders): ActiveS
 export class TracingFilter implements HttpFilter {
   readonly name = 'weft.tracing';
 
-  decodeHeaders(s: ProxyStream): FilterStatus {
-    const t = s.hcm.tracing;
-    if (t !== undefined) s.trace = applyTraceHeaders(t, s.headers as MutableHeaders);
+  decodeHeaders(s: StreamInfo, cb: FilterCallbacks): FilterStatus {
+    const t = tracingOf(s.connectionManager);
+    if (t !== undefined) cb.setActiveSpan(applyTraceHeaders(t, s.headers as MutableHeaders));
     return FilterStatus.Continue;
   }
+}
+
+/** The tracing block of a connection manager (its runtime carries the compiled one; absent = headers pass through). */
+export function tracingOf(hcm: ConnectionManagerInfo): TracingRuntime | undefined {
+  return (hcm as ConnectionManagerInfo & { readonly tracing?: TracingRuntime }).tracing;
 }

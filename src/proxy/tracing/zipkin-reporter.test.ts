@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatsStore } from '../stats/stats-store.js';
 import { ZipkinReporter } from './zipkin-reporter.js';
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import type { CollectorClusters } from './zipkin-reporter.js';
 import type { ZipkinSpan } from './zipkin-span.js';
 
 const span = (i: number): ZipkinSpan => ({
   traceId: 'a'.repeat(32), id: i.toString(16).padStart(16, '0'), name: 'n', kind: 'CLIENT', timestamp: 1, duration: 1, localEndpoint: { serviceName: 's' }, tags: {},
 });
-const noClusters = { clusters: new Map() } as unknown as RuntimeSnapshot;
+const noClusters: CollectorClusters = { clusters: new Map() };
 const collector = { cluster: 'outbound|9411||zipkin', endpoint: '/api/v2/spans', hostname: 'zipkin' };
 
 test('a full queue drops and counts; a missing collector cluster drops the batch and counts the skip', async () => {

@@ -17,9 +17,21 @@
 import http from 'node:http';
 import type { Scalar } from '../stats/stats-store.js';
 import type { StatsStore } from '../stats/stats-store.js';
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import type { Host } from '../lb/host.js';
 import type { ZipkinCollector } from './tracing-config.js';
 import type { ZipkinSpan } from './zipkin-span.js';
+
+/**
+ * What the reporter needs of the proxy's configuration: the collector's cluster by name, its hosts
+ * (healthy first), and the host's keep-alive agent (the runtime snapshot satisfies it), so tracing
+ * does not depend on the snapshot itself.
+ */
+export interface CollectorClusters {
+  readonly clusters: ReadonlyMap<string, {
+    readonly hostSet: { readonly healthyHosts: readonly Host[]; readonly hosts: readonly Host[] };
+    runtime(host: Host): { readonly agent: http.Agent } | undefined;
+  }>;
+}
 
 /** Reporter settings. */
 export interface ZipkinReporterOptions {
@@ -78,7 +90,7 @@ export class ZipkinReporter {
   /** Counters (also on `/stats`). */
   readonly stats: ZipkinReporterStats;
 
-  constructor(private readonly snapshot: () => RuntimeSnapshot, store: StatsStore, private readonly opts: ZipkinReporterOptions = {}) {
+  constructor(private readonly snapshot: () => CollectorClusters, store: StatsStore, private readonly opts: ZipkinReporterOptions = {}) {
     this.stats = stats(store);
     this.maxQueued = opts.maxQueuedSpans ?? 1000;
     this.minFlush = opts.minFlushSpans ?? 5;

@@ -1,6 +1,7 @@
 /**
- * Admission of upstream requests into one cluster's connection pools, with Envoy's HTTP/1 circuit
- * breaking semantics over the per-host keep-alive agents:
+ * Circuit-breaker admission of upstream attempts into one cluster's per-host connection pools, with
+ * Envoy's HTTP/1 circuit breaking semantics (envoy/source/common/conn_pool/conn_pool_base.cc,
+ * `newStreamImpl`/`onUpstreamReady`; thresholds in envoy/config/cluster/v3/circuit_breaker.proto):
  *
  * - an idle connection to the picked host → the request is dispatched at once (if `maxRequests`
  *   allows; otherwise overflow);
@@ -12,34 +13,37 @@
  * - a request dispatched on a new connection stays pending until the connection is established.
  *
  * Overflow is answered 503 UO with `x-envoy-overloaded: true` by the router and never retried.
- * Every slot is released exactly once by {@link ConnPool.release} (request end, retry, timeout or
- * downstream disconnect), so the counters return to zero when traffic stops.
+ * A queued attempt is told the outcome by a call on itself ({@link AdmissionWaiter.poolReady}), as
+ * Envoy's pool calls `onPoolReady` / `onPoolFailure` on its waiting request. Every slot is released
+ * exactly once by {@link ClusterAdmission.release} (the attempt's own release: request end, retry,
+ * timeout or downstream disconnect), so the counters return to zero when traffic stops.
  */
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ClusterResilienceStats, ProxyStats } from './proxy-stats.js';
-import type { ProxyStream } from './proxy-stream.js';
 import type { UpstreamAgent } from './upstream-agent.js';
 
-/** What {@link ConnPool.acquire} decided. */
+/** What {@link ClusterAdmission.acquire} decided. */
 export const Admission = { Ready: 0, Queued: 1, Overflow: 2 } as const;
 /** One of {@link Admission}'s values. */
 export type Admission = (typeof Admission)[keyof typeof Admission];
 
-/** Bits of `ProxyStream.poolState`. */
+/** Bits of {@link AdmissionWaiter.poolState}. */
 export const PoolSlot = { Active: 1, Pending: 2, Queued: 4 } as const;
 
-/** Called when a queued stream may go (admitted) or must fail with overflow (not admitted). */
-export type PoolDispatch = (s: ProxyStream, admitted: boolean) => void;
-
-let dispatch: PoolDispatch = () => undefined;
-
-/** Registers the router's continuation for queued streams (called once at module load). */
-export function setPoolDispatch(fn: PoolDispatch): void {
-  dispatch = fn;
+/** An upstream attempt as admission sees it: the slots it holds, where it waits, and its continuation. */
+export interface AdmissionWaiter {
+  /** Circuit-breaker slots held ({@link PoolSlot} bits); written by admission only. */
+  poolState: number;
+  /** The host queue the attempt waits in for a connection; written by admission only. */
+  queuedOn: UpstreamAgent | undefined;
+  /** The picked host. */
+  readonly host: { readonly host: { readonly address: string; readonly port: number } };
+  /** A queued attempt may go (admitted: its slots are taken) or must fail with overflow (not admitted). */
+  poolReady(admitted: boolean): void;
 }
 
-/** One cluster's pool admission; persists across pushes with its {@link CircuitBreaker}. */
-export class ConnPool {
+/** One cluster's admission; persists across pushes with its {@link CircuitBreaker}. */
+export class ClusterAdmission {
   private readonly waiting = new Set<UpstreamAgent>();
   private stats: ClusterResilienceStats | undefined;
 
@@ -49,8 +53,8 @@ export class ConnPool {
     return (this.stats ??= this.proxyStats.clusterResilience(this.cluster));
   }
 
-  /** Admits one attempt of `s` to `agent` (its picked host); see the file comment. */
-  acquire(s: ProxyStream, agent: UpstreamAgent, address: string, port: number): Admission {
+  /** Admits attempt `s` to `agent` (its picked host); see the file comment. Queued attempts are answered by `s.poolReady`. */
+  acquire(s: AdmissionWaiter, agent: UpstreamAgent, address: string, port: number): Admission {
     const b = this.breaker;
     if (agent.freeCount(address, port) > 0 && agent.waiters.length === 0) {
       if (!b.canRequest()) return this.overflow();
@@ -76,15 +80,15 @@ export class ConnPool {
   }
 
   /** The attempt's new connection is established: it stops counting as pending. */
-  connected(s: ProxyStream): void {
+  connected(s: AdmissionWaiter): void {
     if ((s.poolState & PoolSlot.Pending) !== 0 && (s.poolState & PoolSlot.Queued) === 0) {
       s.poolState &= ~PoolSlot.Pending;
       this.breaker.addPending(-1);
     }
   }
 
-  /** Releases every slot the stream's current attempt holds (idempotent). */
-  release(s: ProxyStream): void {
+  /** Releases every slot the attempt holds (idempotent). */
+  release(s: AdmissionWaiter): void {
     const st = s.poolState;
     if (st === 0) return;
     s.poolState = 0;
@@ -146,7 +150,7 @@ export class ConnPool {
       s.poolState = 0;
       b.addPending(-1);
       this.resilience().rqPendingOverflow.inc();
-      dispatch(s, false);
+      s.poolReady(false);
       return;
     }
     b.addRequests(1);
@@ -155,7 +159,7 @@ export class ConnPool {
       s.poolState = PoolSlot.Active;
       b.addPending(-1);
     }
-    dispatch(s, true);
+    s.poolReady(true);
   }
 
   private overflow(): Admission {

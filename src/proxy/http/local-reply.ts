@@ -3,7 +3,7 @@
  * Envoy's response flag, an HTTP status, Envoy's response-code details, and a short plain-text body
  * saying why. This is the one place that turns a failure into a local reply.
  */
-import { WeftError } from '../util/weft-error.js';
+import { WeftError } from '../../util/weft-error.js';
 
 /** Envoy's response flags (short form), as they appear in access logs and `response_flags` labels. */
 export type ResponseFlag =
@@ -157,3 +157,9 @@ export const LocalReply = {
   /** The request headers did not arrive in time. */
   requestHeadersTimeout: () => new ProxyError('REQUEST_HEADERS_TIMEOUT', 'DPE', 408, 'http1.request_headers_timeout', 'Request Timeout'),
 } as const;
+
+/** Converts anything thrown on the request path into a ProxyError (unexpected ones: 500 LR, failing closed). */
+export function asProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return new ProxyError('INTERNAL', 'LR', 500, 'internal_error', 'internal error', { cause: err });
+}
