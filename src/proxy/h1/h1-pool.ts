@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { H1Connection, type H1ConnectionOwner } from './h1-connection.js';
 import type { UpstreamTransport } from '../tls/auto-sni.js';
 
-/** What a pool needs from its host (implemented by UpstreamAgent). */
+/** What a pool needs from its host (implemented by HostConnections, host-connections.ts). */
 export interface UpstreamSocketFactory {
   /** Opens a counted connection (plain or TLS, with per-connection TLS options) to the host. */
   openSocket(address: string, port: number, transport?: UpstreamTransport): Socket;
