@@ -5,7 +5,7 @@
  * has no downstream to answer: it writes the head (and the body as it is given, chunk-framed when
  * the request is `Transfer-Encoding: chunked`), reads the response on the pool's connection and
  * reports the outcome once through its `done` callback — the status (0 when the request failed),
- * and the body when asked to keep it. A deadline (Envoy's async-client request timeout: from the
+ * and as much of the body as it was asked to keep. A deadline (Envoy's async-client request timeout: from the
  * start to the end of the response) bounds it; past it, or on {@link H1Call.destroy}, the
  * connection is closed (it cannot be reused mid-exchange) and `done` reports the failure. A
  * completed exchange leaves the connection to the pool, reused or closed by the pool's rules
@@ -35,8 +35,8 @@ export interface H1CallOptions {
   readonly bodyless: boolean;
   /** Deadline of the whole exchange (ms; 0 = none). */
   readonly timeoutMs: number;
-  /** Keep the response body for `done` (else it is discarded as it arrives). */
-  readonly keepBody?: boolean;
+  /** Bytes of the response body kept for `done` (the rest is discarded as it arrives); default 0. */
+  readonly keepBodyBytes?: number;
 }
 
 const LAST_CHUNK = '0\r\n\r\n';
@@ -48,7 +48,8 @@ export class H1Call<C = undefined> extends EventEmitter implements H1Exchange {
   requestDone: boolean;
   private readonly conn: H1Connection;
   private readonly chunked: boolean;
-  private readonly keepBody: boolean;
+  private readonly keepBytes: number;
+  private kept = 0;
   private status = 0;
   private headers: IncomingHttpHeaders | undefined;
   private body: Buffer[] | undefined;
@@ -63,7 +64,7 @@ export class H1Call<C = undefined> extends EventEmitter implements H1Exchange {
     const head = requestHead(method, path, headers);
     this.conn = pool.acquire().conn;
     this.requestDone = opts.bodyless;
-    this.keepBody = opts.keepBody === true;
+    this.keepBytes = opts.keepBodyBytes ?? 0;
     const te = headers['transfer-encoding'];
     this.chunked = !opts.bodyless && typeof te === 'string' && /(?:^|,)\s*chunked\s*$/i.test(te);
     if (opts.timeoutMs > 0) {
@@ -113,12 +114,15 @@ export class H1Call<C = undefined> extends EventEmitter implements H1Exchange {
   onHead(status: number, headers: IncomingHttpHeaders): void {
     this.status = status;
     this.headers = headers;
-    if (this.keepBody) this.body = [];
+    if (this.keepBytes > 0) this.body = [];
   }
 
   onBody(chunk: Buffer): void {
-    // Slices of the read buffer: copied only when kept.
-    this.body?.push(Buffer.from(chunk));
+    // Slices of the read buffer: copied only when kept, up to the limit.
+    if (this.body === undefined || this.kept >= this.keepBytes) return;
+    const piece = chunk.length <= this.keepBytes - this.kept ? chunk : chunk.subarray(0, this.keepBytes - this.kept);
+    this.kept += piece.length;
+    this.body.push(Buffer.from(piece));
   }
 
   onReadEnd(): void {
