@@ -175,19 +175,24 @@ export class HostConnections implements UpstreamSocketFactory {
     if (this.waiters.length > 0) this.pool?.onFree(this);
   }
 
-  /** Opens a counted HTTP/1.1 connection to the host (plain, pipe or TLS with ALPN `http/1.1`). */
-  openSocket(address: string, port: number, transport?: UpstreamTransport): Socket {
-    const socket = this.tls ? this.tls.connect({ host: address, port }, transport, 'http/1.1') : dialPlain(address, port);
+  /** HTTP/2 `connectionKeepalive` of the host's sessions. */
+  get h2Keepalive(): HostConnectionsOptions['h2Keepalive'] {
+    return this.opts.h2Keepalive;
+  }
+
+  /** Opens a counted connection to the host (plain, pipe, or TLS offering `alpn`, default `http/1.1`). */
+  openSocket(address: string, port: number, transport?: UpstreamTransport, alpn: 'http/1.1' | 'h2' = 'http/1.1'): Socket {
+    const socket = this.tls ? this.tls.connect({ host: address, port }, transport, alpn) : dialPlain(address, port);
     socket.setNoDelay(true);
     return this.track(socket);
   }
 
   /**
-   * Counts a new connection (any protocol) in the cluster's stats and circuit breaker until it
-   * closes, sets TCP keepalive and arms the connect timeout (`upstream_cx_connect_fail`, error
-   * code {@link CONNECT_TIMEOUT_CODE}; Envoy's `connect_timeout`).
+   * Counts a new connection in the cluster's stats and circuit breaker until it closes, sets TCP
+   * keepalive and arms the connect timeout (`upstream_cx_connect_fail`, error code
+   * {@link CONNECT_TIMEOUT_CODE}; Envoy's `connect_timeout`).
    */
-  track(socket: Socket): Socket {
+  private track(socket: Socket): Socket {
     const stats = this.stats;
     const breaker = this.breaker;
     stats.cxTotal.inc();

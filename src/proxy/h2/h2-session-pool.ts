@@ -16,9 +16,8 @@
  * opens a new session. Plaintext (h2c prior knowledge) or over the host's TLS connector.
  */
 import http2 from 'node:http2';
-import { dialPlain } from '../upstream-dial.js';
 import type { Socket } from 'node:net';
-import type { HostConnections } from '../host-connections.js';
+import type { UpstreamSocketFactory } from '../h1/h1-pool.js';
 import type { UpstreamTransport } from '../tls/auto-sni.js';
 
 /** One session and its stream accounting. */
@@ -31,6 +30,16 @@ interface Entry {
   draining: boolean;
   /** When the last stream ended (performance.now()), for the idle timeout under keepalive PINGs. */
   idleSince: number;
+}
+
+/**
+ * What the session pool needs from its host (implemented by HostConnections): counted sockets
+ * (stats, circuit breaker, connect timeout, TLS with ALPN `h2`), the host's limits and callbacks,
+ * and the HTTP/2 keepalive settings.
+ */
+export interface H2SessionFactory extends UpstreamSocketFactory {
+  /** HTTP/2 `connectionKeepalive` (PING interval and timeout); undefined = none. */
+  readonly h2Keepalive: { readonly intervalMs: number; readonly timeoutMs: number } | undefined;
 }
 
 /** A stream opened by {@link H2SessionPool.request}. */
@@ -51,10 +60,10 @@ export class H2SessionPool {
   private maxStreams = 0;
 
   /**
-   * @param host the host's connections: opens and counts sessions' sockets, holds the settings and the admission.
+   * @param host the host's connections: opens and counts sessions' sockets, holds the settings and callbacks.
    * @param transport per-connection TLS options (auto SNI) every session of this pool uses.
    */
-  constructor(private readonly host: HostConnections, private readonly transport?: UpstreamTransport) {}
+  constructor(private readonly host: H2SessionFactory, private readonly transport?: UpstreamTransport) {}
 
   /** Sessions open or connecting (they count as connections). */
   get sessionCount(): number {
@@ -108,10 +117,8 @@ export class H2SessionPool {
 
   private open(address: string, port: number): Entry {
     const conns = this.host;
-    const settings = conns.settings;
     // Counted (stats, circuit breaker) until the socket closes, with TCP keepalive and the connect timeout.
-    const socket = conns.track(conns.tls ? conns.tls.connect({ host: address, port }, this.transport, 'h2') : dialPlain(address, port));
-    socket.setNoDelay(true);
+    const socket = conns.openSocket(address, port, this.transport, 'h2');
     const authority = address.includes(':') ? `[${address}]` : address;
     const session = http2.connect(`http://${authority}:${port}`, {
       createConnection: () => socket,
@@ -140,15 +147,15 @@ export class H2SessionPool {
     // PINGs are socket activity, which would reset node's session timeout: under keepalive the idle
     // timeout (no active streams, as Envoy counts it) is checked on each PING tick instead.
     const idleCheck = (): void => {
-      if (settings.idleTimeoutMs > 0 && e.active === 0 && performance.now() - e.idleSince >= settings.idleTimeoutMs) session.close();
+      if (conns.idleTimeoutMs > 0 && e.active === 0 && performance.now() - e.idleSince >= conns.idleTimeoutMs) session.close();
     };
-    const keepalive = settings.h2Keepalive !== undefined ? startKeepalive(session, settings.h2Keepalive, idleCheck) : undefined;
-    if (settings.idleTimeoutMs > 0) {
-      session.setTimeout(settings.idleTimeoutMs, () => {
+    const keepalive = conns.h2Keepalive !== undefined ? startKeepalive(session, conns.h2Keepalive, idleCheck) : undefined;
+    if (conns.idleTimeoutMs > 0) {
+      session.setTimeout(conns.idleTimeoutMs, () => {
         if (e.active === 0) session.close();
       });
     }
-    // The socket's close uncounts the connection and tells the admission (HostConnections.track).
+    // The socket's close uncounts the connection and tells the host (its factory).
     session.once('close', () => {
       if (lifetime !== undefined) clearTimeout(lifetime);
       if (keepalive !== undefined) clearInterval(keepalive);
