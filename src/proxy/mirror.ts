@@ -26,8 +26,19 @@ export const MIRROR_MAX_MS = 300_000;
 
 const ctx: LbContext = {};
 const { NGHTTP2_CANCEL } = http2.constants;
-/** What a mirror request must offer the request body's tee (RequestBody.addMirror). */
-type MirrorSink = Pick<ClientRequest, 'write' | 'end' | 'destroy' | 'once' | 'writableLength'>;
+const MIRROR: unique symbol = Symbol('weft.mirror');
+
+/** What a mirror request offers the request body's tee (RequestBody.addMirror): an H1Call or an HTTP/2 stream. */
+interface MirrorSink {
+  write(chunk: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  readonly writableLength: number;
+}
+
+/** An HTTP/2 mirror stream with its cluster and deadline (kept on the stream: no closure per mirror). */
+type MirrorStream = http2.ClientHttp2Stream & { [MIRROR]?: { readonly cluster: UpstreamCluster; readonly timer: NodeJS.Timeout } };
 
 /** Envoy's shadow host: `-shadow` appended to the host part, before any port. */
 export function shadowHost(authority: string): string {
@@ -79,7 +90,7 @@ export function startMirrors(s: ProxyStream, policies: readonly RequestMirrorPol
 /** The mirror as an HTTP/1.1 request on the host's pool (bodyless ones are complete at once). */
 function mirrorH1(s: ProxyStream, cluster: UpstreamCluster, rt: HostRuntime, headers: OutgoingHttpHeaders, bodyless: boolean, timeoutMs: number): MirrorSink {
   const pool = rt.agent.h1Pool(rt.address, rt.port, headers as Record<string, string>);
-  return new H1Call(pool, s.method, s.upstreamPath, headers, { bodyless, timeoutMs }, cluster, onMirrorDone) as unknown as MirrorSink;
+  return new H1Call(pool, s.method, s.upstreamPath, headers, { bodyless, timeoutMs }, cluster, onMirrorDone);
 }
 
 /** The mirror as a stream on the host's HTTP/2 sessions. */
@@ -95,14 +106,25 @@ function mirrorH2(s: ProxyStream, cluster: UpstreamCluster, rt: HostRuntime, hea
   const host = headers['host'];
   out[':authority'] = typeof host === 'string' && host !== '' ? host : `${rt.address}:${rt.port}`;
   const pool = rt.agent.h2Pool(headers as Record<string, string>);
-  const { stream } = pool.request(rt.address, rt.port, out as http2.OutgoingHttpHeaders, bodyless, upstreamProtocol(cluster.config).maxConcurrentStreams);
+  const stream: MirrorStream = pool.request(rt.address, rt.port, out as http2.OutgoingHttpHeaders, bodyless, upstreamProtocol(cluster.config).maxConcurrentStreams).stream;
   const timer = setTimeout(cancelStream, timeoutMs, stream);
   timer.unref();
-  stream.once('close', () => clearTimeout(timer));
-  stream.once('response', (h: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader) => countStatus(cluster, Number(h[':status'] ?? 0)));
+  stream[MIRROR] = { cluster, timer };
+  stream.once('close', onStreamClose);
+  stream.once('response', onStreamResponse);
   stream.on('error', ignore);
   stream.resume();
-  return stream as unknown as MirrorSink;
+  return stream;
+}
+
+function onStreamResponse(this: MirrorStream, h: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
+  const m = this[MIRROR];
+  if (m !== undefined) countStatus(m.cluster, Number(h[':status'] ?? 0));
+}
+
+function onStreamClose(this: MirrorStream): void {
+  const m = this[MIRROR];
+  if (m !== undefined) clearTimeout(m.timer);
 }
 
 function onMirrorDone(cluster: UpstreamCluster, status: number): void {
