@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { HealthCheckConnection } from './health-check-connection.js';
+import type { UpstreamTlsConnector } from './tls/upstream-connector.js';
+import { DEFAULT_TRANSPORT } from './tls/auto-sni.js';
 
 const ADDRESS = '127.0.0.1';
 
@@ -85,5 +93,42 @@ test('a host that refuses the connection fails the check (no status)', async () 
   await srv.close();
   const conn = new HealthCheckConnection(ADDRESS, port, { tls: undefined, settings: { connectTimeoutMs: 500 } }, true);
   assert.equal(await check(conn, '/healthz'), 0);
+  conn.close();
+});
+
+test('a host reached over TLS is checked over the host\'s TLS connector (ALPN http/1.1), on one reused connection', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-hc-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-nodes', '-days', '1', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-subj', '/CN=hc.test',
+    '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' });
+  let accepted = 0;
+  const alpns: string[] = [];
+  const server = https.createServer({ key: readFileSync(path.join(dir, 'k.pem')), cert: readFileSync(path.join(dir, 'c.pem')), ALPNProtocols: ['http/1.1'] }, (req, res) => {
+    alpns.push(String((req.socket as tls.TLSSocket).alpnProtocol));
+    res.end();
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', () => accepted++);
+  await new Promise<void>((r) => server.listen(0, ADDRESS, r));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  // The connector's contract as the checker uses it (the real one verifies certificates; tls/ tests cover that).
+  const connector = {
+    transportFor: () => DEFAULT_TRANSPORT,
+    connect: (target: { host?: string; port?: number | string }, _t: unknown, alpn?: string) =>
+      tls.connect({ host: target.host, port: Number(target.port), rejectUnauthorized: false, ALPNProtocols: alpn === undefined ? [] : [alpn] }),
+  } as unknown as UpstreamTlsConnector;
+  const conn = new HealthCheckConnection(ADDRESS, port, { tls: connector, settings: { connectTimeoutMs: 1000 } }, true);
+  assert.equal(await check(conn, '/healthz'), 200);
+  assert.equal(await check(conn, '/healthz'), 200);
+  assert.equal(accepted, 1);
+  assert.deepEqual(alpns, ['http/1.1', 'http/1.1']);
+  // Without the connector the same host cannot be checked (a plaintext request to a TLS port).
+  const plain = new HealthCheckConnection(ADDRESS, port, undefined, true);
+  assert.equal(await check(plain, '/healthz', 1000), 0);
+  plain.close();
   conn.close();
 });
