@@ -20,7 +20,7 @@
  */
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ClusterResilienceStats, ProxyStats } from './proxy-stats.js';
-import type { UpstreamAgent } from './upstream-agent.js';
+import type { HostConnections } from './host-connections.js';
 
 /** What {@link ClusterAdmission.acquire} decided. */
 export const Admission = { Ready: 0, Queued: 1, Overflow: 2 } as const;
@@ -35,7 +35,7 @@ export interface AdmissionWaiter {
   /** Circuit-breaker slots held ({@link PoolSlot} bits); written by admission only. */
   poolState: number;
   /** The host queue the attempt waits in for a connection; written by admission only. */
-  queuedOn: UpstreamAgent | undefined;
+  queuedOn: HostConnections | undefined;
   /** The picked host. */
   readonly host: { readonly host: { readonly address: string; readonly port: number } };
   /** A queued attempt may go (admitted: its slots are taken) or must fail with overflow (not admitted). */
@@ -44,7 +44,7 @@ export interface AdmissionWaiter {
 
 /** One cluster's admission; persists across pushes with its {@link CircuitBreaker}. */
 export class ClusterAdmission {
-  private readonly waiting = new Set<UpstreamAgent>();
+  private readonly waiting = new Set<HostConnections>();
   private stats: ClusterResilienceStats | undefined;
 
   constructor(readonly breaker: CircuitBreaker, private readonly proxyStats: ProxyStats, private readonly cluster: string) {}
@@ -54,7 +54,7 @@ export class ClusterAdmission {
   }
 
   /** Admits attempt `s` to `agent` (its picked host); see the file comment. Queued attempts are answered by `s.poolReady`. */
-  acquire(s: AdmissionWaiter, agent: UpstreamAgent, address: string, port: number): Admission {
+  acquire(s: AdmissionWaiter, agent: HostConnections, address: string, port: number): Admission {
     const b = this.breaker;
     if (agent.freeCount(address, port) > 0 && agent.waiters.length === 0) {
       if (!b.canRequest()) return this.overflow();
@@ -104,7 +104,7 @@ export class ClusterAdmission {
   }
 
   /** A connection of `agent` became idle: hand it to the first waiter. */
-  onFree(agent: UpstreamAgent): void {
+  onFree(agent: HostConnections): void {
     const s = agent.waiters[0];
     if (s === undefined || s.host === undefined) return;
     if (agent.freeCount(s.host.host.address, s.host.host.port) === 0) return;
@@ -112,7 +112,7 @@ export class ClusterAdmission {
   }
 
   /** A connection of this cluster closed: waiters may open new ones now. */
-  onConnectionClosed(agent: UpstreamAgent): void {
+  onConnectionClosed(agent: HostConnections): void {
     if (this.waiting.size === 0) return;
     if (agent.waiters.length > 0) this.drain(agent);
     for (const a of this.waiting) {
@@ -131,7 +131,7 @@ export class ClusterAdmission {
     this.resilience().cxMaxDurationReached.inc();
   }
 
-  private drain(agent: UpstreamAgent): void {
+  private drain(agent: HostConnections): void {
     while (agent.waiters.length > 0) {
       const s = agent.waiters[0]!;
       const h = s.host!.host;
@@ -141,7 +141,7 @@ export class ClusterAdmission {
     }
   }
 
-  private admitWaiter(agent: UpstreamAgent, newConnection: boolean): void {
+  private admitWaiter(agent: HostConnections, newConnection: boolean): void {
     const s = agent.waiters.shift()!;
     if (agent.waiters.length === 0) this.waiting.delete(agent);
     s.queuedOn = undefined;

@@ -4,7 +4,7 @@ import { CircuitBreaker, limitsOf, retryLimit } from './circuit-breaker.js';
 import { Admission, ClusterAdmission, PoolSlot, type AdmissionWaiter } from './admission.js';
 import { ProxyStats } from './proxy-stats.js';
 import { StatsStore } from './stats/stats-store.js';
-import type { UpstreamAgent } from './upstream-agent.js';
+import type { HostConnections } from './host-connections.js';
 
 test('limits: Envoy defaults when absent, DEFAULT priority only', () => {
   assert.deepEqual(limitsOf(undefined), { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3, trackRemaining: false });
@@ -46,7 +46,7 @@ test('pool admission: idle connection, new connection, queue, overflow; release 
   const pool = new ClusterAdmission(b, stats, 'c');
   dispatched = [];
   const agent = fakeAgent(0, 0);
-  const a = agent as unknown as UpstreamAgent;
+  const a = agent as unknown as HostConnections;
   const s1 = stream();
   assert.equal(pool.acquire(s1, a, 'a', 1), Admission.Ready, 'first connection');
   assert.equal(s1.poolState, PoolSlot.Active | PoolSlot.Pending);
@@ -80,7 +80,7 @@ test('pool admission: a queued stream that leaves is removed from the queue', ()
   const pool = new ClusterAdmission(b, stats, 'c');
   const agent = fakeAgent(0, 1);
   b.addConnections(1);
-  const a = agent as unknown as UpstreamAgent;
+  const a = agent as unknown as HostConnections;
   const s = stream();
   assert.equal(pool.acquire(s, a, 'a', 1), Admission.Queued);
   pool.release(s);
@@ -93,7 +93,7 @@ test('maxRequests: overflow when active requests are at the limit', () => {
   const b = new CircuitBreaker(stats, 'c');
   b.configure({ thresholds: [{ maxRequests: { value: 1 } }] });
   const pool = new ClusterAdmission(b, stats, 'c');
-  const a = fakeAgent(2, 2) as unknown as UpstreamAgent;
+  const a = fakeAgent(2, 2) as unknown as HostConnections;
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Ready);
   assert.equal(pool.acquire(stream(), a, 'a', 1), Admission.Overflow);
 });

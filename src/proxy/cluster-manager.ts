@@ -18,7 +18,7 @@ import { localityKey, zoneAwareConfigOf } from './zone-aware-config.js';
 import { slowStartFromEnvoy } from './lb/slow-start.js';
 import type { ClusterStats, ProxyStats } from './proxy-stats.js';
 import { destinationReporterTarget, parseWorkloadMetadata, sourceReporterTarget, UNKNOWN_WORKLOAD, type ServiceRef, type TelemetryTarget, type WorkloadInfo } from './telemetry.js';
-import { UpstreamAgent, type UpstreamAgentOptions } from './upstream-agent.js';
+import { HostConnections, type HostConnectionsOptions } from './host-connections.js';
 import { connectTimeoutMs } from '../envoy/connect-timeout.js';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
 import { durationMs } from '../envoy/duration.js';
@@ -28,10 +28,11 @@ import type { ClusterAdmission } from './admission.js';
 import type { HostMonitor } from './outlier-detector.js';
 import type { ClusterTable } from './cluster-table.js';
 
-/** One host of a cluster with its pool and telemetry. */
+/** One host of a cluster with its connections and telemetry. */
 export interface HostRuntime extends ResilientHost {
   readonly host: Host;
-  readonly agent: UpstreamAgent;
+  /** The host's connections (HTTP/1.1 and HTTP/2 pools, counted; host-connections.ts). */
+  readonly agent: HostConnections;
   readonly telemetry: TelemetryTarget;
   /** The `istio.workload` metadata it was built from (a change makes a new runtime). */
   readonly workloadKey: string;
@@ -197,7 +198,7 @@ export class ClusterManager {
   /** Keeps only the pools of hosts the committed clusters use; idle connections of others close. */
   commit(clusters: Iterable<UpstreamCluster>): void {
     const live = new Set<HostRuntime>();
-    const agents = new Set<UpstreamAgent>();
+    const agents = new Set<HostConnections>();
     const names = new Set<string>();
     for (const c of clusters) {
       names.add(c.name);
@@ -249,8 +250,8 @@ export class ClusterManager {
     let rt = this.originalDst.get(key);
     if (!rt) {
       const opts = agentOptions(cluster.config);
-      const agent = new UpstreamAgent(cluster.stats, { ...opts, idleTimeoutMs: Math.min(opts.idleTimeoutMs, 300_000) }, cluster.resilience.breaker);
-      agent.pool = cluster.resilience.admission;
+      const agent = new HostConnections(cluster.stats, { ...opts, idleTimeoutMs: Math.min(opts.idleTimeoutMs, 300_000) }, cluster.resilience.breaker);
+      agent.admission = cluster.resilience.admission;
       rt = {
         host: new Host({ address, port }),
         agent,
@@ -268,7 +269,7 @@ export class ClusterManager {
   }
 
   private hostRuntime(
-    cluster: string, ep: LbEndpoint, stats: ClusterStats, agentOpts: UpstreamAgentOptions, inbound: boolean, service: ServiceRef | undefined, res: ClusterResilience,
+    cluster: string, ep: LbEndpoint, stats: ClusterStats, agentOpts: HostConnectionsOptions, inbound: boolean, service: ServiceRef | undefined, res: ClusterResilience,
   ): HostRuntime | undefined {
     // A socket address, or a pipe (Sidecar ingress `unix://` defaultEndpoint) as `unix://<path>`:0 (upstream-dial.ts).
     const sa = endpointHostAddress(ep.endpoint?.address);
@@ -288,8 +289,8 @@ export class ClusterManager {
     const dest = parseWorkloadMetadata(workloadKey) ?? UNKNOWN_WORKLOAD;
     let agent = old?.agent;
     if (agent === undefined) {
-      agent = new UpstreamAgent(stats, agentOpts, res.breaker);
-      agent.pool = res.admission;
+      agent = new HostConnections(stats, agentOpts, res.breaker);
+      agent.admission = res.admission;
     }
     const rt: HostRuntime = {
       host,
@@ -306,7 +307,7 @@ export class ClusterManager {
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 /** Pool settings of a cluster: connect timeout, upstream idle timeout, requests per connection, TCP keepalive. */
-export function agentOptions(c: Cluster): UpstreamAgentOptions {
+export function agentOptions(c: Cluster): HostConnectionsOptions {
   const http = c.typedExtensionProtocolOptions?.[HTTP_PROTOCOL_OPTIONS] as UpstreamHttpProtocolOptions | undefined;
   const common = http?.commonHttpProtocolOptions;
   const idle = durationMs(common?.idleTimeout);
@@ -340,7 +341,7 @@ function clusterBalancer(c: Cluster, hostSet: HostSet, groups: readonly Locality
 }
 
 /** Envoy `KeepaliveSettings` (interval and timeout both needed to do anything). */
-function h2Keepalive(ka: { interval?: Duration; timeout?: Duration } | undefined): UpstreamAgentOptions['h2Keepalive'] {
+function h2Keepalive(ka: { interval?: Duration; timeout?: Duration } | undefined): HostConnectionsOptions['h2Keepalive'] {
   const intervalMs = durationMs(ka?.interval);
   const timeoutMs = durationMs(ka?.timeout);
   return intervalMs !== undefined && intervalMs > 0 && timeoutMs !== undefined && timeoutMs > 0 ? { intervalMs, timeoutMs } : undefined;

@@ -9,6 +9,7 @@ import type { Cluster } from '../envoy/types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ClusterAdmission } from './admission.js';
 import { HealthChecker, healthCheckConfig } from './health-checker.js';
+import type { HealthCheckTransport } from './health-check-connection.js';
 import { OutlierDetector } from './outlier-detector.js';
 import type { ProxyStats } from './proxy-stats.js';
 import type { HostMonitor } from './outlier-detector.js';
@@ -23,6 +24,8 @@ export interface ResilientHost {
   edsHealthy: boolean;
   /** The host's outlier monitor when the cluster has outlier detection. */
   outlier: HostMonitor | undefined;
+  /** The host's connections: their TLS and connect timeout also serve its health checks. */
+  readonly agent?: HealthCheckTransport;
 }
 
 /** Something whose host set must be rebuilt when health changes (the cluster in use). */

@@ -3,7 +3,9 @@
  * (the first HTTP or TCP checker is used):
  *
  * - HTTP: a request (`method`, default GET) for `path` with Host = `host` or the cluster name and
- *   `user-agent: Envoy/HC` on a keep-alive connection of its own; healthy when the status is in
+ *   `user-agent: Envoy/HC` on a connection of its own per host (health-check-connection.ts: the
+ *   cluster's TLS and connect timeout, reused unless `reuseConnection` is false, closed on a
+ *   timeout); healthy when the status is in
  *   `expectedStatuses` (default [200, 201)); TCP without payload: healthy when it connects;
  * - a host starts failed and pending; its first success makes it healthy at once, later it needs
  *   `healthyThreshold` consecutive successes; `unhealthyThreshold` consecutive network failures or
@@ -14,11 +16,11 @@
  * Transitions are reported through `onChange` (which rebuilds the cluster's host set); stats
  * `health_check.attempt|success|failure|network_failure` and gauge `health_check.healthy`.
  */
-import http from 'node:http';
-import net from 'node:net';
 import type { HealthCheck } from '../envoy/types.js';
 import { durationMs } from '../envoy/duration.js';
 import type { HealthCheckStats } from './proxy-stats.js';
+import { HealthCheckConnection, type HealthCheckTransport } from './health-check-connection.js';
+import { dialPlain } from './upstream-dial.js';
 
 /** Resolved checker settings. */
 export interface HealthCheckConfig {
@@ -34,6 +36,8 @@ export interface HealthCheckConfig {
   readonly path: string;
   readonly host: string;
   readonly method: string;
+  /** Envoy's `reuse_connection` (default true): keep the check connection between checks. */
+  readonly reuseConnection: boolean;
   /** Half-open [start, end) ranges. */
   readonly expected: readonly (readonly [number, number])[];
 }
@@ -57,6 +61,7 @@ export function healthCheckConfig(checks: readonly HealthCheck[] | undefined, cl
     path: h?.path || '/',
     host: h?.host || clusterName,
     method: h?.method && h.method !== 'METHOD_UNSPECIFIED' ? h.method : 'GET',
+    reuseConnection: hc.reuseConnection?.value !== false,
     expected: h?.expectedStatuses?.length ? h.expectedStatuses.map((r) => [r.start ?? 0, r.end ?? 0] as const) : [[200, 201]],
   };
 }
@@ -66,6 +71,8 @@ export interface CheckedHost {
   readonly key: string;
   readonly address: string;
   readonly port: number;
+  /** The host's connections (HostConnections): TLS and connect timeout of its check connection. */
+  readonly agent?: HealthCheckTransport;
 }
 
 /** The result of one check. */
@@ -79,12 +86,13 @@ interface Session {
   failures: number;
   timer: NodeJS.Timeout | undefined;
   stopped: boolean;
+  /** The HTTP check connection (created on the first HTTP check). */
+  conn: HealthCheckConnection | undefined;
 }
 
 /** One cluster's active health checker. */
 export class HealthChecker {
   private readonly sessions = new Map<string, Session>();
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   constructor(private config: HealthCheckConfig, private readonly stats: HealthCheckStats, private readonly onChange: () => void) {}
 
@@ -99,7 +107,7 @@ export class HealthChecker {
     for (const h of hosts) {
       live.add(h.key);
       if (this.sessions.has(h.key)) continue;
-      const s: Session = { host: h, failed: true, pending: true, successes: 0, failures: 0, timer: undefined, stopped: false };
+      const s: Session = { host: h, failed: true, pending: true, successes: 0, failures: 0, timer: undefined, stopped: false, conn: undefined };
       this.sessions.set(h.key, s);
       this.schedule(s, this.config.initialJitterMs > 0 ? Math.random() * this.config.initialJitterMs : 0);
     }
@@ -120,13 +128,14 @@ export class HealthChecker {
   stop(): void {
     for (const s of this.sessions.values()) this.stopSession(s);
     this.sessions.clear();
-    this.agent.destroy();
   }
 
   private stopSession(s: Session): void {
     s.stopped = true;
     if (s.timer !== undefined) clearTimeout(s.timer);
     s.timer = undefined;
+    s.conn?.close();
+    s.conn = undefined;
   }
 
   private schedule(s: Session, delayMs: number): void {
@@ -154,35 +163,20 @@ export class HealthChecker {
       this.schedule(s, this.nextDelay(s));
     };
     if (this.config.kind === 'tcp') this.tcpCheck(s.host, done);
-    else this.httpCheck(s.host, done);
+    else this.httpCheck(s, done);
   }
 
-  private httpCheck(h: CheckedHost, done: (o: Outcome) => void): void {
+  private httpCheck(s: Session, done: (o: Outcome) => void): void {
     const c = this.config;
-    let settled = false;
-    const finish = (o: Outcome) => {
-      if (settled) return;
-      settled = true;
-      done(o);
-    };
-    const req = http.request({
-      agent: this.agent, host: h.address, port: h.port, method: c.method, path: c.path, timeout: c.timeoutMs,
-      headers: { host: c.host, 'user-agent': 'Envoy/HC' }, setHost: false,
-    }, (res) => {
-      const code = res.statusCode ?? 0;
-      res.resume();
-      finish(c.expected.some(([a, b]) => code >= a && code < b) ? 'success' : 'status');
+    const h = s.host;
+    if (s.conn === undefined) s.conn = new HealthCheckConnection(h.address, h.port, h.agent, c.reuseConnection);
+    s.conn.check(c.method, c.path, c.host, c.timeoutMs, done, (finish, code) => {
+      finish(code === 0 ? 'network' : c.expected.some(([a, b]) => code >= a && code < b) ? 'success' : 'status');
     });
-    req.on('timeout', () => {
-      req.destroy();
-      finish('network');
-    });
-    req.on('error', () => finish('network'));
-    req.end();
   }
 
   private tcpCheck(h: CheckedHost, done: (o: Outcome) => void): void {
-    const sock = net.connect({ host: h.address, port: h.port });
+    const sock = dialPlain(h.address, h.port);
     const timer = setTimeout(() => sock.destroy(new Error('timeout')), this.config.timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);

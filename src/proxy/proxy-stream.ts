@@ -27,7 +27,7 @@ import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js
 import type { DelayedDecision, FilterCallbacks, ResponseHeaderEncoder } from './http/filter.js';
 import type { ProxyError } from './http/local-reply.js';
 import { addFlag } from './http/local-reply.js';
-import type { HostAddress, StreamInfo } from './http/stream-info.js';
+import type { CallableHost, HostAddress, StreamInfo } from './http/stream-info.js';
 import { continueDecoding, onFaultDelay, sendDirectReply, sendLocalReply } from './connection-manager.js';
 
 /** Symbol under which Node objects (responses, upstream requests) point back at their stream. */
@@ -236,8 +236,10 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
   }
 
   /** A host of cluster `name` in this stream's snapshot (ext_authz's check server). */
-  clusterHost(name: string): HostAddress | undefined {
-    return this.snapshot.clusters.get(name)?.lb?.pick({});
+  clusterHost(name: string): CallableHost | undefined {
+    const cluster = this.snapshot.clusters.get(name);
+    const host = cluster?.lb?.pick({});
+    return host !== undefined ? cluster!.runtime(host) : undefined;
   }
 
   // --- FilterCallbacks (src/proxy/http/filter.ts); the connection manager writes the replies ---

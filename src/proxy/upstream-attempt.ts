@@ -37,7 +37,7 @@ import { upstreamProtocol, usesH2 } from './h2/upstream-protocol.js';
 import { H1UpstreamRequest } from './h1/h1-upstream-request.js';
 import { runEncoders } from './response-encoders.js';
 import { classifyUpstreamError, failureReply, isStaleConnectionError, type UpstreamFailure } from './upstream-reset.js';
-import type { UpstreamAgent } from './upstream-agent.js';
+import type { HostConnections } from './host-connections.js';
 
 const ATTEMPT: unique symbol = Symbol('weft.attempt');
 /** An upstream response carrying the attempt it answers (handlers are module functions: no closures). */
@@ -74,7 +74,7 @@ export class UpstreamAttempt implements AdmissionWaiter, UpstreamRequestCallback
   /** Admission slots held ({@link PoolSlot} bits; written by {@link ClusterAdmission}). */
   poolState = 0;
   /** The host queue this attempt waits in (written by {@link ClusterAdmission}). */
-  queuedOn: UpstreamAgent | undefined = undefined;
+  queuedOn: HostConnections | undefined = undefined;
   /** The protocol request, once issued. */
   request: UpstreamRequest | undefined = undefined;
   /** The request was re-sent once after its reused keep-alive connection turned out closed. */

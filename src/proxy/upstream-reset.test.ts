@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResetReason } from '../envoy/retry-policy.js';
-import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
+import { CONNECT_TIMEOUT_CODE } from './connect-timeout.js';
 import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
 import { H2_REFUSED_STREAM_CODE, H2_STREAM_RESET_CODE } from './h2/h2-upstream-request.js';
 import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';

@@ -13,7 +13,7 @@
  */
 import { ResetReason } from '../envoy/retry-policy.js';
 import { LocalReply, type ProxyError } from './http/local-reply.js';
-import { CONNECT_TIMEOUT_CODE } from './upstream-agent.js';
+import { CONNECT_TIMEOUT_CODE } from './connect-timeout.js';
 import { UPSTREAM_TLS_FAILURE_CODE } from './tls/upstream-connector.js';
 import { H2_REFUSED_STREAM_CODE } from './h2/h2-upstream-request.js';
 import { UPSTREAM_PROTOCOL_ERROR_CODE } from './h1/response-parser.js';

@@ -6,14 +6,14 @@
  * The check request: the original method, `pathPrefix` + the original path, Envoy's fixed headers
  * (Host, Authorization, Content-Length: 0) plus the request headers `allowedHeaders` names; no
  * body. It goes to a host of the cluster named in `serverUri` (picked by the cluster's balancer,
- * plain HTTP/1.1) and is bounded by `serverUri.timeout`.
+ * plain HTTP/1.1 on that host's connections) and is bounded by `serverUri.timeout`.
  * - 200: allowed; check-response headers named by `allowedUpstreamHeaders` are set on the request;
  * - any other status: denied with that status and the check response's body (flag UAEX), plus the
  *   headers named by `allowedClientHeaders`;
  * - no answer (no cluster, no host, connect error, timeout): `failureModeAllow` lets the request
  *   through, otherwise fail closed with `statusOnError` (default 403, flag UAEX).
  */
-import http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { compileStringMatcher, type StringPredicate } from '../../envoy/string-matcher.js';
 import { compileMetadataMatcher, type MetadataPredicate } from '../../envoy/rbac/metadata-matcher.js';
 import { EXT_AUTHZ_FILTER, type ExtAuthz, type ListStringMatcher } from '../../envoy/ext-authz/types.js';
@@ -21,11 +21,12 @@ import { DEFAULT_EXT_AUTHZ_TIMEOUT_MS } from '../../envoy/defaults.js';
 import { durationMs } from '../../envoy/duration.js';
 import { envoyRoot } from '../../xds/protos.js';
 import { LocalReply } from '../http/local-reply.js';
-import type { StreamInfo } from '../http/stream-info.js';
+import type { CallableHost, StreamInfo } from '../http/stream-info.js';
+import { H1Call } from '../h1/h1-call.js';
+import type { H1Pool } from '../h1/h1-pool.js';
 import { metadataOf } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
-const checkAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
 const FIXED_HEADERS = ['authorization'];
 
 function listMatcher(l: ListStringMatcher | undefined, where: string): StringPredicate | undefined {
@@ -40,9 +41,11 @@ function statusNumber(code: string | number | undefined): number {
   return typeof v === 'number' && v > 0 ? v : 403;
 }
 
+/** A host of the authorization cluster: its address and its HTTP/1.1 connections. */
+
 interface CheckResult {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  readonly headers: IncomingHttpHeaders;
   readonly body: string;
 }
 
@@ -95,39 +98,31 @@ export class ExtAuthzFilter implements SecurityFilter {
     return LocalReply.extAuthzDenied(r.status, r.body, extra);
   }
 
-  private target(s: StreamInfo): { host: string; port: number } {
-    const host = s.clusterHost(this.cluster);
-    if (host) return { host: host.address, port: host.port };
+  /** A host of the authorization cluster, with its connections (host-connections.ts). */
+  private target(s: StreamInfo): CallableHost {
+    const rt = s.clusterHost(this.cluster);
+    if (rt !== undefined) return rt;
     throw new Error(`ext_authz: no host in cluster ${this.cluster || this.uri}`);
   }
 
   private check(s: StreamInfo): Promise<CheckResult> {
     return new Promise<CheckResult>((resolve, reject) => {
-      const { host, port } = this.target(s);
+      const rt = this.target(s);
       const headers: Record<string, string> = { 'content-length': '0' };
       if (s.authority !== undefined) headers['host'] = s.authority;
       for (const [k, v] of Object.entries(s.headers)) {
         if (v === undefined) continue;
         if (FIXED_HEADERS.includes(k) || this.allowedHeaders?.(k)) headers[k] = Array.isArray(v) ? v.join(',') : v;
       }
-      const req = http.request({ host, port, method: s.method, path: this.pathPrefix + s.path, headers, agent: checkAgent, setHost: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          if (body.length < 65536) body += d;
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-        });
-        res.on('error', reject);
-      });
-      const timer = setTimeout(() => req.destroy(new Error('ext_authz check timed out')), this.timeoutMs);
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      req.end();
+      // On the authorization host's own keep-alive connections, as Envoy's filter uses the cluster's
+      // async HTTP client; `serverUri.timeout` bounds the whole exchange.
+      new H1Call(rt.agent.h1Pool(rt.address, rt.port, headers), s.method, this.pathPrefix + s.path, headers, { bodyless: true, timeoutMs: this.timeoutMs, keepBodyBytes: 65536 }, { resolve, reject }, onCheckDone);
     });
   }
+}
+
+/** The check's outcome: its response (body cut at 64 KiB), or the failure (→ failureModeAllow / statusOnError). */
+function onCheckDone(p: { resolve: (r: CheckResult) => void; reject: (err: Error) => void }, status: number, err: Error | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders | undefined): void {
+  if (err !== undefined || headers === undefined) p.reject(err ?? new Error('ext_authz check failed'));
+  else p.resolve({ status, headers, body: body === undefined ? '' : body.toString('utf8') });
 }

@@ -12,10 +12,13 @@ import type { Socket } from 'node:net';
 import { H1Connection, type H1ConnectionOwner } from './h1-connection.js';
 import type { UpstreamTransport } from '../tls/auto-sni.js';
 
-/** What a pool needs from its host (implemented by UpstreamAgent). */
+/** What a pool needs from its host (implemented by HostConnections, host-connections.ts). */
 export interface UpstreamSocketFactory {
-  /** Opens a counted connection (plain or TLS, with per-connection TLS options) to the host. */
-  openSocket(address: string, port: number, transport?: UpstreamTransport): Socket;
+  /**
+   * Opens a counted connection (plain or TLS, with per-connection TLS options) to the host; `alpn`
+   * is the protocol offered over TLS (default `http/1.1`; the HTTP/2 session pool asks for `h2`).
+   */
+  openSocket(address: string, port: number, transport?: UpstreamTransport, alpn?: 'http/1.1' | 'h2'): Socket;
   /** Idle timeout of connections (ms; 0 = none). */
   readonly idleTimeoutMs: number;
   /** Requests per connection before it is closed (0 = unlimited). */

@@ -16,11 +16,8 @@
  * opens a new session. Plaintext (h2c prior knowledge) or over the host's TLS connector.
  */
 import http2 from 'node:http2';
-import { dialPlain } from '../upstream-dial.js';
-import net, { type Socket } from 'node:net';
-import type { CircuitBreaker } from '../circuit-breaker.js';
-import type { ClusterStats } from '../proxy-stats.js';
-import { CONNECT_TIMEOUT_CODE, type UpstreamAgent } from '../upstream-agent.js';
+import type { Socket } from 'node:net';
+import type { UpstreamSocketFactory } from '../h1/h1-pool.js';
 import type { UpstreamTransport } from '../tls/auto-sni.js';
 
 /** One session and its stream accounting. */
@@ -33,6 +30,16 @@ interface Entry {
   draining: boolean;
   /** When the last stream ended (performance.now()), for the idle timeout under keepalive PINGs. */
   idleSince: number;
+}
+
+/**
+ * What the session pool needs from its host (implemented by HostConnections): counted sockets
+ * (stats, circuit breaker, connect timeout, TLS with ALPN `h2`), the host's limits and callbacks,
+ * and the HTTP/2 keepalive settings.
+ */
+export interface H2SessionFactory extends UpstreamSocketFactory {
+  /** HTTP/2 `connectionKeepalive` (PING interval and timeout); undefined = none. */
+  readonly h2Keepalive: { readonly intervalMs: number; readonly timeoutMs: number } | undefined;
 }
 
 /** A stream opened by {@link H2SessionPool.request}. */
@@ -49,12 +56,14 @@ const UNLIMITED = 2 ** 31 - 1;
 /** HTTP/2 sessions to one host. */
 export class H2SessionPool {
   private readonly entries = new Set<Entry>();
-  private closed = false;
   /** The cluster's stream cap per session (0 = the peer's), as of the last request. */
   private maxStreams = 0;
 
-  /** @param transport per-connection TLS options (auto SNI) every session of this pool uses. */
-  constructor(private readonly agent: UpstreamAgent, private readonly stats: ClusterStats, private readonly breaker: CircuitBreaker | undefined, private readonly transport?: UpstreamTransport) {}
+  /**
+   * @param host the host's connections: opens and counts sessions' sockets, holds the settings and callbacks.
+   * @param transport per-connection TLS options (auto SNI) every session of this pool uses.
+   */
+  constructor(private readonly host: H2SessionFactory, private readonly transport?: UpstreamTransport) {}
 
   /** Sessions open or connecting (they count as connections). */
   get sessionCount(): number {
@@ -77,10 +86,10 @@ export class H2SessionPool {
     const stream = e.session.request(headers, { endStream });
     e.active++;
     e.total++;
-    const maxReq = this.agent.settings.maxRequestsPerConnection ?? 0;
+    const maxReq = this.host.maxRequestsPerConnection;
     if (maxReq > 0 && e.total >= maxReq && !e.draining) {
       e.draining = true;
-      this.agent.pool?.countMaxRequests();
+      this.host.onMaxRequests();
     }
     stream.once('close', () => this.streamClosed(e));
     return { stream, session: e.session, socket: e.socket };
@@ -96,7 +105,6 @@ export class H2SessionPool {
 
   /** Destroys every session (proxy shutdown). */
   destroy(): void {
-    this.closed = true;
     for (const e of this.entries) e.session.destroy();
   }
 
@@ -108,26 +116,11 @@ export class H2SessionPool {
   }
 
   private open(address: string, port: number): Entry {
-    const agent = this.agent;
-    const settings = agent.settings;
-    const socket: Socket = agent.tls ? agent.tls.connect({ host: address, port }, this.transport, 'h2') : dialPlain(address, port);
-    socket.setNoDelay(true);
-    const stats = this.stats;
-    stats.cxTotal.inc();
-    stats.cxActive.inc();
-    this.breaker?.addConnections(1);
-    if (settings.tcpKeepaliveMs !== undefined) socket.setKeepAlive(true, settings.tcpKeepaliveMs);
-    if (settings.connectTimeoutMs > 0) {
-      const timer = setTimeout(() => {
-        if (!socket.connecting) return;
-        stats.cxConnectFail.inc();
-        socket.destroy(Object.assign(new Error('upstream connect timeout'), { code: CONNECT_TIMEOUT_CODE }));
-      }, settings.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    }
-    const host = address.includes(':') ? `[${address}]` : address;
-    const session = http2.connect(`http://${host}:${port}`, {
+    const conns = this.host;
+    // Counted (stats, circuit breaker) until the socket closes, with TCP keepalive and the connect timeout.
+    const socket = conns.openSocket(address, port, this.transport, 'h2');
+    const authority = address.includes(':') ? `[${address}]` : address;
+    const session = http2.connect(`http://${authority}:${port}`, {
       createConnection: () => socket,
       settings: { enablePush: false },
       maxSessionMemory: 64,
@@ -142,11 +135,11 @@ export class H2SessionPool {
       e.draining = true;
       if (e.active === 0) session.close();
     });
-    const life = agent.maxConnectionDurationMs;
+    const life = conns.maxConnectionDurationMs;
     const lifetime = life > 0
       ? setTimeout(() => {
           e.draining = true;
-          agent.onMaxDuration();
+          conns.onMaxDuration();
           if (e.active === 0) session.close();
         }, life)
       : undefined;
@@ -154,26 +147,20 @@ export class H2SessionPool {
     // PINGs are socket activity, which would reset node's session timeout: under keepalive the idle
     // timeout (no active streams, as Envoy counts it) is checked on each PING tick instead.
     const idleCheck = (): void => {
-      if (settings.idleTimeoutMs > 0 && e.active === 0 && performance.now() - e.idleSince >= settings.idleTimeoutMs) session.close();
+      if (conns.idleTimeoutMs > 0 && e.active === 0 && performance.now() - e.idleSince >= conns.idleTimeoutMs) session.close();
     };
-    const keepalive = settings.h2Keepalive !== undefined ? startKeepalive(session, settings.h2Keepalive, idleCheck) : undefined;
-    if (settings.idleTimeoutMs > 0) {
-      session.setTimeout(settings.idleTimeoutMs, () => {
+    const keepalive = conns.h2Keepalive !== undefined ? startKeepalive(session, conns.h2Keepalive, idleCheck) : undefined;
+    if (conns.idleTimeoutMs > 0) {
+      session.setTimeout(conns.idleTimeoutMs, () => {
         if (e.active === 0) session.close();
       });
     }
-    let counted = true;
+    // The socket's close uncounts the connection and tells the host (its factory).
     session.once('close', () => {
       if (lifetime !== undefined) clearTimeout(lifetime);
       if (keepalive !== undefined) clearInterval(keepalive);
       this.entries.delete(e);
       if (!socket.destroyed) socket.destroy();
-      if (counted) {
-        counted = false;
-        stats.cxActive.dec();
-        this.breaker?.addConnections(-1);
-      }
-      if (!this.closed) agent.pool?.onConnectionClosed(agent);
     });
     return e;
   }
@@ -182,7 +169,7 @@ export class H2SessionPool {
     e.active--;
     if (e.active === 0) e.idleSince = performance.now();
     if (e.draining && e.active === 0 && !e.session.closed) e.session.close();
-    if (this.agent.waiters.length > 0) this.agent.pool?.onFree(this.agent);
+    this.host.onIdle();
   }
 }
 

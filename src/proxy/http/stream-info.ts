@@ -13,6 +13,12 @@ import type { RouteSelection } from '../../envoy/route-table.js';
 import type { HttpConnectionManager, Route } from '../../envoy/types.js';
 import type { ActiveSpan } from './active-span.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
+import type { H1Pool } from '../h1/h1-pool.js';
+
+/** A host of a cluster with its HTTP/1.1 connections, for a filter that calls it itself (ext_authz, h1/h1-call.ts). */
+export interface CallableHost extends HostAddress {
+  readonly agent: { h1Pool(address: string, port: number, headers?: Readonly<Record<string, string>>): H1Pool };
+}
 
 /** Which traffic a connection manager serves (Istio's sidecar inbound/outbound, or a gateway). */
 export type TrafficDirection = 'outbound' | 'inbound' | 'gateway';
@@ -75,5 +81,5 @@ export interface StreamInfo extends RequestAttributes {
   /** The span the tracing filter opened for this request (reported when it ends), if any. */
   readonly activeSpan: ActiveSpan | undefined;
   /** A host of the cluster `name` in the stream's configuration (ext_authz's check server), if any. */
-  clusterHost(name: string): HostAddress | undefined;
+  clusterHost(name: string): CallableHost | undefined;
 }

@@ -26,7 +26,7 @@ import type { TelemetryTarget } from '../telemetry.js';
 import { networkRbacAllows } from './network-authz.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
 import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
-import { CONNECT_TIMEOUT_CODE } from '../upstream-agent.js';
+import { CONNECT_TIMEOUT_CODE } from '../connect-timeout.js';
 import { hashString } from '../lb/hash.js';
 import type { TcpRoute } from './tcp-routes.js';
 import { TcpByteReporter, tcpSeries } from './tcp-stats.js';

@@ -14,10 +14,11 @@
  * `tracing.zipkin.timer_flushed`, `tracing.zipkin.spans_dropped` (every span that never reached a
  * collector: queue full, failed or dropped report, no cluster).
  */
-import http from 'node:http';
+import { H1Call } from '../h1/h1-call.js';
 import type { Scalar } from '../stats/stats-store.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { Host } from '../lb/host.js';
+import type { CallableHost } from '../http/stream-info.js';
 import type { ZipkinCollector } from './tracing-config.js';
 import type { ZipkinSpan } from './zipkin-span.js';
 
@@ -29,7 +30,7 @@ import type { ZipkinSpan } from './zipkin-span.js';
 export interface CollectorClusters {
   readonly clusters: ReadonlyMap<string, {
     readonly hostSet: { readonly healthyHosts: readonly Host[]; readonly hosts: readonly Host[] };
-    runtime(host: Host): { readonly agent: http.Agent } | undefined;
+    runtime(host: Host): CallableHost | undefined;
   }>;
 }
 
@@ -151,36 +152,33 @@ export class ZipkinReporter {
       return Promise.resolve();
     }
     const host = hosts[q.next++ % hosts.length]!;
-    const agent = cluster.runtime(host)?.agent;
+    const rt = cluster.runtime(host);
     const body = JSON.stringify(batch);
+    if (rt === undefined) {
+      this.stats.reportsFailed.inc();
+      this.stats.spansDropped.inc(batch.length);
+      return Promise.resolve();
+    }
+    const headers = { host: q.collector.hostname, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
     return new Promise<void>((resolve) => {
-      let done = false;
-      const fail = (dropped: boolean) => {
-        if (done) return;
-        done = true;
-        (dropped ? this.stats.reportsDropped : this.stats.reportsFailed).inc();
-        this.stats.spansDropped.inc(batch.length);
-        resolve();
-      };
-      const req = http.request({
-        host: host.address, port: host.port, method: 'POST', path: q.collector.endpoint, agent: agent ?? false,
-        headers: { host: q.collector.hostname, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (done) return;
-          const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
-          if (!ok) return fail(true);
-          done = true;
+      const done = (status: number): void => {
+        if (status >= 200 && status < 300) {
           this.stats.reportsSent.inc();
           this.stats.spansSent.inc(batch.length);
-          resolve();
-        });
-        res.on('error', () => fail(false));
-      });
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error('zipkin report timed out')));
-      req.on('error', () => fail(false));
-      req.end(body);
+        } else {
+          // A status is a collector's refusal (dropped); none means no answer (failed).
+          (status !== 0 ? this.stats.reportsDropped : this.stats.reportsFailed).inc();
+          this.stats.spansDropped.inc(batch.length);
+        }
+        resolve();
+      };
+      // On the collector host's own keep-alive connections (host-connections.ts), as Envoy's reporter
+      // uses the collector cluster's async client; the report timeout bounds the whole exchange.
+      try {
+        new H1Call(rt.agent.h1Pool(host.address, host.port, headers), 'POST', q.collector.endpoint, headers, { bodyless: false, timeoutMs: this.timeoutMs }, undefined, (_c, status) => done(status)).end(body);
+      } catch {
+        done(0);
+      }
     });
   }
 

@@ -12,7 +12,7 @@ import type { ActiveSpan } from '../active-span.js';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream.js';
 import { FilterStatus, type DelayedDecision, type FilterCallbacks, type ResponseHeaderEncoder } from '../filter.js';
 import type { ProxyError } from '../local-reply.js';
-import type { ConnectionManagerInfo, HostAddress, StreamInfo } from '../stream-info.js';
+import type { CallableHost, ConnectionManagerInfo, HostAddress, StreamInfo } from '../stream-info.js';
 
 /** What a stub stream is built from; everything has a default. */
 export interface StubOptions {
@@ -31,7 +31,7 @@ export interface StubOptions {
   /** Index of the filter under test in its chain. */
   readonly filterIndex?: number;
   /** Hosts `clusterHost(name)` returns. */
-  readonly clusterHosts?: Readonly<Record<string, HostAddress>>;
+  readonly clusterHosts?: Readonly<Record<string, CallableHost>>;
 }
 
 /** A reply a filter sent through its callbacks. */
