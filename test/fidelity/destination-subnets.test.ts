@@ -16,13 +16,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { portOf } from '../harness/ports.js';
 
 const SIDECAR = '127.0.216.13';
 const DB = '127.0.216.41';
 const V6 = '127.0.216.42';
 const ALT = '127.0.216.43';
 const OUTSIDE = '127.0.216.100';
-const PORT = 19420;
+const PORT = portOf(import.meta.url); // 19420, test/harness/ports.ts
 
 const se = (name: string, host: string, endpoint: string, addresses?: string) => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry

@@ -20,10 +20,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { portOf } from '../harness/ports.js';
 
 const SIDECAR = '127.0.216.10';
 const BACKEND = '127.0.216.20';
-const PORT = 19400;
+const PORT = portOf(import.meta.url); // 19450, test/harness/ports.ts
 
 const CONFIG = `apiVersion: v1
 kind: Service

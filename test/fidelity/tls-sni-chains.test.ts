@@ -19,11 +19,12 @@ import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { issue, makeCa, run, type CertFiles } from '../security/gateway-tls/fixture.js';
+import { portOf } from '../harness/ports.js';
 
 const SIDECAR = '127.0.216.12';
 const E1 = '127.0.216.31';
 const E2 = '127.0.216.32';
-const PORT = 19410;
+const PORT = portOf(import.meta.url); // 19460, test/harness/ports.ts
 
 const CONFIG = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
