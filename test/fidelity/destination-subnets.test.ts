@@ -17,6 +17,7 @@ import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { portOf } from '../harness/ports.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.216.13';
 const DB = '127.0.216.41';
@@ -87,14 +88,6 @@ function viaConnect(target: string, text: string): Promise<{ status: string; bod
     });
     socket.on('error', reject);
   });
-}
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 before(async () => {

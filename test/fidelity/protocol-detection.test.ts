@@ -21,6 +21,7 @@ import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { portOf } from '../harness/ports.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.216.10';
 const BACKEND = '127.0.216.20';
@@ -101,14 +102,6 @@ function connectTunnel(target: string): Promise<{ head: string; socket: net.Sock
     socket.on('data', onData);
     socket.on('error', reject);
   });
-}
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 before(async () => {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.9.1';
 const GATEWAY = '127.0.9.2';
@@ -155,14 +156,6 @@ function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('curl', ['-sS', '--max-time', '10', ...args], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)));
   });
-}
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 async function stat(proxy: ProxyHandle, name: string): Promise<number> {

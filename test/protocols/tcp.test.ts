@@ -16,6 +16,7 @@ import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { createEchoServer } from '../../samples/tcp-echo/echo-server.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.9.40';
 const GATEWAY = '127.0.9.41';
@@ -160,14 +161,6 @@ function metric(text: string, name: string, ...patterns: RegExp[]): number {
     if (patterns.every((p) => p.test(line))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
-}
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 function curl(args: string[]): Promise<string> {
