@@ -13,6 +13,7 @@ import type { ProxyHandle, ProxyOptions } from '../../../src/proxy/proxy.js';
 import { startTestControlPlane, type TestControlPlane } from '../../harness/control-plane.js';
 import { waitUntil as pollUntil } from '../../harness/eventually.js';
 import { startTestProxy } from '../../harness/proxy.js';
+import { viaProxy, type Reply } from '../../harness/http.js';
 
 /** A running control plane with its config directory. */
 export interface Mesh {
@@ -69,26 +70,12 @@ export function echoApp(address: string, port: number, name: string): Promise<ht
 }
 
 /** A reply. */
-export interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+/** A reply (test/harness/http.ts). */
+export type { Reply };
 
-/** GET `url` through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send). */
+/** GET `url` through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send): `test/harness/http.ts`. */
 export function viaSidecar(proxy: ProxyHandle, ip: string, url: string, agent?: http.Agent): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = http.request({ host: ip, port: proxy.outboundPort(), method: 'GET', path: url, headers: { host: u.host }, agent: agent ?? false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+  return viaProxy(ip, proxy.outboundPort(), url, { agent });
 }
 
 /** Runs a command; resolves with exit code and output (never rejects on a non-zero exit). */
