@@ -14,8 +14,8 @@ import http from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startWeft, apiAuthHeaders, type WeftProcess } from '../test/helpers/weft-process.js';
-import { startSteadyLoad } from '../test/helpers/steady-load.js';
+import { startWeft, apiAuthHeaders, type WeftProcess } from './lib/weft-process.js';
+import { startSteadyLoad } from './lib/steady-load.js';
 
 const N = Number(process.argv[2] ?? 5000);
 const GW_PORT = 19280;

@@ -69,6 +69,7 @@ test('a tree that follows the order passes; tests and packages are not counted',
   const dir = tree({
     'low/a.ts': "import { x } from 'node:fs';\nexport const a = 1;\n",
     'low/a.test.ts': "import { h } from '../high/h.js';\n", // tests may wire layers together
+    'low/testing/fixture.ts': "import { h } from '../../high/h.js';\n", // so may test-only modules in testing/
     'high/h.ts': "import { a } from '../low/a.js';\nexport const h = a;\n",
   });
   try {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanImports } from './import-scan.js';
 import { LAYERS, LAYER_EXCEPTIONS, type LayerException } from './layers.js';
+import { isTestCode } from './test-code.js';
 
 /** One import from a file of `src/` to another, paths relative to `src/` with `/`. */
 export interface ImportEdge {
@@ -34,14 +35,14 @@ export interface LayerReport {
   readonly proxyCycles: readonly { readonly folders: readonly string[]; readonly edges: readonly ImportEdge[] }[];
 }
 
-/** Production `.ts` files under `dir` (tests, `*.test.ts`, and declarations left out), relative, sorted. */
+/** Production `.ts` files under `dir` (test code as `tools/test-code.ts` defines it, and declarations, left out), relative, sorted. */
 export function productionFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (rel: string): void => {
     for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) files.push(child);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTestCode(child)) files.push(child);
     }
   };
   walk('');

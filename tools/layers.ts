@@ -4,8 +4,8 @@
  * Data flows one way (README "How the code is laid out"): config → registry → model → translate → xDS →
  * proxy, with the commands on top. A file may import from its own folder or from a folder in a strictly
  * LOWER layer; folders in the same layer do not import each other. `tools/check-layers.ts` enforces
- * this on every production file of `src/` (unit tests, `*.test.ts`, are exempt: like the end-to-end
- * tests they wire layers together on purpose) and fails on any cycle between folders.
+ * this on every production file of `src/` (test code, `*.test.ts` and `testing/` folders as
+ * `tools/test-code.ts` defines it, is exempt: like the end-to-end tests it wires layers together on purpose) and fails on any cycle between folders.
  *
  * A new top-level folder must be added here, or the check fails naming it.
  */
@@ -52,10 +52,5 @@ export const LAYER_EXCEPTIONS: readonly LayerException[] = [
     reason:
       "statusCodeName reads Envoy's envoy.type.v3.StatusCode enum from the loaded protos rather than keep a copy; " +
       'goes when the proto loader moves beside the Envoy types (issue 13, one source for Envoy semantics)',
-  },
-  {
-    from: 'translate/cluster/bookinfo-fixture.ts',
-    to: 'xds/protos.ts',
-    reason: 'test fixture (used only by *.test.ts) that round-trips clusters through the wire format; leaves src/ with the test build config (issue 13, tests)',
   },
 ];

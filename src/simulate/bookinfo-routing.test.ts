@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { translate } from '../translate/translate.js';
 import { simulate } from './simulate.js';
-import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, nodeFor, resourcesFor, snapshotOf } from './testing.js';
+import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, nodeFor, resourcesFor, snapshotOf } from './testing/bookinfo-sim.js';
 
 const vs = (host: string, body: string) => `apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing.js';
+import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing/bookinfo-sim.js';
 
 const REVIEWS_VS = (http: string) => `apiVersion: networking.istio.io/v1
 kind: VirtualService

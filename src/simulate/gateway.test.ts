@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulate } from './simulate.js';
-import { BOOKINFO, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing.js';
+import { BOOKINFO, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing/bookinfo-sim.js';
 
 const GATEWAY = `apiVersion: networking.istio.io/v1
 kind: Gateway

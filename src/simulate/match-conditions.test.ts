@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulate } from './simulate.js';
-import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing.js';
+import { BOOKINFO, BOOKINFO_DESTINATION_RULES, clusterOf, expectOk, resourcesFor, snapshotOf } from './testing/bookinfo-sim.js';
 
 const HTTPBIN = `apiVersion: v1
 kind: Service

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulate } from '../simulate/simulate.js';
-import { BOOKINFO, clusterOf, expectOk, resourcesFor, snapshotOf } from '../simulate/testing.js';
+import { BOOKINFO, clusterOf, expectOk, resourcesFor, snapshotOf } from '../simulate/testing/bookinfo-sim.js';
 
 const ROOT = `apiVersion: networking.istio.io/v1
 kind: Gateway

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeResource, encodeResource } from '../xds/protos.js';
 import { TypeUrl } from '../envoy/type-url.js';
-import { BOOKINFO, BOOKINFO_DESTINATION_RULES, resourcesFor, snapshotOf } from '../simulate/testing.js';
+import { BOOKINFO, BOOKINFO_DESTINATION_RULES, resourcesFor, snapshotOf } from '../simulate/testing/bookinfo-sim.js';
 import type { XdsResources } from './translate.js';
 
 const RICH = `${BOOKINFO}---

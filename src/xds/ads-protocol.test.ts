@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { TypeUrl } from '../envoy/type-url.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
 import { decodeResource } from './protos.js';
-import { baseConfig, loadAssignment, routeConfig, startServer, waitEvent, withTimeout, type MutableConfig } from './ads-test-fixtures.js';
+import { baseConfig, loadAssignment, routeConfig, startServer, waitEvent, withTimeout, type MutableConfig } from './testing/ads-fixtures.js';
 import type { AdsServer } from './ads-server.js';
 import type { NodeInfo } from './node-info.js';
 

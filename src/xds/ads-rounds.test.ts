@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TypeUrl } from '../envoy/type-url.js';
 import { encodeResponse, ResourceEncoder } from './ads-wire.js';
-import { allSynced, baseConfig, routeConfig, startClient, startServer, until, UpdateLog } from './ads-test-fixtures.js';
+import { allSynced, baseConfig, routeConfig, startClient, startServer, until, UpdateLog } from './testing/ads-fixtures.js';
 
 test('encodeResponse shares a large response only for the same header fields and frame objects', () => {
   const encoder = new ResourceEncoder((_t, obj) => Buffer.from(JSON.stringify(obj)));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrl } from '../envoy/type-url.js';
 import { adsServiceDefinition, type DiscoveryRequestMessage, type DiscoveryResponseMessage } from './discovery-service.js';
-import { edsCluster, loadAssignment, MutableConfig, rdsListener, routeConfig, startClient, startServer, until, UpdateLog, withTimeout } from './ads-test-fixtures.js';
+import { edsCluster, loadAssignment, MutableConfig, rdsListener, routeConfig, startClient, startServer, until, UpdateLog, withTimeout } from './testing/ads-fixtures.js';
 import type { AdsClient } from './ads-client.js';
 import type { AdsServer } from './ads-server.js';
 import type { ProxyResources } from './ads-types.js';

@@ -7,7 +7,7 @@ import { encodeResponse, ResourceEncoder } from './ads-wire.js';
 import { deserializeDiscoveryRequest, deserializeDiscoveryResponse, serializeDiscoveryRequest, serializeDiscoveryResponse } from './discovery-service.js';
 import { Backoff } from './ads-backoff.js';
 import { defaultSubscriptions, edsNames, rdsNames, sdsNames } from './ads-dependencies.js';
-import { edsCluster, rdsListener } from './ads-test-fixtures.js';
+import { edsCluster, rdsListener } from './testing/ads-fixtures.js';
 import { AdsError } from './ads-errors.js';
 import { decodeRequestFast } from './ads-request-codec.js';
 

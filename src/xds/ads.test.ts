@@ -12,7 +12,7 @@ import type { NodeInfo } from './node-info.js';
 import {
   allSynced, baseConfig, edsCluster, loadAssignment, rdsListener, routeConfig, startClient, startServer, until,
   UpdateLog, waitEvent,
-} from './ads-test-fixtures.js';
+} from './testing/ads-fixtures.js';
 
 const CDS = TypeUrl.Cluster;
 const EDS = TypeUrl.ClusterLoadAssignment;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeResource, encodeResource } from './protos.js';
 import { TypeUrl } from '../envoy/type-url.js';
 import { EncodedResourceMap, encodedOf, rawResourceName } from './encoded-resources.js';
-import { edsCluster, loadAssignment, rdsListener } from './ads-test-fixtures.js';
+import { edsCluster, loadAssignment, rdsListener } from './testing/ads-fixtures.js';
 
 test('rawResourceName reads field 1 of every resource type as protobufjs decodes it', () => {
   const cases: [string, object, string][] = [

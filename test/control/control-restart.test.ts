@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { closeClients, get } from '../helpers/http-client.js';
+import { SHOWN_TYPES, proxyDisplayName, shownState, waitForSync } from '../harness/sync-status.js';
 
 const GW_PORT = 18280;
 const XDS_PORT = 18210;
@@ -90,10 +91,7 @@ test('traffic keeps flowing on the last config while the control plane is down; 
   }
 
   control = await startControl(config, state);
-  await waitFor(async () => {
-    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
-    return /^gw-0\.istio-system\s+\S+\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED/m.test(s.stdout);
-  });
+  await waitForSync(SERVER, state, (s) => s.proxies.some((p) => proxyDisplayName(p.id) === 'gw-0.istio-system' && SHOWN_TYPES.every((t) => shownState(p, t) === 'SYNCED')), 'gw-0 to sync', { timeoutMs: 30_000 });
   // A change after the restart reaches the proxy.
   const applied = await runWeft(['apply', '-f', '-', '--server', SERVER, '--state', state], {
     input: CONFIG.split('---\n')[3]!.replace('  - route:', '  - headers: {response: {set: {x-after-restart: "yes"}}}\n    route:'),

@@ -9,20 +9,20 @@
  * through HTTP CONNECT to literal IPv4 and IPv6 addresses.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { startTestProxy } from '../harness/proxy.js';
+import { portOf } from '../harness/ports.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.216.13';
 const DB = '127.0.216.41';
 const V6 = '127.0.216.42';
 const ALT = '127.0.216.43';
 const OUTSIDE = '127.0.216.100';
-const PORT = 19420;
+const PORT = portOf(import.meta.url); // 19420, test/harness/ports.ts
 
 const se = (name: string, host: string, endpoint: string, addresses?: string) => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -50,8 +50,7 @@ spec:
 `,
 ].join('---\n');
 
-let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let sidecar: ProxyHandle;
 const echoes: net.Server[] = [];
 
@@ -88,25 +87,10 @@ function viaConnect(target: string, text: string): Promise<{ status: string; bod
   });
 }
 
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-subnets-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   await Promise.all([echo('db', DB), echo('v6', V6), echo('alt', ALT), echo('outside', OUTSIDE)]);
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
-  sidecar = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'sleep-0', namespace: 'default', labels: { app: 'sleep' },
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  await sidecar.ready();
+  controlPlane = await startTestControlPlane({ files: { 'config.yaml': CONFIG }, tmpPrefix: 'weft-subnets-' });
+  sidecar = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'sleep-0', labels: { app: 'sleep' } });
   for (const h of ['db.weft.test', 'v6.weft.test', 'alt.weft.test']) {
     await waitUntil(() => sidecar.snapshot().clusters.get(`outbound|${PORT}||${h}`)?.hostSet.hosts.length === 1, `endpoints of ${h}`);
   }
@@ -114,9 +98,8 @@ before(async () => {
 
 after(async () => {
   await sidecar?.stop(500);
-  await cp?.stop();
+  await controlPlane?.stop();
   for (const s of echoes) await new Promise<void>((r) => s.close(() => r()));
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('ServiceEntry CIDR address: every destination inside the CIDR reaches the service', async () => {

@@ -20,8 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { eventually, issue, makeCa, run, secretYaml, servedSubject, statusOf, type CertFiles, type Ran } from '../security/gateway-tls/fixture.js';
+import { podNetOf, portOf } from '../harness/ports.js';
 
-const PORTS = { http: 19490, https: 19491, xds: 19492, api: 19493, ca: 19494, podNet: 220 } as const;
+const at = (i: number): number => portOf(import.meta.url, i); // 19490-19494 and pod network 220, test/harness/ports.ts
+const PORTS = { http: at(0), https: at(1), xds: at(2), api: at(3), ca: at(4), podNet: podNetOf(import.meta.url) } as const;
 /** The address the bound server listens on (in this suite's pod network, never given to a pod). */
 const BIND_IP = '127.220.0.200';
 

@@ -11,9 +11,9 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { Mesh, waitUntil } from '../resilience/harness.js';
 
-const mesh = new Mesh('127.208.0.1');
-const H2 = { address: '127.208.2.1', port: 19270 };
-const RELAY = { address: '127.208.2.2', port: 19271 };
+const mesh = new Mesh('127.209.0.1');
+const H2 = { address: '127.209.2.1', port: 19270 };
+const RELAY = { address: '127.209.2.2', port: 19271 };
 let pings = 0;
 const server = http2.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' });

@@ -15,8 +15,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Mesh, reply, service, Upstream, waitUntil } from '../resilience/harness.js';
+import { portOf } from '../harness/ports.js';
 
-const PORT = 19310;
+const PORT = portOf(import.meta.url); // 19316, test/harness/ports.ts
 const mesh = new Mesh('127.202.1.1');
 const panicGood = new Upstream('127.202.1.10', PORT);
 const panicBad = ['127.202.1.11', '127.202.1.12', '127.202.1.13'].map((a) => new Upstream(a, PORT));

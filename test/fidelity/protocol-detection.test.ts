@@ -14,16 +14,16 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { startTestProxy } from '../harness/proxy.js';
+import { portOf } from '../harness/ports.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.216.10';
 const BACKEND = '127.0.216.20';
-const PORT = 19400;
+const PORT = portOf(import.meta.url); // 19450, test/harness/ports.ts
 
 const CONFIG = `apiVersion: v1
 kind: Service
@@ -36,8 +36,7 @@ metadata: {name: mixed-1}
 spec: {address: ${BACKEND}, labels: {app: mixed}}
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let sidecar: ProxyHandle;
 let rawConnections = 0;
 
@@ -102,37 +101,21 @@ function connectTunnel(target: string): Promise<{ head: string; socket: net.Sock
   });
 }
 
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-sniff-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   await new Promise<void>((resolve, reject) => {
     backend.once('error', reject);
     backend.listen(PORT, BACKEND, () => resolve());
   });
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
-  sidecar = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'sleep-0', namespace: 'default', labels: { app: 'sleep' },
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  await sidecar.ready();
+  controlPlane = await startTestControlPlane({ files: { 'config.yaml': CONFIG }, tmpPrefix: 'weft-sniff-' });
+  sidecar = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'sleep-0', labels: { app: 'sleep' } });
   await waitUntil(() => sidecar.snapshot().clusters.get(`outbound|${PORT}||mixed.default.svc.cluster.local`)?.hostSet.hosts.length === 1, 'endpoints');
   await waitUntil(() => sidecar.ports().tcp.has(`outbound:${PORT}`), `the per-port outbound listener ${SIDECAR}:${PORT}`);
 });
 
 after(async () => {
   await sidecar?.stop(500);
-  await cp?.stop();
+  await controlPlane?.stop();
   await new Promise<void>((r) => backend.close(() => r()));
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('unnamed port: HTTP/1.1 through HTTP_PROXY reaches the service as HTTP/1.1', async () => {

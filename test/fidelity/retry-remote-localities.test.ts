@@ -14,11 +14,12 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import { run, startMesh, startSidecar, stopAll, waitUntil, type Mesh } from '../security/mtls/mesh-fixture.js';
+import { portOf } from '../harness/ports.js';
 
 const CALLER = '127.0.203.31';
 const ZONE_A = '127.0.203.61';
 const ZONE_B = '127.0.203.62';
-const PORT = 19420;
+const PORT = portOf(import.meta.url); // 19470, test/harness/ports.ts
 
 const CONFIG = `apiVersion: v1
 kind: Service

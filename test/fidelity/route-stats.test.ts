@@ -8,10 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, Mesh, service, Upstream } from '../resilience/harness.js';
+import { portOf } from '../harness/ports.js';
 
-const PORT = 19110;
-const mesh = new Mesh('127.200.9.1');
-const ratings = new Upstream('127.200.9.11', PORT);
+const PORT = portOf(import.meta.url); // 19115, test/harness/ports.ts
+const mesh = new Mesh('127.211.9.1');
+const ratings = new Upstream('127.211.9.11', PORT);
 const VHOST = `ratings.default.svc.cluster.local:${PORT}`;
 
 const VS = `apiVersion: networking.istio.io/v1

@@ -14,11 +14,12 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import { run, startMesh, startSidecar, stopAll, waitUntil, type Mesh } from '../security/mtls/mesh-fixture.js';
+import { portOf } from '../harness/ports.js';
 
 const DECLARED = '127.0.216.14';
 const OTHER = '127.0.216.15';
 const BACKEND = '127.0.216.51';
-const PORT = 19430;
+const PORT = portOf(import.meta.url); // 19430, test/harness/ports.ts
 
 const CONFIG = `apiVersion: v1
 kind: Service

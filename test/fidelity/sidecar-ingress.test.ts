@@ -15,9 +15,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { delayed, Mesh, reply, Upstream, waitUntil } from '../resilience/harness.js';
 
-const POD_IP = '127.220.0.10';
-const APP_HOST = '127.221.0.10';
-const BIND_IP = '127.220.0.11';
+const POD_IP = '127.222.0.10';
+const APP_HOST = '127.223.0.10';
+const BIND_IP = '127.222.0.11';
 const SERVICE_PORT = 19480;
 const APP_PORT = 19481;
 const BOUND_PORT = 19482;

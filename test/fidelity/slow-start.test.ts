@@ -15,13 +15,13 @@ import { Mesh, service, Upstream, waitUntil, type Behaviour } from '../resilienc
 
 const WINDOW_S = 5;
 const PORT = 19250;
-const mesh = new Mesh('127.208.0.1');
+const mesh = new Mesh('127.210.0.1');
 const RR = 'outbound|19250||ss-rr.default.svc.cluster.local';
 const LR = 'outbound|19250||ss-lr.default.svc.cluster.local';
-const rrOld = [new Upstream('127.208.0.11', PORT), new Upstream('127.208.0.12', PORT)];
-const rrNew = new Upstream('127.208.0.13', PORT);
-const lrOld = [new Upstream('127.208.0.21', PORT), new Upstream('127.208.0.22', PORT)];
-const lrNew = new Upstream('127.208.0.23', PORT);
+const rrOld = [new Upstream('127.210.0.11', PORT), new Upstream('127.210.0.12', PORT)];
+const rrNew = new Upstream('127.210.0.13', PORT);
+const lrOld = [new Upstream('127.210.0.21', PORT), new Upstream('127.210.0.22', PORT)];
+const lrNew = new Upstream('127.210.0.23', PORT);
 
 /** Arrival times (performance.now(), the clock the in-process proxy stamps hosts with) per upstream. */
 const arrivals = new Map<Upstream, number[]>();

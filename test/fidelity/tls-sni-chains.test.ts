@@ -19,11 +19,13 @@ import { after, before, test } from 'node:test';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { issue, makeCa, run, type CertFiles } from '../security/gateway-tls/fixture.js';
+import { portOf } from '../harness/ports.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.216.12';
 const E1 = '127.0.216.31';
 const E2 = '127.0.216.32';
-const PORT = 19410;
+const PORT = portOf(import.meta.url); // 19460, test/harness/ports.ts
 
 const CONFIG = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -73,14 +75,6 @@ function curlVia(host: string, extra: readonly string[]): Promise<string> {
 }
 const viaConnect = (host: string) => curlVia(host, ['-p', '-x', `http://${SIDECAR}:${sidecar.outboundPort()}`]);
 const viaPortListener = (host: string) => curlVia(host, ['--connect-to', `${host}:${PORT}:${SIDECAR}:${PORT}`]);
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'weft-sni-'));

@@ -14,11 +14,12 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import { startMesh, startSidecar, stopAll, viaSidecar, waitUntil, type Mesh } from '../security/mtls/mesh-fixture.js';
+import { portOf } from '../harness/ports.js';
 
 const CALLER = '127.0.203.71';
 const CALLER_B = '127.0.203.72';
 const WEB = [['127.0.203.81', 'z-a'], ['127.0.203.82', 'z-b'], ['127.0.203.83', 'z-b'], ['127.0.203.84', 'z-b']] as const;
-const PORT = 19440;
+const PORT = portOf(import.meta.url); // 19440, test/harness/ports.ts
 
 const entries = WEB.map(([ip, zone], i) => `---
 apiVersion: networking.istio.io/v1

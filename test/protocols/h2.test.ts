@@ -10,12 +10,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import http2 from 'node:http2';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { startTestProxy } from '../harness/proxy.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.9.1';
 const GATEWAY = '127.0.9.2';
@@ -101,8 +100,7 @@ spec:
   - route: [{destination: {host: web, port: {number: 9080}}}]
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let sidecar: ProxyHandle;
 let gateway: ProxyHandle;
 let gatewayPort = 0;
@@ -157,14 +155,6 @@ function curl(args: string[]): Promise<string> {
   });
 }
 
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 async function stat(proxy: ProxyHandle, name: string): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
     http.get({ host: SIDECAR === proxy.nodeId.split('~')[1] ? SIDECAR : GATEWAY, port: proxy.adminPort, path: '/stats' }, (res) => {
@@ -179,8 +169,6 @@ async function stat(proxy: ProxyHandle, name: string): Promise<number> {
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-h2-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   h2Server.on('session', () => h2Seen.sessions++);
   h2Server.on('stream', (stream, headers) => {
     h2Seen.streams++;
@@ -204,19 +192,12 @@ before(async () => {
       stream.end(Buffer.concat(chunks));
     });
   });
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  controlPlane = await startTestControlPlane({ files: { 'config.yaml': CONFIG }, tmpPrefix: 'weft-h2-' });
   await listen(h1Server, 9080, WEB);
   await listen(h2Server, 9090, H2UP);
   await listen(grpcServer, 9091, GRPC);
-  sidecar = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'client-0', namespace: 'default', labels: { app: 'client' },
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  gateway = await startProxy({
-    role: 'gateway', ip: GATEWAY, podName: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway' },
-    xds: `127.0.0.1:${xdsPort}`, adminPort: 0, readyPort: 0, prometheusPort: 0, gatewayHost: GATEWAY, bindPort: () => 0,
-  });
+  sidecar = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'client-0', labels: { app: 'client' }, waitReady: false });
+  gateway = await startTestProxy(controlPlane, { role: 'gateway', ip: GATEWAY, pod: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway' }, waitReady: false });
   await Promise.all([sidecar.ready(), gateway.ready()]);
   await waitUntil(() => sidecar.snapshot().clusters.get('outbound|9091||greeter.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'sidecar endpoints');
   await waitUntil(() => gateway.ports().gateways.size > 0 && gateway.snapshot().clusters.get('outbound|9090||h2svc.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'gateway listener');
@@ -226,10 +207,9 @@ before(async () => {
 after(async () => {
   await sidecar?.stop(500);
   await gateway?.stop(500);
-  await cp?.stop();
+  await controlPlane?.stop();
   for (const s of [h1Server, h2Server, grpcServer]) await new Promise<void>((r) => s.close(() => r()));
   h1Server.closeAllConnections();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('h2c prior knowledge on the sidecar outbound listener: :authority picks the destination (HTTP/1.1 upstream)', async () => {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { SHOWN_TYPES, applyChangedSomething, shownState, syncz, waitForSync } from '../harness/sync-status.js';
 
 const SERVER = 'http://127.0.0.1:18914';
 const TASKS = path.join(REPO_ROOT, 'samples/tasks/tcp-echo');
@@ -30,20 +31,16 @@ function exchange(text: string): Promise<string> {
   });
 }
 
-async function synced(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
-    const rows = s.stdout.trim().split('\n').slice(1);
-    if (rows.length >= 3 && rows.every((l) => !/STALE/.test(l))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('proxies did not sync');
+/** At least three proxies, none STALE (through the API, as `weft proxy-status` reads it). */
+async function synced(newerThan?: string): Promise<void> {
+  await waitForSync(SERVER, state, (s) => s.proxies.length + (s.disconnected?.length ?? 0) >= 3 && s.proxies.every((p) => SHOWN_TYPES.every((t) => shownState(p, t) !== 'STALE')), 'proxies to sync', { newerThan });
 }
 
 async function apply(file: string): Promise<void> {
+  const before = (await syncz(SERVER, state)).version;
   const r = await runWeft(['apply', '-f', file, '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
-  await synced();
+  await synced(applyChangedSomething(r.stdout) ? before : undefined);
 }
 
 /** Connections until one answers (the gateway binds 31400 once its config arrives). */

@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { startTestProxy } from '../harness/proxy.js';
 import { createEchoServer } from '../../samples/tcp-echo/echo-server.js';
+import { waitUntil } from '../harness/eventually.js';
 
 const SIDECAR = '127.0.9.40';
 const GATEWAY = '127.0.9.41';
@@ -86,8 +85,7 @@ spec:
     - {destination: {host: tcp-echo, port: {number: 9000}, subset: v2}, weight: 20}
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let sidecar: ProxyHandle;
 let gateway: ProxyHandle;
 let gatewayPort = 0;
@@ -162,14 +160,6 @@ function metric(text: string, name: string, ...patterns: RegExp[]): number {
   return sum;
 }
 
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('curl', ['-sS', '--max-time', '10', ...args], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)));
@@ -177,22 +167,13 @@ function curl(args: string[]): Promise<string> {
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-tcp-'));
-  await writeFile(path.join(dir, 'config.yaml'), CONFIG);
   await listen(echoes[0]!, 9000, V1);
   await listen(echoes[1]!, 9000, V2);
   await listen(echoes[2]!, 9700, V1);
   await listen(web, 9080, WEB);
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
-  sidecar = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'sleep-0', namespace: 'default', labels: { app: 'sleep' },
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  gateway = await startProxy({
-    role: 'gateway', ip: GATEWAY, podName: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway' },
-    xds: `127.0.0.1:${xdsPort}`, adminPort: 0, readyPort: 0, prometheusPort: 0, gatewayHost: GATEWAY, bindPort: () => 0,
-  });
+  controlPlane = await startTestControlPlane({ files: { 'config.yaml': CONFIG }, tmpPrefix: 'weft-tcp-' });
+  sidecar = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'sleep-0', labels: { app: 'sleep' }, waitReady: false });
+  gateway = await startTestProxy(controlPlane, { role: 'gateway', ip: GATEWAY, pod: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway' }, waitReady: false });
   await Promise.all([sidecar.ready(), gateway.ready()]);
   await waitUntil(() => gateway.snapshot().clusters.get('outbound|9000|v2|tcp-echo.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'gateway endpoints');
   await waitUntil(() => [...gateway.ports().tcp.keys()].some((k) => k.endsWith(':31400')), 'gateway TCP listener');
@@ -203,9 +184,8 @@ before(async () => {
 after(async () => {
   await sidecar?.stop(500);
   await gateway?.stop(500);
-  await cp?.stop();
+  await controlPlane?.stop();
   for (const s of [...echoes, web]) await new Promise<void>((r) => s.close(() => r()));
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('gateway TCP server: tcp-echo lines come back prefixed, half-close honoured', async () => {

@@ -8,11 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { waitUntil as pollUntil } from '../harness/eventually.js';
+import { startTestProxy } from '../harness/proxy.js';
 import { TypeUrl } from '../../src/envoy/type-url.js';
 
 const V1 = '127.0.0.61';
@@ -60,8 +59,7 @@ spec:
     - {destination: {host: reviews, subset: v2}, weight: ${w2}}
 `;
 
-let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let proxy: ProxyHandle;
 const upstreams: http.Server[] = [];
 
@@ -96,35 +94,23 @@ function viaProxy(url: string, headers: Record<string, string> = {}): Promise<Re
   });
 }
 
-async function waitUntil(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+/** 200 checks 50 ms apart (test/harness/eventually.ts). */
+function waitUntil(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  return pollUntil(cond, what, { tries: 200, intervalMs: 50, timeoutMs: Infinity });
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-proxy-e2e-'));
-  await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
-  await writeFile(path.join(dir, 'vs.yaml'), vs(50, 50));
-  cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  controlPlane = await startTestControlPlane({ files: { 'registry.yaml': REGISTRY, 'vs.yaml': vs(50, 50) }, tmpPrefix: 'weft-proxy-e2e-' });
   upstreams.push(await upstream(V1, 'v1'), await upstream(V2, 'v2'));
-  proxy = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'client-0', namespace: 'default', labels: { app: 'client', version: 'v1' },
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  await proxy.ready();
+  proxy = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'client-0', labels: { app: 'client', version: 'v1' } });
   await waitUntil(() => proxy.snapshot().clusters.get('outbound|9080|v2|reviews.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'endpoints');
 });
 
 after(async () => {
   agent.destroy();
   await proxy?.stop(1000);
-  await cp?.stop();
+  await controlPlane?.stop();
   for (const s of upstreams) await new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('routes by header: end-user jason always reaches v2', async () => {
@@ -165,7 +151,7 @@ test('curl -x through the sidecar', async () => {
 });
 
 test('config change through the store takes effect (100% v1)', async () => {
-  await writeFile(path.join(dir, 'vs.yaml'), vs(100, 0));
+  await controlPlane!.apply('vs.yaml', vs(100, 0));
   await waitUntil(async () => {
     const rc = proxy.ads.resources(TypeUrl.RouteConfiguration).get('9080') as { virtualHosts?: { routes?: { route?: { weightedClusters?: unknown; cluster?: string } }[] }[] } | undefined;
     return JSON.stringify(rc ?? {}).includes('"weight":{"value":100}') || JSON.stringify(rc ?? {}).includes('"cluster":"outbound|9080|v1|');

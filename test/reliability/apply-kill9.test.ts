@@ -9,7 +9,7 @@
  * under test and kills after a random
  * delay in [0, 2T) (T: the time of the answered applies so far).
  *
- * Soak: `WEFT_APPLY_KILL_RUNS=200 WEFT_APPLY_KILL_SEED=7 node --test dist/test/reliability/apply-kill9.test.js`
+ * Soak: `WEFT_APPLY_KILL_RUNS=200 WEFT_APPLY_KILL_SEED=7 node --test build/test/reliability/apply-kill9.test.js` (after `npm run build:test`)
  * (default 20 runs, seed 11). Ports 19200–19209.
  */
 import { test, after } from 'node:test';

@@ -18,7 +18,7 @@ import { REPO_ROOT, startWeft, type WeftProcess } from '../helpers/weft-process.
 import { closeClients, get } from '../helpers/http-client.js';
 import { startSteadyLoad } from '../helpers/steady-load.js';
 
-const HTTP_PORT = 19180;
+const HTTP_PORT = 19139;
 const GATEWAY = `http://127.0.0.1:${HTTP_PORT}/`;
 
 const MESH = `apiVersion: v1
@@ -133,7 +133,7 @@ test('hostile files in a running mesh: 0 failed requests, each file and line on 
   const atStart = path.join(dir, 'at-start.yaml');
   await writeFile(atStart, INVALID);
 
-  const mesh = startWeft(['up', dir, '--state', path.join(root, 'state'), '--http-port', String(HTTP_PORT), '--xds-port', '19110', '--api-port', '19114', '--pod-net', '20']);
+  const mesh = startWeft(['up', dir, '--state', path.join(root, 'state'), '--http-port', String(HTTP_PORT), '--xds-port', '19130', '--api-port', '19134', '--pod-net', '20']);
   procs.push(mesh);
   await mesh.waitFor(/✔ mesh ready in [\d.]+ s/, 90_000);
   await mesh.waitFor(/started with 1 file\(s\) that do not load/);

@@ -4,15 +4,17 @@
  * chooses per request (status, reset, hang, truncated body, invalid HTTP, delay), a real sidecar
  * (`startProxy`) used as an HTTP proxy, and helpers to send requests through it and read its stats.
  * Everything started is stopped by {@link Mesh.stop}. Waits are bounded; no timing assertions here.
+ * The control plane, the sidecar and the polling come from the shared harness (`test/harness/`).
  */
-import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ControlPlane } from '../../src/control/control-plane.js';
-import { startProxy, type ProxyHandle, type ProxyOptions } from '../../src/proxy/proxy.js';
+import type { ControlPlane } from '../../src/control/control-plane.js';
+import type { ProxyHandle, ProxyOptions } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { sleep, waitUntil as pollUntil } from '../harness/eventually.js';
+import { startTestProxy } from '../harness/proxy.js';
+
+export { sleep };
 
 /** What an upstream does with one request. */
 export type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
@@ -108,6 +110,7 @@ export interface Reply {
 export class Mesh {
   dir = '';
   cp: ControlPlane | undefined;
+  private controlPlane: TestControlPlane | undefined;
   proxy!: ProxyHandle;
   readonly upstreams: Upstream[] = [];
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -116,16 +119,11 @@ export class Mesh {
 
   /** Writes the config files, starts the control plane, upstreams and the sidecar (with `proxyOptions` added). */
   async start(files: Record<string, string>, upstreams: readonly Upstream[], proxyOptions: Partial<ProxyOptions> = {}): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'weft-resilience-'));
-    for (const [name, text] of Object.entries(files)) await writeFile(path.join(this.dir, name), text);
-    this.cp = new ControlPlane({ store: { watchDir: this.dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0 });
-    const { insecureXdsPort: xdsPort } = await this.cp.start();
+    this.controlPlane = await startTestControlPlane({ files, tmpPrefix: 'weft-resilience-' });
+    this.dir = this.controlPlane.dir;
+    this.cp = this.controlPlane.cp;
     for (const u of upstreams) this.upstreams.push(await u.listen());
-    this.proxy = await startProxy({
-      role: 'sidecar', ip: this.sidecarIp, podName: 'client-0', namespace: 'default', labels: { app: 'client', version: 'v1' },
-      xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0, ...proxyOptions,
-    });
-    await this.proxy.ready();
+    this.proxy = await startTestProxy(this.controlPlane, { ip: this.sidecarIp, pod: 'client-0', labels: { app: 'client', version: 'v1' }, extra: proxyOptions });
   }
 
   /** Waits until the named cluster has `n` hosts. */
@@ -177,9 +175,8 @@ export class Mesh {
   async stop(): Promise<void> {
     this.agent.destroy();
     await this.proxy?.stop(500);
-    await this.cp?.stop();
+    await this.controlPlane?.stop();
     for (const u of this.upstreams) await u.close();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -195,18 +192,9 @@ export function get(url: string): Promise<string> {
   });
 }
 
-/** Polls `cond` every 25 ms for up to ~10 s. */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await cond()) return;
-    await sleep(25);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Polls `cond` every 25 ms, `tries` times (~10 s): `test/harness/eventually.ts` with this file's old limits. */
+export function waitUntil(cond: () => boolean | Promise<boolean>, what: string, tries = 400): Promise<void> {
+  return pollUntil(cond, what, { tries, intervalMs: 25, timeoutMs: Infinity });
 }
 
 /** A Service + one WorkloadEntry per address, all on `port`. */

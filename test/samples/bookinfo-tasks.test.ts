@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, apiAuthHeaders, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
 import { closeClients, get } from '../helpers/http-client.js';
+import { SHOWN_TYPES, applyChangedSomething, shownState, syncz, waitForSync } from '../harness/sync-status.js';
 
 const HTTP_PORT = 18480;
 const SERVER = 'http://127.0.0.1:18414';
@@ -39,16 +40,11 @@ async function load(user?: string): Promise<{ black: number; red: number; pod: s
 }
 
 async function apply(file: string): Promise<void> {
+  const before = (await syncz(SERVER, state)).version;
   const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
-  // Wait until the gateway and sidecars have the new config: proxy-status all SYNCED again.
-  for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
-    const rows = s.stdout.trim().split('\n').slice(1);
-    if (rows.length >= 7 && rows.every((l) => /\sSYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s/.test(l))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`proxies did not sync after applying ${file}`);
+  // Wait until the gateway and sidecars have the new config: a newer snapshot, then proxy-status all SYNCED again (through the API).
+  await waitForSync(SERVER, state, (s) => (s.disconnected?.length ?? 0) === 0 && s.proxies.length >= 7 && s.proxies.every((p) => SHOWN_TYPES.every((t) => shownState(p, t) === 'SYNCED')), `proxies to sync after applying ${file}`, { newerThan: applyChangedSomething(r.stdout) ? before : undefined });
 }
 
 test('the page renders through the gateway with details, reviews and the serving pod', async () => {

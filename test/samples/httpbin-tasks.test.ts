@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, WEFT_BIN, runWeft, startWeft, type WeftProcess } from '../helpers/weft-process.js';
+import { SHOWN_TYPES, applyChangedSomething, shownState, syncz, waitForSync } from '../harness/sync-status.js';
 
 const SERVER = 'http://127.0.0.1:18514';
 const TASKS = path.join(REPO_ROOT, 'samples/tasks/httpbin');
@@ -29,21 +30,18 @@ after(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-async function synced(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const s = await runWeft(['proxy-status', '--server', SERVER, '--state', state]);
-    const rows = s.stdout.trim().split('\n').slice(1);
-    // Nothing STALE (the gateway has no routes here: its RDS is NOT SENT).
-    if (rows.length >= 4 && rows.every((l) => /\s(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s+(SYNCED|NOT SENT)\s/.test(l))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('proxies did not sync');
+/** At least four proxies, each type SYNCED or NOT SENT (through the API, as `weft proxy-status` reads it). */
+async function synced(newerThan?: string): Promise<void> {
+  // Nothing STALE (the gateway has no routes here: its RDS is NOT SENT).
+  const done = (s: string) => s === 'SYNCED' || s === 'NOT SENT';
+  await waitForSync(SERVER, state, (s) => (s.disconnected?.length ?? 0) === 0 && s.proxies.length >= 4 && s.proxies.every((p) => SHOWN_TYPES.every((t) => done(shownState(p, t)))), 'proxies to sync', { newerThan });
 }
 
 async function apply(file: string): Promise<void> {
+  const before = (await syncz(SERVER, state)).version;
   const r = await runWeft(['apply', '-f', path.join(TASKS, file), '--server', SERVER, '--state', state]);
   assert.equal(r.code, 0, r.stderr);
-  await synced();
+  await synced(applyChangedSomething(r.stdout) ? before : undefined);
 }
 
 /** Runs `weft load` inside the sleep pod (through its sidecar) and returns the count per status code. */

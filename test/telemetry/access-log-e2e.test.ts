@@ -8,12 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ControlPlane } from '../../src/control/control-plane.js';
 import { meshConfigWith } from '../../src/config/mesh-config.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../harness/control-plane.js';
+import { startTestProxy } from '../harness/proxy.js';
 import { request, waitUntil } from './mesh-fixture.js';
 
 const SIDECAR = '127.0.14.1';
@@ -67,7 +67,7 @@ spec:
 `;
 
 let dir = '';
-let cp: ControlPlane;
+let controlPlane: TestControlPlane | undefined;
 let proxy: ProxyHandle;
 let upstream: http.Server;
 const textLog = () => path.join(dir, 'text.log');
@@ -96,37 +96,30 @@ async function waitLines(file: string, n: number): Promise<string[]> {
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'weft-accesslog-'));
-  await writeFile(path.join(dir, 'registry.yaml'), REGISTRY);
-  cp = new ControlPlane({
-    store: { watchDir: dir, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0,
-    meshConfig: meshConfigWith({
+  controlPlane = await startTestControlPlane({
+    files: { 'registry.yaml': REGISTRY }, tmpPrefix: 'weft-accesslog-',
+    mesh: (d) => meshConfigWith({
       extensionProviders: [
-        { name: 'text-file', envoyFileAccessLog: { path: textLog() } },
-        { name: 'json-file', envoyFileAccessLog: { path: jsonLog(), logFormat: { labels: {} } } },
+        { name: 'text-file', envoyFileAccessLog: { path: path.join(d, 'text.log') } },
+        { name: 'json-file', envoyFileAccessLog: { path: path.join(d, 'json.log'), logFormat: { labels: {} } } },
       ],
     }),
   });
-  const { insecureXdsPort: xdsPort } = await cp.start();
+  dir = controlPlane.dir;
   upstream = http.createServer((req, res) => {
     const body = JSON.stringify({ path: req.url });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
   await new Promise<void>((r) => upstream.listen(9080, UP, () => r()));
-  proxy = await startProxy({
-    role: 'sidecar', ip: SIDECAR, podName: 'client-0', namespace: 'default', labels: { app: 'client' }, workloadName: 'client',
-    xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-  });
-  await proxy.ready();
+  proxy = await startTestProxy(controlPlane, { ip: SIDECAR, pod: 'client-0', labels: { app: 'client' }, workloadName: 'client' });
   await waitUntil(() => proxy.snapshot().clusters.get('outbound|9080||reviews.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'endpoints');
 });
 
 after(async () => {
   await proxy?.stop(300);
   await new Promise<void>((r) => { upstream?.close(() => r()); upstream?.closeAllConnections(); });
-  await cp?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await controlPlane?.stop();
 });
 
 test('off by default: requests leave no access log', async () => {
@@ -198,14 +191,14 @@ test('a workload Telemetry disabling the provider overrides the root namespace; 
 });
 
 test('mesh config accessLogFile alone (weft control --access-log-file) logs every request; a second sidecar shares nothing', async () => {
-  const d2 = await mkdtemp(path.join(os.tmpdir(), 'weft-accesslog2-'));
-  const cp2 = new ControlPlane({ store: { watchDir: d2, debounceMs: 20 }, insecureXdsPort: 0, httpPort: 0, meshConfig: meshConfigWith({ accessLogFile: path.join(d2, 'mesh.log'), accessLogEncoding: 'TEXT' }) });
+  const cp2 = await startTestControlPlane({
+    files: { 'registry.yaml': REGISTRY }, tmpPrefix: 'weft-accesslog2-',
+    mesh: (d) => meshConfigWith({ accessLogFile: path.join(d, 'mesh.log'), accessLogEncoding: 'TEXT' }),
+  });
+  const d2 = cp2.dir;
   let p2: ProxyHandle | undefined;
   try {
-    await writeFile(path.join(d2, 'registry.yaml'), REGISTRY);
-    const { insecureXdsPort: xdsPort } = await cp2.start();
-    p2 = await startProxy({ role: 'sidecar', ip: SIDECAR2, podName: 'c2-0', namespace: 'default', labels: { app: 'c2' }, xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0 });
-    await p2.ready();
+    p2 = await startTestProxy(cp2, { ip: SIDECAR2, pod: 'c2-0', labels: { app: 'c2' } });
     const p = p2;
     await waitUntil(() => p.snapshot().outboundByPort.get(9080)?.accessLogs !== undefined && p.snapshot().clusters.get('outbound|9080||reviews.default.svc.cluster.local')?.hostSet.hosts.length === 1, 'mesh-wide log');
     const r = await request(SIDECAR2, p.outboundPort(), 'http://reviews:9080/api/m', { host: 'reviews:9080', 'x-request-id': 'm-1' });
@@ -215,6 +208,5 @@ test('mesh config accessLogFile alone (weft control --access-log-file) logs ever
   } finally {
     await p2?.stop(300);
     await cp2.stop();
-    await rm(d2, { recursive: true, force: true });
   }
 });

@@ -3,16 +3,17 @@
  * the mesh CA (mesh config chosen by the test), an ingress gateway proxy, a server sidecar in front
  * of an echo app (`web`, port 9080, WorkloadEntry with `tlsMode: istio`, so proxies talk mTLS), and
  * a client sidecar (`sleep`) used as an HTTP proxy. Addresses are `<prefix>.1`…`<prefix>.5`.
- * `stop()` stops everything it started.
+ * `stop()` stops everything it started. The control plane, the proxies and the polling come from the
+ * shared harness (`test/harness/`); this module keeps its API.
  */
-import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ControlPlane } from '../../src/control/control-plane.js';
+import type { ControlPlane } from '../../src/control/control-plane.js';
 import { meshConfigWith, type MeshConfig } from '../../src/config/mesh-config.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../src/proxy/proxy.js';
+import { startTestControlPlane } from '../harness/control-plane.js';
+import { waitUntil as pollUntil } from '../harness/eventually.js';
+import { startTestProxy } from '../harness/proxy.js';
+import { httpRequest, type Reply } from '../harness/http.js';
 
 /** A running test mesh. */
 export interface TelemetryMesh {
@@ -60,55 +61,34 @@ spec:
     route: [{destination: {host: web, port: {number: 9080}}}]
 `;
 
-/** Sends a GET; resolves with status, headers and body (never rejects on HTTP errors). */
-export function request(host: string, port: number, pathOrUrl: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path: pathOrUrl, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+/** Sends a GET; resolves with status, headers and body (never rejects on HTTP errors): `test/harness/http.ts`. */
+export function request(host: string, port: number, pathOrUrl: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return httpRequest({ host, port, path: pathOrUrl, headers });
 }
 
-/** Polls `cond` every 50 ms up to `ms`. */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+/** Polls `cond` every 50 ms up to `ms`: `test/harness/eventually.ts`. */
+export function waitUntil(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  return pollUntil(cond, what, { timeoutMs: ms, intervalMs: 50 });
 }
 
 /** Starts the mesh on `<prefix>.N` addresses with `mesh` config overrides. */
 export async function startTelemetryMesh(prefix: string, mesh: Partial<MeshConfig> = {}): Promise<TelemetryMesh> {
   const ip = (n: number) => `${prefix}.${n}`;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-telemetry-'));
-  await writeFile(path.join(dir, 'config.yaml'), config(ip));
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
+  const harness = await startTestControlPlane({ files: { 'config.yaml': config(ip) }, tmpPrefix: 'weft-telemetry-', ca: true, mesh: meshConfigWith(mesh) });
+  const { dir, cp, httpPort } = harness;
   const proxies: ProxyHandle[] = [];
   const servers: http.Server[] = [];
   const seen: http.IncomingHttpHeaders[] = [];
   const stop = async () => {
     for (const p of proxies) await p.stop(300).catch(() => undefined);
     for (const s of servers) await new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
-    await cp.stop();
-    await rm(dir, { recursive: true, force: true });
+    await harness.stop();
   };
   try {
-    const { xdsPort, httpPort } = await cp.start();
-    const ca = cp.ca!;
     const start = async (o: { role: 'sidecar' | 'gateway'; ip: string; pod: string; ns: string; sa: string; labels: Record<string, string>; appAddress?: string; workload?: string }) => {
-      const p = await startProxy({
-        role: o.role, ip: o.ip, podName: o.pod, namespace: o.ns, labels: o.labels, serviceAccount: o.sa, appAddress: o.appAddress, workloadName: o.workload,
-        xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-        ...(o.role === 'gateway' ? { gatewayHost: o.ip, bindPort: () => 0 } : {}),
-        identity: { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token: await ca.mintToken(o.ns, o.sa) },
+      const p = await startTestProxy(harness, {
+        role: o.role, ip: o.ip, pod: o.pod, namespace: o.ns, labels: o.labels, serviceAccount: o.sa, appAddress: o.appAddress, workloadName: o.workload,
+        identity: true, waitReady: false,
       });
       proxies.push(p);
       return p;

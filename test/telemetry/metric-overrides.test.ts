@@ -24,8 +24,8 @@ import { admin, echoApp, startMesh, startSidecar, stopAll, viaSidecar, waitUntil
 const CLIENT = '127.0.200.10';
 const SERVER = '127.0.200.20';
 const APP = '127.0.200.21';
-const HTTP_PORT = 19110;
-const TCP_PORT = 19111;
+const HTTP_PORT = 19120;
+const TCP_PORT = 19121;
 
 const REGISTRY = `apiVersion: v1
 kind: Service

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessLog, HttpConnectionManager, Listener } from '../../src/envoy/types.js';
-import { BOOKINFO, resourcesFor, snapshotOf } from '../../src/simulate/testing.js';
+import { BOOKINFO, resourcesFor, snapshotOf } from '../../src/simulate/testing/bookinfo-sim.js';
 import { encodeResource, decodeResource } from '../../src/xds/protos.js';
 import { TypeUrl } from '../../src/envoy/type-url.js';
 import { ISTIO_TEXT_FORMAT } from '../../src/translate/telemetry/log-formats.js';

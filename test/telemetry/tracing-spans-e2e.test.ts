@@ -17,8 +17,9 @@ import { request, startTelemetryMesh, waitUntil, type TelemetryMesh } from './me
 import { stat } from '../security/mtls/mesh-fixture.js';
 import type { ProxyHandle } from '../../src/proxy/proxy.js';
 import type { ZipkinSpan } from '../../src/proxy/tracing/zipkin-span.js';
+import { portOf } from '../harness/ports.js';
 
-const COLLECTOR_PORT = 19201;
+const COLLECTOR_PORT = portOf(import.meta.url); // 19220, test/harness/ports.ts
 const ZIPKIN_HOST = 'zipkin.istio-system.svc.cluster.local';
 const COLLECTOR_CLUSTER = `outbound|${COLLECTOR_PORT}||${ZIPKIN_HOST}`;
 

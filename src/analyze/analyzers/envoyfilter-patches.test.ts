@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeYaml, lineOf, TEST_FILE } from './testing.js';
+import { analyzeYaml, lineOf, TEST_FILE } from './testing/analyze-yaml.js';
 import { loadTexts } from '../../config/load.js';
 import { analyzeLoaded } from '../analyze.js';
 import { envoyFilterPatchAnalyzer } from './envoyfilter-patches.js';

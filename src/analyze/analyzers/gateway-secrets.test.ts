@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeYaml, lineOf } from './testing.js';
+import { analyzeYaml, lineOf } from './testing/analyze-yaml.js';
 import { gatewaySecretAnalyzer } from './gateway-secrets.js';
-import { certSecret } from './gateway-secrets.fixture.js';
+import { certSecret } from './testing/gateway-secrets-fixture.js';
 
 
 const positive = `---

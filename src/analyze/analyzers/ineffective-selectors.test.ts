@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeYaml, lineOf } from './testing.js';
+import { analyzeYaml, lineOf } from './testing/analyze-yaml.js';
 import { ineffectiveSelectorAnalyzer } from './ineffective-selectors.js';
 
 

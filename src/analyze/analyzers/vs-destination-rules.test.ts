@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeYaml, lineOf, service } from './testing.js';
+import { analyzeYaml, lineOf, service } from './testing/analyze-yaml.js';
 import { destinationRuleSubsetAnalyzer } from './vs-destination-rules.js';
 
 

@@ -11,8 +11,8 @@ import { MaglevLoadBalancer } from './maglev.js';
 import { RandomLoadBalancer } from './random.js';
 import { RingHashLoadBalancer } from './ring-hash.js';
 import { RoundRobinLoadBalancer } from './round-robin.js';
-import { makeHosts, runLoadBalancerSuite } from './shared-suite.js';
-import { seededRandom } from './seeded-random.js';
+import { makeHosts, runLoadBalancerSuite } from './testing/shared-suite.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 const subjects: ReadonlyArray<{ policy: LbPolicy; options: LoadBalancerOptions; weightSlack: number }> = [
   { policy: 'ROUND_ROBIN', options: {}, weightSlack: 0 },

@@ -7,7 +7,7 @@ import { combineHashes, hashString } from './hash.js';
 import { HashPolicy, type HashPolicyConfig, type HashRequestView } from './hash-policy.js';
 import { HostSet } from './host.js';
 import { createLoadBalancer } from './load-balancer.js';
-import { makeHosts } from './shared-suite.js';
+import { makeHosts } from './testing/shared-suite.js';
 
 /** A request view over plain data. */
 function view(

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { combineHashes, hashString, hashStringHex, mixHash, normalizeRequestHash } from './hash.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 const M64 = (1n << 64n) - 1n;
 

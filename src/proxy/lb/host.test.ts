@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Host, HostSet } from './host.js';
-import { makeHosts } from './shared-suite.js';
+import { makeHosts } from './testing/shared-suite.js';
 
 describe('Host', () => {
   it('defaults weight 1, healthy, hashKey address:port, zero active requests', () => {

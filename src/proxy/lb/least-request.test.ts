@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 
 import { HostSet } from './host.js';
 import { LeastRequestLoadBalancer } from './least-request.js';
-import { assertBinomial, countPicks, makeHosts } from './shared-suite.js';
-import { seededRandom } from './seeded-random.js';
+import { assertBinomial, countPicks, makeHosts } from './testing/shared-suite.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 function withLoad(weights: number[], loads: number[]) {
   const hosts = makeHosts(weights);

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { LbError } from './errors.js';
 import { HostSet, type Host } from './host.js';
 import { isPrime, MaglevLoadBalancer } from './maglev.js';
-import { makeHosts } from './shared-suite.js';
-import { randomHash, seededRandom } from './seeded-random.js';
+import { makeHosts } from './testing/shared-suite.js';
+import { randomHash, seededRandom } from './testing/seeded-random.js';
 
 function keys(count: number, seed: number): number[] {
   const random = seededRandom(seed);

@@ -9,8 +9,8 @@ import { Host, HostSet } from './host.js';
 import { createLoadBalancer } from './load-balancer.js';
 import { PreviousPriorities } from './previous-priorities.js';
 import { needsPriorityBalancer, PriorityLoadBalancer, type LocalityGroupInit } from './priority-balancer.js';
-import { assertBinomial, countPicks, makeHosts, runLoadBalancerSuite } from './shared-suite.js';
-import { seededRandom } from './seeded-random.js';
+import { assertBinomial, countPicks, makeHosts, runLoadBalancerSuite } from './testing/shared-suite.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 function balancer(groups: readonly LocalityGroupInit[], localityWeighted: boolean, healthyPanicThreshold = 0): PriorityLoadBalancer {
   return new PriorityLoadBalancer(groups, {

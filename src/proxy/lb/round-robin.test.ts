@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import type { Host } from './host.js';
 import { HostSet } from './host.js';
 import { RoundRobinLoadBalancer } from './round-robin.js';
-import { makeHosts } from './shared-suite.js';
-import { seededRandom } from './seeded-random.js';
+import { makeHosts } from './testing/shared-suite.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 function sequence(lb: RoundRobinLoadBalancer, n: number): Host[] {
   const out: Host[] = [];

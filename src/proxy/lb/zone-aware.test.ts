@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { Host } from './host.js';
 import { createLoadBalancer } from './load-balancer.js';
 import { PriorityLoadBalancer, type LocalityGroupInit } from './priority-balancer.js';
-import { assertBinomial, countPicks } from './shared-suite.js';
-import { seededRandom } from './seeded-random.js';
+import { assertBinomial, countPicks } from './testing/shared-suite.js';
+import { seededRandom } from './testing/seeded-random.js';
 import { chooseLocality, zoneRoutingPlan, type ZoneAwareConfig } from './zone-aware.js';
 
 const cfg = (local: Record<string, number>, minClusterSize = 1, localLocality = 'r1/a'): ZoneAwareConfig => ({

@@ -34,11 +34,15 @@ export class BootstrapTokens {
   /** jti → expiry (ms) of tokens already used. */
   private readonly used = new Map<string, number>();
 
-  constructor(private readonly key: Uint8Array) {}
+  /**
+   * `now`: the clock (ms since the epoch) that stamps `iat`/`exp` and judges expiry; tests inject one
+   * to expire a token without waiting.
+   */
+  constructor(private readonly key: Uint8Array, private readonly now: () => number = Date.now) {}
 
-  /** Tokens with a fresh random key (tests, or a control plane without a state directory). */
-  static ephemeral(): BootstrapTokens {
-    return new BootstrapTokens(randomBytes(32));
+  /** Tokens with a fresh random key (tests, or a control plane without a state directory); `now` as the constructor's. */
+  static ephemeral(now?: () => number): BootstrapTokens {
+    return new BootstrapTokens(randomBytes(32), now);
   }
 
   /** Loads the key from `stateDir`, creating it (0600) on first use. */
@@ -48,7 +52,7 @@ export class BootstrapTokens {
 
   /** A token for `identity`, valid `ttlMs` (default 10 min). */
   async mint(identity: SpiffeId, ttlMs = DEFAULT_TOKEN_TTL_MS): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     return new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(TOKEN_ISSUER)
@@ -64,11 +68,11 @@ export class BootstrapTokens {
   async consume(token: string): Promise<SpiffeId> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, this.key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'], currentDate: new Date(this.now()) }));
     } catch (cause) {
       throw new SecurityError(SecurityErrorCode.TokenInvalid, `bootstrap token rejected: ${(cause as Error).message}`, { cause });
     }
-    const now = Date.now();
+    const now = this.now();
     for (const [jti, exp] of this.used) if (exp < now) this.used.delete(jti);
     if (!payload.jti || !payload.sub || payload.exp === undefined) throw new SecurityError(SecurityErrorCode.TokenInvalid, 'bootstrap token lacks jti, sub or exp');
     if (this.used.has(payload.jti)) throw new SecurityError(SecurityErrorCode.TokenInvalid, 'bootstrap token was already used');

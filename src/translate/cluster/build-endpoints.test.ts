@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterLoadAssignment } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import { app, BOOKINFO, DESTINATION_RULE_ALL, roundTrip, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
+import { app, BOOKINFO, DESTINATION_RULE_ALL, roundTrip, sidecarOf, snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildClusters, buildEndpoints, buildClusterLoadAssignment } from './index.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Cluster, UpstreamHttpProtocolOptions, UpstreamTlsContext } from '../../envoy/types.js';
 import { meshConfigWith } from '../../config/mesh-config.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import { BOOKINFO, DESTINATION_RULE_ALL, HTTPBIN, HTTPBIN_CIRCUIT_BREAKER, roundTrip, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
+import { BOOKINFO, DESTINATION_RULE_ALL, HTTPBIN, HTTPBIN_CIRCUIT_BREAKER, roundTrip, sidecarOf, snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildClusters, buildOutboundClusters, hashPolicyFor, UNLIMITED } from './index.js';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from './cluster-draft.js';
 import { destinationRuleFor } from './destination-rule-index.js';

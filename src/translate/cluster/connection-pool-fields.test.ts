@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster, UpstreamHttpProtocolOptions } from '../../envoy/types.js';
-import { BOOKINFO, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
+import { BOOKINFO, sidecarOf, snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildClusters } from './index.js';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from './cluster-draft.js';
 

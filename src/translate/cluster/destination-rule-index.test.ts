@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { app, snapshotOf, sidecarOf } from './bookinfo-fixture.js';
+import { app, snapshotOf, sidecarOf } from './testing/bookinfo-fixture.js';
 import { destinationRuleFor } from './destination-rule-index.js';
 import type { MeshSnapshot } from '../../model/snapshot.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TypeUrl } from '../../envoy/type-url.js';
-import { BOOKINFO, HTTPBIN, HTTPBIN_CIRCUIT_BREAKER, roundTrip, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
+import { BOOKINFO, HTTPBIN, HTTPBIN_CIRCUIT_BREAKER, roundTrip, sidecarOf, snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildInboundClusters } from './index.js';
 import { parseDefaultEndpoint } from './sidecar-ingress.js';
 

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from '../../envoy/types.js';
-import { BOOKINFO, sidecarOf, snapshotOf } from './bookinfo-fixture.js';
+import { BOOKINFO, sidecarOf, snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildClusters } from './index.js';
 
 const REVIEWS = 'outbound|9080||reviews.default.svc.cluster.local';

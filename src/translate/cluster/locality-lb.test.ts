@@ -9,7 +9,7 @@ import type { ClusterLoadAssignment } from '../../envoy/types.js';
 import { meshConfigWith, type MeshConfig } from '../../config/mesh-config.js';
 import type { ProxyNode } from '../../model/proxy-node.js';
 import { SharedTranslator } from '../shared-translation.js';
-import { snapshotOf } from './bookinfo-fixture.js';
+import { snapshotOf } from './testing/bookinfo-fixture.js';
 import { buildClusterLoadAssignment } from './index.js';
 import { localityMatch, lbPriority } from './locality-lb.js';
 import { splitLocality } from '../../registry/locality.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HttpConnectionManager, Listener } from '../../envoy/types.js';
 import type { MeshConfig } from '../../config/mesh-config.js';
-import { BOOKINFO, resourcesFor, snapshotOf } from '../../simulate/testing.js';
+import { BOOKINFO, resourcesFor, snapshotOf } from '../../simulate/testing/bookinfo-sim.js';
 import { HCM_FILTER } from './http-connection-manager.js';
 
 const GATEWAY = `apiVersion: networking.istio.io/v1

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOKINFO, expectOk, nodeFor, resourcesFor, snapshotOf } from '../../simulate/testing.js';
+import { BOOKINFO, expectOk, nodeFor, resourcesFor, snapshotOf } from '../../simulate/testing/bookinfo-sim.js';
 import type { SimAuthz } from '../../simulate/authz.js';
 import type { SimRequest } from '../../simulate/types.js';
 import type { MeshConfig } from '../../config/mesh-config.js';

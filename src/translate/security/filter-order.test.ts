@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOKINFO, nodeFor, snapshotOf } from '../../simulate/testing.js';
+import { BOOKINFO, nodeFor, snapshotOf } from '../../simulate/testing/bookinfo-sim.js';
 import { httpFilters } from '../listener/http-connection-manager.js';
 import { securityHttpFilters } from './security-filters.js';
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOOKINFO, resourcesFor, snapshotOf } from '../../simulate/testing.js';
+import { BOOKINFO, resourcesFor, snapshotOf } from '../../simulate/testing/bookinfo-sim.js';
 import type { HttpConnectionManager } from '../../envoy/types.js';
 import type { JwtAuthentication } from '../../envoy/jwt/types.js';
 import { decodeResource, encodeResource } from '../../xds/protos.js';

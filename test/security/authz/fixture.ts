@@ -2,24 +2,21 @@
  * Fixture for the authorization end-to-end tests: an in-process control plane (with the mesh CA, so
  * sidecars get SPIFFE identities and talk mTLS) watching a temp directory, real sidecars
  * (`startProxy`) on 127.77.x.y loopback addresses in front of plaintext apps, raw-socket and
- * HTTP helpers. Everything is bounded and stopped by {@link AuthzMesh.stop}.
+ * HTTP helpers. Everything is bounded and stopped by {@link AuthzMesh.stop}. The control plane, the
+ * proxies and the polling come from the shared harness (`test/harness/`); this module keeps its API.
  */
-import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ControlPlane } from '../../../src/control/control-plane.js';
+import type { ControlPlane } from '../../../src/control/control-plane.js';
 import { meshConfigWith, type MeshConfig } from '../../../src/config/mesh-config.js';
-import { startProxy, type ProxyHandle } from '../../../src/proxy/proxy.js';
+import type { ProxyHandle } from '../../../src/proxy/proxy.js';
+import { startTestControlPlane } from '../../harness/control-plane.js';
+import { eventually as pollEventually } from '../../harness/eventually.js';
+import { startTestProxy } from '../../harness/proxy.js';
+import { viaProxy, type Reply } from '../../harness/http.js';
 
-/** A reply. */
-export interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+/** A reply (test/harness/http.ts). */
+export type { Reply };
 
 /** One workload: its sidecar, app address and app server. */
 export interface Workload {
@@ -65,36 +62,24 @@ export function service(name: string, port: number, entries: readonly { ip: stri
 
 /** Starts a control plane (with CA) on a temp dir holding `files`. */
 export async function startAuthzMesh(files: Record<string, string>, mesh: Partial<MeshConfig> = {}): Promise<AuthzMesh> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-authz-'));
-  for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, meshConfig: meshConfigWith(mesh) });
-  const { xdsPort } = await cp.start();
-  const ca = cp.ca!;
+  const harness = await startTestControlPlane({ files, tmpPrefix: 'weft-authz-', ca: true, mesh: meshConfigWith(mesh) });
   const proxies: ProxyHandle[] = [];
   const servers: http.Server[] = [];
   return {
-    dir,
-    cp,
-    apply: (f, y) => writeFile(path.join(dir, f), y),
-    remove: (f) => unlink(path.join(dir, f)).catch(() => undefined),
+    dir: harness.dir,
+    cp: harness.cp,
+    apply: harness.apply,
+    remove: harness.remove,
     async sidecar(name, ip, appIp, sa, labels) {
-      const token = await ca.mintToken('default', sa);
-      const proxy = await startProxy({
-        role: 'sidecar', ip, podName: `${name}-0`, namespace: 'default', labels, serviceAccount: sa, appAddress: appIp,
-        xds: `127.0.0.1:${xdsPort}`, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0,
-        identity: { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token },
-      });
+      const proxy = await startTestProxy(harness, { ip, pod: `${name}-0`, labels, serviceAccount: sa, appAddress: appIp, identity: true, waitReady: false });
       proxies.push(proxy);
       await proxy.ready();
       return { name, ip, appIp, proxy };
     },
     async gateway(ip) {
-      const sa = 'istio-ingressgateway-service-account';
-      const token = await ca.mintToken('istio-system', sa);
-      const proxy = await startProxy({
-        role: 'gateway', ip, podName: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' },
-        serviceAccount: sa, xds: `127.0.0.1:${xdsPort}`, adminPort: 0, readyPort: 0, prometheusPort: 0, gatewayHost: ip, bindPort: () => 0,
-        identity: { caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem, token },
+      const proxy = await startTestProxy(harness, {
+        role: 'gateway', ip, pod: 'istio-ingressgateway-0', namespace: 'istio-system', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' },
+        serviceAccount: 'istio-ingressgateway-service-account', identity: true, waitReady: false,
       });
       proxies.push(proxy);
       await proxy.ready();
@@ -112,8 +97,7 @@ export async function startAuthzMesh(files: Record<string, string>, mesh: Partia
           s.closeAllConnections();
         });
       }
-      await cp.stop();
-      await rm(dir, { recursive: true, force: true });
+      await harness.stop();
     },
   };
 }
@@ -135,20 +119,9 @@ export function echoServer(name: string): http.Server {
   });
 }
 
-/** A request through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send). */
+/** A request through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send): `test/harness/http.ts`. */
 export function viaSidecar(w: Workload, url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = http.request({ host: w.ip, port: w.proxy.outboundPort(), method: opts.method ?? 'GET', path: url, headers: { host: u.host, ...opts.headers }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+  return viaProxy(w.ip, w.proxy.outboundPort(), url, opts);
 }
 
 /** Sends raw bytes on a new connection; resolves with everything read until close (or `ms`). */
@@ -173,18 +146,7 @@ export function statusOf(raw: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Retries `fn` until `ok` accepts its result (config pushes take a moment), up to `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch {
-      // not ready yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+/** Retries `fn` every 100 ms until `ok` accepts its result (config pushes take a moment), up to `timeoutMs`: `test/harness/eventually.ts`. */
+export function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  return pollEventually(fn, ok, what, { timeoutMs, intervalMs: 100 });
 }

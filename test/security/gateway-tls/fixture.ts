@@ -9,9 +9,11 @@ import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/weft-process.js';
+import { podNetOf, portOf } from '../../harness/ports.js';
 
-/** Ports and pod network of this suite (unused by the other tests). */
-export const PORTS = { http: 18680, https: 18643, xds: 18610, api: 18614, ca: 18612, podNet: 60 } as const;
+const at = (i: number): number => portOf(import.meta.url, i); // 18610-18680 and pod network 60, test/harness/ports.ts
+/** Ports and pod network of this suite (unused by the other tests): its row in test/harness/ports.ts. */
+export const PORTS = { http: at(70), https: at(33), xds: at(0), api: at(4), ca: at(2), podNet: podNetOf(import.meta.url) } as const;
 
 /** PEM files of one certificate. */
 export interface CertFiles {

@@ -2,17 +2,18 @@
  * Test fixture for the mTLS end-to-end tests: an in-process control plane with the mesh CA (CSR on
  * a free port, in-memory root), real sidecars (`startProxy`) that obtain certificates with bootstrap
  * tokens, plaintext upstream apps that echo what they received, and small HTTP/curl helpers.
- * Everything binds loopback addresses only and is stopped by `stopAll`.
+ * Everything binds loopback addresses only and is stopped by `stopAll`. The control plane, the
+ * sidecars and the polling come from the shared harness (`test/harness/`); this module keeps its API.
  */
-import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ControlPlane } from '../../../src/control/control-plane.js';
+import type { ControlPlane } from '../../../src/control/control-plane.js';
 import type { MeshConfig } from '../../../src/config/mesh-config.js';
-import { startProxy, type ProxyHandle, type ProxyOptions } from '../../../src/proxy/proxy.js';
+import type { ProxyHandle, ProxyOptions } from '../../../src/proxy/proxy.js';
+import { startTestControlPlane, type TestControlPlane } from '../../harness/control-plane.js';
+import { waitUntil as pollUntil } from '../../harness/eventually.js';
+import { startTestProxy } from '../../harness/proxy.js';
+import { viaProxy, type Reply } from '../../harness/http.js';
 
 /** A running control plane with its config directory. */
 export interface Mesh {
@@ -26,6 +27,8 @@ export interface Mesh {
   /** Writes (or replaces) a config file in the watched directory. */
   apply(file: string, yaml: string): Promise<void>;
   remove(file: string): Promise<void>;
+  /** The harness control plane behind this mesh. */
+  readonly harness: TestControlPlane;
 }
 
 /**
@@ -34,29 +37,23 @@ export interface Mesh {
  * `meshConfig`: the mesh config (default: Istio's defaults).
  */
 export async function startMesh(files: Record<string, string>, opts: { insecureXds?: boolean; log?: (line: string) => void; meshConfig?: MeshConfig } = {}): Promise<Mesh> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-mtls-'));
-  for (const [f, y] of Object.entries(files)) await writeFile(path.join(dir, f), y);
-  const cp = new ControlPlane({ store: { watchDir: dir, debounceMs: 20 }, httpPort: 0, ca: { port: 0 }, ...(opts.insecureXds ? { insecureXdsPort: 0 } : {}), ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}), log: opts.log });
-  const { xdsPort, insecureXdsPort } = await cp.start();
-  const ca = cp.ca!;
+  const harness = await startTestControlPlane({ files, tmpPrefix: 'weft-mtls-', ca: true, insecureXds: opts.insecureXds === true, ...(opts.meshConfig ? { mesh: opts.meshConfig } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const ca = harness.ca!;
   return {
-    dir, cp, xds: `127.0.0.1:${xdsPort}`, caAddress: `127.0.0.1:${ca.port}`, rootCertPem: ca.rootCertPem,
-    insecureXds: insecureXdsPort !== undefined ? `127.0.0.1:${insecureXdsPort}` : undefined,
-    apply: (f, y) => writeFile(path.join(dir, f), y),
-    remove: (f) => unlink(path.join(dir, f)).catch(() => undefined),
+    dir: harness.dir, cp: harness.cp, xds: harness.xds, caAddress: ca.address, rootCertPem: ca.rootCertPem,
+    insecureXds: harness.insecureXds,
+    apply: harness.apply,
+    remove: harness.remove,
+    harness,
   };
 }
 
 /** Starts a sidecar with a workload identity from the mesh CA. */
 export async function startSidecar(mesh: Mesh, o: { ip: string; pod: string; sa: string; labels: Record<string, string>; appAddress?: string; ttlMs?: number; log?: ProxyOptions['log'] }): Promise<ProxyHandle> {
-  const token = await mesh.cp.ca!.mintToken('default', o.sa);
-  const p = await startProxy({
-    role: 'sidecar', ip: o.ip, podName: o.pod, namespace: 'default', labels: o.labels, serviceAccount: o.sa, appAddress: o.appAddress,
-    xds: mesh.xds, outboundPort: 0, adminPort: 0, readyPort: 0, prometheusPort: 0, log: o.log,
-    identity: { caAddress: mesh.caAddress, rootCertPem: mesh.rootCertPem, token, ttlMs: o.ttlMs },
+  return startTestProxy(mesh.harness, {
+    ip: o.ip, pod: o.pod, labels: o.labels, serviceAccount: o.sa, appAddress: o.appAddress,
+    identity: { ttlMs: o.ttlMs }, extra: { log: o.log },
   });
-  await p.ready();
-  return p;
 }
 
 /** An app that echoes method, path and headers as JSON, and whether its connection was TLS. */
@@ -73,26 +70,12 @@ export function echoApp(address: string, port: number, name: string): Promise<ht
 }
 
 /** A reply. */
-export interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+/** A reply (test/harness/http.ts). */
+export type { Reply };
 
-/** GET `url` through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send). */
+/** GET `url` through a sidecar's outbound listener (absolute form, as HTTP_PROXY clients send): `test/harness/http.ts`. */
 export function viaSidecar(proxy: ProxyHandle, ip: string, url: string, agent?: http.Agent): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = http.request({ host: ip, port: proxy.outboundPort(), method: 'GET', path: url, headers: { host: u.host }, agent: agent ?? false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+  return viaProxy(ip, proxy.outboundPort(), url, { agent });
 }
 
 /** Runs a command; resolves with exit code and output (never rejects on a non-zero exit). */
@@ -109,14 +92,9 @@ export function run(cmd: string, args: readonly string[], input = ''): Promise<{
   });
 }
 
-/** Polls `cond` every 50 ms (up to 10 s). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+/** Polls `cond` every 50 ms (up to 10 s): `test/harness/eventually.ts`. */
+export function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  return pollUntil(cond, what, { timeoutMs, intervalMs: 50 });
 }
 
 /** Fetches a proxy admin path as text. */
@@ -147,8 +125,7 @@ export async function stopAll(mesh: Mesh | undefined, proxies: readonly (ProxyHa
       s.closeAllConnections?.();
     });
   }
-  await mesh?.cp.stop();
-  if (mesh) await rm(mesh.dir, { recursive: true, force: true });
+  await mesh?.harness.stop();
 }
 
 /** Swallows EPIPE/ECONNRESET on a child's stdin (it exited before reading); rethrows anything else. */

@@ -4,7 +4,7 @@
  * chunked, Content-Length, pipelined; every 250th case also split at every byte boundary and fed
  * byte by byte). Any input Weft accepts must parse identically in llhttp; anything llhttp refuses,
  * Weft refuses. Replay or extend: `WEFT_FUZZ_SEED=<seed> WEFT_FUZZ_CASES=<n> node --test
- * dist/src/proxy/h1/fuzz/differential.test.js` (the seed is printed, and on a failure the case
+ * build/src/proxy/h1/fuzz/differential.test.js` after `npm run build:test` (the seed is printed, and on a failure the case
  * index and its bytes). A longer run: `npm run bench -- h1-codec`.
  */
 import { test } from 'node:test';

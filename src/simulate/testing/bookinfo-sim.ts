@@ -4,13 +4,13 @@
  * call. Addresses are deterministic loopback IPs, as `weft up` assigns them.
  */
 import assert from 'node:assert/strict';
-import { loadTexts } from '../config/load.js';
-import { meshConfigWith, type MeshConfig } from '../config/mesh-config.js';
-import { proxyId, type ProxyNode } from '../model/proxy-node.js';
-import { buildSnapshot, type MeshSnapshot } from '../model/snapshot.js';
-import { translate, type TranslateOptions, type XdsResources } from '../translate/translate.js';
-import { simulate } from './simulate.js';
-import type { SimRequest, SimResult, SimSuccess } from './types.js';
+import { loadTexts } from '../../config/load.js';
+import { meshConfigWith, type MeshConfig } from '../../config/mesh-config.js';
+import { proxyId, type ProxyNode } from '../../model/proxy-node.js';
+import { buildSnapshot, type MeshSnapshot } from '../../model/snapshot.js';
+import { translate, type TranslateOptions, type XdsResources } from '../../translate/translate.js';
+import { simulate } from '../simulate.js';
+import type { SimRequest, SimResult, SimSuccess } from '../types.js';
 
 function deployment(name: string, app: string, version: string | undefined, port: number, ns = 'default'): string {
   const labels = version ? `{app: ${app}, version: ${version}}` : `{app: ${app}}`;

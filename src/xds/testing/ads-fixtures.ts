@@ -4,11 +4,11 @@
  * Not used outside tests.
  */
 import type { EventEmitter } from 'node:events';
-import { TypeUrl } from '../envoy/type-url.js';
-import { AdsServer } from './ads-server.js';
-import { AdsClient, type AdsClientOptions } from './ads-client.js';
-import type { ProxyResources } from './ads-types.js';
-import type { NodeInfo } from './node-info.js';
+import { TypeUrl } from '../../envoy/type-url.js';
+import { AdsServer } from '../ads-server.js';
+import { AdsClient, type AdsClientOptions } from '../ads-client.js';
+import type { ProxyResources } from '../ads-types.js';
+import type { NodeInfo } from '../node-info.js';
 
 /** Upper bound for any single wait in tests; never a timing assertion. */
 export const WAIT_MS = 10_000;

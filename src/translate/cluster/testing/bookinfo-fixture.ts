@@ -3,13 +3,13 @@
  * Istio's task DestinationRules, loaded with the real loader into a snapshot whose pods get
  * 127.0.0.x addresses. Not a test file itself (no `.test` suffix).
  */
-import { loadTexts } from '../../config/load.js';
-import type { Resource } from '../../config/resource.js';
-import type { MeshConfig } from '../../config/mesh-config.js';
-import type { ProxyNode } from '../../model/proxy-node.js';
-import { proxyId } from '../../model/proxy-node.js';
-import { buildSnapshot, type MeshSnapshot } from '../../model/snapshot.js';
-import { decodeResource, encodeResource } from '../../xds/protos.js';
+import { loadTexts } from '../../../config/load.js';
+import type { Resource } from '../../../config/resource.js';
+import type { MeshConfig } from '../../../config/mesh-config.js';
+import type { ProxyNode } from '../../../model/proxy-node.js';
+import { proxyId } from '../../../model/proxy-node.js';
+import { buildSnapshot, type MeshSnapshot } from '../../../model/snapshot.js';
+import { decodeResource, encodeResource } from '../../../xds/protos.js';
 
 /** A Service plus a Deployment per version, as in Bookinfo's manifests. */
 export function app(name: string, port: number, versions: readonly string[], opts: { ns?: string; replicas?: number; portName?: string; targetPort?: number } = {}): string {

@@ -3,14 +3,14 @@
  * (with the built-in ingress gateway) and runs one analyzer, failing loudly if the fixture itself
  * does not load cleanly, so a test never passes on a fixture the loader rejected.
  */
-import { loadTexts } from '../../config/load.js';
-import type { Diagnostic } from '../../config/diagnostic.js';
-import { buildSnapshot } from '../../model/snapshot.js';
-import type { MeshConfig } from '../../config/mesh-config.js';
-import { DEFAULT_MESH_CONFIG } from '../../config/mesh-config.js';
-import type { Analyzer } from '../analyzer.js';
-import { buildContext } from '../context.js';
-import { defaultIngressResources } from '../defaults.js';
+import { loadTexts } from '../../../config/load.js';
+import type { Diagnostic } from '../../../config/diagnostic.js';
+import { buildSnapshot } from '../../../model/snapshot.js';
+import type { MeshConfig } from '../../../config/mesh-config.js';
+import { DEFAULT_MESH_CONFIG } from '../../../config/mesh-config.js';
+import type { Analyzer } from '../../analyzer.js';
+import { buildContext } from '../../context.js';
+import { defaultIngressResources } from '../../defaults.js';
 
 /** The file name fixtures are loaded under. */
 export const TEST_FILE = 'test.yaml';

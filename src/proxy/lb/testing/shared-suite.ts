@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { Host, HostSet } from './host.js';
-import type { LbContext, LoadBalancer } from './load-balancer.js';
+import { Host, HostSet } from '../host.js';
+import type { LbContext, LoadBalancer } from '../load-balancer.js';
 import { randomHash, seededRandom } from './seeded-random.js';
 
 /** How the suite builds the balancer under test. */
