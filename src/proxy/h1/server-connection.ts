@@ -67,6 +67,14 @@ export interface H1ServerOptions {
    * none, the error's status).
    */
   readonly localReply?: (err: H1CodecError) => { readonly body: string; readonly headers?: readonly string[]; readonly status?: number };
+  /**
+   * What the peer's FIN (end of its side) means while a request is in flight: true (default), the
+   * response is still sent, then the connection closes; false, the request is aborted (its body
+   * errors with ECONNRESET, its response is abandoned and emits `'close'`) and the connection
+   * ends, as node:http's server does without `httpAllowHalfOpen` (lib/_http_server.js
+   * `socketOnEnd`) and Envoy's HTTP/1 codec, which resets a stream whose downstream closed.
+   */
+  readonly halfOpen?: boolean;
   /** Adds a `date` field to response heads that have none (node:http's `sendDate`; Envoy's connection manager does so too). Default false. */
   readonly sendDate?: boolean;
   /** Parser limits (head size, header count, URI length, body size). */
@@ -292,8 +300,17 @@ export class H1ServerConnection {
       this.refuse(err as H1CodecError);
       return;
     }
-    if (this.current === undefined) this.finish();
-    else this.closing = true;
+    const ex = this.current;
+    if (ex === undefined) this.finish();
+    else if (this.opts.halfOpen === false) {
+      this.current = undefined;
+      if (!ex.bodyDone) {
+        ex.bodyDone = true;
+        ex.body.destroy(Object.assign(new Error('downstream connection closed'), { code: 'ECONNRESET' }));
+      }
+      ex.res.abandon();
+      this.finish();
+    } else this.closing = true;
   }
 
   /** Ends the connection after what was written. */
