@@ -175,7 +175,6 @@ export class H1ServerConnection {
           this.socket.pause();
           break;
         }
-        if (state === 'idle') this.arm('headers');
         let used: number;
         try {
           used = this.parser.execute(this.pending);
@@ -183,6 +182,8 @@ export class H1ServerConnection {
           this.refuse(err as H1CodecError);
           return;
         }
+        // A head that arrived whole costs no timer; one still incomplete starts the headers timeout.
+        if (this.parser.state === 'head') this.arm('headers');
         const rest = this.pending.subarray(used);
         this.pending = rest;
         if (this.upgradeHead !== undefined) {
@@ -407,6 +408,8 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
   private closeEmitted = false;
   private stored: Record<string, string | number | readonly string[]> | undefined;
   private trailerText = '';
+  /** The final head, written with the first body bytes or at `end` (one write for both, as node:http does). */
+  private pendingHead: string | undefined;
 
   /** @internal Created by the connection. */
   constructor(
@@ -494,7 +497,7 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
     this.framing = h.framing;
     this.remaining = h.contentLength;
     this.keepAlive = h.keepAlive;
-    if (!this.dead) this.socket.write(text);
+    if (!this.dead) this.pendingHead = text;
     return this;
   }
 
@@ -515,9 +518,10 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
           return false;
         }
         this.remaining -= buf.length;
-        return this.socket.write(buf);
+        return this.send(buf);
       case 'chunked': {
         this.socket.cork();
+        this.flushHead();
         this.socket.write(chunkHeader(buf.length));
         this.socket.write(buf);
         const ok = this.socket.write('\r\n');
@@ -525,8 +529,26 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
         return ok;
       }
       default:
-        return this.socket.write(buf);
+        return this.send(buf);
     }
+  }
+
+  /** Writes the pending head, if any. */
+  private flushHead(): void {
+    const head = this.pendingHead;
+    if (head === undefined) return;
+    this.pendingHead = undefined;
+    this.socket.write(head, 'latin1');
+  }
+
+  /** Writes `data`, after the pending head if there is one (corked: one `writev`). */
+  private send(data: Buffer | string): boolean {
+    if (this.pendingHead === undefined) return this.socket.write(data);
+    this.socket.cork();
+    this.flushHead();
+    const ok = this.socket.write(data);
+    this.socket.uncork();
+    return ok;
   }
 
   /** Ends the response (writing `chunk` first); the connection then serves the next request or closes. */
@@ -539,7 +561,8 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
     if (chunk !== undefined) this.write(chunk);
     this.ended = true;
     if (this.dead) return this;
-    if (this.framing === 'chunked') this.socket.write(this.trailerText === '' ? LAST_CHUNK : `0\r\n${this.trailerText}\r\n`);
+    if (this.framing === 'chunked') this.send(this.trailerText === '' ? LAST_CHUNK : `0\r\n${this.trailerText}\r\n`);
+    else this.flushHead();
     let keepAlive = this.keepAlive;
     if (this.framing === 'length' && this.remaining > 0) {
       // Fewer bytes than announced: the client would wait for the rest; close instead (Envoy resets).
