@@ -363,6 +363,9 @@ export class H1ServerConnection {
   }
 }
 
+/** Bodies up to this size are copied behind their head and written with it in one buffer. */
+const SMALL_BODY = 16 * 1024;
+
 /** The IMF-fixdate of now, cached per second (RFC 9110 §6.6.1; node:http and Envoy both send `date`). */
 let dateSecond = -1;
 let dateValue = '';
@@ -541,12 +544,25 @@ export class H1ResponseWriter extends EventEmitter implements DownstreamResponse
     this.socket.write(head, 'latin1');
   }
 
-  /** Writes `data`, after the pending head if there is one (corked: one `writev`). */
+  /**
+   * Writes `data`, after the pending head if there is one: head and a small body as one buffer
+   * (one `write`, no `writev` bookkeeping: the profile of a sidecar showed it), a large body corked
+   * behind the head.
+   */
   private send(data: Buffer | string): boolean {
-    if (this.pendingHead === undefined) return this.socket.write(data);
+    const head = this.pendingHead;
+    if (head === undefined) return this.socket.write(data);
+    this.pendingHead = undefined;
+    const body = typeof data === 'string' ? Buffer.from(data) : data;
+    if (body.length <= SMALL_BODY) {
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      body.copy(out, head.length);
+      return this.socket.write(out);
+    }
     this.socket.cork();
-    this.flushHead();
-    const ok = this.socket.write(data);
+    this.socket.write(head, 'latin1');
+    const ok = this.socket.write(body);
     this.socket.uncork();
     return ok;
   }
