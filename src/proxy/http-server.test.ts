@@ -74,18 +74,26 @@ test('pipelined requests are answered in order even when the first answers last'
   });
 });
 
-test('Expect: 100-continue gets 100 Continue once the body is read, then the response', async () => {
+test('Expect: 100-continue gets 100 Continue at once (Envoy, node:http), before the handler reads, then the response', async () => {
+  let sawContinue!: () => void;
+  const continued = new Promise<void>((r) => (sawContinue = r));
   await withListener((req, res) => {
-    let n = 0;
-    req.on('data', (d: Buffer) => (n += d.length));
-    req.on('end', () => res.end(`got ${n}`));
+    // The handler reads the body only once the client has seen 100 Continue: no read triggers it.
+    void continued.then(() => {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => res.end(`got ${n}`));
+    });
   }, async (port) => {
     const out = await new Promise<string>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1', () => s.write('POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n'));
       let got = '';
       s.on('data', (d: Buffer) => {
         got += d.toString('latin1');
-        if (got === 'HTTP/1.1 100 Continue\r\n\r\n') s.write('hello');
+        if (got === 'HTTP/1.1 100 Continue\r\n\r\n') {
+          sawContinue();
+          s.write('hello');
+        }
       });
       s.on('error', reject);
       s.on('close', () => resolve(got));

@@ -138,6 +138,7 @@ export class HttpListener {
       takesUpgrade: (head) => head.method === 'CONNECT' || this.server.listenerCount('upgrade') > 0,
       localReply: codecLocalReply,
       sendDate: true,
+      continueAtHead: true,
       // A client's FIN aborts its in-flight request (DC), as with node:http before and Envoy.
       halfOpen: false,
       limits: { maxHeadBytes: this.maxHeadBytes, maxHeaders: limits.maxHeadersCount, maxUriBytes: limits.maxUriBytes },

@@ -75,6 +75,12 @@ export interface H1ServerOptions {
    * `socketOnEnd`) and Envoy's HTTP/1 codec, which resets a stream whose downstream closed.
    */
   readonly halfOpen?: boolean;
+  /**
+   * Answers `Expect: 100-continue` with `100 Continue` as soon as the head is dispatched (Envoy's
+   * connection manager does so unless `proxy_100_continue`, ConnectionManagerImpl::ActiveStream::
+   * decodeHeaders; node:http too) instead of when the body is first read. Default false.
+   */
+  readonly continueAtHead?: boolean;
   /** Adds a `date` field to response heads that have none (node:http's `sendDate`; Envoy's connection manager does so too). Default false. */
   readonly sendDate?: boolean;
   /** Parser limits (head size, header count, URI length, body size). */
@@ -227,6 +233,10 @@ export class H1ServerConnection {
     });
     const res = new H1ResponseWriter(this.socket, head, () => !this.closing && exchange.bodyDone, (keepAlive) => this.responseDone(exchange, keepAlive), this.opts.sendDate === true);
     Object.assign(exchange, { body, res });
+    if (!continued && this.opts.continueAtHead === true) {
+      continued = true;
+      res.writeContinue();
+    }
     this.current = exchange;
     this.fresh = exchange;
   }
