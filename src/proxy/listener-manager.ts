@@ -11,7 +11,7 @@
  * HTTP CONNECT (src/proxy/tcp/connect-tunnel.ts); TCP proxy listeners are src/proxy/tcp's.
  * Reconciled after every accepted push: new ports are bound, vanished ones drained.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
 import { portStart } from '../envoy/route-table.js';
 import { handleRequest, onSocketTimeout, replyWithoutStream } from './connection-manager.js';
 import { HttpListener, type HttpListenerOptions } from './http-server.js';
@@ -261,7 +261,7 @@ export class ListenerManager {
     await Promise.all([...all.map((l) => l.close(graceMs)), this.tcp.close(graceMs)]);
   }
 
-  private onOutbound(req: IncomingMessage, res: ServerResponse): void {
+  private onOutbound(req: DownstreamRequest, res: DownstreamResponse): void {
     if (this.opts.outboundAuth && !this.opts.outboundAuth.authorize(req)) {
       const h = PROXY_AUTH_REQUIRED_HEAD;
       res.writeHead(h.status, { ...h.headers, 'content-length': Buffer.byteLength(h.body) });
@@ -304,7 +304,7 @@ export class ListenerManager {
     handleRequest(this.ctx, snap, hcm, req, res, authority, path);
   }
 
-  private onInbound(port: number, req: IncomingMessage, res: ServerResponse): void {
+  private onInbound(port: number, req: DownstreamRequest, res: DownstreamResponse): void {
     const snap = this.ctx.snapshot;
     const hcm = this.opts.inboundTls ? inboundHcmFor(snap, this.opts.ip, port, req) : snap.inboundByPort.get(port);
     if (hcm === undefined) {
@@ -314,7 +314,7 @@ export class ListenerManager {
     handleRequest(this.ctx, snap, hcm, req, res, req.headers.host, req.url ?? '/');
   }
 
-  private onGateway(name: string, req: IncomingMessage, res: ServerResponse): void {
+  private onGateway(name: string, req: DownstreamRequest, res: DownstreamResponse): void {
     const snap = this.ctx.snapshot;
     const g = snap.gateways.get(name);
     if (g === undefined) {

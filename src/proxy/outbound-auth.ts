@@ -15,7 +15,7 @@
  * The sidecar reads the secret from `WEFT_OUTBOUND_CREDENTIAL` (or `--outbound-credential-file`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { DownstreamRequest } from './http/downstream.js';
 import type { Socket } from 'node:net';
 
 /** Environment variable holding a sidecar's outbound credential. */
@@ -48,7 +48,7 @@ export class OutboundAuth {
    * one hash per connection, not per request. The header is removed either way, so it never
    * reaches the upstream.
    */
-  authorize(req: IncomingMessage): boolean {
+  authorize(req: DownstreamRequest): boolean {
     const header = req.headers['proxy-authorization'];
     delete req.headers['proxy-authorization'];
     const socket = req.socket as Socket | undefined;

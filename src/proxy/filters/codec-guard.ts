@@ -1,22 +1,23 @@
 /**
- * The hardened HTTP/1.1 entry. Node's llhttp parser already rejects (checked with raw sockets, see
- * `test/security/authz/codec.test.ts`): Content-Length together with Transfer-Encoding, duplicate
- * or non-numeric Content-Length, obs-fold, bare CR or LF, invalid header names and control
- * characters in values, invalid methods, versions other than HTTP/x.y, invalid request-target
- * characters, oversized heads (431), and slow heads (`headersTimeout`). This module adds what it
- * lets through, checked on the parsed head before any filter:
- * - Transfer-Encoding other than exactly `chunked` (e.g. `identity`) → 400;
- * - more than one Host header → 400 (RFC 9112 §3.2);
- * - an HTTP version other than 1.0 / 1.1 on an HTTP/1 connection (`HTTP/2.0`) → 400;
- * - more than {@link CodecLimits.maxHeadersCount} header fields → 431 (Envoy's default 100);
- * - a request-target longer than {@link CodecLimits.maxUriBytes} → 431, as Envoy answers a URL that
- *   takes the request head over `max_request_headers_kb` (Envoy has no 414; see LocalReply.uriTooLong).
- * And it answers llhttp's own errors as local replies with Envoy-style details (400, 431, 408),
- * closing that connection only; the listener keeps serving others.
+ * The hardened HTTP/1.1 entry. HTTP/1.x requests are parsed by Weft's own strict codec
+ * (src/proxy/h1/request-parser.ts, held to llhttp by a differential fuzz test), which refuses
+ * before any filter: Content-Length together with Transfer-Encoding, duplicate or non-numeric
+ * Content-Length, Transfer-Encoding other than exactly `chunked`, obs-fold, bare CR or LF, invalid
+ * header names and control characters in values, invalid or unknown methods, versions other than
+ * HTTP/1.0 and 1.1, more than one Host (RFC 9112 §3.2), invalid request-target characters, more than
+ * {@link CodecLimits.maxHeadersCount} fields (431, Envoy's `max_headers_count`), a request-target
+ * longer than {@link CodecLimits.maxUriBytes} (431, as Envoy answers a URL that takes the head over
+ * `max_request_headers_kb`; Envoy has no 414, see LocalReply.uriTooLong), oversized heads (431) and
+ * slow heads (408). This module gives the codec its limits and its local replies
+ * ({@link codecLocalReply}: the bodies and Envoy-style details of src/proxy/local-reply.ts), and
+ * checks on a parsed head what the codec did not see: HTTP/2 streams (nghttp2 validated their
+ * framing) get the count and URI limits in {@link checkRequestHead}. A refusal closes that
+ * connection only; the listener keeps serving others, and requests pipelined before the bad one
+ * get their responses first (the codec dispatches one request at a time, as Envoy's HTTP/1 codec).
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { DownstreamRequest } from '../http/downstream.js';
+import type { H1CodecError } from '../h1/codec-error.js';
+import { H1IncomingRequest } from '../h1/downstream-request.js';
 import { LocalReply, type ProxyError } from '../http/local-reply.js';
 
 /** Process-wide codec limits (tests may lower them with {@link setCodecLimits}). */
@@ -43,6 +44,8 @@ export function setCodecLimits(next: Partial<CodecLimits>): CodecLimits {
 
 /** Checks a parsed request head; returns the local reply for a request that must be refused. */
 export function checkRequestHead(req: DownstreamRequest): ProxyError | undefined {
+  // The HTTP/1 codec enforced all of this before the request existed (module comment): not checked twice.
+  if (req instanceof H1IncomingRequest) return undefined;
   const raw = req.rawHeaders;
   if (raw.length / 2 > limits.maxHeadersCount) return LocalReply.tooManyHeaders();
   if ((req.url ?? '').length > limits.maxUriBytes) return LocalReply.uriTooLong();
@@ -61,85 +64,37 @@ export function checkRequestHead(req: DownstreamRequest): ProxyError | undefined
   return undefined;
 }
 
-/** The header-count setting to give a Node server so that {@link checkRequestHead} can see overflows. */
-export function nodeMaxHeadersCount(): number {
-  return limits.maxHeadersCount + 1;
-}
-
-type ParserError = Error & { code?: string };
-
-function replyFor(err: ParserError): ProxyError {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
+/**
+ * The local reply for a request the HTTP/1 codec refused: the same statuses, bodies and details as
+ * the proxy's other local replies (local-reply.ts), sent with `Connection: close`. The codec's
+ * own failure names become the `http1.codec_error{…}` detail, as Envoy's HTTP/1 codec reports its
+ * parser's error there (source/common/http/http1/codec_impl.cc, `sendProtocolError`).
+ */
+export function codecReplyFor(err: H1CodecError): ProxyError {
+  switch (err.failure) {
+    case 'HEADERS_TOO_LARGE':
       return LocalReply.headersTooLarge();
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'HPE_HEADERS_TIMEOUT':
+    case 'TOO_MANY_HEADERS':
+      return LocalReply.tooManyHeaders();
+    case 'URI_TOO_LONG':
+      return LocalReply.uriTooLong();
+    case 'HEADERS_TIMEOUT':
       return LocalReply.requestHeadersTimeout();
-    default:
-      return LocalReply.codecError((err.code ?? 'parse_error').toLowerCase().replace(/^hpe_/, ''));
+    default: {
+      const m = /^http1\.codec_error\{(.+)\}$/.exec(err.details);
+      return LocalReply.codecError(m !== null ? m[1]! : err.failure.toLowerCase());
+    }
   }
 }
 
-/** Renders a local reply as raw HTTP/1.1 for a connection whose request never became a stream. */
-export function rawLocalReply(err: ProxyError): string {
-  const body = err.message;
-  const reason = ({ 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' } as Record<number, string>)[err.status] ?? 'Error';
-  return `HTTP/1.1 ${err.status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
-}
-
-/** Observer of codec rejections (stats, logs). */
-export type CodecRejectionSink = (err: ProxyError, parserCode: string | undefined) => void;
-
 /**
- * Installs the hardened parser-error handling on a Node server: each llhttp error is answered with
- * a local reply and that connection is closed. Pipelined requests parsed before the bad one keep
- * their responses: Envoy's HTTP/1 codec dispatches one request at a time and only parses the next
- * once the current response is done, so a client sees every earlier response, complete and in
- * order, then the error reply, then the close. Node parses ahead, so the reply waits here until
- * the responses of the earlier requests on that connection have finished (the socket stops being
- * read meanwhile); only a response already cut short leaves nothing to append to.
+ * Status and body of the codec's local reply for `err` (the `localReply` hook of
+ * h1/server-connection.ts). The status is the local reply's: an unknown method (the codec's 501,
+ * RFC 9110 §9.1) is answered 400 here, as Envoy's HTTP/1 parser refuses a method outside its list
+ * as HPE_INVALID_METHOD with 400 (source/common/http/http1/balsa_parser.cc `isMethodValid`), and as
+ * node:http (llhttp) did on this listener before.
  */
-export function hardenServer(server: Server, onReject?: CodecRejectionSink): void {
-  server.maxHeadersCount = nodeMaxHeadersCount();
-  // Responses of requests on each connection that have not finished yet, and what to do when none is left.
-  const outstanding = new WeakMap<Socket, number>();
-  const whenIdle = new WeakMap<Socket, () => void>();
-  const rejected = new WeakSet<Socket>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    outstanding.set(socket, (outstanding.get(socket) ?? 0) + 1);
-    let counted = true;
-    const done = (): void => {
-      if (!counted) return;
-      counted = false;
-      const left = (outstanding.get(socket) ?? 1) - 1;
-      outstanding.set(socket, left);
-      if (left === 0) whenIdle.get(socket)?.();
-    };
-    res.once('finish', done);
-    res.once('close', done);
-  });
-  server.on('clientError', (err: ParserError, socket: Socket) => {
-    // The parser reports its error again for any later bytes: answer once.
-    if (rejected.has(socket)) return;
-    rejected.add(socket);
-    const reply = replyFor(err);
-    onReject?.(reply, err.code);
-    if (!socket.writable || err.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    if ((outstanding.get(socket) ?? 0) > 0) {
-      socket.pause();
-      whenIdle.set(socket, () => {
-        whenIdle.delete(socket);
-        if (socket.writable) socket.end(rawLocalReply(reply));
-        else socket.destroy();
-      });
-      return;
-    }
-    const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-    if (!busy) socket.end(rawLocalReply(reply));
-    else socket.destroy();
-  });
+export function codecLocalReply(err: H1CodecError): { readonly body: string; readonly status: number } {
+  const reply = codecReplyFor(err);
+  return { body: reply.message, status: reply.status };
 }

@@ -19,6 +19,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { WeftError } from '../../util/weft-error.js';
+import { addHeader } from './header-map.js';
 
 /** Error code of a response that breaks HTTP/1.1 framing (the connection must be closed). */
 export const UPSTREAM_PROTOCOL_ERROR_CODE = 'WEFT_UPSTREAM_PROTOCOL_ERROR';
@@ -69,8 +70,6 @@ const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d\d\d)(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 const HEX = /^[0-9A-Fa-f]{1,15}$/;
-/** Headers of which node:http keeps only the first occurrence. */
-const SINGLE = new Set(['age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent']);
 const CR = 13;
 const LF = 10;
 
@@ -317,19 +316,6 @@ function trimOws(line: string, from: number): string {
   while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
   while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
   return a === from && b === line.length ? line.slice(from) : line.slice(a, b);
-}
-
-/** Adds a header with node:http's duplicate rules. */
-function addHeader(headers: IncomingHttpHeaders, name: string, value: string): void {
-  if (name === '__proto__') return;
-  const old = headers[name];
-  if (old === undefined) {
-    headers[name] = name === 'set-cookie' ? [value] : value;
-    return;
-  }
-  if (name === 'set-cookie') (old as string[]).push(value);
-  else if (SINGLE.has(name)) return;
-  else headers[name] = `${old as string}${name === 'cookie' ? '; ' : ', '}${value}`;
 }
 
 /** Connection-level headers: they describe this hop only and are not passed on. */

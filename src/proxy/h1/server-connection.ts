@@ -21,16 +21,23 @@
  *   the owner: from then on the connection is a tunnel the codec no longer reads.
  */
 import { EventEmitter } from 'node:events';
-import { Readable, type Duplex } from 'node:stream';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Readable, Duplex } from 'node:stream';
+import type { DownstreamResponse } from '../http/downstream.js';
 import { H1CodecError, LOCAL_REPLY_REASONS } from './codec-error.js';
+import { H1IncomingRequest } from './downstream-request.js';
 import { H1RequestParser, type RequestHead, type RequestParserLimits } from './request-parser.js';
-import { LAST_CHUNK, chunkHeader, serializeLocalReply, serializeResponseHead, type BodyFraming, type ResponseHeaders } from './response-serializer.js';
+import { BAD_FIELD_VALUE, TOKEN } from './h1-syntax.js';
+import { InvalidResponseError, LAST_CHUNK, chunkHeader, serializeLocalReply, serializeResponseHead, type BodyFraming, type ResponseHeaders } from './response-serializer.js';
 
 /** A request as the connection delivers it. */
 export interface H1Request {
   readonly head: RequestHead;
-  /** The request body (empty when there is none); errors with the codec error if its framing breaks. */
-  readonly body: Readable;
+  /**
+   * The request body (empty when there is none); errors with the codec error if its framing breaks.
+   * It is also the request itself, with node:http's field names (downstream-request.ts).
+   */
+  readonly body: H1IncomingRequest;
   /** Trailer fields of a chunked body (names and values alternating), known when `body` has ended. */
   readonly trailers: readonly string[];
 }
@@ -46,10 +53,36 @@ export interface H1ServerOptions {
    * this option such requests are answered 501.
    */
   readonly onUpgrade?: (head: RequestHead, socket: Duplex, rest: Buffer) => void;
+  /**
+   * Whether `onUpgrade` takes this upgrade head (default: all). A head it does not take is served
+   * as an ordinary request through `onRequest`, and the connection closes after its response (the
+   * bytes after an upgrade head have no HTTP framing to read): node:http's rule for upgrades no
+   * `'upgrade'` listener takes (lib/_http_server.js), which is what Weft's listeners did so far.
+   */
+  readonly takesUpgrade?: (head: RequestHead) => boolean;
   /** Sees each request the codec refused (stats, access log). */
   readonly onRefused?: (err: H1CodecError) => void;
-  /** Body and extra header fields of a refusal's local reply (default body: `<reason>: <failure>`). */
-  readonly localReply?: (err: H1CodecError) => { readonly body: string; readonly headers?: readonly string[] };
+  /**
+   * Body, extra header fields and status of a refusal's local reply (defaults: `<reason>: <failure>`,
+   * none, the error's status).
+   */
+  readonly localReply?: (err: H1CodecError) => { readonly body: string; readonly headers?: readonly string[]; readonly status?: number };
+  /**
+   * What the peer's FIN (end of its side) means while a request is in flight: true (default), the
+   * response is still sent, then the connection closes; false, the request is aborted (its body
+   * errors with ECONNRESET, its response is abandoned and emits `'close'`) and the connection
+   * ends, as node:http's server does without `httpAllowHalfOpen` (lib/_http_server.js
+   * `socketOnEnd`) and Envoy's HTTP/1 codec, which resets a stream whose downstream closed.
+   */
+  readonly halfOpen?: boolean;
+  /**
+   * Answers `Expect: 100-continue` with `100 Continue` as soon as the head is dispatched (Envoy's
+   * connection manager does so unless `proxy_100_continue`, ConnectionManagerImpl::ActiveStream::
+   * decodeHeaders; node:http too) instead of when the body is first read. Default false.
+   */
+  readonly continueAtHead?: boolean;
+  /** Adds a `date` field to response heads that have none (node:http's `sendDate`; Envoy's connection manager does so too). Default false. */
+  readonly sendDate?: boolean;
   /** Parser limits (head size, header count, URI length, body size). */
   readonly limits?: RequestParserLimits;
   /** Time for a request head to arrive once its first byte has (ms; 0 = none). Default 60 s, node:http's. */
@@ -60,7 +93,7 @@ export interface H1ServerOptions {
 
 interface Exchange {
   readonly head: RequestHead;
-  readonly body: Readable;
+  readonly body: H1IncomingRequest;
   readonly res: H1ResponseWriter;
   readonly trailers: string[];
   bodyDone: boolean;
@@ -96,7 +129,10 @@ export class H1ServerConnection {
     this.parser = new H1RequestParser({
       onHead: (head) => this.onHead(head),
       onBody: (chunk) => this.onBody(chunk),
-      onTrailers: (raw) => this.current?.trailers.push(...raw),
+      onTrailers: (raw) => {
+        this.current?.trailers.push(...raw);
+        this.current?.body.rawTrailers.push(...raw);
+      },
       onComplete: () => this.onComplete(),
     }, opts.limits);
     socket.on('data', this.onData);
@@ -135,7 +171,8 @@ export class H1ServerConnection {
     try {
       while (this.pending.length > 0 && !this.done) {
         const state = this.parser.state;
-        if (state === 'closed') {
+        // After a request that ends the connection, or an upgrade served as an ordinary request, nothing more is read.
+        if (state === 'closed' || state === 'upgraded') {
           this.pending = Buffer.alloc(0);
           break;
         }
@@ -144,7 +181,6 @@ export class H1ServerConnection {
           this.socket.pause();
           break;
         }
-        if (state === 'idle') this.arm('headers');
         let used: number;
         try {
           used = this.parser.execute(this.pending);
@@ -152,6 +188,8 @@ export class H1ServerConnection {
           this.refuse(err as H1CodecError);
           return;
         }
+        // A head that arrived whole costs no timer; one still incomplete starts the headers timeout.
+        if (this.parser.state === 'head') this.arm('headers');
         const rest = this.pending.subarray(used);
         this.pending = rest;
         if (this.upgradeHead !== undefined) {
@@ -173,27 +211,32 @@ export class H1ServerConnection {
   private onHead(head: RequestHead): void {
     this.disarm();
     if (head.upgrade) {
-      this.upgradeHead = head;
-      return;
+      if (this.opts.takesUpgrade?.(head) ?? true) {
+        this.upgradeHead = head;
+        return;
+      }
+      this.closing = true;
     }
-    const exchange: Exchange = { head, body: undefined as unknown as Readable, res: undefined as unknown as H1ResponseWriter, trailers: [], bodyDone: false };
+    const exchange: Exchange = { head, body: undefined as unknown as H1IncomingRequest, res: undefined as unknown as H1ResponseWriter, trailers: [], bodyDone: false };
     let continued = !head.expectContinue;
-    const body = new Readable({
-      read: () => {
-        // RFC 9110 §10.1.1: 100 Continue only while the body is still to come and no final response was sent.
-        if (!continued) {
-          continued = true;
-          if (!exchange.bodyDone && !exchange.res.headersSent) exchange.res.writeContinue();
-        }
-        if (this.bodyPaused) {
-          this.bodyPaused = false;
-          this.socket.resume();
-          this.pump();
-        }
-      },
+    const body = new H1IncomingRequest(head, this.socket, () => {
+      // RFC 9110 §10.1.1: 100 Continue only while the body is still to come and no final response was sent.
+      if (!continued) {
+        continued = true;
+        if (!exchange.bodyDone && !exchange.res.headersSent) exchange.res.writeContinue();
+      }
+      if (this.bodyPaused) {
+        this.bodyPaused = false;
+        this.socket.resume();
+        this.pump();
+      }
     });
-    const res = new H1ResponseWriter(this.socket, head, () => !this.closing && exchange.bodyDone, (keepAlive) => this.responseDone(exchange, keepAlive));
+    const res = new H1ResponseWriter(this.socket, head, () => !this.closing && exchange.bodyDone, (keepAlive) => this.responseDone(exchange, keepAlive), this.opts.sendDate === true);
     Object.assign(exchange, { body, res });
+    if (!continued && this.opts.continueAtHead === true) {
+      continued = true;
+      res.writeContinue();
+    }
     this.current = exchange;
     this.fresh = exchange;
   }
@@ -215,7 +258,7 @@ export class H1ServerConnection {
     if (this.current !== ex) return;
     this.current = undefined;
     // A body not yet read to its end leaves the framing of what follows unknown: close (Envoy resets too).
-    if (!keepAlive || this.closing || !ex.bodyDone || this.parser.state === 'closed') {
+    if (!keepAlive || this.closing || !ex.bodyDone || this.parser.state === 'closed' || this.parser.state === 'upgraded') {
       this.finish();
       return;
     }
@@ -255,7 +298,8 @@ export class H1ServerConnection {
     ex?.res.abandon();
     const custom = this.opts.localReply?.(err);
     const body = custom?.body ?? `${LOCAL_REPLY_REASONS[err.status] ?? 'Error'}: ${err.failure.toLowerCase()}`;
-    if (this.socket.writable) this.socket.end(serializeLocalReply(err.status, body, undefined, custom?.headers));
+    const status = custom?.status ?? err.status;
+    if (this.socket.writable) this.socket.end(serializeLocalReply(status, body, LOCAL_REPLY_REASONS[status], custom?.headers));
     else this.socket.destroy();
   }
 
@@ -267,8 +311,17 @@ export class H1ServerConnection {
       this.refuse(err as H1CodecError);
       return;
     }
-    if (this.current === undefined) this.finish();
-    else this.closing = true;
+    const ex = this.current;
+    if (ex === undefined) this.finish();
+    else if (this.opts.halfOpen === false) {
+      this.current = undefined;
+      if (!ex.bodyDone) {
+        ex.bodyDone = true;
+        ex.body.destroy(Object.assign(new Error('downstream connection closed'), { code: 'ECONNRESET' }));
+      }
+      ex.res.abandon();
+      this.finish();
+    } else this.closing = true;
   }
 
   /** Ends the connection after what was written. */
@@ -320,17 +373,56 @@ export class H1ServerConnection {
   }
 }
 
+/** Bodies up to this size are copied behind their head and written with it in one buffer. */
+const SMALL_BODY = 16 * 1024;
+
+/** The IMF-fixdate of now, cached per second (RFC 9110 §6.6.1; node:http and Envoy both send `date`). */
+let dateSecond = -1;
+let dateValue = '';
+function httpDate(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateValue = new Date(now).toUTCString();
+  }
+  return dateValue;
+}
+
+function hasField(headers: ResponseHeaders, lower: string): boolean {
+  if (!Array.isArray(headers)) {
+    const rec = headers as Readonly<Record<string, unknown>>;
+    if (rec[lower] !== undefined) return true;
+    for (const k in rec) if (k.length === lower.length && k.toLowerCase() === lower && rec[k] !== undefined) return true;
+    return false;
+  }
+  const flat = headers as readonly string[];
+  for (let i = 0; i < flat.length; i += 2) if (flat[i]!.length === lower.length && flat[i]!.toLowerCase() === lower) return true;
+  return false;
+}
+
 /**
  * Writes one response on an {@link H1ServerConnection}: `writeHead`, then `write`s (false: wait
- * for `'drain'`), then `end`. Emits `'drain'`, `'finish'` (all written) and `'close'` (the
- * connection went away before the end).
+ * for `'drain'`), then `end`; the shape of node:http's `ServerResponse` the proxy uses
+ * ({@link DownstreamResponse}: `statusCode`, `setHeader`/`getHeader`, `addTrailers`, `destroy`).
+ * Emits `'drain'`, `'finish'` (all written), then `'close'` once, on the next tick, as node:http
+ * does (and at once when the connection goes away before the end); `destroyed` turns true with
+ * `'close'`, as node:http's. With `sendDate` a `date` field is added when the head has none, as
+ * node:http and Envoy's connection manager do.
  */
-export class H1ResponseWriter extends EventEmitter {
+export class H1ResponseWriter extends EventEmitter implements DownstreamResponse {
+  /** Status of the final head (written, or to be written by `end`/`write` without `writeHead`). */
+  statusCode = 200;
   private framing: BodyFraming | undefined;
   private remaining = 0;
   private keepAlive = false;
   private ended = false;
   private dead = false;
+  private closeEmitted = false;
+  private stored: Record<string, string | number | readonly string[]> | undefined;
+  private trailerText = '';
+  /** The final head, written with the first body bytes or at `end` (one write for both, as node:http does). */
+  private pendingHead: string | undefined;
 
   /** @internal Created by the connection. */
   constructor(
@@ -338,6 +430,7 @@ export class H1ResponseWriter extends EventEmitter {
     private readonly request: RequestHead,
     private readonly mayKeepAlive: () => boolean,
     private readonly onDone: (keepAlive: boolean) => void,
+    private readonly sendDate = false,
   ) {
     super();
   }
@@ -352,6 +445,43 @@ export class H1ResponseWriter extends EventEmitter {
     return this.ended;
   }
 
+  /** Whether the whole response was handed to the connection. */
+  get writableFinished(): boolean {
+    return this.ended && !this.dead;
+  }
+
+  /** True once `'close'` was emitted (response done, destroyed, or connection gone). */
+  get destroyed(): boolean {
+    return this.closeEmitted;
+  }
+
+  /** Sets a field for the head `writeHead`/`end` will write (node:http's `setHeader`). */
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    (this.stored ??= {})[name.toLowerCase()] = value;
+    return this;
+  }
+
+  /** A field set with {@link setHeader}. */
+  getHeader(name: string): number | string | string[] | undefined {
+    return this.stored?.[name.toLowerCase()] as number | string | string[] | undefined;
+  }
+
+  /** Removes a field set with {@link setHeader}. */
+  removeHeader(name: string): void {
+    if (this.stored !== undefined) delete this.stored[name.toLowerCase()];
+  }
+
+  /** Trailer fields sent after a chunked body (dropped for other framings, as node:http does). */
+  addTrailers(headers: OutgoingHttpHeaders): void {
+    for (const [name, v] of Object.entries(headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [String(v)]) {
+        if (!TOKEN.test(name) || BAD_FIELD_VALUE.test(one)) throw new InvalidResponseError(`trailer ${JSON.stringify(name)}`);
+        this.trailerText += `${name}: ${one}\r\n`;
+      }
+    }
+  }
+
   /** Sends `100 Continue` (interim; no-op once the final head is out). */
   writeContinue(): void {
     if (this.framing !== undefined || this.dead) return;
@@ -359,28 +489,34 @@ export class H1ResponseWriter extends EventEmitter {
   }
 
   /**
-   * Writes the head (status line and fields; 1xx heads are interim and may be followed by the
-   * final one). Framing follows response-serializer.ts. Throws `InvalidResponseError` on a head
-   * that would split the response, or when the final head was already written.
+   * Writes the head (status line and fields, merged over those of {@link setHeader}; 1xx heads are
+   * interim and may be followed by the final one). Framing follows response-serializer.ts. Throws
+   * `InvalidResponseError` on a head that would split the response, or when the final head was
+   * already written.
    */
   writeHead(status: number, headers: ResponseHeaders = [], reason?: string): this {
     if (this.framing !== undefined) throw new Error('response head already sent');
+    const stored = this.stored;
+    if (stored !== undefined) headers = Array.isArray(headers) ? [...Object.entries(stored).flatMap(([k, v]) => (Array.isArray(v) ? v.flatMap((x: string) => [k, x]) : [k, String(v)])), ...(headers as readonly string[])] : { ...stored, ...(headers as Record<string, string>) };
     const keepAlive = this.request.keepAlive && this.mayKeepAlive();
     const h = serializeResponseHead(status, headers, { method: this.request.method, versionMinor: this.request.versionMinor, keepAlive }, reason);
+    let text = h.head;
+    if (this.sendDate && !hasField(headers, 'date')) text = `${text.slice(0, -2)}date: ${httpDate()}\r\n\r\n`;
     if (status < 200) {
-      if (!this.dead) this.socket.write(h.head);
+      if (!this.dead) this.socket.write(text);
       return this;
     }
+    this.statusCode = status;
     this.framing = h.framing;
     this.remaining = h.contentLength;
     this.keepAlive = h.keepAlive;
-    if (!this.dead) this.socket.write(h.head);
+    if (!this.dead) this.pendingHead = text;
     return this;
   }
 
   /** Writes body bytes; returns false when the socket's buffer is full (wait for `'drain'`). */
   write(chunk: Buffer | string): boolean {
-    if (this.framing === undefined) this.writeHead(200);
+    if (this.framing === undefined) this.writeHead(this.statusCode);
     if (this.ended) throw new Error('write after end');
     if (this.dead) return false;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -391,14 +527,14 @@ export class H1ResponseWriter extends EventEmitter {
       case 'length':
         if (buf.length > this.remaining) {
           // More than Content-Length announced: the framing is broken, the connection cannot continue.
-          this.dead = true;
-          this.socket.destroy();
+          this.destroy();
           return false;
         }
         this.remaining -= buf.length;
-        return this.socket.write(buf);
+        return this.send(buf);
       case 'chunked': {
         this.socket.cork();
+        this.flushHead();
         this.socket.write(chunkHeader(buf.length));
         this.socket.write(buf);
         const ok = this.socket.write('\r\n');
@@ -406,37 +542,93 @@ export class H1ResponseWriter extends EventEmitter {
         return ok;
       }
       default:
-        return this.socket.write(buf);
+        return this.send(buf);
     }
   }
 
+  /** Writes the pending head, if any. */
+  private flushHead(): void {
+    const head = this.pendingHead;
+    if (head === undefined) return;
+    this.pendingHead = undefined;
+    this.socket.write(head, 'latin1');
+  }
+
+  /**
+   * Writes `data`, after the pending head if there is one: head and a small body as one buffer
+   * (one `write`, no `writev` bookkeeping: the profile of a sidecar showed it), a large body corked
+   * behind the head.
+   */
+  private send(data: Buffer | string): boolean {
+    const head = this.pendingHead;
+    if (head === undefined) return this.socket.write(data);
+    this.pendingHead = undefined;
+    const body = typeof data === 'string' ? Buffer.from(data) : data;
+    if (body.length <= SMALL_BODY) {
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      body.copy(out, head.length);
+      return this.socket.write(out);
+    }
+    this.socket.cork();
+    this.socket.write(head, 'latin1');
+    const ok = this.socket.write(body);
+    this.socket.uncork();
+    return ok;
+  }
+
   /** Ends the response (writing `chunk` first); the connection then serves the next request or closes. */
-  end(chunk?: Buffer | string): void {
-    if (this.ended) return;
+  end(chunk?: Buffer | string): this {
+    if (this.ended) return this;
     if (this.framing === undefined) {
       const len = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      this.writeHead(200, ['content-length', String(len)]);
+      this.writeHead(this.statusCode, this.getHeader('content-length') !== undefined ? [] : ['content-length', String(len)]);
     }
     if (chunk !== undefined) this.write(chunk);
     this.ended = true;
-    if (this.dead) return;
-    if (this.framing === 'chunked') this.socket.write(LAST_CHUNK);
+    if (this.dead) return this;
+    if (this.framing === 'chunked') this.send(this.trailerText === '' ? LAST_CHUNK : `0\r\n${this.trailerText}\r\n`);
+    else this.flushHead();
     let keepAlive = this.keepAlive;
     if (this.framing === 'length' && this.remaining > 0) {
       // Fewer bytes than announced: the client would wait for the rest; close instead (Envoy resets).
-      this.dead = true;
-      this.socket.destroy();
+      this.destroy();
       keepAlive = false;
+      this.onDone(keepAlive);
+      return this;
     }
     if (this.framing === 'close') keepAlive = false;
     this.emit('finish');
     this.onDone(keepAlive);
+    process.nextTick(emitClose, this);
+    return this;
+  }
+
+  /** Aborts the response: the connection is reset (node:http's `destroy`). */
+  destroy(_err?: Error): this {
+    if (!this.dead) {
+      this.dead = true;
+      this.socket.destroy();
+    }
+    this.emitCloseOnce();
+    return this;
   }
 
   /** @internal The connection is gone (or a local reply replaced this response): writes become no-ops. */
   abandon(): void {
     if (this.dead) return;
     this.dead = true;
-    if (!this.ended) this.emit('close');
+    this.emitCloseOnce();
   }
+
+  /** @internal */
+  emitCloseOnce(): void {
+    if (this.closeEmitted) return;
+    this.closeEmitted = true;
+    this.emit('close');
+  }
+}
+
+function emitClose(res: H1ResponseWriter): void {
+  res.emitCloseOnce();
 }

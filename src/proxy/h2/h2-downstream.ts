@@ -17,12 +17,12 @@
  * body stops window updates, so a client cannot push more than that into the proxy's memory).
  */
 import http2 from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DownstreamRequest, DownstreamResponse } from '../http/downstream.js';
 import type { Socket } from 'node:net';
 import { EDGE_H2_LIMITS, sameH2Limits, type H2Limits } from './h2-limits.js';
 
 /** Handles one request (the HTTP/1.1 listener's handler; h2 objects satisfy what it uses). */
-export type H2RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type H2RequestHandler = (req: DownstreamRequest, res: DownstreamResponse) => void;
 
 /** Settings of an {@link H2Downstream}. */
 export interface H2DownstreamOptions {
@@ -118,7 +118,7 @@ export class H2Downstream {
     });
     this.server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
       // The compat objects provide every member the connection manager uses on node:http's.
-      handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+      handler(req, res as unknown as DownstreamResponse);
     });
     this.server.on('session', (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);

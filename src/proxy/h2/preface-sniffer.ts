@@ -38,7 +38,7 @@ export function classify(bytes: Buffer): SniffedProtocol | undefined {
 
 /**
  * Peeks the first bytes of `socket` and calls `onH1` or `onH2` with it, the bytes put back so the
- * chosen server reads them first. HTTP/1 gets the socket resumed (node:http attaches its reader
+ * chosen server reads them first. HTTP/1 gets the socket resumed (the HTTP/1 codec, h1/server-connection.ts, attaches its reader
  * synchronously); HTTP/2 sessions read the buffered bytes themselves.
  */
 export function sniffProtocol(socket: Socket, onH1: (s: Socket) => void, onH2: (s: Socket) => void, timeoutMs = SNIFF_TIMEOUT_MS): void {

@@ -16,8 +16,8 @@
  *   host itself, e.g. HTTPS to an external site) or BlackHoleCluster (REGISTRY_ONLY: 503 UH).
  * Bytes the client sent after the CONNECT head are forwarded first.
  */
-import type { IncomingMessage, Server } from 'node:http';
-import { isIP, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { isIP, type Server, type Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
 import type { ProxyContext } from '../proxy-context.js';
 import { outboundRouteForIp } from './outbound-by-address.js';
@@ -36,7 +36,10 @@ export interface ConnectTunnelOptions {
 
 const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' };
 
-/** Serves CONNECT requests on `server` (the sidecar's outbound HTTP listener). */
+/**
+ * Serves CONNECT requests on `server` (the sidecar's outbound HTTP listener, http-server.ts, which
+ * emits `'connect'` with `(req, socket, head)` as node:http does; `'connection'` serves a socket as HTTP).
+ */
 export function attachConnectTunnel(server: Server, ctx: ProxyContext, opts: ConnectTunnelOptions): void {
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => onConnect(server, ctx, opts, req, socket, head));
 }

@@ -10,7 +10,7 @@
  * or malformed are closed; other hosts on the port are unaffected. TLS servers are rebuilt when the
  * chain or the secrets change, so a rotated certificate applies to new connections only.
  */
-import type { IncomingMessage } from 'node:http';
+import type { DownstreamRequest } from '../http/downstream.js';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { GatewayBinding, HcmRuntime, RuntimeSnapshot } from '../runtime-snapshot.js';
@@ -99,7 +99,7 @@ export function gatewayAcceptHook(current: () => RuntimeSnapshot, listenerName: 
 }
 
 /** The connection manager of a gateway request: its TLS chain's, else the listener's. */
-export function gatewayHcmFor(binding: GatewayBinding, req: IncomingMessage): HcmRuntime {
+export function gatewayHcmFor(binding: GatewayBinding, req: DownstreamRequest): HcmRuntime {
   const chain = chainOfSocket.get(req.socket);
   if (chain) return binding.tls?.chains.find((c) => c.name === chain.name)?.hcm ?? chain.hcm ?? binding.hcm;
   // HTTP/2 requests see a proxy of the TLS socket: select again by its SNI.

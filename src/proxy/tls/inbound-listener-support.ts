@@ -5,7 +5,7 @@
  * (TLS chain for mTLS connections, plaintext chain otherwise) with `x-forwarded-client-cert`
  * applied.
  */
-import type { IncomingMessage } from 'node:http';
+import type { DownstreamRequest } from '../http/downstream.js';
 import type { Socket } from 'node:net';
 import type { HcmRuntime, RuntimeSnapshot } from '../runtime-snapshot.js';
 import { dispatchInbound, type InboundDispatchDeps } from './inbound-dispatch.js';
@@ -32,7 +32,7 @@ export function inboundAcceptHook(current: () => RuntimeSnapshot, podIp: string,
 }
 
 /** The connection manager for an inbound request on `port`, after applying the XFCC policy. */
-export function inboundHcmFor(snapshot: RuntimeSnapshot, podIp: string, port: number, req: IncomingMessage): HcmRuntime | undefined {
+export function inboundHcmFor(snapshot: RuntimeSnapshot, podIp: string, port: number, req: DownstreamRequest): HcmRuntime | undefined {
   const plan = inboundPlans(snapshot, podIp).get(port);
   const peer = peerIdentity(req.socket);
   const encrypted = (req.socket as Socket & { encrypted?: boolean }).encrypted === true;
