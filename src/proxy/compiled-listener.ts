@@ -74,6 +74,13 @@ export function listenerDirection(name: string, l: Listener): Direction {
 const listenerCache = new WeakMap<Listener, Map<string, CompiledListener>>();
 const byChain = new WeakMap<FilterChain, CompiledFilterChain>();
 
+const byListener = new WeakMap<Listener, CompiledListener>();
+
+/** The compiled form of a listener of an accepted push (undefined: never compiled). */
+export function compiledListenerOf(l: Listener): CompiledListener | undefined {
+  return byListener.get(l);
+}
+
 /** The compiled form of a chain of any listener of an accepted push (undefined: never compiled). */
 export function compiledChainOf(chain: FilterChain | undefined): CompiledFilterChain | undefined {
   return chain !== undefined ? byChain.get(chain) : undefined;
@@ -93,6 +100,7 @@ export function compileListener(l: Listener, name: string): CompiledListener {
   let m = listenerCache.get(l);
   if (!m) listenerCache.set(l, (m = new Map()));
   m.set(name, out);
+  byListener.set(l, out);
   return out;
 }
 
