@@ -135,7 +135,7 @@ export class RuntimeSnapshot {
 /** Compiles a snapshot; throws {@link SnapshotError} when a resource cannot be served. */
 export function compileSnapshot(resources: XdsResources, opts: CompileOptions): RuntimeSnapshot {
   const routeTables = new Map<string, RouteTable>();
-  for (const [name, rc] of resources.routes) routeTables.set(name, compileTable(rc, `route configuration ${name}`));
+  for (const [name, rc] of resources.routes) routeTables.set(name, compileRouteConfiguration(rc, `route configuration ${name}`));
 
   const outbound = new Map<number, HcmRuntime>();
   const inbound = new Map<number, HcmRuntime>();
@@ -183,10 +183,6 @@ export function compileSnapshot(resources: XdsResources, opts: CompileOptions): 
     return new SnapshotError(SnapshotErrorCode.InvalidCluster, `cluster ${name}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
   });
   return new RuntimeSnapshot(resources, outbound, fallback, inbound, gateways, routeTables, clusters, compiled);
-}
-
-function compileTable(rc: RouteConfiguration, what: string): RouteTable {
-  return compileRouteConfiguration(rc, what);
 }
 
 function compileInbound(l: CompiledListener, podIp: string, out: Map<number, HcmRuntime>): void {
