@@ -5,25 +5,26 @@
  * name, and clusters (validated at compile time; host sets and load balancers built on first use,
  * see cluster-table.ts). A new snapshot is built for every accepted push and swapped in with one
  * reference assignment; requests keep the snapshot they started on.
+ * Every listener is compiled once per push (compiled-listener.ts: every filter chain with its match,
+ * TLS transport, network RBAC and TCP proxy or HTTP connection manager); the HTTP entry points
+ * above, the TCP entry points (tcp/tcp-routes.ts) and the inbound TLS plans (tls/inbound-plan.ts)
+ * are all selected from those compiled chains here, at push time, never compiled again.
  * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
  */
-import { hcmMetricsPolicy, type MetricsPolicy } from './stats/metrics-policy.js';
-import { compileFilterChainMatcher } from '../envoy/filter-chain-matcher.js';
-import { compileRouteTable, type RouteTable } from '../envoy/route-table.js';
-import type { Cluster, ClusterLoadAssignment, FilterChain, HttpConnectionManager, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, FilterChain, Listener, RouteConfiguration, TcpProxy } from '../envoy/types.js';
+import type { RouteTable } from '../envoy/route-table.js';
 import { TypeUrl } from '../envoy/type-url.js';
 import type { ClusterManager } from './cluster-manager.js';
 import { compileClusters, type ClusterTable } from './cluster-table.js';
-import { DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../envoy/defaults.js';
-import { durationMs } from '../envoy/duration.js';
-import { compileHcmSecurity, type HcmSecurity } from './filters/hcm-security.js';
-import { compileAccessLogs, type AccessLogger } from './access-log/access-logger.js';
-import { compileTracing, type TracingRuntime } from './tracing/tracing-config.js';
 import { compileGatewayTls, isTlsGatewayListener, type GatewayTlsPlan } from './tls/gateway-tls-plan.js';
-import type { HttpFilter } from './http/filter.js';
-import { compileHttpFilterChain, defaultHttpFilterChain } from './filters/http-filter-registry.js';
-import { validateCorsPolicies } from './filters/cors-filter.js';
-import { WeftError } from '../util/weft-error.js';
+import { compileListener, type CompiledListener } from './compiled-listener.js';
+import { compileRouteConfiguration, fallbackHcm, type HcmRuntime } from './hcm-runtime.js';
+import { SnapshotError, SnapshotErrorCode } from './snapshot-error.js';
+import { compileTcpEntryPoints, type TcpEntryPoints } from './tcp/tcp-routes.js';
+import { compileInboundPlans, type InboundPortPlan } from './tls/inbound-plan.js';
+
+export { DEFAULT_REQUEST_HEADERS_TIMEOUT_MS, downstreamTimeouts, type Direction, type HcmRuntime } from './hcm-runtime.js';
+export { SnapshotError, SnapshotErrorCode } from './snapshot-error.js';
 
 /** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
 export interface XdsResources {
@@ -57,54 +58,6 @@ export function withUpdate(resources: XdsResources, typeUrl: string, update: Rea
   }
 }
 
-/** Where requests of one HTTP connection manager came in. */
-export type Direction = 'outbound' | 'inbound' | 'gateway';
-
-/** A compiled HttpConnectionManager: where its routes come from and its request-id/XFF settings. */
-export interface HcmRuntime {
-  /** Listener (or filter chain) name, for diagnostics. */
-  readonly name: string;
-  readonly direction: Direction;
-  /** RDS name, when routes come from RDS. */
-  readonly rdsName: string | undefined;
-  /** Inline route table, when the HCM carries `routeConfig`. */
-  readonly inlineTable: RouteTable | undefined;
-  readonly useRemoteAddress: boolean;
-  readonly generateRequestId: boolean;
-  /** Stream idle timeout (ms; 0 = none; absent = default): HCM `streamIdleTimeout`, Envoy's default 5 min. */
-  readonly streamIdleTimeoutMs?: number;
-  /** Time allowed to receive request headers (ms): HCM `requestHeadersTimeout`, else Weft's 60 s. */
-  readonly requestHeadersTimeoutMs?: number;
-  /** Downstream connection idle timeout (ms): HCM `commonHttpProtocolOptions.idleTimeout`, Envoy's default 1 h. */
-  readonly idleTimeoutMs?: number;
-  /** Path handling, edge sanitization and security filters (jwt_authn, ext_authz, RBAC) from the HCM config. */
-  readonly security?: HcmSecurity;
-  /** File access loggers from the HCM's `accessLog` (src/proxy/access-log/); absent = no access log. */
-  readonly accessLogs?: readonly AccessLogger[];
-  /** Trace context handling from the HCM's `tracing` (src/proxy/tracing/); absent = headers pass through. */
-  readonly tracing?: TracingRuntime;
-  /** Istio's stats filter config (Telemetry metrics) from the HCM's `istio.stats` filter; absent = standard metrics. */
-  readonly metrics?: MetricsPolicy;
-  /** The HTTP filter chain built from the HCM's `httpFilters` (filters/http-filter-registry.ts); absent = the proxy's default chain. */
-  readonly filters?: readonly HttpFilter[];
-  readonly config: HttpConnectionManager;
-}
-
-/** Weft's request-headers timeout when the HCM sets none (Envoy's is disabled; slow clients must not hold sockets). */
-export const DEFAULT_REQUEST_HEADERS_TIMEOUT_MS = 60_000;
-
-/** The downstream timeouts of an HCM config, with defaults. */
-export function downstreamTimeouts(config: HttpConnectionManager): { streamIdleTimeoutMs: number; requestHeadersTimeoutMs: number; idleTimeoutMs: number } {
-  const streamIdle = durationMs(config.streamIdleTimeout);
-  const headers = durationMs(config.requestHeadersTimeout);
-  const idle = durationMs(config.commonHttpProtocolOptions?.idleTimeout);
-  return {
-    streamIdleTimeoutMs: streamIdle ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-    requestHeadersTimeoutMs: headers !== undefined && headers > 0 ? headers : DEFAULT_REQUEST_HEADERS_TIMEOUT_MS,
-    idleTimeoutMs: idle ?? DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_MS,
-  };
-}
-
 /** A gateway listener to bind. */
 export interface GatewayBinding {
   readonly listenerName: string;
@@ -114,21 +67,6 @@ export interface GatewayBinding {
   readonly tls?: GatewayTlsPlan;
 }
 
-/** Stable codes of snapshot compilation failures. */
-export const SnapshotErrorCode = {
-  InvalidListener: 'PROXY_INVALID_LISTENER',
-  InvalidRoute: 'PROXY_INVALID_ROUTE_CONFIG',
-  InvalidCluster: 'PROXY_INVALID_CLUSTER',
-} as const;
-
-/** A resource set that cannot be served; its message becomes the NACK's error detail. */
-export class SnapshotError extends WeftError {
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.name = 'SnapshotError';
-  }
-}
-
 /** Options of {@link compileSnapshot}. */
 export interface CompileOptions {
   /** The pod IP inbound filter chains are matched against. */
@@ -136,9 +74,19 @@ export interface CompileOptions {
   readonly clusterManager: ClusterManager;
 }
 
-const HCM_NAME = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY_NAME = 'envoy.filters.network.tcp_proxy';
-const tableCache = new WeakMap<RouteConfiguration, RouteTable>();
+
+/** What the dispatchers read, computed from the compiled listeners at push time. */
+export interface CompiledEntryPoints {
+  /** Every listener, compiled once (compiled-listener.ts): HTTP, TCP and TLS dispatch read its chains. */
+  readonly listeners: ReadonlyMap<string, CompiledListener>;
+  /** The pod IP the entry points below were selected for. */
+  readonly podIp: string;
+  /** TCP entry points (tcp/tcp-routes.ts). */
+  readonly tcp: TcpEntryPoints;
+  /** How each inbound port accepts connections: plaintext and/or TLS (tls/inbound-plan.ts). */
+  readonly inboundPlans: ReadonlyMap<number, InboundPortPlan>;
+}
 
 /** A compiled, immutable runtime configuration. */
 export class RuntimeSnapshot {
@@ -158,6 +106,8 @@ export class RuntimeSnapshot {
     readonly routeTables: ReadonlyMap<string, RouteTable>,
     /** Clusters by name; a cluster's runtime is built on first {@link ClusterTable.get} (cluster-table.ts). */
     readonly clusters: ClusterTable,
+    /** The compiled listeners and the TCP and inbound TLS entry points read from them. */
+    readonly compiled: CompiledEntryPoints,
   ) {}
 
   /** The route table an HCM uses now (undefined: RDS not received yet). */
@@ -185,124 +135,66 @@ export class RuntimeSnapshot {
 /** Compiles a snapshot; throws {@link SnapshotError} when a resource cannot be served. */
 export function compileSnapshot(resources: XdsResources, opts: CompileOptions): RuntimeSnapshot {
   const routeTables = new Map<string, RouteTable>();
-  for (const [name, rc] of resources.routes) routeTables.set(name, compileTable(rc, `route configuration ${name}`));
+  for (const [name, rc] of resources.routes) routeTables.set(name, compileRouteConfiguration(rc, `route configuration ${name}`));
 
   const outbound = new Map<number, HcmRuntime>();
   const inbound = new Map<number, HcmRuntime>();
   const gateways = new Map<string, GatewayBinding>();
+  const listeners = new Map<string, CompiledListener>();
   let fallback: HcmRuntime | undefined;
   for (const [name, l] of resources.listeners) {
+    // Every chain of every listener compiled once, here (compiled-listener.ts): a bad config on any
+    // chain throws SnapshotError and the push is NACKed.
+    const cl = compileListener(l, name);
+    listeners.set(name, cl);
     try {
       if (name === 'virtualOutbound') {
         const cluster = tcpCluster(l.defaultFilterChain);
         if (cluster !== undefined) fallback = fallbackHcm(cluster);
       } else if (name === 'virtualInbound') {
-        compileInbound(l, opts.podIp, inbound);
-      } else if (l.bindToPort?.value === false || (l.bindToPort !== undefined && l.bindToPort.value === undefined)) {
+        compileInbound(cl, opts.podIp, inbound);
+      } else if (cl.direction === 'outbound') {
         const port = l.address?.socketAddress?.portValue;
-        const hcm = hcmOf(l.filterChains?.[0], name, 'outbound');
+        const hcm = cl.chains[0]?.http;
         if (port !== undefined && hcm) outbound.set(port, hcm);
       } else if (isTlsGatewayListener(l)) {
         // Gateway TLS (src/proxy/tls/gateway-dispatch.ts): chains picked per connection by SNI.
         const port = l.address?.socketAddress?.portValue;
-        const tls = compileGatewayTls(l, name, (c, n) => hcmOf(c, n, 'gateway'));
+        const tls = compileGatewayTls(cl);
         const hcm = tls.chains.find((c) => c.hcm)?.hcm ?? fallbackHcm('BlackHoleCluster');
         if (port !== undefined) gateways.set(name, { listenerName: name, port, hcm, tls });
       } else {
         const port = l.address?.socketAddress?.portValue;
-        const chain = compileFilterChainMatcher(l).select({ destinationIp: '127.0.0.1', destinationPort: port ?? 0, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
-        const hcm = hcmOf(chain, name, 'gateway');
+        const hcm = cl.select({ destinationIp: '127.0.0.1', destinationPort: port ?? 0, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 })?.http;
         if (port !== undefined && hcm) gateways.set(name, { listenerName: name, port, hcm });
       }
-      // Every HCM of the listener must have a filter chain this proxy can run, even chains no
-      // entry point above selected (TLS inbound chains): an unknown required filter NACKs the push.
-      for (const [i, fc] of (l.filterChains ?? []).entries()) validateChainHttpFilters(fc, `filterChains[${i}]`);
-      if (l.defaultFilterChain) validateChainHttpFilters(l.defaultFilterChain, 'defaultFilterChain');
     } catch (err) {
       if (err instanceof SnapshotError) throw err;
       throw new SnapshotError(SnapshotErrorCode.InvalidListener, `listener ${name}: ${(err as Error).message}`, { cause: err });
     }
   }
+  const compiled: CompiledEntryPoints = {
+    listeners, podIp: opts.podIp, tcp: compileTcpEntryPoints(listeners, opts.podIp), inboundPlans: compileInboundPlans(listeners, inbound, opts.podIp),
+  };
 
   const cm = opts.clusterManager;
   const clusters = compileClusters(resources, cm, cm.committed, (c, cla) => cm.validate(c, cla), (name, err) => {
     const code = (err as { code?: unknown }).code;
     return new SnapshotError(SnapshotErrorCode.InvalidCluster, `cluster ${name}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
   });
-  return new RuntimeSnapshot(resources, outbound, fallback, inbound, gateways, routeTables, clusters);
+  return new RuntimeSnapshot(resources, outbound, fallback, inbound, gateways, routeTables, clusters, compiled);
 }
 
-function compileTable(rc: RouteConfiguration, what: string): RouteTable {
-  let t = tableCache.get(rc);
-  if (t) return t;
-  try {
-    t = compileRouteTable(rc);
-    validateCorsPolicies(rc);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new SnapshotError(SnapshotErrorCode.InvalidRoute, `${what}: ${typeof code === 'string' ? `${code} ` : ''}${(err as Error).message}`, { cause: err });
-  }
-  tableCache.set(rc, t);
-  return t;
-}
-
-function compileInbound(l: Listener, podIp: string, out: Map<number, HcmRuntime>): void {
-  const matcher = compileFilterChainMatcher(l);
+function compileInbound(l: CompiledListener, podIp: string, out: Map<number, HcmRuntime>): void {
   const ports = new Set<number>();
-  for (const fc of l.filterChains ?? []) {
-    const p = fc.filterChainMatch?.destinationPort?.value;
+  for (const fc of l.chains) {
+    const p = fc.match?.destinationPort?.value;
     if (p !== undefined && p !== 15006) ports.add(p);
   }
   for (const port of ports) {
-    const chain = matcher.select({ destinationIp: podIp, destinationPort: port, transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1'], sourceIp: '127.0.0.1', sourcePort: 0 });
-    const hcm = hcmOf(chain, chain?.name ?? `inbound_${port}`, 'inbound');
+    const hcm = l.select({ destinationIp: podIp, destinationPort: port, transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1'], sourceIp: '127.0.0.1', sourcePort: 0 })?.http;
     if (hcm) out.set(port, hcm);
   }
-}
-
-function hcmOf(chain: FilterChain | undefined, name: string, direction: Direction): HcmRuntime | undefined {
-  const f = chain?.filters?.find((x) => x.name === HCM_NAME || x.typedConfig?.['@type'] === TypeUrl.HttpConnectionManager);
-  if (!f?.typedConfig) return undefined;
-  const config = f.typedConfig as unknown as HttpConnectionManager;
-  const inline = config.routeConfig ? compileTable(config.routeConfig, `${name} inline route configuration`) : undefined;
-  const rdsName = config.rds?.routeConfigName;
-  if (!inline && !rdsName) throw new SnapshotError(SnapshotErrorCode.InvalidListener, `${name}: http connection manager has neither rds nor routeConfig`);
-  return {
-    name, direction, rdsName, inlineTable: inline,
-    useRemoteAddress: config.useRemoteAddress?.value === true,
-    generateRequestId: config.generateRequestId?.value !== false,
-    ...downstreamTimeouts(config),
-    security: compileHcmSecurity(config, name),
-    accessLogs: compileAccessLogs(config.accessLog),
-    tracing: compileTracing(config.tracing, config.requestIdExtension?.typedConfig),
-    filters: compileHttpFilterChain(config, name),
-    metrics: hcmMetricsPolicy(config),
-    config,
-  };
-}
-
-function validateChainHttpFilters(chain: FilterChain, where: string): void {
-  const f = chain.filters?.find((x) => x.name === HCM_NAME || x.typedConfig?.['@type'] === TypeUrl.HttpConnectionManager);
-  if (f?.typedConfig) compileHttpFilterChain(f.typedConfig as unknown as HttpConnectionManager, `${chain.name ?? where}`);
-}
-
-const fallbackCache = new Map<string, HcmRuntime>();
-
-/** An HTTP entry that sends everything to one cluster (the original-destination hand-off's default). */
-function fallbackHcm(cluster: string): HcmRuntime {
-  let hcm = fallbackCache.get(cluster);
-  if (!hcm) {
-    const routeConfig: RouteConfiguration = {
-      name: cluster,
-      virtualHosts: [{ name: cluster, domains: ['*'], routes: [{ name: cluster, match: { prefix: '/' }, route: { cluster, timeout: {} } }] }],
-    };
-    hcm = {
-      name: 'virtualOutbound', direction: 'outbound', rdsName: undefined, inlineTable: compileTable(routeConfig, cluster), useRemoteAddress: false,
-      generateRequestId: true, ...downstreamTimeouts({}), filters: defaultHttpFilterChain(), config: { routeConfig },
-    };
-    fallbackCache.set(cluster, hcm);
-  }
-  return hcm;
 }
 
 function tcpCluster(chain: FilterChain | undefined): string | undefined {

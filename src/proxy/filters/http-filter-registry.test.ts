@@ -55,6 +55,25 @@ test('http filter chain: unknown required filter → rejected with its name; unk
   assert.deepEqual(names({ httpFilters: [{ ...rbac, disabled: true }, router] }), ['envoy.filters.http.router']);
 });
 
+test('http filter factory: one registration per kind, keyed by type URL; unknown required → error naming the type URL; unknown optional → skipped', () => {
+  const rbacStage = compileHttpFilterChain({ httpFilters: [rbac, router] }, 'l')[PRE.length]!;
+  assert.equal(rbacStage.name, 'envoy.filters.http.rbac');
+  assert.throws(() => names({ httpFilters: [{ name: 'acme', typedConfig: { '@type': 'type.googleapis.com/acme.v1.Thing' } }, router] }),
+    isChainError(/Didn't find a registered implementation for 'acme' with type URL: 'type\.googleapis\.com\/acme\.v1\.Thing'/));
+  assert.deepEqual(names({ httpFilters: [{ name: 'acme', isOptional: true, typedConfig: { '@type': 'type.googleapis.com/acme.v1.Thing' } }, rbac, router] }), ['envoy.filters.http.rbac', 'envoy.filters.http.router']);
+});
+
+test('http filter factory: a config the filter cannot run is refused when the chain is built (bad RBAC regex, bad JWKS, ext_authz without an HTTP service)', () => {
+  const badRbac: HttpFilterConfig = { name: 'envoy.filters.http.rbac', typedConfig: { '@type': TypeUrl.Rbac, rules: { action: 'ALLOW', policies: { p: { permissions: [{ urlPath: { path: { safeRegex: { regex: '([' } } } }], principals: [{ any: true }] } } } } };
+  assert.throws(() => names({ httpFilters: [badRbac, router] }), /invalid RE2 regex/);
+  const badJwt: HttpFilterConfig = { name: 'envoy.filters.http.jwt_authn', typedConfig: { '@type': TypeUrl.JwtAuthn, providers: { p: { issuer: 'x', localJwks: { inlineString: '{not json' } } }, rules: [{ match: { prefix: '/' }, requires: { providerName: 'p' } }] } };
+  assert.throws(() => names({ httpFilters: [badJwt, router] }), /jwks is not valid JSON/);
+  const grpcAuthz: HttpFilterConfig = { name: 'envoy.filters.http.ext_authz', typedConfig: { '@type': TypeUrl.ExtAuthz, grpcService: { envoyGrpc: { clusterName: 'authz' } } } as never };
+  assert.throws(() => names({ httpFilters: [grpcAuthz, router] }), isChainError(/ext_authz needs httpService\.serverUri\.cluster/));
+  const httpAuthz: HttpFilterConfig = { name: 'envoy.filters.http.ext_authz', typedConfig: { '@type': TypeUrl.ExtAuthz, httpService: { serverUri: { uri: 'http://authz', cluster: 'outbound|80||authz', timeout: '1s' } } } as never };
+  assert.deepEqual(names({ httpFilters: [httpAuthz, router] }), ['envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
+});
+
 test('http filter chain: the router must end the chain, and the chain must end with it', () => {
   assert.throws(() => names({ httpFilters: [router, rbac] }), isChainError(/terminal filter envoy\.filters\.http\.router.*must be the last/));
   assert.throws(() => names({ httpFilters: [rbac] }), isChainError(/non-terminal filter envoy\.filters\.http\.rbac .*is the last filter/));

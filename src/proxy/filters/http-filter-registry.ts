@@ -17,7 +17,7 @@
  */
 import type { HttpConnectionManager, HttpFilter as HttpFilterConfig } from '../../envoy/types.js';
 import type { HttpFault } from '../../envoy/types/route.js';
-import { EXT_AUTHZ_FILTER } from '../../envoy/ext-authz/types.js';
+import { EXT_AUTHZ_FILTER, type ExtAuthz } from '../../envoy/ext-authz/types.js';
 import { JWT_AUTHN_FILTER } from '../../envoy/jwt/types.js';
 import { RBAC_FILTER } from '../../envoy/rbac/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
@@ -98,7 +98,18 @@ export function httpFilterRegistry(): readonly HttpFilterRegistration[] {
     // Istio's stats filter: its config (Telemetry metrics) is applied where the connection manager records Istio's metrics (stats/metrics-policy.ts).
     { name: ISTIO_STATS_FILTER, typeUrl: ISTIO_STATS_TYPE_URL, terminal: false, create: () => STATS_FILTER },
     { name: JWT_AUTHN_FILTER, typeUrl: TypeUrl.JwtAuthn, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('jwt_authn', cfg, w)) },
-    { name: EXT_AUTHZ_FILTER, typeUrl: TypeUrl.ExtAuthz, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('ext_authz', cfg, w)) },
+    {
+      name: EXT_AUTHZ_FILTER, typeUrl: TypeUrl.ExtAuthz, terminal: false,
+      create: (cfg, w) => {
+        // Weft's ext_authz client speaks HTTP only (Istio's envoyExtAuthzHttp): a config without
+        // `httpService.serverUri.cluster` (a gRPC service, or none) would fail every request, so it is refused at push time.
+        const svc = (cfg as ExtAuthz).httpService;
+        if (svc?.serverUri?.cluster === undefined || svc.serverUri.cluster === '') {
+          throw new HttpFilterChainError(`${w}: ext_authz needs httpService.serverUri.cluster (this proxy has no gRPC authorization client)`);
+        }
+        return new SecurityFilterStage(securityFilterOf('ext_authz', cfg, w));
+      },
+    },
     { name: RBAC_FILTER, typeUrl: TypeUrl.Rbac, terminal: false, create: (cfg, w) => new SecurityFilterStage(securityFilterOf('rbac', cfg, w)) },
   ]);
 }
@@ -154,7 +165,8 @@ export function compileHttpFilterChain(config: HttpConnectionManager, where: str
     const label = `${f.name ?? '(unnamed)'}${typeUrlOf(f) !== undefined ? ` (${typeUrlOf(f)})` : ''}`;
     if (reg === undefined) {
       if (f.isOptional === true) return;
-      throw new HttpFilterChainError(`${w}: unknown HTTP filter ${label}: this proxy has no factory for it and it is not marked isOptional`);
+      // Envoy's wording (source/common/config/utility.h getAndCheckFactory), then why it is fatal.
+      throw new HttpFilterChainError(`${w}: unknown HTTP filter ${label}: Didn't find a registered implementation for '${f.name ?? ''}' with type URL: '${typeUrlOf(f) ?? ''}'; it is not marked isOptional`);
     }
     if (lastEnabled?.reg.terminal) {
       throw new HttpFilterChainError(`${w}: terminal filter ${lastEnabled.label} must be the last filter in the HTTP filter chain`);

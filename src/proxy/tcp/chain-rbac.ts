@@ -1,8 +1,9 @@
 /**
- * A filter chain's network RBAC filters compiled for the proxy (AuthorizationPolicy on TCP). A
+ * A filter chain's network RBAC filters compiled outside a push (AuthorizationPolicy on TCP): a
  * config that does not compile denies every connection on the chain: fail closed, never open.
- * Used by the TCP routes (tcp-routes.ts) and the gateway's TLS/PASSTHROUGH chains
- * (../tls/gateway-tls-plan.ts).
+ * Only the fallback of tcp-routes.ts `tcpRouteOfChain` for a chain object no push compiled uses it;
+ * chains of accepted listeners were compiled strictly at push time (../compiled-listener.ts), where
+ * a bad config NACKs the update.
  */
 import { compileNetworkRbac, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import { NETWORK_RBAC_FILTER } from '../../envoy/rbac/types.js';

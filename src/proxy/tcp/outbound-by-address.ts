@@ -6,14 +6,14 @@
  * `destinationSubnets` decide where it goes; no matching chain = the listener's default chain
  * (PassthroughCluster / BlackHoleCluster).
  */
-import { selectFilterChain } from '../../envoy/filter-chain-matcher.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import { selectCompiledChain } from './select-chain.js';
 import { tcpRouteOfChain, type TcpRoute } from './tcp-routes.js';
 
 /** The TCP route for `ip:port` on the port's outbound listener; undefined when the port has no TCP listener. */
 export function outboundRouteForIp(snapshot: RuntimeSnapshot, port: number, ip: string): TcpRoute | undefined {
   const l = snapshot.resources.listeners.get(`0.0.0.0_${port}`);
   if (l === undefined || l.bindToPort?.value === true) return undefined;
-  const chain = selectFilterChain(l, { destinationIp: ip, destinationPort: port, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
+  const chain = selectCompiledChain(l, { destinationIp: ip, destinationPort: port, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
   return tcpRouteOfChain(chain, l.name ?? `0.0.0.0_${port}`);
 }

@@ -15,7 +15,6 @@
  * - no chain: the connection is reset, as Envoy closes a connection no filter chain matches.
  */
 import type { Socket } from 'node:net';
-import { selectFilterChain } from '../../envoy/filter-chain-matcher.js';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
 import type { ProxyContext } from '../proxy-context.js';
@@ -25,6 +24,7 @@ import { downstreamTls } from '../tls/inbound-plan.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';
 import { proxyTcp } from './tcp-connection.js';
 import { tcpRouteOfChain } from './tcp-routes.js';
+import { selectCompiledChain } from './select-chain.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const VIRTUAL_INBOUND = 'virtualInbound';
@@ -108,7 +108,7 @@ export function dispatchSniffedInbound(ctx: ProxyContext, socket: Socket, opts: 
   }
   inspectConnection(socket, listenerInspectors(listener), (p) => {
     if (p === undefined) return;
-    const chain = selectFilterChain(listener, {
+    const chain = selectCompiledChain(listener, {
       destinationIp: opts.podIp, destinationPort: opts.port, transportProtocol: p.transportProtocol,
       ...(p.serverName !== undefined ? { serverName: p.serverName } : {}), applicationProtocols: p.applicationProtocols,
       sourceIp: socket.remoteAddress ?? '127.0.0.1', sourcePort: socket.remotePort ?? 0,

@@ -12,7 +12,6 @@
  * decision for a named service keeps that service's chain.
  */
 import { isIP, type Socket } from 'node:net';
-import { selectFilterChain } from '../../envoy/filter-chain-matcher.js';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
 import type { ProxyContext } from '../proxy-context.js';
@@ -20,6 +19,7 @@ import type { RuntimeSnapshot } from '../runtime-snapshot.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';
 import { proxyTcp, type TcpConnectionOptions } from './tcp-connection.js';
 import { outboundTcpRoute, tcpEntryPoints, tcpRouteOfChain } from './tcp-routes.js';
+import { selectCompiledChain } from './select-chain.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 
@@ -67,7 +67,7 @@ export function dispatchSniffed(ctx: ProxyContext, socket: Socket, listener: Lis
     if (p === undefined) return;
     const host = opts.host;
     const destinationIp = host !== undefined && isIP(host) ? host : (host !== undefined ? vipForName(listener, host, opts.port, opts.namespace) : undefined) ?? socket.localAddress ?? opts.podIp;
-    const chain = selectFilterChain(listener, {
+    const chain = selectCompiledChain(listener, {
       destinationIp, destinationPort: opts.port, transportProtocol: p.transportProtocol,
       ...(p.serverName !== undefined ? { serverName: p.serverName } : {}), applicationProtocols: p.applicationProtocols,
       sourceIp: socket.remoteAddress ?? opts.podIp, sourcePort: socket.remotePort ?? 0,

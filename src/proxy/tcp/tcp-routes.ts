@@ -1,49 +1,23 @@
 /**
- * Where TCP connections go, read from a runtime snapshot's listeners (once per snapshot, cached):
- * every filter chain running `envoy.filters.network.tcp_proxy`, as a {@link TcpRoute} — the cluster
- * (or `weightedClusters`, weight/sum each, weight 0 never) and the idle timeout (Envoy's default
- * 1 h). Entry points:
+ * Where TCP connections go, selected at push time from the push's compiled listeners
+ * (../compiled-listener.ts, which compiled every chain's `envoy.filters.network.tcp_proxy` into a
+ * {@link TcpRoute} once, with its network RBAC and stats policy; a bad RBAC config NACKed the push).
+ * Entry points:
  * - sidecar outbound: the `0.0.0.0_<port>` listeners of TCP service ports (not bound by Envoy);
  *   a connection for `host:port` takes the chain named for that host (`outbound|<port>||<fqdn>`),
  *   else the port's only service chain, else the listener's default chain (passthrough/blackhole);
  * - sidecar inbound: `virtualInbound` chains by destination port, plaintext and mTLS;
  * - gateway: bound listeners whose chain (matched as a plaintext connection) is a TCP proxy.
- * A chain's `envoy.filters.network.rbac` filters travel with its route (`rbac`); a config that does
- * not compile denies every connection of the chain (fail closed; Envoy would reject the listener).
  */
-import { networkMetricsPolicy, type MetricsPolicy } from '../stats/metrics-policy.js';
-import { compileFilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
-import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
-import { chainRbac } from './chain-rbac.js';
-import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
-import { TypeUrl } from '../../envoy/type-url.js';
-import { DEFAULT_TCP_IDLE_TIMEOUT_MS } from '../../envoy/defaults.js';
-import { durationMs } from '../../envoy/duration.js';
+import { isNetworkRbacFilter } from '../../envoy/rbac/network-rbac.js';
+import type { DownstreamTlsContext, FilterChain } from '../../envoy/types.js';
+import { compiledChainOf, type CompiledListener } from '../compiled-listener.js';
 import type { RuntimeSnapshot } from '../runtime-snapshot.js';
-import { downstreamTls } from '../tls/inbound-plan.js';
 import { isTlsGatewayListener } from '../tls/gateway-tls-plan.js';
+import { chainRbac } from './chain-rbac.js';
+import { compileChainTcpRoute, type TcpRoute } from './tcp-route.js';
 
-const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
-const HCM = 'envoy.filters.network.http_connection_manager';
-
-/** One compiled TCP proxy filter. */
-export interface TcpRoute {
-  /** Filter chain name (diagnostics). */
-  readonly name: string;
-  readonly statPrefix: string;
-  /** Picks the cluster name for one connection. */
-  pickCluster(): string | undefined;
-  /** Idle timeout (ms; 0 = none). */
-  readonly idleTimeoutMs: number;
-  /** `maxDownstreamConnectionDuration` (ms; 0 = none): the connection is closed after it (flag DT). */
-  readonly maxConnectionDurationMs?: number;
-  /** `hashPolicy: [{sourceIp: {}}]`: hashing balancers pick by the downstream address. */
-  readonly hashSourceIp?: boolean;
-  /** The chain's network RBAC filters (AuthorizationPolicy on TCP), evaluated once per connection. */
-  readonly rbac?: readonly NetworkRbacStage[];
-  /** Telemetry metrics from the chain's `istio.stats` network filter (stats/metrics-policy.ts); absent = standard metrics. */
-  readonly metrics?: MetricsPolicy;
-}
+export { compileTcpRoute, tcpProxyOf, type TcpRoute } from './tcp-route.js';
 
 /** An inbound TCP port: plaintext and/or mTLS chains. */
 export interface InboundTcpPort {
@@ -72,132 +46,94 @@ export interface TcpEntryPoints {
 }
 
 const cache = new WeakMap<RuntimeSnapshot, TcpEntryPoints>();
-const routeCache = new WeakMap<object, TcpRoute>();
 
-/** The TCP entry points of `snapshot` (computed once per snapshot). */
+/** The TCP entry points of `snapshot` (selected at push time for the snapshot's pod IP). */
 export function tcpEntryPoints(snapshot: RuntimeSnapshot, podIp: string): TcpEntryPoints {
+  if (podIp === snapshot.compiled.podIp) return snapshot.compiled.tcp;
   let e = cache.get(snapshot);
   if (e === undefined) {
-    e = compute(snapshot, podIp);
+    e = compileTcpEntryPoints(snapshot.compiled.listeners, podIp);
     cache.set(snapshot, e);
   }
   return e;
 }
 
-/** The TcpProxy config of a chain, when its network filter is a TCP proxy (and not an HCM). */
-export function tcpProxyOf(chain: FilterChain | undefined): TcpProxy | undefined {
-  const filters = chain?.filters ?? [];
-  if (filters.some((f) => f.name === HCM || f.typedConfig?.['@type'] === TypeUrl.HttpConnectionManager)) return undefined;
-  const f = filters.find((x) => x.name === TCP_PROXY || x.typedConfig?.['@type'] === TypeUrl.TcpProxy);
-  return f?.typedConfig as TcpProxy | undefined;
-}
+const laxRoutes = new WeakMap<FilterChain, TcpRoute | undefined>();
 
-/** Compiles a TcpProxy (cached per config object). */
-export function compileTcpRoute(proxy: TcpProxy, name: string): TcpRoute {
-  const cached = routeCache.get(proxy);
-  if (cached) return cached;
-  const weighted = (proxy.weightedClusters?.clusters ?? []).filter((c) => (c.weight ?? 0) > 0 && c.name);
-  const total = weighted.reduce((n, c) => n + (c.weight ?? 0), 0);
-  const single = proxy.cluster;
-  const pickCluster = weighted.length > 0
-    ? (): string | undefined => {
-        let v = Math.floor(Math.random() * total);
-        for (const c of weighted) {
-          v -= c.weight!;
-          if (v < 0) return c.name;
-        }
-        return weighted[weighted.length - 1]!.name;
-      }
-    : (): string | undefined => single;
-  const idle = durationMs(proxy.idleTimeout);
-  const maxDuration = durationMs(proxy.maxDownstreamConnectionDuration);
-  const route: TcpRoute = {
-    name, statPrefix: proxy.statPrefix ?? '', pickCluster, idleTimeoutMs: idle ?? DEFAULT_TCP_IDLE_TIMEOUT_MS,
-    ...(maxDuration !== undefined && maxDuration > 0 ? { maxConnectionDurationMs: maxDuration } : {}),
-    ...(proxy.hashPolicy?.some((h) => h.sourceIp !== undefined && h.sourceIp !== null) ? { hashSourceIp: true } : {}),
-  };
-  routeCache.set(proxy, route);
-  return route;
-}
-
-const chainRoutes = new WeakMap<FilterChain, TcpRoute>();
-
-/** The TCP route of a filter chain (its tcp_proxy and network RBAC), undefined for HCM chains. */
+/**
+ * The TCP route of a filter chain (its tcp_proxy and network RBAC), undefined for HCM chains: the
+ * compiled chain of an accepted listener (compiled-listener.ts), else — for a chain object no push
+ * compiled — compiled here with a bad RBAC config denying every connection (fail closed).
+ */
 export function tcpRouteOfChain(chain: FilterChain | undefined, fallbackName: string): TcpRoute | undefined {
-  return routeOf(chain, fallbackName);
-}
-
-function routeOf(chain: FilterChain | undefined, fallbackName: string): TcpRoute | undefined {
-  const p = tcpProxyOf(chain);
-  if (!p || !chain) return undefined;
-  const base = compileTcpRoute(p, chain.name ?? fallbackName);
-  const metrics = networkMetricsPolicy(chain.filters);
-  if (!chain.filters?.some(isNetworkRbacFilter) && metrics === undefined) return base;
-  let r = chainRoutes.get(chain);
-  if (!r) {
-    const rbac = chain.filters?.some(isNetworkRbacFilter) ? { rbac: chainRbac(chain, base.name) } : {};
-    chainRoutes.set(chain, (r = { ...base, ...rbac, ...(metrics !== undefined ? { metrics } : {}) }));
-  }
+  if (chain === undefined) return undefined;
+  const compiled = compiledChainOf(chain);
+  if (compiled !== undefined) return compiled.tcp;
+  if (laxRoutes.has(chain)) return laxRoutes.get(chain);
+  const name = chain.name ?? fallbackName;
+  const rbac = chain.filters?.some(isNetworkRbacFilter) ? chainRbac(chain, name) : undefined;
+  const r = compileChainTcpRoute(chain, name, rbac);
+  laxRoutes.set(chain, r);
   return r;
 }
 
-function compute(snapshot: RuntimeSnapshot, podIp: string): TcpEntryPoints {
+/** Selects the TCP entry points from a push's compiled listeners (no compilation: the chains are compiled). */
+export function compileTcpEntryPoints(listeners: ReadonlyMap<string, CompiledListener>, podIp: string): TcpEntryPoints {
   const outbound = new Map<number, OutboundTcpPort>();
   const inbound = new Map<number, InboundTcpPort>();
   const gateways = new Map<string, { port: number; route: TcpRoute }>();
   let outboundDefault: TcpRoute | undefined;
-  for (const [name, l] of snapshot.resources.listeners) {
+  for (const [name, cl] of listeners) {
+    const l = cl.config;
     const port = l.address?.socketAddress?.portValue;
-    if (name === 'virtualOutbound') outboundDefault = routeOf(l.defaultFilterChain, 'virtualOutbound');
-    else if (name === 'virtualInbound') compileInbound(l, podIp, inbound);
+    if (name === 'virtualOutbound') outboundDefault = cl.defaultChain?.tcp;
+    else if (name === 'virtualInbound') compileInbound(cl, podIp, inbound);
     else if (port === undefined) continue;
     else if (l.bindToPort !== undefined && l.bindToPort.value !== true) {
       const byHost = new Map<string, TcpRoute>();
       let only: TcpRoute | undefined;
       // Distinct chains by name: an auto-protocol port repeats a service's TCP chain per transport.
       const distinct = new Set<string>();
-      for (const fc of l.filterChains ?? []) {
-        const r = routeOf(fc, name);
+      for (const fc of cl.chains) {
+        const r = fc.tcp;
         if (!r) continue;
         distinct.add(r.name);
         only = r;
-        const m = /^outbound\|\d+\|[^|]*\|(.+)$/.exec(fc.name ?? '');
+        const m = /^outbound\|\d+\|[^|]*\|(.+)$/.exec(fc.config.name ?? '');
         if (m) byHost.set(m[1]!, r);
       }
-      if (distinct.size > 0) outbound.set(port, { port, byHost, fallback: distinct.size === 1 && !l.filterChains?.some((f) => f.filterChainMatch?.serverNames?.length) ? only : routeOf(l.defaultFilterChain, name) });
+      if (distinct.size > 0) outbound.set(port, { port, byHost, fallback: distinct.size === 1 && !l.filterChains?.some((f) => f.filterChainMatch?.serverNames?.length) ? only : cl.defaultChain?.tcp });
     } else {
       // TLS gateway listeners (SNI, termination, PASSTHROUGH) belong to src/proxy/tls/gateway-dispatch.ts.
       if (isTlsGatewayListener(l)) continue;
-      const chain = compileFilterChainMatcher(l).select({ destinationIp: '127.0.0.1', destinationPort: port, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
-      if (chain && downstreamTls(chain)) continue;
-      const r = routeOf(chain, name);
-      if (r) gateways.set(name, { port, route: r });
+      const chain = cl.select({ destinationIp: '127.0.0.1', destinationPort: port, transportProtocol: 'raw_buffer', sourceIp: '127.0.0.1', sourcePort: 0 });
+      if (!chain || chain.transport) continue;
+      if (chain.tcp) gateways.set(name, { port, route: chain.tcp });
     }
   }
   return { outbound, outboundDefault, inbound, gateways };
 }
 
-function compileInbound(l: Listener, podIp: string, out: Map<number, InboundTcpPort>): void {
-  const matcher = compileFilterChainMatcher(l);
+function compileInbound(l: CompiledListener, podIp: string, out: Map<number, InboundTcpPort>): void {
   const ports = new Set<number>();
-  for (const fc of l.filterChains ?? []) {
-    const p = fc.filterChainMatch?.destinationPort?.value;
+  for (const fc of l.chains) {
+    const p = fc.match?.destinationPort?.value;
     if (p !== undefined && p !== 15006) ports.add(p);
   }
   const base = { destinationIp: podIp, sourceIp: '127.0.0.1', sourcePort: 0 };
   for (const port of ports) {
-    const raw = matcher.select({ ...base, destinationPort: port, transportProtocol: 'raw_buffer' });
-    const tls = matcher.select({ ...base, destinationPort: port, transportProtocol: 'tls', applicationProtocols: ['istio-peer-exchange', 'istio'] });
+    const raw = l.select({ ...base, destinationPort: port, transportProtocol: 'raw_buffer' });
+    const tls = l.select({ ...base, destinationPort: port, transportProtocol: 'tls', applicationProtocols: ['istio-peer-exchange', 'istio'] });
     // Only ports whose own chains are TCP proxies (not the passthrough default, not HTTP ports).
-    const own = (c: FilterChain | undefined) => c !== undefined && c.filterChainMatch?.destinationPort?.value === port;
-    const plain = own(raw) && !downstreamTls(raw!) ? routeOf(raw, `inbound_${port}`) : undefined;
-    const ctx = own(tls) ? downstreamTls(tls!) : undefined;
-    const tlsRoute = ctx ? routeOf(tls, `inbound_${port}_mtls`) : undefined;
+    const own = (c: typeof raw) => c !== undefined && c.match?.destinationPort?.value === port;
+    const plain = own(raw) && !raw!.transport ? raw!.tcp : undefined;
+    const t = own(tls) ? tls!.transport : undefined;
+    const tlsRoute = t ? tls!.tcp : undefined;
     if (!plain && !tlsRoute) continue;
     out.set(port, {
       port,
       plaintext: plain,
-      tls: tlsRoute && ctx ? { route: tlsRoute, context: ctx, requireClientCertificate: ctx.requireClientCertificate?.value === true } : undefined,
+      tls: tlsRoute && t ? { route: tlsRoute, context: t.context, requireClientCertificate: t.requireClientCertificate } : undefined,
     });
   }
 }

@@ -5,12 +5,11 @@
  * passing the raw bytes through (PASSTHROUGH: a TCP proxy to the cluster of a VirtualService `tls`
  * route). Built once per runtime snapshot; connections pick their chain from the ClientHello.
  */
-import { isNetworkRbacFilter, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
-import { chainRbac } from '../tcp/chain-rbac.js';
-import { compileFilterChainMatcher, type FilterChainMatcher } from '../../envoy/filter-chain-matcher.js';
+import type { NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
 import type { DownstreamTlsContext, FilterChain, Listener, TcpProxy } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import type { HcmRuntime } from '../runtime-snapshot.js';
+import type { CompiledListener } from '../compiled-listener.js';
+import type { HcmRuntime } from '../hcm-runtime.js';
 
 const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 const TCP_PROXY_NAME = 'envoy.filters.network.tcp_proxy';
@@ -47,9 +46,6 @@ export interface GatewayTlsPlan {
   select(conn: GatewayConnection): GatewayChainRuntime | undefined;
 }
 
-/** Compiles an HTTP connection manager filter of a chain (runtime-snapshot's compiler). */
-export type HcmCompiler = (chain: FilterChain, name: string) => HcmRuntime | undefined;
-
 /**
  * True when the gateway listener expects TLS (SNI matches or TLS transport sockets). istiod puts
  * tls_inspector on every non-HTTP gateway listener, so it alone does not make one TLS: a plain TCP
@@ -59,25 +55,24 @@ export function isTlsGatewayListener(l: Listener): boolean {
   return (l.filterChains ?? []).some((c) => c.transportSocket !== undefined || (c.filterChainMatch?.serverNames?.length ?? 0) > 0);
 }
 
-/** Compiles a TLS gateway listener (throws EnvoyConfigError on conflicting chains). */
-export function compileGatewayTls(l: Listener, listenerName: string, hcmOf: HcmCompiler): GatewayTlsPlan {
-  const matcher: FilterChainMatcher = compileFilterChainMatcher(l);
+/**
+ * A TLS gateway listener's plan, read from its compiled chains (../compiled-listener.ts: each
+ * chain's TLS context, HTTP connection manager and network RBAC compiled once per push).
+ */
+export function compileGatewayTls(l: CompiledListener): GatewayTlsPlan {
   const byChain = new Map<FilterChain, GatewayChainRuntime>();
-  const all = [...(l.filterChains ?? []), ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])];
-  all.forEach((chain, i) => {
-    const name = chain.name ?? `${listenerName}#${i}`;
-    const rbac = chain.filters?.some(isNetworkRbacFilter) ? chainRbac(chain, name) : undefined;
-    byChain.set(chain, { name, tls: downstreamTls(chain), hcm: hcmOf(chain, name), tcpProxy: tcpProxyOf(chain), rbac });
-  });
+  for (const c of [...l.chains, ...(l.defaultChain ? [l.defaultChain] : [])]) {
+    byChain.set(c.config, { name: c.name, tls: c.transport?.context, hcm: c.http, tcpProxy: tcpProxyOf(c.config), rbac: c.rbac });
+  }
   return {
-    listenerName,
+    listenerName: l.name,
     chains: [...byChain.values()],
     select(conn) {
-      const chain = matcher.select({
+      const c = l.select({
         destinationIp: conn.localAddress, destinationPort: conn.localPort, serverName: conn.serverName, transportProtocol: 'tls',
         applicationProtocols: conn.alpn, sourceIp: conn.remoteAddress, sourcePort: conn.remotePort,
       });
-      return chain ? byChain.get(chain) : undefined;
+      return c ? byChain.get(c.config) : undefined;
     },
   };
 }
@@ -98,13 +93,4 @@ export function pickTcpCluster(p: TcpProxy, random: () => number = Math.random):
     if (r < 0) return c.name;
   }
   return list[list.length - 1]?.name;
-}
-
-/** The DownstreamTlsContext of a chain's transport socket (undefined: the chain does not terminate TLS). */
-function downstreamTls(chain: FilterChain): DownstreamTlsContext | undefined {
-  const ts = chain.transportSocket;
-  if (!ts) return undefined;
-  const cfg = ts.typedConfig as ({ '@type'?: string } & DownstreamTlsContext) | undefined;
-  if (ts.name !== 'envoy.transport_sockets.tls' && cfg?.['@type'] !== TypeUrl.DownstreamTlsContext) return undefined;
-  return cfg ?? {};
 }
