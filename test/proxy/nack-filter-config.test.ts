@@ -6,7 +6,7 @@
  * to a second app, so a request shows which config the proxy serves. Envoy rejects such a listener
  * update when the chain's filter factories fail to build (listener_impl.cc / http_connection_manager
  * config.cc); before issue 13 Weft ACKed the mTLS-only configs below and failed their connections later.
- * Ports of this file: 19480–19489 on 127.0.0.1.
+ * Ports of this file: 19620–19629 on 127.0.0.1.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,9 +18,9 @@ import type { AdsServer } from '../../src/xds/ads-server.js';
 import { edsCluster, loadAssignment, MutableConfig, routeConfig, startServer, waitEvent } from '../../src/xds/testing/ads-fixtures.js';
 
 const IP = '127.0.0.1';
-const INBOUND_PORT = 19480;
-const APP_OLD = 19481;
-const APP_NEW = 19482;
+const INBOUND_PORT = 19620;
+const APP_OLD = 19621;
+const APP_NEW = 19622;
 
 const router = { name: 'envoy.filters.http.router', typedConfig: { '@type': TypeUrl.Router } };
 const TLS = { name: 'envoy.transport_sockets.tls', typedConfig: { '@type': TypeUrl.DownstreamTlsContext, requireClientCertificate: { value: true } } };

@@ -14,7 +14,7 @@ const ratings = new Upstream('127.0.2.11', 9080);
 const v1 = new Upstream('127.0.2.21', 8000);
 const v2 = new Upstream('127.0.2.22', 8000);
 /** The mirror of `echo`: an h2c-only server (prior knowledge, no HTTP/1.1), port from this file's range. */
-const H2_MIRROR = { address: '127.0.2.23', port: 19200 };
+const H2_MIRROR = { address: '127.0.2.23', port: 19230 };
 const h2Seen: { authority: string; body: string }[] = [];
 const h2Mirror = http2.createServer((req, res) => {
   let body = '';
