@@ -112,7 +112,14 @@ export class HttpListener {
       sniffProtocol(s, deliverH1, deliverH2, Math.min(idle, this.headersTimeoutMs > 0 ? this.headersTimeoutMs : 60_000));
     };
     const accept = opts.accept;
-    this.server.on('connection', accept ? (socket: Socket) => accept(socket, deliver) : deliver);
+    this.server.on('connection', (socket: Socket) => {
+      // On the accepted TCP socket itself: a TLS socket layered on it (mTLS inbound, gateway TLS)
+      // does not pass setNoDelay down, and with Nagle on, a response written in two TLS records
+      // waits for the peer's delayed ACK (40 ms) between them.
+      socket.setNoDelay(true);
+      if (accept !== undefined) accept(socket, deliver);
+      else deliver(socket);
+    });
   }
 
   private track(s: Socket): void {
