@@ -6,7 +6,7 @@
  */
 import { selectFilterChain, type ConnectionInfo } from '../../envoy/filter-chain-matcher.js';
 import type { FilterChain, Listener } from '../../envoy/types.js';
-import { compiledListenerOf } from '../compiled-listener.js';
+import { compiledListenerOf } from '../listener/compiled-listener.js';
 
 /** The chain of `listener` a connection matches (its config object; its compiled form via compiledChainOf). */
 export function selectCompiledChain(listener: Listener, conn: ConnectionInfo): FilterChain | undefined {

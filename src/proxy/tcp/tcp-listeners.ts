@@ -16,18 +16,18 @@
  * routed with the snapshot current when it arrives.
  */
 import net, { type Server, type Socket } from 'node:net';
-import type { ProxyContext } from '../proxy-context.js';
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
-import type { InboundPortPlan } from '../tls/inbound-plan.js';
-import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
-import type { HcmRuntime } from '../runtime-snapshot.js';
+import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
+import type { InboundPortPlan } from '../listener/inbound-plan.js';
+import { dispatchInbound, type InboundDispatchDeps } from '../listener/inbound-dispatch.js';
+import type { HcmRuntime } from '../listener/runtime-snapshot.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { autoInboundPorts, dispatchSniffedInbound } from './sniffed-inbound.js';
 import { proxyTcp } from './tcp-connection.js';
-import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
-import { inboundBindHost } from '../inbound-bind.js';
-import { gatewayBindHost } from '../gateway-bind.js';
-import { egressBindHost, egressBindOrigin, isEgressBindListener } from '../egress-bind.js';
+import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from '../listener/tcp-routes.js';
+import { inboundBindHost } from '../listener/inbound-bind.js';
+import { gatewayBindHost } from '../listener/gateway-bind.js';
+import { egressBindHost, egressBindOrigin, isEgressBindListener } from '../listener/egress-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -41,7 +41,7 @@ export interface TcpListenerOptions {
   readonly namespace?: string;
   /** Ports never bound for outbound TCP (the HTTP listeners' own). */
   readonly reservedPorts?: () => ReadonlySet<number>;
-  /** Connections each TCP listener keeps open at most (src/proxy/listener-limits.ts); absent = no limit. */
+  /** Connections each TCP listener keeps open at most (src/proxy/listener/listener-limits.ts); absent = no limit. */
   readonly maxConnections?: number;
   /**
    * Serves a socket as HTTP on the sidecar's outbound HTTP listener; when set, per-port outbound
