@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { isIP } from 'node:net';
 import { TypeUrl } from '../envoy/type-url.js';
-import type { ProxyContext } from './hcm/proxy-context.js';
+import type { ProxyContext } from './listener/proxy-context.js';
 import { limitsOf } from './upstream/circuit-breaker.js';
 import { configuredHostLines } from './upstream/cluster-admin-text.js';
 import type { SecretDumpEntry } from './tls/secret-store.js';

@@ -16,7 +16,7 @@ import { portStart } from '../envoy/route-table.js';
 import { handleRequest, onSocketTimeout, replyWithoutStream } from './hcm/connection-manager.js';
 import { HttpListener, type HttpListenerOptions } from './listener/http-server.js';
 import { LocalReply } from './http/local-reply.js';
-import type { ProxyContext } from './hcm/proxy-context.js';
+import type { ProxyContext } from './listener/proxy-context.js';
 import type { HcmRuntime, RuntimeSnapshot } from './listener/runtime-snapshot.js';
 import { TcpListenerManager } from './tcp/tcp-listeners.js';
 import { attachConnectTunnel } from './tcp/connect-tunnel.js';

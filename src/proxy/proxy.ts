@@ -11,7 +11,7 @@ import { startAdmin, type AdminServers } from './admin.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import { defaultHttpFilterChain } from './hcm/http-filter-registry.js';
 import { ListenerManager } from './listener-manager.js';
-import type { ProxyContext } from './hcm/proxy-context.js';
+import type { ProxyContext } from './listener/proxy-context.js';
 import { ProxyStats } from './stats/proxy-stats.js';
 import { tcpRbacStatsObserver } from './tcp/tcp-rbac-stats.js';
 import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './listener/runtime-snapshot.js';
@@ -113,7 +113,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     clusterManager,
     stats,
     self,
-    // Each connection manager runs the chain built from its own `httpFilters` (filters/http-filter-registry.ts);
+    // Each connection manager runs the chain built from its own `httpFilters` (hcm/http-filter-registry.ts);
     // this one serves connection managers built without one.
     filters: defaultHttpFilterChain(),
     noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),

@@ -47,7 +47,7 @@ export class RequestHeadersFilter implements HttpFilter {
     // The server side's metadata exchange consumes the peer-metadata headers (istio/proxy
     // peer_metadata filter); Weft reads peers from endpoint metadata, so it only drops them.
     if (s.connectionManager.direction === 'inbound') for (const n of PEER_METADATA_HEADERS) if (h[n] !== undefined) delete h[n];
-    // Inbound connections had their XFCC policy applied at dispatch (tls/inbound-listener-support.ts).
+    // Inbound connections had their XFCC policy applied at dispatch (listener/inbound-listener-support.ts).
     if (s.connectionManager.direction !== 'inbound') applyXfcc(s.headers, s.connectionManager.config.forwardClientCertDetails, downstreamPeer(s.request.socket));
     // Envoy: "force_set = !preserve_external_request_id && edge_request", else set only when absent.
     if (s.connectionManager.generateRequestId && (h['x-request-id'] === undefined || (external && !edge.preserveExternalRequestId))) h['x-request-id'] = randomUUID();

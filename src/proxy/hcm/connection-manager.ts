@@ -15,10 +15,11 @@ import type { Socket } from 'node:net';
 import type { DownstreamRequest, DownstreamResponse } from '../http/downstream.js';
 import { FilterStatus, type DelayedDecision } from '../http/filter.js';
 import { addFlag, asProxyError, GrpcProxyError, HeaderedProxyError, LocalReply, type ProxyError } from '../http/local-reply.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { HcmContext } from './hcm-context.js';
 import { ProxyStream, STREAM, type WithStream } from './proxy-stream.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../../envoy/defaults.js';
-import type { HcmRuntime, RuntimeSnapshot } from '../listener/runtime-snapshot.js';
+import type { HcmRuntime } from './hcm-runtime.js';
+import type { StreamSnapshot } from './stream-snapshot.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
 import { writeAccessLogs } from '../access-log/access-logger.js';
 import { grpcStatusForHttp, isGrpcRequest, writeGrpcLocalReply } from '../grpc/grpc-local-reply.js';
@@ -34,8 +35,8 @@ type CountedSocket = Socket & { [BYTES_READ]?: number; [BYTES_WRITTEN]?: number;
 
 /** Handles one downstream request with the given connection manager of `snapshot`. */
 export function handleRequest(
-  ctx: ProxyContext,
-  snapshot: RuntimeSnapshot,
+  ctx: HcmContext,
+  snapshot: StreamSnapshot,
   hcm: HcmRuntime,
   req: DownstreamRequest,
   res: DownstreamResponse,

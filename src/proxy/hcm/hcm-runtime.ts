@@ -2,7 +2,7 @@
  * One HTTP connection manager (`envoy.filters.network.http_connection_manager`) compiled for the
  * proxy: its route source (RDS name or inline table), request-id/XFF settings, downstream timeouts,
  * security settings, access logs, tracing, Istio stats policy and the HTTP filter chain built from
- * its `httpFilters` (filters/http-filter-registry.ts). Everything that can fail compiles here, at
+ * its `httpFilters` (http-filter-registry.ts). Everything that can fail compiles here, at
  * push time, so a config the proxy cannot run is NACKed instead of failing a request later (Envoy
  * builds the HCM's filter factories when the listener is added:
  * source/extensions/filters/network/http_connection_manager/config.cc `HttpConnectionManagerConfig`).
@@ -50,7 +50,7 @@ export interface HcmRuntime {
   readonly tracing?: TracingRuntime;
   /** Istio's stats filter config (Telemetry metrics) from the HCM's `istio.stats` filter; absent = standard metrics. */
   readonly metrics?: MetricsPolicy;
-  /** The HTTP filter chain built from the HCM's `httpFilters` (filters/http-filter-registry.ts); absent = the proxy's default chain. */
+  /** The HTTP filter chain built from the HCM's `httpFilters` (http-filter-registry.ts); absent = the proxy's default chain. */
   readonly filters?: readonly HttpFilter[];
   readonly config: HttpConnectionManager;
 }

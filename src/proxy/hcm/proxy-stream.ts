@@ -16,12 +16,13 @@ import type { DynamicMetadata } from '../../envoy/rbac/metadata-matcher.js';
 import { metadataOf } from '../filters/security-context.js';
 import type { ClusterWeight, Route } from '../../envoy/types.js';
 import type { UpstreamCluster } from '../upstream/cluster-manager.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { HcmContext } from './hcm-context.js';
 import type { RequestBody } from './request-body.js';
 import type { RetryPolicyRuntime } from '../../envoy/retry-policy.js';
 import type { RetryState } from './retry-state.js';
 import type { UpstreamAttempt } from './upstream-attempt.js';
-import type { HcmRuntime, RuntimeSnapshot } from '../listener/runtime-snapshot.js';
+import type { HcmRuntime } from './hcm-runtime.js';
+import type { StreamSnapshot } from './stream-snapshot.js';
 import type { ActiveSpan } from '../http/active-span.js';
 import type { DownstreamRequest, DownstreamResponse } from '../http/downstream.js';
 import type { DelayedDecision, FilterCallbacks, ResponseHeaderEncoder } from '../http/filter.js';
@@ -114,8 +115,8 @@ export class ProxyStream implements StreamInfo, FilterCallbacks {
   trace: ActiveSpan | undefined;
 
   constructor(
-    readonly ctx: ProxyContext,
-    readonly snapshot: RuntimeSnapshot,
+    readonly ctx: HcmContext,
+    readonly snapshot: StreamSnapshot,
     readonly hcm: HcmRuntime,
     readonly req: DownstreamRequest,
     readonly res: WithStream<DownstreamResponse>,

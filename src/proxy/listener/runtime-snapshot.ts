@@ -7,7 +7,7 @@
  * reference assignment; requests keep the snapshot they started on.
  * Every listener is compiled once per push (compiled-listener.ts: every filter chain with its match,
  * TLS transport, network RBAC and TCP proxy or HTTP connection manager); the HTTP entry points
- * above, the TCP entry points (tcp/tcp-routes.ts) and the inbound TLS plans (tls/inbound-plan.ts)
+ * above, the TCP entry points (tcp-routes.ts) and the inbound TLS plans (inbound-plan.ts)
  * are all selected from those compiled chains here, at push time, never compiled again.
  * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
  */
@@ -22,41 +22,11 @@ import { compileRouteConfiguration, fallbackHcm, type HcmRuntime } from '../hcm/
 import { SnapshotError, SnapshotErrorCode } from '../hcm/snapshot-error.js';
 import { compileTcpEntryPoints, type TcpEntryPoints } from './tcp-routes.js';
 import { compileInboundPlans, type InboundPortPlan } from './inbound-plan.js';
+import type { XdsResources } from '../upstream/xds-resources.js';
 
 export { DEFAULT_REQUEST_HEADERS_TIMEOUT_MS, downstreamTimeouts, type Direction, type HcmRuntime } from '../hcm/hcm-runtime.js';
 export { SnapshotError, SnapshotErrorCode } from '../hcm/snapshot-error.js';
-
-/** The accepted xDS resources a snapshot is compiled from, by name, with their versions. */
-export interface XdsResources {
-  readonly listeners: ReadonlyMap<string, Listener>;
-  readonly routes: ReadonlyMap<string, RouteConfiguration>;
-  readonly clusters: ReadonlyMap<string, Cluster>;
-  readonly endpoints: ReadonlyMap<string, ClusterLoadAssignment>;
-  /** Accepted version per type URL. */
-  readonly versions: Readonly<Record<string, string>>;
-}
-
-/** No resources at all (the proxy before its first push). */
-export const EMPTY_RESOURCES: XdsResources = Object.freeze({
-  listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map(), versions: Object.freeze({}),
-});
-
-/** `resources` with one type replaced by an update; unknown types leave it unchanged. */
-export function withUpdate(resources: XdsResources, typeUrl: string, update: ReadonlyMap<string, object>, version: string): XdsResources {
-  const versions = { ...resources.versions, [typeUrl]: version };
-  switch (typeUrl) {
-    case TypeUrl.Listener:
-      return { ...resources, versions, listeners: update as ReadonlyMap<string, Listener> };
-    case TypeUrl.RouteConfiguration:
-      return { ...resources, versions, routes: update as ReadonlyMap<string, RouteConfiguration> };
-    case TypeUrl.Cluster:
-      return { ...resources, versions, clusters: update as ReadonlyMap<string, Cluster> };
-    case TypeUrl.ClusterLoadAssignment:
-      return { ...resources, versions, endpoints: update as ReadonlyMap<string, ClusterLoadAssignment> };
-    default:
-      return { ...resources, versions };
-  }
-}
+export { EMPTY_RESOURCES, withUpdate, type XdsResources } from '../upstream/xds-resources.js';
 
 /** A gateway listener to bind. */
 export interface GatewayBinding {
@@ -82,9 +52,9 @@ export interface CompiledEntryPoints {
   readonly listeners: ReadonlyMap<string, CompiledListener>;
   /** The pod IP the entry points below were selected for. */
   readonly podIp: string;
-  /** TCP entry points (tcp/tcp-routes.ts). */
+  /** TCP entry points (tcp-routes.ts). */
   readonly tcp: TcpEntryPoints;
-  /** How each inbound port accepts connections: plaintext and/or TLS (tls/inbound-plan.ts). */
+  /** How each inbound port accepts connections: plaintext and/or TLS (inbound-plan.ts). */
   readonly inboundPlans: ReadonlyMap<number, InboundPortPlan>;
 }
 

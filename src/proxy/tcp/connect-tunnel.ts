@@ -19,7 +19,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP, type Server, type Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
-import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import { outboundRouteForIp } from './outbound-by-address.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';

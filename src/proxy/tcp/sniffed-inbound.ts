@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import type { HcmRuntime, RuntimeSnapshot } from '../listener/runtime-snapshot.js';
 import { terminateInboundTls, type InboundDispatchDeps } from '../listener/inbound-dispatch.js';
 import { downstreamTls } from '../listener/inbound-plan.js';

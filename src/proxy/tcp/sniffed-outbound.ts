@@ -14,7 +14,7 @@
 import { isIP, type Socket } from 'node:net';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';
 import { proxyTcp, type TcpConnectionOptions } from './tcp-connection.js';

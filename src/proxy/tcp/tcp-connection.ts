@@ -21,7 +21,7 @@ import { dialPlain } from '../upstream/upstream-dial.js';
 import type { HostRuntime, UpstreamCluster } from '../upstream/cluster-manager.js';
 import type { LbContext } from '../lb/load-balancer.js';
 import { addFlag } from '../http/local-reply.js';
-import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import type { TelemetryTarget } from '../stats/telemetry.js';
 import { networkRbacAllows } from '../listener/network-authz.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';

@@ -16,7 +16,7 @@
  * routed with the snapshot current when it arrives.
  */
 import net, { type Server, type Socket } from 'node:net';
-import type { ProxyContext } from '../hcm/proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
 import type { InboundPortPlan } from '../listener/inbound-plan.js';
 import { dispatchInbound, type InboundDispatchDeps } from '../listener/inbound-dispatch.js';

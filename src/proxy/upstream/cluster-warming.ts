@@ -33,7 +33,7 @@ import { EncodedResourceMap, encodedOf } from '../../xds/encoded-resources.js';
 import { sameBytes } from '../../xds/ads-wire.js';
 import { DEFAULT_INITIAL_FETCH_TIMEOUT_MS } from '../../envoy/defaults.js';
 import { durationMs } from '../../envoy/duration.js';
-import type { XdsResources } from '../listener/runtime-snapshot.js';
+import type { XdsResources } from './xds-resources.js';
 import { sameContent } from './same-content.js';
 
 /** How long a changed RouteConfiguration waits at most for the clusters it names to warm. */
