@@ -11,7 +11,7 @@
  * are all selected from those compiled chains here, at push time, never compiled again.
  * A resource set that cannot compile throws {@link SnapshotError}, which the xDS client NACKs.
  */
-import type { Cluster, ClusterLoadAssignment, FilterChain, Listener, RouteConfiguration, TcpProxy } from '../../envoy/types.js';
+import type { FilterChain, TcpProxy } from '../../envoy/types.js';
 import type { RouteTable } from '../../envoy/route-table.js';
 import { TypeUrl } from '../../envoy/type-url.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
