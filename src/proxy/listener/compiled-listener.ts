@@ -23,7 +23,7 @@ import type { DownstreamTlsContext, FilterChain, FilterChainMatch, Listener } fr
 import { compileHcmRuntime, hcmConfigOf, type Direction, type HcmRuntime } from '../hcm/hcm-runtime.js';
 import { SnapshotError, SnapshotErrorCode } from '../hcm/snapshot-error.js';
 import { compileChainNetworkRbac, compileChainTcpRoute, type TcpRoute } from './tcp-route.js';
-import { downstreamTls } from './downstream-tls.js';
+import { downstreamTls } from '../tls/downstream-tls.js';
 import { isTlsGatewayListener } from './gateway-tls-plan.js';
 
 /** A chain's downstream TLS termination. */

@@ -15,7 +15,7 @@ import type { CompiledListener } from './compiled-listener.js';
 import type { HcmRuntime } from '../hcm/hcm-runtime.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 
-export { downstreamTls } from './downstream-tls.js';
+export { downstreamTls } from '../tls/downstream-tls.js';
 
 /** TLS termination of one inbound port. */
 export interface InboundTlsPlan {
