@@ -1,6 +1,6 @@
 /**
  * The error a resource set that cannot be served raises while it is compiled at push time
- * (runtime-snapshot.ts, compiled-listener.ts); the xDS client NACKs the push with its message as the
+ * (listener/runtime-snapshot.ts, listener/compiled-listener.ts; hcm-runtime.ts here); the xDS client NACKs the push with its message as the
  * error detail, and the proxy keeps serving its last good snapshot — as Envoy rejects a listener
  * update whose filter configs do not load (`ListenerManagerImpl::addOrUpdateListener` →
  * "Error adding/updating listener(s) …", source/common/listener_manager/listener_manager_impl.cc).

@@ -2,7 +2,7 @@
  * A filter chain's network RBAC filters compiled outside a push (AuthorizationPolicy on TCP): a
  * config that does not compile denies every connection on the chain: fail closed, never open.
  * Only the fallback of tcp-routes.ts `tcpRouteOfChain` for a chain object no push compiled uses it;
- * chains of accepted listeners were compiled strictly at push time (../compiled-listener.ts), where
+ * chains of accepted listeners were compiled strictly at push time (compiled-listener.ts), where
  * a bad config NACKs the update.
  */
 import { compileNetworkRbac, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';

@@ -56,7 +56,7 @@ export function isTlsGatewayListener(l: Listener): boolean {
 }
 
 /**
- * A TLS gateway listener's plan, read from its compiled chains (../compiled-listener.ts: each
+ * A TLS gateway listener's plan, read from its compiled chains (compiled-listener.ts: each
  * chain's TLS context, HTTP connection manager and network RBAC compiled once per push).
  */
 export function compileGatewayTls(l: CompiledListener): GatewayTlsPlan {

@@ -7,7 +7,7 @@
  *   `requireClientCertificate` is set);
  * so PeerAuthentication STRICT (TLS chains only) refuses plaintext, PERMISSIVE (both) detects per
  * connection, DISABLE (plaintext only) serves plaintext. Selected at push time from the compiled
- * `virtualInbound` (../compiled-listener.ts): the TLS chains' connection managers, with their
+ * `virtualInbound` (compiled-listener.ts): the TLS chains' connection managers, with their
  * security filters, routes and access logs, were compiled there with every other chain.
  */
 import type { DownstreamTlsContext } from '../../envoy/types.js';

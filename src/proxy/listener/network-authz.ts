@@ -3,7 +3,7 @@
  * once when the connection is ready): the peer identity from the verified TLS certificate, the
  * destination the client connected to, the direct remote address and the SNI. Shared by the
  * sidecar's TCP path (tcp-connection.ts) and the gateway's TLS/PASSTHROUGH path
- * (../tls/gateway-dispatch.ts), so both decide the same way.
+ * (gateway-dispatch.ts), so both decide the same way.
  */
 import type { Socket } from 'node:net';
 import { evaluateNetworkRbac, type NetworkRbacObserver, type NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';

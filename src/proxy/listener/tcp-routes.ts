@@ -1,6 +1,6 @@
 /**
  * Where TCP connections go, selected at push time from the push's compiled listeners
- * (../compiled-listener.ts, which compiled every chain's `envoy.filters.network.tcp_proxy` into a
+ * (compiled-listener.ts, which compiled every chain's `envoy.filters.network.tcp_proxy` into a
  * {@link TcpRoute} once, with its network RBAC and stats policy; a bad RBAC config NACKed the push).
  * Entry points:
  * - sidecar outbound: the `0.0.0.0_<port>` listeners of TCP service ports (not bound by Envoy);

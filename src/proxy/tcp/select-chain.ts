@@ -1,6 +1,6 @@
 /**
  * Filter-chain selection for the TCP dispatchers (auto-protocol ports, outbound by address): through
- * the listener's compiled form (../compiled-listener.ts, matched and compiled once per push), so
+ * the listener's compiled form (../listener/compiled-listener.ts, matched and compiled once per push), so
  * a connection never compiles a matcher or a chain; a listener object no push compiled (none in
  * the proxy) falls back to Envoy's matcher compiled here (src/envoy/filter-chain-matcher.ts).
  */

@@ -8,7 +8,7 @@
  *   at its pod IP and the service port (apps that only know names use CONNECT on 15001 instead,
  *   connect-tunnel.ts); a port with no declared protocol detects HTTP/1.1 and h2c per connection
  *   and serves those on the outbound HTTP listener (sniffed-outbound.ts);
- * - sidecar egress `bind` (Sidecar `egress[].bind`, ../egress-bind.ts): `<bind>:<port>` for a TCP port;
+ * - sidecar egress `bind` (Sidecar `egress[].bind`, ../listener/egress-bind.ts): `<bind>:<port>` for a TCP port;
  * - gateway: `<gatewayHost>:<port>` for every gateway listener whose chain is a TCP proxy (TCP
  *   servers such as tcp-echo's 31400).
  * Reconciled after every accepted push: new ports bound, vanished ones closed (open connections
@@ -96,7 +96,7 @@ export class TcpListenerManager {
         const p = l.filterChainMatch?.destinationPort?.value;
         if (p !== undefined) inboundPorts.add(p);
       }
-      // Sidecar egress `bind` TCP listeners (../egress-bind.ts) on their own address; one on the pod
+      // Sidecar egress `bind` TCP listeners (../listener/egress-bind.ts) on their own address; one on the pod
       // IP takes the place of the port's outbound listener (both route to the egress entry's services).
       const egressOnPodIp = new Set<number>();
       for (const [name, g] of entries.gateways) {
