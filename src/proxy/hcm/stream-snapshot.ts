@@ -2,9 +2,10 @@
  * The part of the proxy's compiled snapshot a stream reads: the route table of its connection
  * manager and the clusters by name. The listener layer's `RuntimeSnapshot`
  * (`listener/runtime-snapshot.ts`) satisfies it; the connection manager and router see only this,
- * so `hcm/` does not import the layer that compiles listeners. As in Envoy, a stream keeps the
- * snapshot (route configuration and cluster set) it started on even if a push replaces it
- * (`source/common/router/router.cc` holds the route and cluster it resolved for the whole request).
+ * so `hcm/` does not import the layer that compiles listeners. A stream keeps the snapshot it
+ * started on even if a push replaces it, as Envoy's `ActiveStream::decodeHeaders` snaps the route
+ * configuration once for the whole stream (`snapped_route_config_`,
+ * source/common/http/conn_manager_impl.cc).
  */
 import type { RouteTable } from '../../envoy/route-table.js';
 import type { ClusterTable } from '../upstream/cluster-table.js';
