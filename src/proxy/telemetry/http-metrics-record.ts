@@ -1,6 +1,6 @@
 /**
  * Records Istio's HTTP metrics of one finished request under a Telemetry metrics policy
- * (metrics-policy.ts): per metric, dropped ones are skipped, and the series' labels are the
+ * (stats/metrics-policy.ts): per metric, dropped ones are skipped, and the series' labels are the
  * target's standard labels with the policy's removals and CEL-valued upserts (evaluated over the
  * request's attributes, src/proxy/access-log/access-logger.ts `celAttributes`). Without a policy
  * the connection manager uses the target's cached children (the fast path).
