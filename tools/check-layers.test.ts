@@ -137,18 +137,64 @@ test('a folder the order does not place fails', () => {
   }
 });
 
-test('cycles between subfolders of proxy/ are reported for information only', () => {
+test('a cycle between subfolders of proxy/ fails, naming the files that close it', () => {
   const dir = tree({
     'proxy/stream.ts': "import { f } from './filters/f.js';\nexport const s = f;\n",
     'proxy/filters/f.ts': "import type { S } from '../stream-types.js';\nexport const f = 1;\n",
     'proxy/stream-types.ts': "import { s } from './stream.js';\nexport type S = typeof s;\n",
   });
   try {
-    const report = checkLayers(dir, [['proxy']], []);
+    const report = checkLayers(dir, [['proxy']], [], [['filters']]);
+    assert.deepEqual(report.cycles, []);
     assert.deepEqual(report.proxyCycles.map((c) => c.folders), [['proxy', 'proxy/filters']]);
+    assert.deepEqual(report.proxyViolations, [{ from: 'proxy/filters/f.ts', to: 'proxy/stream-types.ts', line: 1 }]);
     const { ok, lines } = formatReport(report);
-    assert.equal(ok, true);
-    assert.ok(lines.some((l) => l.includes('cycle between src/proxy subfolders proxy ↔ proxy/filters')), lines.join('\n'));
+    assert.equal(ok, false);
+    assert.ok(lines.includes('layers: import cycle between src/proxy subfolders proxy ↔ proxy/filters:'), lines.join('\n'));
+    assert.ok(lines.includes('    src/proxy/filters/f.ts:1 imports src/proxy/stream-types.ts'), lines.join('\n'));
+    assert.ok(lines.includes('    src/proxy/stream.ts:1 imports src/proxy/filters/f.ts'), lines.join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('inside proxy/: an upward or same-layer import fails without a cycle; downward ones, root files and tests pass', () => {
+  const dir = tree({
+    'proxy/http/contract.ts': 'export const c = 1;\n',
+    'proxy/http/up.ts': "import { r } from '../hcm/router.js';\nexport const u = r;\n", // leaf → higher layer
+    'proxy/stats/s.ts': "import { c } from '../http/contract.js';\nexport const s = c;\n", // same layer as http
+    'proxy/hcm/router.ts': 'export const r = 1;\n',
+    'proxy/hcm/router.test.ts': "import { w } from '../wiring.js';\n", // tests are exempt
+    'proxy/wiring.ts': "import { r } from './hcm/router.js';\nimport { s } from './stats/s.js';\nexport const w = r + s;\n",
+  });
+  try {
+    const report = checkLayers(dir, [['proxy']], [], [['http', 'stats'], ['hcm']]);
+    assert.deepEqual(report.proxyCycles, []);
+    assert.deepEqual(report.proxyUndeclared, []);
+    assert.deepEqual(report.proxyViolations.map((v) => `${v.from}->${v.to}`), ['proxy/http/up.ts->proxy/hcm/router.ts', 'proxy/stats/s.ts->proxy/http/contract.ts']);
+    const { ok, lines } = formatReport(report);
+    assert.equal(ok, false);
+    assert.ok(lines.includes('    src/proxy/http/up.ts:1 imports src/proxy/hcm/router.ts'), lines.join('\n'));
+    rmSync(path.join(dir, 'proxy/http/up.ts'));
+    rmSync(path.join(dir, 'proxy/stats/s.ts'));
+    writeFileSync(path.join(dir, 'proxy/stats/s.ts'), 'export const s = 2;\n');
+    writeFileSync(path.join(dir, 'proxy/hcm/down.ts'), "import { c } from '../http/contract.js';\nexport const d = c;\n");
+    const clean = checkLayers(dir, [['proxy']], [], [['http', 'stats'], ['hcm']]);
+    assert.deepEqual(clean.proxyViolations, []);
+    assert.equal(formatReport(clean).ok, true);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a proxy/ subfolder PROXY_LAYERS does not place fails', () => {
+  const dir = tree({ 'proxy/http/a.ts': 'export const a = 1;\n', 'proxy/extra/e.ts': 'export const e = 1;\n' });
+  try {
+    const report = checkLayers(dir, [['proxy']], [], [['http']]);
+    assert.deepEqual(report.proxyUndeclared, ['proxy/extra']);
+    const { ok, lines } = formatReport(report);
+    assert.equal(ok, false);
+    assert.ok(lines.includes('layers: folder src/proxy/extra/ is not placed in PROXY_LAYERS (tools/layers.ts)'), lines.join('\n'));
   } finally {
     rmSync(dir, { recursive: true });
   }

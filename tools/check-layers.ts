@@ -1,8 +1,9 @@
 /**
  * The layer check run by `npm test` before the tests: fails, naming the files, on any import cycle
  * between the top-level folders of `src/` and on any import against the order declared in
- * `tools/layers.ts`. It also reports, without failing, the cycles between the subfolders of
- * `src/proxy/` (issue 13 removes them with the stream interfaces).
+ * `tools/layers.ts`; inside `src/proxy/` it does the same for its subfolders against
+ * `PROXY_LAYERS` (an import from a lower subfolder to a higher one, or a cycle between subfolders,
+ * fails; the files directly in `src/proxy/` are the top layer).
  *
  * Usage: `node dist/tools/check-layers.js [SRC_DIR]` (default: the repository's `src/`); exit 0 when
  * clean, 1 with one line per problem otherwise.
@@ -11,7 +12,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanImports } from './import-scan.js';
-import { LAYERS, LAYER_EXCEPTIONS, type LayerException } from './layers.js';
+import { LAYERS, LAYER_EXCEPTIONS, PROXY_LAYERS, type LayerException } from './layers.js';
 import { isTestCode } from './test-code.js';
 
 /** One import from a file of `src/` to another, paths relative to `src/` with `/`. */
@@ -31,8 +32,12 @@ export interface LayerReport {
   readonly undeclared: readonly string[];
   /** Exceptions that no longer match any import (stale, to delete). */
   readonly unusedExceptions: readonly LayerException[];
-  /** Cycles between subfolders of `src/proxy/` (`proxy` is its own top-level files), for information. */
+  /** Cycles between subfolders of `src/proxy/` (`proxy` is its own top-level files). */
   readonly proxyCycles: readonly { readonly folders: readonly string[]; readonly edges: readonly ImportEdge[] }[];
+  /** Imports from a subfolder of `src/proxy/` to one that is not strictly lower in `PROXY_LAYERS`. */
+  readonly proxyViolations: readonly ImportEdge[];
+  /** Subfolders of `src/proxy/` that `PROXY_LAYERS` does not place (as `proxy/<name>`). */
+  readonly proxyUndeclared: readonly string[];
 }
 
 /** Production `.ts` files under `dir` (test code as `tools/test-code.ts` defines it, and declarations, left out), relative, sorted. */
@@ -132,11 +137,12 @@ function groupCycles(edges: readonly ImportEdge[], groupOf: (file: string) => st
   });
 }
 
-/** Runs the check over `srcDir` with the given order and exceptions (the declared ones by default). */
+/** Runs the check over `srcDir` with the given orders and exceptions (the declared ones by default). */
 export function checkLayers(
   srcDir: string,
   layers: readonly (readonly string[])[] = LAYERS,
   exceptions: readonly LayerException[] = LAYER_EXCEPTIONS,
+  proxyLayers: readonly (readonly string[])[] = PROXY_LAYERS,
 ): LayerReport {
   const edges = importEdges(srcDir);
   const rank = new Map<string, number>();
@@ -155,12 +161,25 @@ export function checkLayers(
     if (a === b || !rank.has(a) || !rank.has(b)) return false;
     return rank.get(b)! >= rank.get(a)! && !excepted(edge);
   });
+  // Inside src/proxy/: subfolders by PROXY_LAYERS, its own top-level files (`proxy`) above them all.
+  const proxyRank = new Map<string, number>([['proxy', proxyLayers.length]]);
+  proxyLayers.forEach((subs, height) => subs.forEach((f) => proxyRank.set(`proxy/${f}`, height)));
+  const proxyFolders = new Set(productionFiles(srcDir).map(proxyFolder).filter((f) => f !== undefined));
+  const proxyUndeclared = [...proxyFolders].filter((f) => !proxyRank.has(f)).sort();
+  const proxyViolations = edges.filter((edge) => {
+    const a = proxyFolder(edge.from);
+    const b = proxyFolder(edge.to);
+    if (a === undefined || b === undefined || a === b || !proxyRank.has(a) || !proxyRank.has(b)) return false;
+    return proxyRank.get(b)! >= proxyRank.get(a)!;
+  });
   return {
     cycles: groupCycles(edges, topFolder),
     violations,
     undeclared,
     unusedExceptions: exceptions.filter((x) => !used.has(x)),
     proxyCycles: groupCycles(edges, proxyFolder),
+    proxyViolations,
+    proxyUndeclared,
   };
 }
 
@@ -176,11 +195,17 @@ export function formatReport(report: LayerReport): { ok: boolean; lines: string[
   if (report.violations.length > 0) lines.push('layers: imports against the order in tools/layers.ts (a folder may import only from lower layers):');
   lines.push(...report.violations.map(edgeLine));
   for (const x of report.unusedExceptions) lines.push(`layers: exception ${x.from} → ${x.to} in tools/layers.ts matches no import; delete it`);
-  const ok = lines.length === 0;
+  for (const f of report.proxyUndeclared) lines.push(`layers: folder src/${f}/ is not placed in PROXY_LAYERS (tools/layers.ts)`);
   for (const c of report.proxyCycles) {
-    lines.push(`layers (information, not a failure): cycle between src/proxy subfolders ${c.folders.join(' ↔ ')} (${c.edges.length} imports)`);
+    lines.push(`layers: import cycle between src/proxy subfolders ${c.folders.join(' ↔ ')}:`);
+    lines.push(...c.edges.map(edgeLine));
   }
-  if (ok) lines.push('layers: no import cycle between src/ folders; every import follows tools/layers.ts');
+  if (report.proxyViolations.length > 0) {
+    lines.push('layers: imports against PROXY_LAYERS in tools/layers.ts (a src/proxy subfolder may import only from lower ones):');
+  }
+  lines.push(...report.proxyViolations.map(edgeLine));
+  const ok = lines.length === 0;
+  if (ok) lines.push('layers: no import cycle between src/ folders or src/proxy subfolders; every import follows tools/layers.ts');
   return { ok, lines };
 }
 

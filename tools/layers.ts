@@ -34,6 +34,38 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
+/**
+ * The layers inside `src/proxy/`, lowest first: each the set of its subfolders at that height. A
+ * proxy file may import from its own subfolder or from a subfolder in a strictly LOWER layer (and
+ * from outside `src/proxy/` as `LAYERS` allows); the files directly in `src/proxy/` (the wiring:
+ * `proxy.ts`, the admin server, the listener manager, the control-plane connection) are the top
+ * layer and may import every subfolder. `tools/check-layers.ts` fails on an import against this
+ * order, on a cycle between subfolders, and on a subfolder not placed here. The README's layout
+ * section says what each layer holds.
+ */
+export const PROXY_LAYERS: readonly (readonly string[])[] = [
+  // Leaf contracts (downstream, filter API, stream info, local replies), stats store, load balancers.
+  ['http', 'stats', 'lb'],
+  // Transport TLS: certificates, secret store, connectors, peer identity and verification.
+  ['tls'],
+  // The HTTP/1.1 codec, its pool and calls.
+  ['h1'],
+  // HTTP/2 (downstream on node:http2, the upstream session pool) and gRPC local replies.
+  ['h2', 'grpc'],
+  // Clusters and their hosts: cluster manager, admission, health checks, outlier detection, dialing.
+  ['upstream'],
+  // HTTP filters and access logs: they see a stream only through http/'s contracts.
+  ['access-log', 'filters'],
+  // Tracing and the per-request Istio metrics (they read access-log entries).
+  ['tracing', 'telemetry'],
+  // The HTTP connection manager and router: stream, filter chain factory, attempts, retries, mirrors.
+  ['hcm'],
+  // Listeners compiled per push, the runtime snapshot, HTTP servers and TLS/TCP dispatch plans.
+  ['listener'],
+  // The TCP proxy, protocol sniffing and CONNECT tunnels on the listeners' ports.
+  ['tcp'],
+];
+
 /** An import allowed against the order above; each must say why. */
 export interface LayerException {
   /** Importing file, relative to `src/` (e.g. `up/mesh.ts`). */

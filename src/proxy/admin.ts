@@ -6,9 +6,9 @@
 import http from 'node:http';
 import { isIP } from 'node:net';
 import { TypeUrl } from '../envoy/type-url.js';
-import type { ProxyContext } from './proxy-context.js';
-import { limitsOf } from './circuit-breaker.js';
-import { configuredHostLines } from './cluster-admin-text.js';
+import type { ProxyContext } from './listener/proxy-context.js';
+import { limitsOf } from './upstream/circuit-breaker.js';
+import { configuredHostLines } from './upstream/cluster-admin-text.js';
 import type { SecretDumpEntry } from './tls/secret-store.js';
 import { redactedJson } from './admin-redact.js';
 

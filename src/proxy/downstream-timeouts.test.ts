@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { onSocketTimeout } from './connection-manager.js';
-import { HttpListener } from './http-server.js';
-import { downstreamTimeouts } from './runtime-snapshot.js';
+import { onSocketTimeout } from './hcm/connection-manager.js';
+import { HttpListener } from './listener/http-server.js';
+import { downstreamTimeouts } from './listener/runtime-snapshot.js';
 
 test('HCM timeouts: Envoy defaults (stream idle 5 min, idle 1 h) and Weft\'s 60 s request-headers default', () => {
   assert.deepEqual(downstreamTimeouts({}), { streamIdleTimeoutMs: 300_000, requestHeadersTimeoutMs: 60_000, idleTimeoutMs: 3_600_000 });

@@ -13,22 +13,22 @@
  */
 import type { DownstreamRequest, DownstreamResponse } from './http/downstream.js';
 import { portStart } from '../envoy/route-table.js';
-import { handleRequest, onSocketTimeout, replyWithoutStream } from './connection-manager.js';
-import { HttpListener, type HttpListenerOptions } from './http-server.js';
+import { handleRequest, onSocketTimeout, replyWithoutStream } from './hcm/connection-manager.js';
+import { HttpListener, type HttpListenerOptions } from './listener/http-server.js';
 import { LocalReply } from './http/local-reply.js';
-import type { ProxyContext } from './proxy-context.js';
-import type { HcmRuntime, RuntimeSnapshot } from './runtime-snapshot.js';
+import type { ProxyContext } from './listener/proxy-context.js';
+import type { HcmRuntime, RuntimeSnapshot } from './listener/runtime-snapshot.js';
 import { TcpListenerManager } from './tcp/tcp-listeners.js';
 import { attachConnectTunnel } from './tcp/connect-tunnel.js';
-import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSupport } from './tls/inbound-listener-support.js';
-import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './tls/gateway-dispatch.js';
-import { closeTcpConnections } from './tls/gateway-passthrough.js';
-import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './outbound-auth.js';
-import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener-limits.js';
-import { inboundBindHost } from './inbound-bind.js';
-import { gatewayBindHost } from './gateway-bind.js';
+import { inboundAcceptHook, inboundHcmFor, inboundPortsToBind, type InboundTlsSupport } from './listener/inbound-listener-support.js';
+import { gatewayAcceptHook, gatewayHcmFor, type GatewayTlsSupport } from './listener/gateway-dispatch.js';
+import { closeTcpConnections } from './listener/gateway-passthrough.js';
+import { PROXY_AUTH_REQUIRED_HEAD, rejectTunnel, type OutboundAuth } from './listener/outbound-auth.js';
+import { effectiveConnectionLimit, listenerOverflowCounter, listenerStatAddress } from './listener/listener-limits.js';
+import { inboundBindHost } from './listener/inbound-bind.js';
+import { gatewayBindHost } from './listener/gateway-bind.js';
 import { autoInboundPorts } from './tcp/sniffed-inbound.js';
-import { egressBindHost, egressBindListeners, egressBindOrigin } from './egress-bind.js';
+import { egressBindHost, egressBindListeners, egressBindOrigin } from './listener/egress-bind.js';
 
 /** Settings of a {@link ListenerManager}. */
 export interface ListenerManagerOptions {
@@ -45,9 +45,9 @@ export interface ListenerManagerOptions {
   readonly onError?: (message: string) => void;
   /** Inbound mTLS per PeerAuthentication (src/proxy/tls); plaintext-only inbound when absent. */
   readonly inboundTls?: InboundTlsSupport;
-  /** Gateway TLS termination / PASSTHROUGH (src/proxy/tls/gateway-dispatch.ts); plaintext-only gateway listeners when absent. */
+  /** Gateway TLS termination / PASSTHROUGH (src/proxy/listener/gateway-dispatch.ts); plaintext-only gateway listeners when absent. */
   readonly gatewayTls?: GatewayTlsSupport;
-  /** When set, the outbound listener serves only requests carrying the pod's credential (src/proxy/outbound-auth.ts). */
+  /** When set, the outbound listener serves only requests carrying the pod's credential (src/proxy/listener/outbound-auth.ts). */
   readonly outboundAuth?: OutboundAuth;
   /** Connections each listener keeps open at most (listener-limits.ts; default 10,000; 0 = no limit). */
   readonly maxConnectionsPerListener?: number;

@@ -8,21 +8,21 @@ import { localityFromLabels } from '../registry/locality.js';
 import { AdsClient } from '../xds/ads-client.js';
 import type { JsonValue } from '../xds/node-info.js';
 import { startAdmin, type AdminServers } from './admin.js';
-import { ClusterManager } from './cluster-manager.js';
-import { defaultHttpFilterChain } from './filters/http-filter-registry.js';
+import { ClusterManager } from './upstream/cluster-manager.js';
+import { defaultHttpFilterChain } from './hcm/http-filter-registry.js';
 import { ListenerManager } from './listener-manager.js';
-import type { ProxyContext } from './proxy-context.js';
-import { ProxyStats } from './proxy-stats.js';
+import type { ProxyContext } from './listener/proxy-context.js';
+import { ProxyStats } from './stats/proxy-stats.js';
 import { tcpRbacStatsObserver } from './tcp/tcp-rbac-stats.js';
-import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './runtime-snapshot.js';
+import { compileSnapshot, EMPTY_RESOURCES, RuntimeSnapshot, withUpdate, type XdsResources } from './listener/runtime-snapshot.js';
 import { StatsStore } from './stats/stats-store.js';
 import { trackControlPlaneConnection } from './control-plane-connection.js';
-import { ProxyTls, type ProxyIdentityOptions } from './tls/proxy-tls.js';
+import { ProxyTls, type ProxyIdentityOptions } from './listener/proxy-tls.js';
 import { TypeUrl } from '../envoy/type-url.js';
-import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './telemetry.js';
+import { destinationReporterTarget, sourceReporterTarget, UNKNOWN_WORKLOAD, workloadLabels, type WorkloadInfo } from './stats/telemetry.js';
 import { FileSinks } from './access-log/file-sink.js';
-import { OutboundAuth } from './outbound-auth.js';
-import { ClusterWarming } from './cluster-warming.js';
+import { OutboundAuth } from './listener/outbound-auth.js';
+import { ClusterWarming } from './upstream/cluster-warming.js';
 import { ZipkinReporter } from './tracing/zipkin-reporter.js';
 
 /** Options of {@link startProxy}. */
@@ -55,13 +55,13 @@ export interface ProxyOptions {
   readonly gatewayHost?: string;
   /** Port mapping for inbound/gateway listeners (tests). */
   readonly bindPort?: (port: number, kind: 'inbound' | 'gateway') => number;
-  /** Connections each listener keeps open at most (src/proxy/listener-limits.ts; default 10,000; 0 = no limit). */
+  /** Connections each listener keeps open at most (src/proxy/listener/listener-limits.ts; default 10,000; 0 = no limit). */
   readonly maxConnectionsPerListener?: number;
   /** Diagnostics sink (NACKs, bind failures). */
   readonly log?: (line: string) => void;
-  /** Workload identity from the mesh CA (mTLS); without it the proxy has no certificate. See src/proxy/tls/proxy-tls.ts. */
+  /** Workload identity from the mesh CA (mTLS); without it the proxy has no certificate. See src/proxy/listener/proxy-tls.ts. */
   readonly identity?: ProxyIdentityOptions;
-  /** Secret the sidecar's outbound listener requires as `Proxy-Authorization` (src/proxy/outbound-auth.ts); open when absent. */
+  /** Secret the sidecar's outbound listener requires as `Proxy-Authorization` (src/proxy/listener/outbound-auth.ts); open when absent. */
   readonly outboundCredential?: string;
 }
 
@@ -113,7 +113,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     clusterManager,
     stats,
     self,
-    // Each connection manager runs the chain built from its own `httpFilters` (filters/http-filter-registry.ts);
+    // Each connection manager runs the chain built from its own `httpFilters` (hcm/http-filter-registry.ts);
     // this one serves connection managers built without one.
     filters: defaultHttpFilterChain(),
     noClusterOutbound: sourceReporterTarget(stats, self, UNKNOWN_WORKLOAD, undefined),

@@ -5,7 +5,7 @@
  * readinessProbe passes (readiness-probe.ts), or without one while the app accepts connections on
  * its port. A pod leaving a rollout or scale-down is stopped by `terminate()` (preStop, sidecar
  * drain, SIGTERM, SIGKILL after terminationGracePeriodSeconds). The app runs as the mesh's app user (src/up/app-user.ts) with a private
- * HOME/TMPDIR, and its HTTP_PROXY carries the pod's outbound credential (src/proxy/outbound-auth.ts),
+ * HOME/TMPDIR, and its HTTP_PROXY carries the pod's outbound credential (src/proxy/listener/outbound-auth.ts),
  * which the sidecar alone also knows (from its environment, readable only by the user running
  * `weft up`). Logs are 0600 in the 0700 state directory.
  */
@@ -22,7 +22,7 @@ import { httpOk, tcpOpen, waitUntilReady } from './readiness.js';
 import { Supervisor, type ProcessState } from './supervisor.js';
 import { WEFT_BIN } from './weft-bin.js';
 import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
-import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/outbound-auth.js';
+import { OUTBOUND_CREDENTIAL_ENV, outboundProxyUrl } from '../proxy/listener/outbound-auth.js';
 import { appCannotRun, switchUserArgs, type AppHomes, type AppUser } from './app-user.js';
 import { withoutApiCredentials } from '../control/api-auth.js';
 import { runReadinessProbe, runnableProbe } from './readiness-probe.js';

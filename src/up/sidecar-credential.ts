@@ -1,12 +1,12 @@
 /**
- * How `weft exec` obtains a pod's outbound credential (src/proxy/outbound-auth.ts) without it
+ * How `weft exec` obtains a pod's outbound credential (src/proxy/listener/outbound-auth.ts) without it
  * being stored anywhere: from the environment of the pod's running sidecar. The kernel lets only
  * the sidecar's own user (the user running `weft up`) and root read `/proc/PID/environ`
  * (ptrace access mode READ), which is exactly who may act as any pod; an app running as the
  * app user, or another local user, cannot. Linux only (as `weft up`'s loopback pod IPs).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { OUTBOUND_CREDENTIAL_ENV } from '../proxy/outbound-auth.js';
+import { OUTBOUND_CREDENTIAL_ENV } from '../proxy/listener/outbound-auth.js';
 
 /** Result of {@link sidecarCredential}. */
 export type CredentialLookup = { readonly credential: string } | { readonly credential?: undefined; readonly reason: string; readonly open?: boolean };

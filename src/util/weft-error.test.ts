@@ -9,7 +9,7 @@ import { CliError } from '../cli/errors.js';
 import { SecurityError, SecurityErrorCode } from '../security/errors.js';
 import { MeshConfigError } from '../analyze/mesh-config-file.js';
 import { HttpOnlyOnTcpError } from '../translate/security/rule-policy.js';
-import { SnapshotError } from '../proxy/runtime-snapshot.js';
+import { SnapshotError } from '../proxy/listener/runtime-snapshot.js';
 
 test('coded errors extend WeftError and keep their codes, messages, names and causes', () => {
   const cause = new Error('disk full');

@@ -5,7 +5,7 @@
  * new EDS clusters whose endpoints arrive only after the proxy asks for them (CDS → EDS request →
  * EDS), while the new routes come in the same push; Envoy warms a new cluster before the routes
  * that use it take effect, and Weft keeps a removed cluster while the routes in force still use
- * it (src/proxy/cluster-warming.ts). Asserted exactly: 0 failed requests, and the last rename's
+ * it (src/proxy/upstream/cluster-warming.ts). Asserted exactly: 0 failed requests, and the last rename's
  * subsets are the ones serving at the end.
  */
 import { test, after } from 'node:test';

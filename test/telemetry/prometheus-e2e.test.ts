@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ISTIO_LABELS } from '../../src/proxy/proxy-stats.js';
+import { ISTIO_LABELS } from '../../src/proxy/stats/proxy-stats.js';
 import { request, startTelemetryMesh, waitUntil, type TelemetryMesh } from './mesh-fixture.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;

@@ -3,7 +3,7 @@
  * mesh — with the pod's environment (`HTTP_PROXY` pointing at its sidecar, `POD_NAME`, …) — so
  * `weft exec sleep -- curl -sS http://httpbin:8000/headers` sends a request from inside the mesh,
  * as `kubectl exec` does in a cluster. The pod's outbound listener takes requests only with the
- * pod's credential (src/proxy/outbound-auth.ts), which exec reads from the pod's sidecar
+ * pod's credential (src/proxy/listener/outbound-auth.ts), which exec reads from the pod's sidecar
  * (src/up/sidecar-credential.ts): only the user running `weft up` (or root) can.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { apiTarget, callApi, API_FLAGS } from '../control-client.js';
 import { withoutApiCredentials } from '../../control/api-auth.js';
-import { outboundProxyUrl } from '../../proxy/outbound-auth.js';
+import { outboundProxyUrl } from '../../proxy/listener/outbound-auth.js';
 import { sidecarCredential } from '../../up/sidecar-credential.js';
 
 interface WorkloadRow {

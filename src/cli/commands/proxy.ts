@@ -8,8 +8,8 @@ import { numberFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { startProxy } from '../../proxy/proxy.js';
-import { identityFromFlags } from '../../proxy/tls/identity-config.js';
-import { OUTBOUND_CREDENTIAL_ENV } from '../../proxy/outbound-auth.js';
+import { identityFromFlags } from '../../proxy/listener/identity-config.js';
+import { OUTBOUND_CREDENTIAL_ENV } from '../../proxy/listener/outbound-auth.js';
 import { readFileSync } from 'node:fs';
 
 function parseLabels(text: string | undefined): Record<string, string> {

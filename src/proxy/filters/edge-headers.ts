@@ -4,7 +4,7 @@
  * cannot claim https on a plaintext listener), and the untrusted `x-forwarded-host`,
  * `x-forwarded-port` and `x-forwarded-prefix` claims from the client are removed. The `x-envoy-*`
  * headers of external requests, `x-forwarded-for` and `x-forwarded-client-cert` are the
- * request-headers filter's (src/proxy/request-headers-filter.ts, edge-policy.ts, tls/xfcc.ts),
+ * request-headers filter's (src/proxy/filters/request-headers-filter.ts, edge-policy.ts, tls/xfcc.ts),
  * which runs first.
  */
 import type { StreamInfo } from '../http/stream-info.js';

@@ -23,7 +23,7 @@ import { envoyRoot } from '../../xds/protos.js';
 import { LocalReply } from '../http/local-reply.js';
 import type { CallableHost, StreamInfo } from '../http/stream-info.js';
 import { H1Call } from '../h1/h1-call.js';
-import type { H1Pool } from '../h1/h1-pool.js';
+import { isH1Pool } from '../h1/h1-pool.js';
 import { metadataOf } from './security-context.js';
 import type { SecurityFilter, SecurityVerdict } from './security-filter.js';
 
@@ -116,7 +116,12 @@ export class ExtAuthzFilter implements SecurityFilter {
       }
       // On the authorization host's own keep-alive connections, as Envoy's filter uses the cluster's
       // async HTTP client; `serverUri.timeout` bounds the whole exchange.
-      new H1Call(rt.agent.h1Pool(rt.address, rt.port, headers), s.method, this.pathPrefix + s.path, headers, { bodyless: true, timeoutMs: this.timeoutMs, keepBodyBytes: 65536 }, { resolve, reject }, onCheckDone);
+      const pool = rt.agent.h1Pool(rt.address, rt.port, headers);
+      if (!isH1Pool(pool)) {
+        reject(new Error(`ext_authz: host ${rt.address}:${rt.port} has no HTTP/1.1 pool`));
+        return;
+      }
+      new H1Call(pool, s.method, this.pathPrefix + s.path, headers, { bodyless: true, timeoutMs: this.timeoutMs, keepBodyBytes: 65536 }, { resolve, reject }, onCheckDone);
     });
   }
 }

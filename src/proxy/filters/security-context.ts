@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { DynamicMetadata, MetadataValue } from '../../envoy/rbac/metadata-matcher.js';
 import type { RbacRequest } from '../../envoy/rbac/rbac-matchers.js';
-import { clientAddressOf } from '../edge-policy.js';
+import { clientAddressOf } from './edge-policy.js';
 import type { StreamInfo } from '../http/stream-info.js';
 import { peerIdentity } from './peer-identity.js';
 

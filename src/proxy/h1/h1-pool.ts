@@ -117,3 +117,11 @@ export class H1Pool implements H1ConnectionOwner {
     this.idle.length = 0;
   }
 }
+
+/**
+ * True when `pool` is an {@link H1Pool}: narrows the opaque pool a filter gets from
+ * `http/stream-info.ts`'s `CallableHost` (the leaf contracts cannot name the codec's class).
+ */
+export function isH1Pool(pool: object): pool is H1Pool {
+  return pool instanceof H1Pool;
+}

@@ -13,11 +13,15 @@ import type { RouteSelection } from '../../envoy/route-table.js';
 import type { HttpConnectionManager, Route } from '../../envoy/types.js';
 import type { ActiveSpan } from './active-span.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
-import type { H1Pool } from '../h1/h1-pool.js';
 
 /** A host of a cluster with its HTTP/1.1 connections, for a filter that calls it itself (ext_authz, h1/h1-call.ts). */
 export interface CallableHost extends HostAddress {
-  readonly agent: { h1Pool(address: string, port: number, headers?: Readonly<Record<string, string>>): H1Pool };
+  /**
+   * The host's connections. `h1Pool` returns its HTTP/1.1 keep-alive pool for these headers, opaque
+   * here: `http/` is the leaf layer and does not know the codec (`h1/h1-pool.ts`'s `H1Pool`, which
+   * callers narrow with its `isH1Pool` guard before starting an `H1Call` on it).
+   */
+  readonly agent: { h1Pool(address: string, port: number, headers?: Readonly<Record<string, string>>): object };
 }
 
 /** Which traffic a connection manager serves (Istio's sidecar inbound/outbound, or a gateway). */

@@ -19,18 +19,18 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP, type Server, type Socket } from 'node:net';
 import { portStart } from '../../envoy/route-table.js';
-import type { ProxyContext } from '../proxy-context.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
 import { outboundRouteForIp } from './outbound-by-address.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { proxyTcp } from './tcp-connection.js';
-import { outboundTcpRoute, tcpEntryPoints } from './tcp-routes.js';
+import { outboundTcpRoute, tcpEntryPoints } from '../listener/tcp-routes.js';
 
 /** Settings of {@link attachConnectTunnel}. */
 export interface ConnectTunnelOptions {
   readonly podIp: string;
   /** The pod's namespace (short names resolve in it). */
   readonly namespace: string;
-  /** Refuses a CONNECT (it has answered 407 itself) unless it returns true (src/proxy/outbound-auth.ts). */
+  /** Refuses a CONNECT (it has answered 407 itself) unless it returns true (src/proxy/listener/outbound-auth.ts). */
   readonly authorize?: (req: IncomingMessage, socket: Socket) => boolean;
 }
 

@@ -6,9 +6,9 @@
  * `destinationSubnets` decide where it goes; no matching chain = the listener's default chain
  * (PassthroughCluster / BlackHoleCluster).
  */
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
 import { selectCompiledChain } from './select-chain.js';
-import { tcpRouteOfChain, type TcpRoute } from './tcp-routes.js';
+import { tcpRouteOfChain, type TcpRoute } from '../listener/tcp-routes.js';
 
 /** The TCP route for `ip:port` on the port's outbound listener; undefined when the port has no TCP listener. */
 export function outboundRouteForIp(snapshot: RuntimeSnapshot, port: number, ip: string): TcpRoute | undefined {

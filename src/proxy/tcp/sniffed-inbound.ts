@@ -6,7 +6,7 @@
  * preface), bounded by the listener's `listener_filters_timeout` (mesh config
  * `protocolDetectionTimeout`; on expiry the connection goes on as opaque TCP), and the port's
  * chain is chosen with Envoy's filter-chain matching (src/envoy/filter-chain-matcher.ts). Then:
- * - a chain with a DownstreamTlsContext terminates mTLS (src/proxy/tls/inbound-dispatch.ts: the
+ * - a chain with a DownstreamTlsContext terminates mTLS (src/proxy/listener/inbound-dispatch.ts: the
  *   workload certificate, client certificate verified) before its filters run;
  * - an HTTP connection manager chain hands the (plain or decrypted) stream to the port's HTTP
  *   listener, which serves HTTP/1.1 and h2c;
@@ -17,13 +17,13 @@
 import type { Socket } from 'node:net';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import type { ProxyContext } from '../proxy-context.js';
-import type { HcmRuntime, RuntimeSnapshot } from '../runtime-snapshot.js';
-import { terminateInboundTls, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
-import { downstreamTls } from '../tls/inbound-plan.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
+import type { HcmRuntime, RuntimeSnapshot } from '../listener/runtime-snapshot.js';
+import { terminateInboundTls, type InboundDispatchDeps } from '../listener/inbound-dispatch.js';
+import { downstreamTls } from '../listener/inbound-plan.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';
 import { proxyTcp } from './tcp-connection.js';
-import { tcpRouteOfChain } from './tcp-routes.js';
+import { tcpRouteOfChain } from '../listener/tcp-routes.js';
 import { selectCompiledChain } from './select-chain.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';

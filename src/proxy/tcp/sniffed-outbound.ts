@@ -14,11 +14,11 @@
 import { isIP, type Socket } from 'node:net';
 import type { FilterChain, Listener } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';
-import type { ProxyContext } from '../proxy-context.js';
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
+import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
 import { inspectConnection, listenerInspectors } from './protocol-inspector.js';
 import { proxyTcp, type TcpConnectionOptions } from './tcp-connection.js';
-import { outboundTcpRoute, tcpEntryPoints, tcpRouteOfChain } from './tcp-routes.js';
+import { outboundTcpRoute, tcpEntryPoints, tcpRouteOfChain } from '../listener/tcp-routes.js';
 import { selectCompiledChain } from './select-chain.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';

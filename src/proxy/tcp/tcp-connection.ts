@@ -17,18 +17,18 @@
  * connections, outlier local-origin results, and Istio's TCP metrics (tcp-stats.ts).
  */
 import net, { type Socket } from 'node:net';
-import { dialPlain } from '../upstream-dial.js';
-import type { HostRuntime, UpstreamCluster } from '../cluster-manager.js';
+import { dialPlain } from '../upstream/upstream-dial.js';
+import type { HostRuntime, UpstreamCluster } from '../upstream/cluster-manager.js';
 import type { LbContext } from '../lb/load-balancer.js';
 import { addFlag } from '../http/local-reply.js';
-import type { ProxyContext } from '../proxy-context.js';
-import type { TelemetryTarget } from '../telemetry.js';
-import { networkRbacAllows } from './network-authz.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
+import type { TelemetryTarget } from '../stats/telemetry.js';
+import { networkRbacAllows } from '../listener/network-authz.js';
 import { peerTelemetry } from '../tls/peer-telemetry.js';
 import { tcpRbacStatsObserver } from './tcp-rbac-stats.js';
-import { CONNECT_TIMEOUT_CODE } from '../connect-timeout.js';
+import { CONNECT_TIMEOUT_CODE } from '../upstream/connect-timeout.js';
 import { hashString } from '../lb/hash.js';
-import type { TcpRoute } from './tcp-routes.js';
+import type { TcpRoute } from '../listener/tcp-routes.js';
 import { TcpByteReporter, tcpSeries } from './tcp-stats.js';
 import type { MetricsPolicy } from '../stats/metrics-policy.js';
 

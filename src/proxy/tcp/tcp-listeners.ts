@@ -8,7 +8,7 @@
  *   at its pod IP and the service port (apps that only know names use CONNECT on 15001 instead,
  *   connect-tunnel.ts); a port with no declared protocol detects HTTP/1.1 and h2c per connection
  *   and serves those on the outbound HTTP listener (sniffed-outbound.ts);
- * - sidecar egress `bind` (Sidecar `egress[].bind`, ../egress-bind.ts): `<bind>:<port>` for a TCP port;
+ * - sidecar egress `bind` (Sidecar `egress[].bind`, ../listener/egress-bind.ts): `<bind>:<port>` for a TCP port;
  * - gateway: `<gatewayHost>:<port>` for every gateway listener whose chain is a TCP proxy (TCP
  *   servers such as tcp-echo's 31400).
  * Reconciled after every accepted push: new ports bound, vanished ones closed (open connections
@@ -16,18 +16,18 @@
  * routed with the snapshot current when it arrives.
  */
 import net, { type Server, type Socket } from 'node:net';
-import type { ProxyContext } from '../proxy-context.js';
-import type { RuntimeSnapshot } from '../runtime-snapshot.js';
-import type { InboundPortPlan } from '../tls/inbound-plan.js';
-import { dispatchInbound, type InboundDispatchDeps } from '../tls/inbound-dispatch.js';
-import type { HcmRuntime } from '../runtime-snapshot.js';
+import type { ProxyContext } from '../listener/proxy-context.js';
+import type { RuntimeSnapshot } from '../listener/runtime-snapshot.js';
+import type { InboundPortPlan } from '../listener/inbound-plan.js';
+import { dispatchInbound, type InboundDispatchDeps } from '../listener/inbound-dispatch.js';
+import type { HcmRuntime } from '../listener/runtime-snapshot.js';
 import { dispatchSniffed, inspectingOutboundListener } from './sniffed-outbound.js';
 import { autoInboundPorts, dispatchSniffedInbound } from './sniffed-inbound.js';
 import { proxyTcp } from './tcp-connection.js';
-import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from './tcp-routes.js';
-import { inboundBindHost } from '../inbound-bind.js';
-import { gatewayBindHost } from '../gateway-bind.js';
-import { egressBindHost, egressBindOrigin, isEgressBindListener } from '../egress-bind.js';
+import { outboundTcpRoute, tcpEntryPoints, type TcpRoute } from '../listener/tcp-routes.js';
+import { inboundBindHost } from '../listener/inbound-bind.js';
+import { gatewayBindHost } from '../listener/gateway-bind.js';
+import { egressBindHost, egressBindOrigin, isEgressBindListener } from '../listener/egress-bind.js';
 
 /** Settings of a {@link TcpListenerManager} (the listener manager's own). */
 export interface TcpListenerOptions {
@@ -41,7 +41,7 @@ export interface TcpListenerOptions {
   readonly namespace?: string;
   /** Ports never bound for outbound TCP (the HTTP listeners' own). */
   readonly reservedPorts?: () => ReadonlySet<number>;
-  /** Connections each TCP listener keeps open at most (src/proxy/listener-limits.ts); absent = no limit. */
+  /** Connections each TCP listener keeps open at most (src/proxy/listener/listener-limits.ts); absent = no limit. */
   readonly maxConnections?: number;
   /**
    * Serves a socket as HTTP on the sidecar's outbound HTTP listener; when set, per-port outbound
@@ -96,7 +96,7 @@ export class TcpListenerManager {
         const p = l.filterChainMatch?.destinationPort?.value;
         if (p !== undefined) inboundPorts.add(p);
       }
-      // Sidecar egress `bind` TCP listeners (../egress-bind.ts) on their own address; one on the pod
+      // Sidecar egress `bind` TCP listeners (../listener/egress-bind.ts) on their own address; one on the pod
       // IP takes the place of the port's outbound listener (both route to the egress entry's services).
       const egressOnPodIp = new Set<number>();
       for (const [name, g] of entries.gateways) {

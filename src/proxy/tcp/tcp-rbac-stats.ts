@@ -8,7 +8,7 @@
  * sharing a prefix share counters, as they share Envoy's stat names.
  */
 import type { NetworkRbacObserver, NetworkRbacStage } from '../../envoy/rbac/network-rbac.js';
-import type { ProxyStats } from '../proxy-stats.js';
+import type { ProxyStats } from '../stats/proxy-stats.js';
 import type { Scalar } from '../stats/stats-store.js';
 
 const byStats = new WeakMap<ProxyStats, Map<string, Scalar>>();

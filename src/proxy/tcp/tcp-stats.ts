@@ -9,11 +9,11 @@
 import type { Socket } from 'node:net';
 import type { CelResolver } from '../../cel/cel.js';
 import { unmapIpv4 } from '../../envoy/cidr.js';
-import type { ProxyStats } from '../proxy-stats.js';
+import type { ProxyStats } from '../stats/proxy-stats.js';
 import { DEFAULT_TCP_REPORTING_MS, type MetricsPolicy } from '../stats/metrics-policy.js';
-import { ISTIO_LABELS } from '../proxy-stats.js';
+import { ISTIO_LABELS } from '../stats/proxy-stats.js';
 import type { Family, Scalar } from '../stats/stats-store.js';
-import type { TelemetryTarget } from '../telemetry.js';
+import type { TelemetryTarget } from '../stats/telemetry.js';
 
 /** Istio's TCP metric label names, in exposition order. */
 export const ISTIO_TCP_LABELS: readonly string[] = ISTIO_LABELS.filter((l) => l !== 'response_code' && l !== 'grpc_response_status');

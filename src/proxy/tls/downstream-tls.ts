@@ -1,7 +1,7 @@
 /**
  * A filter chain's downstream TLS transport: the `DownstreamTlsContext` of its transport socket
  * (`envoy.transport_sockets.tls`), when the chain terminates TLS. One definition for the compiled
- * listener (../compiled-listener.ts), inbound and gateway TLS dispatch.
+ * listener (listener/compiled-listener.ts), inbound and gateway TLS dispatch (listener/).
  */
 import type { DownstreamTlsContext, FilterChain } from '../../envoy/types.js';
 import { TypeUrl } from '../../envoy/type-url.js';

@@ -6,7 +6,7 @@
  * Variants are cached per (target, principal), so a request allocates nothing once seen.
  */
 import type { Socket } from 'node:net';
-import type { TelemetryTarget } from '../telemetry.js';
+import type { TelemetryTarget } from '../stats/telemetry.js';
 import { peerIdentity } from './peer-identity.js';
 
 const inboundCache = new WeakMap<TelemetryTarget, Map<string, TelemetryTarget>>();

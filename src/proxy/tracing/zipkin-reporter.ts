@@ -15,6 +15,7 @@
  * collector: queue full, failed or dropped report, no cluster).
  */
 import { H1Call } from '../h1/h1-call.js';
+import { isH1Pool } from '../h1/h1-pool.js';
 import type { Scalar } from '../stats/stats-store.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { Host } from '../lb/host.js';
@@ -175,7 +176,9 @@ export class ZipkinReporter {
       // On the collector host's own keep-alive connections (host-connections.ts), as Envoy's reporter
       // uses the collector cluster's async client; the report timeout bounds the whole exchange.
       try {
-        new H1Call(rt.agent.h1Pool(host.address, host.port, headers), 'POST', q.collector.endpoint, headers, { bodyless: false, timeoutMs: this.timeoutMs }, undefined, (_c, status) => done(status)).end(body);
+        const pool = rt.agent.h1Pool(host.address, host.port, headers);
+        if (!isH1Pool(pool)) throw new Error(`zipkin: host ${host.address}:${host.port} has no HTTP/1.1 pool`);
+        new H1Call(pool, 'POST', q.collector.endpoint, headers, { bodyless: false, timeoutMs: this.timeoutMs }, undefined, (_c, status) => done(status)).end(body);
       } catch {
         done(0);
       }

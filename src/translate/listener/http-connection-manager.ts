@@ -40,7 +40,7 @@ export interface HcmOptions {
  * the security filters (ext_authz for CUSTOM → jwt_authn → RBAC DENY/AUDIT/ALLOW), fault, CORS (both
  * read their per-route configs), router. istiod's metadata-exchange, grpc_stats and istio.stats
  * filters are not emitted: Weft's proxy records Istio's metrics in its connection manager. Weft's
- * proxy builds its chain from exactly this list (src/proxy/filters/http-filter-registry.ts).
+ * proxy builds its chain from exactly this list (src/proxy/hcm/http-filter-registry.ts).
  */
 export function httpFilters(security: readonly HttpFilter[] = []): HttpFilter[] {
   return [

@@ -8,7 +8,7 @@
  * entry's hosts are routed; a TCP port proxies to the entry's services.
  *
  * Weft's proxies are explicit (no iptables), so every such listener binds its port: the proxy
- * opens `<bind>:<port>` in addition to its outbound HTTP proxy (src/proxy/egress-bind.ts decides the
+ * opens `<bind>:<port>` in addition to its outbound HTTP proxy (src/proxy/listener/egress-bind.ts decides the
  * address it listens on under `weft up`). `unix://` binds (port 0) are not built.
  */
 import net from 'node:net';

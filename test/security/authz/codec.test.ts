@@ -8,9 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { HttpListener } from '../../../src/proxy/http-server.js';
+import { HttpListener } from '../../../src/proxy/listener/http-server.js';
 import { sanitizeEdgeRequest } from '../../../src/proxy/filters/edge-headers.js';
-import type { ProxyStream } from '../../../src/proxy/proxy-stream.js';
+import type { ProxyStream } from '../../../src/proxy/hcm/proxy-stream.js';
 import { echoServer, eventually, listen, rawRequest, service, startAuthzMesh, statusOf, type AuthzMesh } from './fixture.js';
 
 const HTTPBIN = '127.77.6.10';

@@ -1,7 +1,7 @@
 /**
  * Field support of Istio's ConnectionPoolSettings and TrafficPolicy messages, shared by DestinationRule
  * (top level, port-level settings, subsets) and Sidecar (`inboundConnectionPool`, `ingress[].connectionPool`).
- * Translation: `src/translate/cluster/apply-*.ts`; enforcement: `src/proxy/cluster-manager.ts`, `circuit-breaker.ts`, `lb/`.
+ * Translation: `src/translate/cluster/apply-*.ts`; enforcement: `src/proxy/upstream/cluster-manager.ts`, `circuit-breaker.ts`, `lb/`.
  */
 import { T } from '../tests.js';
 import { each, enforced, enforcedUntested, unsupported, under, type FieldTable } from '../types.js';
