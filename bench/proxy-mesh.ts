@@ -115,28 +115,7 @@ spec:
   trafficPolicy:
     outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: secure, namespace: default}
-spec:
-  selector: {app: secure}
-  ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: secure-0, namespace: default}
-spec:
-  address: ${ADDR.mtlsServerSidecar}
-  serviceAccount: ${MTLS_SA.server}
-  labels: {app: secure, security.istio.io/tlsMode: istio}
----
-apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: secure-strict, namespace: default}
-spec:
-  selector: {matchLabels: {app: secure}}
-  mtls: {mode: STRICT}
-`;
+` + strictServiceYaml('secure', ADDR.mtlsServerSidecar, upstreamPort);
 }
 
 /**
@@ -177,28 +156,35 @@ spec:
   - route:
     - destination: {host: app-before.default.svc.cluster.local, port: {number: ${upstreamPort}}}
 ---
-apiVersion: v1
+` + strictServiceYaml('secure-before', ADDR.mtlsServerBefore, upstreamPort) + '---\n';
+}
+
+/**
+ * An mTLS server's Service (selector `app: <name>`), its WorkloadEntry at `address` (`tlsMode: istio`,
+ * service account {@link MTLS_SA}.server) and a workload-selected STRICT PeerAuthentication.
+ */
+function strictServiceYaml(name: string, address: string, upstreamPort: number): string {
+  return `apiVersion: v1
 kind: Service
-metadata: {name: secure-before, namespace: default}
+metadata: {name: ${name}, namespace: default}
 spec:
-  selector: {app: secure-before}
+  selector: {app: ${name}}
   ports: [{name: http, port: ${upstreamPort}, targetPort: ${upstreamPort}}]
 ---
 apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
-metadata: {name: secure-before-0, namespace: default}
+metadata: {name: ${name}-0, namespace: default}
 spec:
-  address: ${ADDR.mtlsServerBefore}
+  address: ${address}
   serviceAccount: ${MTLS_SA.server}
-  labels: {app: secure-before, security.istio.io/tlsMode: istio}
+  labels: {app: ${name}, security.istio.io/tlsMode: istio}
 ---
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
-metadata: {name: secure-before-strict, namespace: default}
+metadata: {name: ${name}-strict, namespace: default}
 spec:
-  selector: {matchLabels: {app: secure-before}}
+  selector: {matchLabels: {app: ${name}}}
   mtls: {mode: STRICT}
----
 `;
 }
 

@@ -77,6 +77,19 @@ const byChain = new WeakMap<FilterChain, CompiledFilterChain>();
 const byListener = new WeakMap<Listener, CompiledListener>();
 
 /** The compiled form of a listener of an accepted push (undefined: never compiled). */
+/**
+ * The destination ports `virtualInbound`'s chains match on (its own 15006 excluded): the ports an
+ * inbound plan is worked out for, by HTTP (inbound-plan.ts) and TCP (tcp-routes.ts) dispatch alike.
+ */
+export function inboundChainPorts(l: CompiledListener): ReadonlySet<number> {
+  const ports = new Set<number>();
+  for (const fc of l.chains) {
+    const p = fc.match?.destinationPort?.value;
+    if (p !== undefined && p !== 15006) ports.add(p);
+  }
+  return ports;
+}
+
 export function compiledListenerOf(l: Listener): CompiledListener | undefined {
   return byListener.get(l);
 }

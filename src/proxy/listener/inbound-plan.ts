@@ -11,7 +11,7 @@
  * security filters, routes and access logs, were compiled there with every other chain.
  */
 import type { DownstreamTlsContext } from '../../envoy/types.js';
-import type { CompiledListener } from './compiled-listener.js';
+import { inboundChainPorts, type CompiledListener } from './compiled-listener.js';
 import type { HcmRuntime } from '../hcm/hcm-runtime.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 
@@ -56,11 +56,7 @@ export function compileInboundPlans(listeners: ReadonlyMap<string, CompiledListe
   const out = new Map<number, InboundPortPlan>();
   const l = listeners.get('virtualInbound');
   if (!l) return out;
-  const ports = new Set<number>();
-  for (const fc of l.chains) {
-    const p = fc.match?.destinationPort?.value;
-    if (p !== undefined && p !== 15006) ports.add(p);
-  }
+  const ports = inboundChainPorts(l);
   const base = { destinationIp: podIp, sourceIp: '127.0.0.1', sourcePort: 0 };
   for (const port of ports) {
     const raw = l.select({ ...base, destinationPort: port, transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1'] });

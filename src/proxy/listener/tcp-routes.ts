@@ -11,7 +11,7 @@
  */
 import { isNetworkRbacFilter } from '../../envoy/rbac/network-rbac.js';
 import type { DownstreamTlsContext, FilterChain } from '../../envoy/types.js';
-import { compiledChainOf, type CompiledListener } from './compiled-listener.js';
+import { compiledChainOf, inboundChainPorts, type CompiledListener } from './compiled-listener.js';
 import type { RuntimeSnapshot } from './runtime-snapshot.js';
 import { isTlsGatewayListener } from './gateway-tls-plan.js';
 import { chainRbac } from './chain-rbac.js';
@@ -115,11 +115,7 @@ export function compileTcpEntryPoints(listeners: ReadonlyMap<string, CompiledLis
 }
 
 function compileInbound(l: CompiledListener, podIp: string, out: Map<number, InboundTcpPort>): void {
-  const ports = new Set<number>();
-  for (const fc of l.chains) {
-    const p = fc.match?.destinationPort?.value;
-    if (p !== undefined && p !== 15006) ports.add(p);
-  }
+  const ports = inboundChainPorts(l);
   const base = { destinationIp: podIp, sourceIp: '127.0.0.1', sourcePort: 0 };
   for (const port of ports) {
     const raw = l.select({ ...base, destinationPort: port, transportProtocol: 'raw_buffer' });
